@@ -1,0 +1,160 @@
+//! Errors on the wire: a stable machine code plus a human message (R30).
+
+use serde::{Deserialize, Serialize};
+
+/// The stable machine codes of every refusal. Clients branch on these, never on messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The body or query is malformed or a field is invalid.
+    BadRequest,
+    /// The body is over the size limit.
+    PayloadTooLarge,
+    /// No credentials, or unknown or expired ones.
+    Unauthorized,
+    /// The credentials are valid but this role may not do this (R27).
+    Forbidden,
+    /// No such route.
+    NotFound,
+    /// Unknown service id.
+    UnknownService,
+    /// Unknown window number.
+    UnknownWindow,
+    /// Unknown ticket id, number or token.
+    UnknownTicket,
+    /// The ticket is not in a state that allows this (R3).
+    WrongState,
+    /// The hall is closed now (R5).
+    HallClosed,
+    /// Past today's ticket cut-off (取号截止, R5).
+    PastCutoff,
+    /// The service is disabled (R5).
+    ServiceDisabled,
+    /// The service reached its daily cap (每日限号, R5).
+    DailyCapReached,
+    /// The current time slot's quota is used up (分时段限号, R5).
+    SlotQuotaReached,
+    /// This citizen already holds an open ticket for this service (R5).
+    DuplicateCitizen,
+    /// This class needs staff, or a staff PIN at the kiosk (R2).
+    ClassNotAllowed,
+    /// The staff PIN is wrong.
+    BadPin,
+    /// Too many requests from this device; retry later.
+    RateLimited,
+    /// No ticket waits that this window may serve (当前无人等候).
+    QueueEmpty,
+    /// The window has a called or serving ticket; finish, no-show, hold or transfer it first.
+    WindowBusy,
+    /// The window has no called or serving ticket.
+    NoCurrentTicket,
+    /// The window is paused (R14).
+    WindowPaused,
+    /// The window is closed: nobody is signed in (R14).
+    WindowClosed,
+    /// Someone else is signed in at this window (R14).
+    WindowTaken,
+    /// The staff member is signed in at another window.
+    SignedInElsewhere,
+    /// The staff member is not signed in at this window.
+    NotSignedIn,
+    /// The no-show is older than the requeue limit (R9).
+    RequeueExpired,
+    /// The transfer target is this same window.
+    TransferToSelf,
+    /// Wrong staff number or password.
+    BadCredentials,
+    /// The server is shutting down or could not store the change; nothing changed, retry.
+    Unavailable,
+    /// A bug on the server. Nothing changed.
+    Internal,
+}
+
+impl ErrorCode {
+    /// The HTTP status this code is sent with.
+    pub fn http_status(self) -> u16 {
+        use ErrorCode::*;
+        match self {
+            BadRequest | TransferToSelf => 400,
+            Unauthorized | BadCredentials => 401,
+            Forbidden | BadPin | ClassNotAllowed => 403,
+            NotFound | UnknownService | UnknownWindow | UnknownTicket => 404,
+            PayloadTooLarge => 413,
+            RateLimited => 429,
+            Unavailable => 503,
+            Internal => 500,
+            WrongState | HallClosed | PastCutoff | ServiceDisabled | DailyCapReached
+            | SlotQuotaReached | DuplicateCitizen | QueueEmpty | WindowBusy | NoCurrentTicket
+            | WindowPaused | WindowClosed | WindowTaken | SignedInElsewhere | NotSignedIn
+            | RequeueExpired => 409,
+        }
+    }
+}
+
+/// The body of every error response: `{ "error": { "code": "...", "message": "..." } }`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ErrorBody {
+    /// The error.
+    pub error: ApiError,
+}
+
+/// A refusal: what went wrong, for machines and for people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ApiError {
+    /// Stable machine code.
+    pub code: ErrorCode,
+    /// A sentence for the person at the screen or in the log (English; apps translate by code).
+    pub message: String,
+}
+
+impl ApiError {
+    /// An error with a message.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        ApiError {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let code = serde_json_free_name(self.code);
+        write!(f, "{code}: {}", self.message)
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// The snake_case name of a code without pulling in a JSON library.
+fn serde_json_free_name(code: ErrorCode) -> String {
+    let debug = format!("{code:?}");
+    let mut out = String::with_capacity(debug.len() + 4);
+    for (i, c) in debug.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_uses_the_wire_code() {
+        let err = ApiError::new(ErrorCode::DailyCapReached, "cap");
+        let wire = serde_json::to_value(err.code).expect("serialise");
+        assert_eq!(wire, "daily_cap_reached");
+        assert_eq!(err.to_string(), "daily_cap_reached: cap");
+    }
+}

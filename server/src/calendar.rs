@@ -1,0 +1,221 @@
+//! The hall's clock rules: time zone, business day, opening hours and ticket cut-off. Pure functions of
+//! an instant, so the rules are tested with any time without waiting for it.
+
+use std::collections::{HashMap, HashSet};
+
+use jiff::{
+    SignedDuration, Timestamp,
+    civil::{Date, DateTime, Weekday},
+    tz::TimeZone,
+};
+use qcall_protocol::{ErrorCode, Millis};
+
+/// Minutes since local midnight, `[start, end)`; `end` may be 1440 (24:00).
+pub(crate) type Range = (u32, u32);
+
+/// When the hall is open and which business day an instant belongs to.
+#[derive(Debug, Clone)]
+pub(crate) struct Calendar {
+    pub(crate) tz: TimeZone,
+    pub(crate) tz_name: String,
+    /// Minutes after local midnight at which a business day starts (default 04:00).
+    pub(crate) boundary: u32,
+    /// No tickets in the last `cutoff` minutes of each opening range (取号截止).
+    pub(crate) cutoff: u32,
+    /// Opening ranges per weekday, Monday first.
+    pub(crate) weekly: [Vec<Range>; 7],
+    pub(crate) closed: HashSet<Date>,
+    pub(crate) extra_open: HashMap<Date, Vec<Range>>,
+}
+
+impl Calendar {
+    fn local(&self, now: Millis) -> DateTime {
+        let ts = Timestamp::from_millisecond(now).unwrap_or(Timestamp::UNIX_EPOCH);
+        ts.to_zoned(self.tz.clone()).datetime()
+    }
+
+    /// The business day of an instant: numbering and "today" follow it, not midnight.
+    pub(crate) fn business_day(&self, now: Millis) -> Date {
+        let local = self.local(now);
+        local
+            .checked_sub(SignedDuration::from_mins(i64::from(self.boundary)))
+            .unwrap_or(local)
+            .date()
+    }
+
+    /// Minutes since local midnight.
+    pub(crate) fn local_minute(&self, now: Millis) -> u32 {
+        let t = self.local(now).time();
+        u32::from(t.hour().unsigned_abs()) * 60 + u32::from(t.minute().unsigned_abs())
+    }
+
+    /// The opening ranges of a civil date: closed dates win, then extra open dates, then the weekday.
+    pub(crate) fn hours_on(&self, date: Date) -> &[Range] {
+        if self.closed.contains(&date) {
+            return &[];
+        }
+        if let Some(extra) = self.extra_open.get(&date) {
+            return extra;
+        }
+        let index = match date.weekday() {
+            Weekday::Monday => 0,
+            Weekday::Tuesday => 1,
+            Weekday::Wednesday => 2,
+            Weekday::Thursday => 3,
+            Weekday::Friday => 4,
+            Weekday::Saturday => 5,
+            Weekday::Sunday => 6,
+        };
+        &self.weekly[index]
+    }
+
+    /// Today's opening ranges (of the local civil date).
+    pub(crate) fn hours_today(&self, now: Millis) -> &[Range] {
+        self.hours_on(self.local(now).date())
+    }
+
+    /// Whether a ticket may be issued now (R5): open, and not in the cut-off before a closing time.
+    pub(crate) fn issuing(&self, now: Millis) -> Result<(), ErrorCode> {
+        let minute = self.local_minute(now);
+        let ranges = self.hours_today(now);
+        let Some(&(_, end)) = ranges.iter().find(|(s, e)| (*s..*e).contains(&minute)) else {
+            return Err(ErrorCode::HallClosed);
+        };
+        // Contiguous ranges (e.g. 00:00-24:00 every day) close at the end of the last one.
+        let mut close = end;
+        while let Some(&(_, e)) = ranges.iter().find(|(s, _)| *s == close) {
+            close = e;
+        }
+        let wraps = close == 1440
+            && self
+                .hours_on(
+                    self.local(now)
+                        .date()
+                        .tomorrow()
+                        .unwrap_or(self.local(now).date()),
+                )
+                .first()
+                .is_some_and(|r| r.0 == 0);
+        if !wraps && minute + self.cutoff >= close {
+            return Err(ErrorCode::PastCutoff);
+        }
+        Ok(())
+    }
+}
+
+/// Parses `HH:MM` (00:00 – 24:00) into minutes.
+pub(crate) fn parse_hhmm(text: &str) -> Option<u32> {
+    let (h, m) = text.trim().split_once(':')?;
+    if h.len() != 2 || m.len() != 2 {
+        return None;
+    }
+    let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+    let total = h * 60 + m;
+    (m < 60 && total <= 1440).then_some(total)
+}
+
+/// Parses `HH:MM-HH:MM` with start before end.
+pub(crate) fn parse_range(text: &str) -> Option<Range> {
+    let (a, b) = text.split_once('-')?;
+    let (a, b) = (parse_hhmm(a)?, parse_hhmm(b)?);
+    (a < b).then_some((a, b))
+}
+
+/// `HH:MM-HH:MM` for a range.
+pub(crate) fn format_range((a, b): Range) -> String {
+    format!("{:02}:{:02}-{:02}:{:02}", a / 60, a % 60, b / 60, b % 60)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// Milliseconds of a Shanghai local time, e.g. `at("2026-11-23 09:30")` (a Monday).
+    pub(crate) fn at(local: &str) -> Millis {
+        let dt: DateTime = local.parse().expect("civil datetime");
+        dt.to_zoned(TimeZone::get("Asia/Shanghai").expect("tz"))
+            .expect("zoned")
+            .timestamp()
+            .as_millisecond()
+    }
+
+    fn hall() -> Calendar {
+        let day = vec![(9 * 60, 12 * 60), (13 * 60 + 30, 17 * 60)];
+        Calendar {
+            tz: TimeZone::get("Asia/Shanghai").expect("tz"),
+            tz_name: "Asia/Shanghai".into(),
+            boundary: 4 * 60,
+            cutoff: 30,
+            weekly: [
+                day.clone(),
+                day.clone(),
+                day.clone(),
+                day.clone(),
+                day,
+                vec![],
+                vec![],
+            ],
+            closed: ["2026-11-25".parse().expect("date")].into_iter().collect(),
+            extra_open: [("2026-11-28".parse().expect("date"), vec![(9 * 60, 12 * 60)])]
+                .into_iter()
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn business_day_turns_at_the_boundary_not_midnight() {
+        let cal = hall();
+        assert_eq!(
+            cal.business_day(at("2026-11-23 03:59")).to_string(),
+            "2026-11-22"
+        );
+        assert_eq!(
+            cal.business_day(at("2026-11-23 04:00")).to_string(),
+            "2026-11-23"
+        );
+        assert_eq!(
+            cal.business_day(at("2026-11-24 00:30")).to_string(),
+            "2026-11-23"
+        );
+    }
+
+    #[test]
+    fn issuing_follows_hours_cutoff_and_special_dates() {
+        let cal = hall();
+        let check = |local: &str, expected: Result<(), ErrorCode>| {
+            assert_eq!(cal.issuing(at(local)), expected, "at {local}");
+        };
+        check("2026-11-23 08:59", Err(ErrorCode::HallClosed));
+        check("2026-11-23 09:00", Ok(()));
+        check("2026-11-23 11:29", Ok(()));
+        check("2026-11-23 11:30", Err(ErrorCode::PastCutoff));
+        check("2026-11-23 12:10", Err(ErrorCode::HallClosed));
+        check("2026-11-23 13:30", Ok(()));
+        check("2026-11-23 16:31", Err(ErrorCode::PastCutoff));
+        check("2026-11-23 17:00", Err(ErrorCode::HallClosed));
+        // A closed Wednesday, an open Saturday, a normal Sunday.
+        check("2026-11-25 10:00", Err(ErrorCode::HallClosed));
+        check("2026-11-28 10:00", Ok(()));
+        check("2026-11-29 10:00", Err(ErrorCode::HallClosed));
+    }
+
+    #[test]
+    fn round_the_clock_hall_has_no_cutoff_at_midnight() {
+        let mut cal = hall();
+        cal.weekly = std::array::from_fn(|_| vec![(0, 1440)]);
+        cal.closed.clear();
+        cal.extra_open.clear();
+        assert_eq!(cal.issuing(at("2026-11-23 23:50")), Ok(()));
+        assert_eq!(cal.issuing(at("2026-11-24 00:00")), Ok(()));
+    }
+
+    #[test]
+    fn hours_parse_and_format() {
+        assert_eq!(parse_range("09:00-17:30"), Some((540, 1050)));
+        assert_eq!(parse_range("00:00-24:00"), Some((0, 1440)));
+        assert_eq!(parse_range("17:00-09:00"), None);
+        assert_eq!(parse_range("9:00-17:00"), None);
+        assert_eq!(parse_range("09:60-10:00"), None);
+        assert_eq!(format_range((540, 1050)), "09:00-17:30");
+    }
+}

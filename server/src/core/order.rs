@@ -1,0 +1,333 @@
+//! R11, the calling order, as a pure function of the candidates a window sees.
+//!
+//! The queue keeps every (service, class) lane sorted by position, so the best ticket of a lane is its
+//! head; [`pick`] chooses among lane heads, and the preview replays [`pick`] to list the calling order.
+
+use qcall_protocol::{TicketClass, TicketId};
+use serde::{Deserialize, Serialize};
+
+/// A waiting ticket's place in its service queue. Smaller is earlier.
+///
+/// `tier` 0 holds tickets transferred to the service (R10: the head of the queue among their class,
+/// ordered by transfer); tier 1 everyone else, by issue order, with requeued tickets slotted in between
+/// (R9). Keys of issued tickets are `id << KEY_SHIFT`, which leaves room to slot requeued tickets
+/// between two neighbours many times over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub(crate) struct QueuePos {
+    pub(crate) tier: u8,
+    pub(crate) key: i64,
+}
+
+/// Room between two issued tickets for requeued ones.
+pub(crate) const KEY_SHIFT: u32 = 20;
+
+impl QueuePos {
+    /// The place of a newly issued ticket: behind everyone issued before it.
+    pub(crate) fn issued(id: TicketId) -> QueuePos {
+        QueuePos {
+            tier: 1,
+            key: id << KEY_SHIFT,
+        }
+    }
+
+    /// The place of a ticket transferred into a service: ahead of the queue, behind earlier transfers.
+    pub(crate) fn transferred(seq: u64) -> QueuePos {
+        QueuePos {
+            tier: 0,
+            key: i64::try_from(seq).unwrap_or(i64::MAX),
+        }
+    }
+
+    /// A place right behind `anchor` and before `next` (when there is a next).
+    pub(crate) fn between(anchor: QueuePos, next: Option<QueuePos>) -> QueuePos {
+        match next {
+            None => QueuePos {
+                tier: anchor.tier.max(1),
+                key: anchor.key + (1 << KEY_SHIFT),
+            },
+            Some(next) if next.tier == anchor.tier => QueuePos {
+                tier: anchor.tier,
+                key: anchor.key + (next.key - anchor.key) / 2,
+            },
+            // Behind the last transferred ticket, before the first regular one.
+            Some(next) => QueuePos {
+                tier: next.tier,
+                key: next.key - (1 << (KEY_SHIFT - 1)),
+            },
+        }
+    }
+}
+
+/// Where a candidate waits, as seen from the window choosing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Lane {
+    /// Transferred to this very window (R11 step 1), with the transfer's sequence number.
+    ToWindow { seq: u64 },
+    /// In a service queue the window serves, as a primary or secondary service (step 3).
+    Service { primary: bool, pos: QueuePos },
+}
+
+/// A waiting ticket a window may call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Candidate {
+    pub(crate) id: TicketId,
+    pub(crate) class: TicketClass,
+    pub(crate) lane: Lane,
+}
+
+/// Whether the K-ratio turns the next call over to a normal ticket (R11 step 2).
+fn favour_normal(candidates: &[Candidate], streak: u32, ratio: u32) -> bool {
+    ratio > 0
+        && streak >= ratio
+        && candidates
+            .iter()
+            .any(|c| c.class == TicketClass::Normal && matches!(c.lane, Lane::Service { .. }))
+}
+
+/// The sort key of R11: smaller is called first.
+fn key(c: &Candidate, favour_normal: bool) -> (u8, u8, u8, QueuePos, TicketId) {
+    match c.lane {
+        Lane::ToWindow { seq } => (0, 0, 0, QueuePos::transferred(seq), c.id),
+        Lane::Service { primary, pos } => {
+            let class = match (c.class, favour_normal) {
+                (TicketClass::Green, _) => 0,
+                (TicketClass::Priority | TicketClass::Appointment, false) => 1,
+                (TicketClass::Normal, false) => 2,
+                (TicketClass::Normal, true) => 1,
+                (TicketClass::Priority | TicketClass::Appointment, true) => 2,
+            };
+            (1, class, u8::from(!primary), pos, c.id)
+        }
+    }
+}
+
+/// R11: the ticket a window calls next among the candidates, given how many priority/appointment
+/// tickets it called in a row (`streak`) and the hall's K (`ratio`, 0 = strict priority).
+pub(crate) fn pick(candidates: &[Candidate], streak: u32, ratio: u32) -> Option<Candidate> {
+    let favour = favour_normal(candidates, streak, ratio);
+    candidates.iter().min_by_key(|c| key(c, favour)).copied()
+}
+
+/// The window's streak after calling `picked` with call-next. Green tickets and tickets transferred to
+/// the window are outside the ratio and leave it as it was.
+pub(crate) fn next_streak(streak: u32, picked: &Candidate) -> u32 {
+    match (picked.lane, picked.class) {
+        (Lane::ToWindow { .. }, _) | (_, TicketClass::Green) => streak,
+        (_, TicketClass::Priority | TicketClass::Appointment) => streak + 1,
+        (_, TicketClass::Normal) => 0,
+    }
+}
+
+/// The calling order a window would follow: replays [`pick`] over sorted lanes (each lane sorted
+/// best-first), taking at most `limit` tickets.
+pub(crate) fn replay(
+    mut lanes: Vec<Vec<Candidate>>,
+    mut streak: u32,
+    ratio: u32,
+    limit: usize,
+) -> Vec<Candidate> {
+    let mut heads = vec![0usize; lanes.len()];
+    let mut out = Vec::new();
+    while out.len() < limit {
+        let current: Vec<(usize, Candidate)> = lanes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, lane)| lane.get(heads[i]).map(|c| (i, *c)))
+            .collect();
+        let only: Vec<Candidate> = current.iter().map(|(_, c)| *c).collect();
+        let Some(best) = pick(&only, streak, ratio) else {
+            break;
+        };
+        let lane = current
+            .iter()
+            .find(|(_, c)| *c == best)
+            .map(|(i, _)| *i)
+            .unwrap_or(0);
+        heads[lane] += 1;
+        streak = next_streak(streak, &best);
+        out.push(best);
+    }
+    lanes.clear();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use TicketClass::*;
+
+    fn svc(id: TicketId, class: TicketClass, primary: bool) -> Candidate {
+        Candidate {
+            id,
+            class,
+            lane: Lane::Service {
+                primary,
+                pos: QueuePos::issued(id),
+            },
+        }
+    }
+
+    fn to_window(id: TicketId, class: TicketClass, seq: u64) -> Candidate {
+        Candidate {
+            id,
+            class,
+            lane: Lane::ToWindow { seq },
+        }
+    }
+
+    /// Asserts the ticket `pick` chooses.
+    fn check(candidates: &[Candidate], streak: u32, ratio: u32, expected: Option<TicketId>) {
+        assert_eq!(
+            pick(candidates, streak, ratio).map(|c| c.id),
+            expected,
+            "{candidates:?} streak {streak} K {ratio}"
+        );
+    }
+
+    #[test]
+    fn step1_transfers_to_the_window_come_first_oldest_transfer_first() {
+        check(
+            &[
+                svc(1, Green, true),
+                to_window(9, Normal, 50),
+                to_window(8, Normal, 60),
+            ],
+            0,
+            3,
+            Some(9),
+        );
+    }
+
+    #[test]
+    fn step2_green_then_priority_and_appointment_then_normal() {
+        check(
+            &[
+                svc(1, Normal, true),
+                svc(2, Priority, true),
+                svc(3, Green, true),
+            ],
+            0,
+            3,
+            Some(3),
+        );
+        check(
+            &[svc(1, Normal, true), svc(2, Priority, true)],
+            0,
+            3,
+            Some(2),
+        );
+        check(
+            &[svc(1, Normal, true), svc(2, Appointment, true)],
+            0,
+            3,
+            Some(2),
+        );
+        // Priority and appointment share a rank: first come, first served between them.
+        check(
+            &[svc(5, Priority, true), svc(4, Appointment, true)],
+            0,
+            3,
+            Some(4),
+        );
+    }
+
+    #[test]
+    fn step2_k_ratio_gives_normal_its_turn() {
+        let c = [svc(1, Normal, true), svc(2, Priority, true)];
+        check(&c, 2, 3, Some(2));
+        check(&c, 3, 3, Some(1));
+        // K = 0 is strict priority.
+        check(&c, 99, 0, Some(2));
+        // Only when a normal ticket waits.
+        check(&[svc(2, Priority, true)], 3, 3, Some(2));
+        // Green is always first, ratio or not.
+        check(&[svc(1, Normal, true), svc(3, Green, true)], 3, 3, Some(3));
+    }
+
+    #[test]
+    fn step3_primary_before_secondary_within_a_class() {
+        check(
+            &[svc(1, Normal, false), svc(2, Normal, true)],
+            0,
+            3,
+            Some(2),
+        );
+        // The class outranks primary/secondary.
+        check(
+            &[svc(1, Priority, false), svc(2, Normal, true)],
+            0,
+            3,
+            Some(1),
+        );
+    }
+
+    #[test]
+    fn step4_and_5_position_then_id() {
+        check(&[svc(7, Normal, true), svc(3, Normal, true)], 0, 3, Some(3));
+        let a = Candidate {
+            id: 9,
+            class: Normal,
+            lane: Lane::Service {
+                primary: true,
+                pos: QueuePos { tier: 1, key: 100 },
+            },
+        };
+        let b = Candidate {
+            id: 4,
+            class: Normal,
+            lane: Lane::Service {
+                primary: true,
+                pos: QueuePos { tier: 1, key: 100 },
+            },
+        };
+        check(&[a, b], 0, 3, Some(4));
+        // A transferred ticket (tier 0) is ahead of its class.
+        let t = Candidate {
+            id: 50,
+            class: Normal,
+            lane: Lane::Service {
+                primary: true,
+                pos: QueuePos::transferred(3),
+            },
+        };
+        check(&[svc(1, Normal, true), t], 0, 3, Some(50));
+    }
+
+    #[test]
+    fn empty_queue_picks_nothing() {
+        check(&[], 0, 3, None);
+    }
+
+    #[test]
+    fn streak_counts_only_priority_and_appointment() {
+        assert_eq!(next_streak(1, &svc(1, Priority, true)), 2);
+        assert_eq!(next_streak(1, &svc(1, Appointment, true)), 2);
+        assert_eq!(next_streak(2, &svc(1, Normal, true)), 0);
+        assert_eq!(next_streak(2, &svc(1, Green, true)), 2);
+        assert_eq!(next_streak(2, &to_window(1, Priority, 1)), 2);
+    }
+
+    #[test]
+    fn replay_interleaves_one_normal_after_k_priority() {
+        let priority: Vec<Candidate> = (1..=5).map(|i| svc(i, Priority, true)).collect();
+        let normal: Vec<Candidate> = (10..=12).map(|i| svc(i, Normal, true)).collect();
+        let order: Vec<TicketId> = replay(vec![priority, normal], 0, 3, 8)
+            .iter()
+            .map(|c| c.id)
+            .collect();
+        assert_eq!(order, vec![1, 2, 3, 10, 4, 5, 11, 12]);
+    }
+
+    #[test]
+    fn between_slots_a_place_behind_the_anchor() {
+        let a = QueuePos::issued(1);
+        let b = QueuePos::issued(2);
+        let mid = QueuePos::between(a, Some(b));
+        assert!(a < mid && mid < b);
+        let end = QueuePos::between(b, None);
+        assert!(b < end);
+        let t = QueuePos::transferred(4);
+        let after_transfer = QueuePos::between(t, Some(a));
+        assert!(t < after_transfer && after_transfer < a);
+    }
+}
