@@ -316,3 +316,21 @@ pub struct AvailabilityResponse {
     /// One per service, in display order.
     pub services: Vec<Availability>,
 }
+
+/// `GET /windows/{no}/today`: the window's figures for the business day (caller's footer).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WindowToday {
+    /// The window.
+    pub window: WindowNo,
+    /// Tickets finished (办结) here today.
+    pub served: u32,
+    /// Tickets marked no-show here today.
+    pub no_show: u32,
+    /// Mean wait from queueing to call of the served tickets, in seconds.
+    pub mean_wait_s: Option<u32>,
+    /// Mean handling time from start to finish, in seconds.
+    pub mean_handle_s: Option<u32>,
+    /// Seconds paused today, by reason (`break`, `meeting`, `consultation`, `other`).
+    pub pause_s: std::collections::BTreeMap<String, u32>,
+}

@@ -17,6 +17,8 @@ pub enum ErrorCode {
     Forbidden,
     /// No such route.
     NotFound,
+    /// The route exists but not with this HTTP method.
+    MethodNotAllowed,
     /// Unknown service id.
     UnknownService,
     /// Unknown window number.
@@ -80,6 +82,7 @@ impl ErrorCode {
             Unauthorized | BadCredentials => 401,
             Forbidden | BadPin | ClassNotAllowed => 403,
             NotFound | UnknownService | UnknownWindow | UnknownTicket => 404,
+            MethodNotAllowed => 405,
             PayloadTooLarge => 413,
             RateLimited => 429,
             Unavailable => 503,

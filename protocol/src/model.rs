@@ -215,6 +215,10 @@ pub struct Service {
     pub ask_citizen_id: bool,
     /// The kiosk asks for a phone number (optional for the citizen).
     pub ask_phone: bool,
+    /// Managers are warned when this many tickets wait (R24).
+    pub warn_waiting_count: Option<u32>,
+    /// Managers are warned when a ticket has waited this many minutes (R24).
+    pub warn_waiting_minutes: Option<u32>,
 }
 
 /// Why a window is paused (暂停, R14).

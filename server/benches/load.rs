@@ -1,1 +1,244 @@
-fn main() {}
+//! The server's load benchmark: `cargo bench -p qcall-server`.
+//!
+//! Starts the release `qcall-server` binary as its own process on a temporary database and prints, as
+//! its last lines:
+//! `issue_per_s`, `issue_p99_ms` (64 concurrent HTTP clients taking tickets), `call_to_push_p50_ms`,
+//! `call_to_push_p99_ms` (call-next sent → `called` event received by each of 1000 WebSocket displays),
+//! `server_rss_mb` (with those displays connected), `issue_per_s_1m_history` (the same issue load on a
+//! database holding 1,000,000 tickets of past days). `QCALL_BENCH_SECS` sets each load's length (5).
+
+#![allow(unreachable_pub, missing_docs, dead_code)]
+
+#[path = "../tests/it/util.rs"]
+mod util;
+
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use qcall_protocol::*;
+use tokio::sync::Mutex;
+use tokio_tungstenite::tungstenite::Message;
+use util::*;
+
+const CLIENTS: usize = 64;
+const DISPLAYS: usize = 1000;
+const CALLS: usize = 200;
+const HISTORY: u64 = 1_000_000;
+
+fn config() -> String {
+    hall_toml(4, "[limits]\nissue_per_minute = 0\n")
+        .replace("cutoff_minutes = 30", "cutoff_minutes = 0")
+        .replace("daily_cap = 3\n", "")
+        .replace("[\"08:00-18:00\"]", "[\"00:00-24:00\"]")
+        .replace("fri = [\"00:00-24:00\"]", "fri = [\"00:00-24:00\"]\nsat = [\"00:00-24:00\"]\nsun = [\"00:00-24:00\"]")
+}
+
+struct Server {
+    child: Child,
+    base: String,
+    ws: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the binary and returns it with the time until `/healthz` answered.
+async fn start(dir: &std::path::Path) -> (Server, Duration) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
+    let started = Instant::now();
+    #[allow(clippy::zombie_processes)] // Killed and waited on by the caller.
+    let child = Command::new(env!("CARGO_BIN_EXE_qcall-server"))
+        .args(["--config", &dir.join("hall.toml").display().to_string(), "--data-dir", &dir.display().to_string(), "--listen", &format!("127.0.0.1:{port}")])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start qcall-server (release)");
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    loop {
+        if http.get(format!("{base}/healthz")).send().await.is_ok_and(|r| r.status() == 200) {
+            let ready = started.elapsed();
+            return (Server { child, base: base.clone(), ws: format!("ws://127.0.0.1:{port}/api/v1/ws") }, ready);
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "server did not start");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+/// 64 clients issue tickets for `secs`; returns (tickets per second, p99 ms).
+async fn issue_load(server: &Server, secs: u64) -> (f64, f64) {
+    let http = reqwest::Client::builder().pool_max_idle_per_host(CLIENTS).build().expect("client");
+    let running = Arc::new(AtomicBool::new(true));
+    let measuring = Arc::new(AtomicBool::new(false));
+    let mut tasks = Vec::new();
+    for c in 0..CLIENTS {
+        let (http, url, running, measuring) = (http.clone(), format!("{}/api/v1/tickets", server.base), running.clone(), measuring.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut i = 0u64;
+            while running.load(Ordering::Relaxed) {
+                i += 1;
+                let service = ["a", "b", "green"][(i % 3) as usize];
+                let body = format!(r#"{{"request_id":"b{c}-{i}","service_id":"{service}"}}"#);
+                let t0 = Instant::now();
+                let resp = http.post(&url).bearer_auth(KIOSK).header("content-type", "application/json").body(body).send().await.expect("issue");
+                assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap_or_default());
+                resp.bytes().await.expect("body");
+                if measuring.load(Ordering::Relaxed) {
+                    latencies.push(t0.elapsed().as_secs_f64() * 1000.0);
+                }
+            }
+            latencies
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await; // warm-up
+    measuring.store(true, Ordering::Relaxed);
+    let t0 = Instant::now();
+    tokio::time::sleep(Duration::from_secs(secs)).await;
+    measuring.store(false, Ordering::Relaxed);
+    let elapsed = t0.elapsed().as_secs_f64();
+    running.store(false, Ordering::Relaxed);
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.expect("client"));
+    }
+    all.sort_by(f64::total_cmp);
+    (all.len() as f64 / elapsed, percentile(&all, 0.99))
+}
+
+fn rss_mb(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// 1000 displays; 200 paced calls; latency from sending call-next to each display's `called` event.
+async fn push_load(server: &Server) -> (f64, f64, f64) {
+    let sent: Arc<Mutex<std::collections::HashMap<u64, Instant>>> = Arc::default();
+    let mut readers = Vec::new();
+    let (ready_tx, mut ready_rx) = tokio::sync::mpsc::channel::<()>(DISPLAYS);
+    for _ in 0..DISPLAYS {
+        let (mut socket, _) = tokio_tungstenite::connect_async(&server.ws).await.expect("ws");
+        socket.send(Message::Text(serde_json::to_string(&Hello::Device { key: BOARD.into() }).expect("hello").into())).await.expect("hello");
+        let (sent, ready) = (sent.clone(), ready_tx.clone());
+        readers.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut first = true;
+            while let Some(Ok(msg)) = socket.next().await {
+                let Message::Text(text) = msg else { continue };
+                let received = Instant::now();
+                if first {
+                    first = false;
+                    let _ = ready.send(()).await;
+                    continue;
+                }
+                // Cheap scan instead of a full parse: the load generator shares the two cores.
+                let Some(at) = text.find("\"call_id\":") else { continue };
+                let digits: String = text[at + 10..].chars().take_while(char::is_ascii_digit).collect();
+                let Ok(call_id) = digits.parse::<u64>() else { continue };
+                if let Some(t0) = sent.lock().await.get(&call_id) {
+                    latencies.push((received - *t0).as_secs_f64() * 1000.0);
+                }
+                if latencies.len() == CALLS {
+                    break;
+                }
+            }
+            latencies
+        }));
+    }
+    drop(ready_tx);
+    for _ in 0..DISPLAYS {
+        ready_rx.recv().await.expect("snapshot");
+    }
+    let rss = rss_mb(server.child.id());
+    let http = reqwest::Client::new();
+    let kiosk = Client { base: server.base.clone(), http: http.clone(), bearer: Some(KIOSK.into()) };
+    for _ in 0..CALLS {
+        kiosk.issue("a", TicketClass::Normal).await.expect("ticket");
+    }
+    let login: LoginResponse = Client { base: server.base.clone(), http: http.clone(), bearer: None }
+        .post("/api/v1/auth/login", &LoginRequest { staff_no: "s1".into(), password: PASSWORD.into() })
+        .await
+        .expect("login");
+    let staff = Client { base: server.base.clone(), http, bearer: Some(login.token) };
+    staff.act(1, "sign-in").await.expect("sign in");
+    for _ in 0..CALLS {
+        // The call id is the command's sequence number: the next one after the last known.
+        let health: Health = staff.get("/healthz").await.expect("health");
+        sent.lock().await.insert(health.seq + 1, Instant::now());
+        let r = staff.act(1, "call-next").await.expect("call");
+        assert_eq!(r.call.map(|c| c.call_id), Some(health.seq + 1));
+        staff.act(1, "start").await.expect("start");
+        staff.act(1, "finish").await.expect("finish");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let mut all = Vec::new();
+    for r in readers {
+        let got = tokio::time::timeout(Duration::from_secs(30), r).await.expect("displays got every call").expect("reader");
+        assert_eq!(got.len(), CALLS, "every display got every call");
+        all.extend(got);
+    }
+    all.sort_by(f64::total_cmp);
+    (percentile(&all, 0.5), percentile(&all, 0.99), rss)
+}
+
+fn main() {
+    let secs: u64 = std::env::var("QCALL_BENCH_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(5);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    runtime.block_on(async move {
+        let fresh = || {
+            let dir = tempfile::tempdir().expect("tmp");
+            std::fs::write(dir.path().join("hall.toml"), config()).expect("config");
+            dir
+        };
+
+        let dir = fresh();
+        let (server, _) = start(dir.path()).await;
+        let (issue_per_s, issue_p99) = issue_load(&server, secs).await;
+        drop(server);
+        eprintln!("issue load done");
+
+        let dir = fresh();
+        let (server, _) = start(dir.path()).await;
+        let (p50, p99, rss) = push_load(&server).await;
+        drop(server);
+        eprintln!("push load done");
+
+        let dir = fresh();
+        let seed_started = Instant::now();
+        let cfg = qcall_server::HallConfig::parse(&config(), "bench.toml").expect("config");
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("time").as_millis() as i64;
+        qcall_server::seed_history(&dir.path().join("hall.db"), &cfg, HISTORY, now - 2 * 86_400_000).expect("seed");
+        eprintln!("seeded {HISTORY} past tickets in {:.1} s", seed_started.elapsed().as_secs_f64());
+        let (server, startup) = start(dir.path()).await;
+        let (history_per_s, history_p99) = issue_load(&server, secs).await;
+        drop(server);
+
+        println!("startup_ms_1m_history={:.0}", startup.as_secs_f64() * 1000.0);
+        println!("issue_p99_ms_1m_history={history_p99:.2}");
+        println!("issue_per_s={issue_per_s:.0}");
+        println!("issue_p99_ms={issue_p99:.2}");
+        println!("call_to_push_p50_ms={p50:.2}");
+        println!("call_to_push_p99_ms={p99:.2}");
+        println!("server_rss_mb={rss:.1}");
+        println!("issue_per_s_1m_history={history_per_s:.0}");
+    });
+}

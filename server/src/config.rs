@@ -135,8 +135,6 @@ pub(crate) struct Slot {
 pub(crate) struct ServiceCfg {
     pub(crate) info: Service,
     pub(crate) slots: Vec<Slot>,
-    pub(crate) warn_waiting_count: Option<u32>,
-    pub(crate) warn_waiting_minutes: Option<u32>,
 }
 
 /// A window as configured; its services may change live.
@@ -487,6 +485,11 @@ impl HallConfig {
         validate(raw, &loc)
     }
 
+    /// Whether this is the built-in demo hall (public secrets).
+    pub fn is_demo(&self) -> bool {
+        self.is_demo
+    }
+
     /// Tickets from a service.
     pub(crate) fn service(&self, id: &str) -> Option<&ServiceCfg> {
         self.services.iter().find(|s| s.info.id == id)
@@ -698,10 +701,10 @@ fn validate(raw: RawConfig, loc: &Locator<'_>) -> Result<HallConfig, ConfigError
                 materials: s.materials.clone(),
                 ask_citizen_id: s.ask_citizen_id,
                 ask_phone: s.ask_phone,
+                warn_waiting_count: s.warn_waiting_count,
+                warn_waiting_minutes: s.warn_waiting_minutes,
             },
             slots,
-            warn_waiting_count: s.warn_waiting_count,
-            warn_waiting_minutes: s.warn_waiting_minutes,
         });
     }
 

@@ -4,6 +4,152 @@
 //! SQLite `store`, committing batches of commands with one fsync; `api` and `ws` serve REST and
 //! WebSocket clients on tokio. See `ARCHITECTURE.md` at the repository root.
 
+mod api;
+mod auth;
 mod calendar;
+pub mod clock;
 pub mod config;
 mod core;
+mod engine;
+mod store;
+mod ws;
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::extract::DefaultBodyLimit;
+use axum::response::IntoResponse;
+use qcall_protocol::ErrorCode;
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, watch};
+use tower_http::catch_panic::CatchPanicLayer;
+use tracing::{error, info, warn};
+
+pub use auth::hash_password;
+use clock::Clock;
+pub use config::HallConfig;
+
+/// How a server runs, beyond the hall's config.
+pub struct Options {
+    /// The SQLite database file; created when missing.
+    pub db_path: PathBuf,
+    /// The time the hall runs on: the system clock, or a manual one in tests.
+    pub clock: Arc<dyn Clock>,
+}
+
+/// Serves the hall on `listener` until `shutdown` completes, then closes WebSockets, finishes the
+/// engine's last batch and closes the database before returning.
+pub async fn run(
+    listener: TcpListener,
+    config: HallConfig,
+    options: Options,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let config = Arc::new(config);
+    let db = options.db_path.clone();
+    let store = tokio::task::spawn_blocking(move || store::Store::open(&db))
+        .await?
+        .with_context(|| format!("cannot open the database {}", options.db_path.display()))?;
+    let (engine, secret, engine_thread) =
+        engine::Engine::start(config.clone(), store, options.clock.clone())?;
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let (alive_tx, mut alive_rx) = mpsc::channel::<()>(1);
+    let app = api::App {
+        engine: engine.clone(),
+        auth: Arc::new(auth::Auth::new(config.clone(), secret)),
+        config: config.clone(),
+        clock: options.clock.clone(),
+        ws: ws::WsControl {
+            stop: stop_rx,
+            alive: alive_tx,
+        },
+    };
+    let (router, openapi) = api::router();
+    let _ = api::OPENAPI.set(openapi.to_pretty_json().unwrap_or_default());
+    let router = router
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(config.limits.max_body_bytes))
+        .layer(CatchPanicLayer::custom(panicked))
+        .with_state(app);
+
+    // The day boundary passes even when nobody sends a command.
+    let ticker_engine = engine.clone();
+    let ticker = tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            every.tick().await;
+            ticker_engine.tick().await;
+        }
+    });
+    drop(engine);
+
+    info!(addr = %listener.local_addr()?, db = %options.db_path.display(), "qcall server ready");
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            info!("shutting down");
+            let _ = stop_tx.send(true);
+        })
+        .await?;
+    ticker.abort();
+    let _ = ticker.await;
+    // Every WebSocket task holds a sender; they end on the stop signal.
+    if tokio::time::timeout(Duration::from_secs(5), alive_rx.recv())
+        .await
+        .is_err()
+    {
+        warn!("some WebSocket connections did not close within 5 s");
+    }
+    // With every engine handle dropped, the engine finishes its batch and closes the database.
+    let joined = tokio::task::spawn_blocking(move || engine_thread.join()).await;
+    if !matches!(joined, Ok(Ok(()))) {
+        error!("the engine thread ended abnormally");
+    }
+    info!("stopped");
+    Ok(())
+}
+
+async fn not_found() -> impl IntoResponse {
+    api::Failure(qcall_protocol::ApiError::new(
+        ErrorCode::NotFound,
+        "no such route; see /api/v1/openapi.json",
+    ))
+}
+
+async fn method_not_allowed() -> impl IntoResponse {
+    api::Failure(qcall_protocol::ApiError::new(
+        ErrorCode::MethodNotAllowed,
+        "this route does not take that method; see /api/v1/openapi.json",
+    ))
+}
+
+fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    error!("a request handler panicked");
+    api::Failure(qcall_protocol::ApiError::new(
+        ErrorCode::Internal,
+        "internal error; nothing changed",
+    ))
+    .into_response()
+}
+
+/// Fills a database with `count` tickets of past days (for the history benchmark), then closes it.
+#[doc(hidden)]
+pub fn seed_history(
+    db_path: &std::path::Path,
+    config: &HallConfig,
+    count: u64,
+    before: qcall_protocol::Millis,
+) -> anyhow::Result<()> {
+    let mut store = store::Store::open(db_path)?;
+    let services: Vec<(String, String)> = config
+        .services
+        .iter()
+        .map(|s| (s.info.id.clone(), s.info.prefix.clone()))
+        .collect();
+    store.seed_history(count, &services, before)?;
+    Ok(())
+}

@@ -668,11 +668,6 @@ impl Hall {
         self.recent.iter().cloned().collect()
     }
 
-    /// The notices.
-    pub(crate) fn notices(&self) -> &[String] {
-        &self.notices
-    }
-
     /// Tickets ahead of a waiting ticket, as a window serving its service first would call them.
     pub(crate) fn ahead(&self, t: &StoredTicket) -> u32 {
         if t.ticket.state != TicketState::Waiting {

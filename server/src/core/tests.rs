@@ -406,7 +406,8 @@ fn ticket_in(t: &mut T, state: TicketState) -> TicketId {
 fn r3_every_transition_not_in_the_rules_is_refused() {
     use TicketState::*;
     let w = 1;
-    let actions: Vec<(&str, Box<dyn Fn(TicketId) -> Command>)> = vec![
+    type MakeCommand = Box<dyn Fn(TicketId) -> Command>;
+    let actions: Vec<(&str, MakeCommand)> = vec![
         ("recall", Box::new(move |_| Command::Recall { window: w })),
         ("start", Box::new(move |_| Command::Start { window: w })),
         ("finish", Box::new(move |_| Command::Finish { window: w })),
@@ -1215,7 +1216,7 @@ fn notices_and_window_services_change_live() {
             notices: vec!["欢迎".into()]
         }]
     );
-    assert_eq!(t.hall.notices(), ["欢迎".to_string()]);
+    assert_eq!(t.hall.hall_info(t.now).notices, ["欢迎".to_string()]);
 }
 
 #[test]

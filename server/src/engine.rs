@@ -1,0 +1,373 @@
+//! The engine: one thread that owns the live hall and the database.
+//!
+//! Commands arrive on a channel. The thread takes every command waiting (a batch), applies each to the
+//! pure core, writes the whole batch in one SQLite transaction (one fsync: group commit), and only
+//! then answers the clients and pushes the events (R28). One thread applying commands in order is also
+//! what makes R12 hold: two windows calling at once are two commands, one after the other.
+//!
+//! Reads run on the same thread after the batch's commit, so they see only committed state, and a
+//! WebSocket's snapshot and its subscription to later events are taken at the same point.
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+
+use qcall_protocol::{ApiError, ErrorCode, Event, Millis, ServerMsg};
+use tokio::sync::{broadcast, mpsc, oneshot};
+use tracing::{error, info, warn};
+
+use crate::clock::Clock;
+use crate::config::HallConfig;
+use crate::core::{Actor, Applied, Command, Hall, Reply};
+use crate::store::{SavedRequest, Store, StoreError};
+
+/// The most commands one commit carries.
+const MAX_BATCH: usize = 1024;
+
+/// Who receives which events: each audience's JSON is made once per push, however many listen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Audience {
+    /// Staff, managers, admins: everything.
+    Staff,
+    /// Displays: calls, windows, availability, notices — no ticket details.
+    Display,
+    /// Kiosks: availability, windows, notices.
+    Kiosk,
+}
+
+impl Audience {
+    fn wants(self, event: &Event) -> bool {
+        match (self, event) {
+            (Audience::Staff, _) => !matches!(event, Event::PublicTicket { .. }),
+            (_, Event::Ticket { .. } | Event::PublicTicket { .. }) => false,
+            (Audience::Kiosk, Event::Called { .. }) => false,
+            _ => true,
+        }
+    }
+}
+
+/// One committed command's events, as pushed to WebSocket clients.
+#[derive(Debug)]
+pub(crate) struct Pushed {
+    pub(crate) seq: u64,
+    pub(crate) at: Millis,
+    pub(crate) events: Vec<Event>,
+    json: [OnceLock<Option<Arc<str>>>; 3],
+}
+
+impl Pushed {
+    fn new(applied: &Applied) -> Pushed {
+        Pushed {
+            seq: applied.seq,
+            at: applied.at,
+            events: applied.events.clone(),
+            json: Default::default(),
+        }
+    }
+
+    /// The message for an audience, or `None` when nothing in it is for them.
+    pub(crate) fn json_for(&self, audience: Audience) -> Option<Arc<str>> {
+        let slot = match audience {
+            Audience::Staff => 0,
+            Audience::Display => 1,
+            Audience::Kiosk => 2,
+        };
+        self.json[slot]
+            .get_or_init(|| {
+                let events: Vec<Event> = self
+                    .events
+                    .iter()
+                    .filter(|e| audience.wants(e))
+                    .cloned()
+                    .collect();
+                if events.is_empty() {
+                    return None;
+                }
+                let msg = ServerMsg::Events {
+                    seq: self.seq,
+                    at: self.at,
+                    events,
+                };
+                serde_json::to_string(&msg).ok().map(Arc::from)
+            })
+            .clone()
+    }
+
+    /// Whether this push starts a new business day (clients then get a fresh snapshot).
+    pub(crate) fn is_rollover(&self) -> bool {
+        self.events
+            .iter()
+            .any(|e| matches!(e, Event::DayRollover { .. }))
+    }
+}
+
+type ReadFn = Box<dyn FnOnce(&Hall, &Store, Millis) + Send>;
+
+enum Job {
+    Command {
+        actor: Actor,
+        principal: String,
+        request_id: Option<String>,
+        cmd: Command,
+        reply: oneshot::Sender<Result<String, ApiError>>,
+    },
+    Read(ReadFn),
+    Tick,
+}
+
+/// A handle to the engine thread; cheap to clone.
+#[derive(Clone)]
+pub(crate) struct Engine {
+    tx: mpsc::Sender<Job>,
+    push: broadcast::Sender<Arc<Pushed>>,
+}
+
+impl Engine {
+    /// Opens the store, rebuilds the hall and starts the engine thread.
+    pub(crate) fn start(
+        config: Arc<HallConfig>,
+        mut store: Store,
+        clock: Arc<dyn Clock>,
+    ) -> Result<(Engine, Vec<u8>, std::thread::JoinHandle<()>), StoreError> {
+        let secret = store.secret()?;
+        let restored = store.restore()?;
+        let open = restored.tickets.len();
+        let hall = Hall::new(config.clone(), restored, clock.now());
+        info!(
+            business_day = hall.business_day(),
+            open_tickets = open,
+            seq = hall.seq(),
+            "hall restored"
+        );
+        let (tx, rx) = mpsc::channel(16 * 1024);
+        let (push, _) = broadcast::channel(4096);
+        let engine = Engine {
+            tx,
+            push: push.clone(),
+        };
+        let runner = Runner {
+            hall,
+            store,
+            config,
+            clock,
+            push,
+        };
+        let thread = std::thread::Builder::new()
+            .name("qcall-engine".into())
+            .spawn(move || runner.run(rx))
+            .map_err(|e| StoreError::Random(format!("cannot start the engine thread: {e}")))?;
+        Ok((engine, secret, thread))
+    }
+
+    /// Applies a command; the answer is the reply's JSON, sent only once the change is durable.
+    pub(crate) async fn command(
+        &self,
+        actor: Actor,
+        principal: String,
+        request_id: Option<String>,
+        cmd: Command,
+    ) -> Result<String, ApiError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Job::Command {
+                actor,
+                principal,
+                request_id,
+                cmd,
+                reply,
+            })
+            .await
+            .map_err(|_| shutting_down())?;
+        rx.await.map_err(|_| shutting_down())?
+    }
+
+    /// Runs `f` on the engine thread against committed state.
+    pub(crate) async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Hall, &Store, Millis) -> T + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let (reply, rx) = oneshot::channel();
+        let job = Job::Read(Box::new(move |hall, store, now| {
+            let _ = reply.send(f(hall, store, now));
+        }));
+        self.tx.send(job).await.map_err(|_| shutting_down())?;
+        rx.await.map_err(|_| shutting_down())
+    }
+
+    /// Like [`Engine::read`], also subscribing to every later push at the same point.
+    pub(crate) async fn subscribe<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Hall, &Store, Millis) -> T + Send + 'static,
+    ) -> Result<(T, broadcast::Receiver<Arc<Pushed>>), ApiError> {
+        let push = self.push.clone();
+        self.read(move |hall, store, now| (f(hall, store, now), push.subscribe()))
+            .await
+    }
+
+    /// Asks the engine to check the day boundary.
+    pub(crate) async fn tick(&self) {
+        let _ = self.tx.send(Job::Tick).await;
+    }
+}
+
+fn shutting_down() -> ApiError {
+    ApiError::new(
+        ErrorCode::Unavailable,
+        "the server is shutting down; retry shortly",
+    )
+}
+
+struct Runner {
+    hall: Hall,
+    store: Store,
+    config: Arc<HallConfig>,
+    clock: Arc<dyn Clock>,
+    push: broadcast::Sender<Arc<Pushed>>,
+}
+
+type Pending = (
+    oneshot::Sender<Result<String, ApiError>>,
+    Result<String, ApiError>,
+);
+
+impl Runner {
+    fn run(mut self, mut rx: mpsc::Receiver<Job>) {
+        let mut jobs = Vec::with_capacity(MAX_BATCH);
+        while let Some(first) = rx.blocking_recv() {
+            jobs.push(first);
+            while jobs.len() < MAX_BATCH {
+                match rx.try_recv() {
+                    Ok(job) => jobs.push(job),
+                    Err(_) => break,
+                }
+            }
+            self.batch(&mut jobs);
+        }
+        info!("engine stopped");
+    }
+
+    fn batch(&mut self, jobs: &mut Vec<Job>) {
+        let now = self.clock.now();
+        let mut applied: Vec<Applied> = Vec::new();
+        let mut pending: Vec<Pending> = Vec::new();
+        let mut reads: Vec<ReadFn> = Vec::new();
+        let mut saved: Vec<SavedRequest> = Vec::new();
+        let mut saved_here: HashMap<(String, String), String> = HashMap::new();
+        if self.hall.rollover_due(now) {
+            let a = self.hall.rollover(now);
+            info!(business_day = a.business_day, "new business day");
+            applied.push(a);
+        }
+        for job in jobs.drain(..) {
+            match job {
+                Job::Command {
+                    actor,
+                    principal,
+                    request_id,
+                    cmd,
+                    reply,
+                } => {
+                    // R6: a retry gets the first answer and changes nothing more.
+                    if let Some(rid) = &request_id {
+                        let key = (principal.clone(), rid.clone());
+                        let earlier = match saved_here.get(&key) {
+                            Some(json) => Some(json.clone()),
+                            None => match self.store.saved_request(&principal, rid) {
+                                Ok(found) => found,
+                                Err(err) => {
+                                    error!(cause = %err, "request lookup failed");
+                                    pending.push((
+                                        reply,
+                                        Err(ApiError::new(
+                                            ErrorCode::Unavailable,
+                                            "storage is not answering; retry",
+                                        )),
+                                    ));
+                                    continue;
+                                }
+                            },
+                        };
+                        if let Some(json) = earlier {
+                            pending.push((reply, Ok(json)));
+                            continue;
+                        }
+                    }
+                    match self.hall.apply(&actor, cmd, now) {
+                        Ok(a) => {
+                            let json = reply_json(&a.reply);
+                            if let Some(rid) = request_id {
+                                saved_here.insert((principal.clone(), rid.clone()), json.clone());
+                                saved.push(SavedRequest {
+                                    principal,
+                                    request_id: rid,
+                                    response: json.clone(),
+                                });
+                            }
+                            pending.push((reply, Ok(json)));
+                            applied.push(a);
+                        }
+                        Err(e) => pending.push((reply, Err(e))),
+                    }
+                }
+                Job::Read(f) => reads.push(f),
+                Job::Tick => {}
+            }
+        }
+        if !applied.is_empty()
+            && let Err(err) = self.store.commit(&applied, &saved)
+        {
+            // Nothing of this batch is durable: nobody is told it happened, and the live hall goes back
+            // to what the database holds.
+            error!(cause = %err, commands = applied.len(), "commit failed; rebuilding from the database");
+            for (reply, result) in pending {
+                let result = result.and(Err(ApiError::new(
+                    ErrorCode::Unavailable,
+                    "the change could not be stored; nothing changed, retry",
+                )));
+                let _ = reply.send(result);
+            }
+            match self.store.restore() {
+                Ok(restored) => self.hall = Hall::new(self.config.clone(), restored, now),
+                Err(err) => {
+                    error!(cause = %err, "rebuild failed; the hall may be stale until restart")
+                }
+            }
+            for f in reads {
+                f(&self.hall, &self.store, now);
+            }
+            return;
+        }
+        for (reply, result) in pending {
+            let _ = reply.send(result);
+        }
+        for a in &applied {
+            // No receivers is fine: nobody is connected.
+            let _ = self.push.send(Arc::new(Pushed::new(a)));
+        }
+        for f in reads {
+            f(&self.hall, &self.store, now);
+        }
+        if self.push.len() > 3000 {
+            warn!(
+                queued = self.push.len(),
+                "push queue is long: slow WebSocket clients will resync"
+            );
+        }
+    }
+}
+
+/// The reply's JSON; each reply type serialises without failure.
+fn reply_json(reply: &Reply) -> String {
+    let value = match reply {
+        Reply::Issued(r) => serde_json::to_string(r),
+        Reply::Action(r) => serde_json::to_string(r),
+        Reply::Ticket(r) => serde_json::to_string(r),
+        Reply::Window(r) => serde_json::to_string(r),
+        Reply::Notices(n) => {
+            serde_json::to_string(&qcall_protocol::NoticesRequest { notices: n.clone() })
+        }
+        Reply::Rollover { business_day } => {
+            serde_json::to_string(&serde_json::json!({ "business_day": business_day }))
+        }
+    };
+    value.unwrap_or_else(|e| format!(r#"{{"error":{{"code":"internal","message":"{e}"}}}}"#))
+}

@@ -1,0 +1,350 @@
+//! The WebSocket at `/api/v1/ws`: hello → snapshot → events and heartbeats (R20).
+//!
+//! Each connection is one task selecting over the server's pushes, its heartbeat timer, the socket's
+//! incoming side and the server's stop signal: axum's graceful shutdown does not reach upgraded
+//! connections, so they get their own.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::response::Response;
+use futures_util::StreamExt;
+use qcall_protocol::*;
+use tokio::sync::{broadcast, mpsc, watch};
+use tracing::debug;
+
+use crate::api::{App, public_status};
+use crate::auth::Principal;
+use crate::core::Hall;
+use crate::engine::{Audience, Pushed};
+
+/// Stops WebSocket tasks at shutdown and lets the server wait for them.
+#[derive(Clone)]
+pub(crate) struct WsControl {
+    pub(crate) stop: watch::Receiver<bool>,
+    pub(crate) alive: mpsc::Sender<()>,
+}
+
+/// Live updates. Send one `Hello` text message; receive a `Snapshot`, then `Events` and `Heartbeat`s.
+#[utoipa::path(get, path = "/api/v1/ws", tag = "live", responses((status = 101, description = "WebSocket: first send a Hello, then read ServerMsg messages")))]
+pub(crate) async fn ws(State(app): State<App>, upgrade: WebSocketUpgrade) -> Response {
+    upgrade
+        .max_message_size(64 * 1024)
+        .on_upgrade(move |socket| serve(app, socket))
+}
+
+/// Who is on the other end, once the hello checked out.
+enum Who {
+    Member {
+        audience: Audience,
+        identity: Identity,
+        display: Option<DisplaySettings>,
+    },
+    Public {
+        token: String,
+    },
+}
+
+async fn send(socket: &mut WebSocket, msg: &ServerMsg) -> bool {
+    match serde_json::to_string(msg) {
+        Ok(text) => socket.send(Message::Text(text.into())).await.is_ok(),
+        Err(_) => false,
+    }
+}
+
+async fn refuse(mut socket: WebSocket, error: ApiError) {
+    let _ = send(&mut socket, &ServerMsg::Refused { error }).await;
+    let _ = socket.send(Message::Close(None)).await;
+}
+
+async fn serve(app: App, mut socket: WebSocket) {
+    let _alive = app.ws.alive.clone();
+    let hello = match tokio::time::timeout(Duration::from_secs(10), socket.next()).await {
+        Ok(Some(Ok(Message::Text(text)))) => serde_json::from_str::<Hello>(&text).map_err(|e| {
+            ApiError::new(
+                ErrorCode::BadRequest,
+                format!("the first message must be a Hello: {e}"),
+            )
+        }),
+        Ok(_) => Err(ApiError::new(
+            ErrorCode::BadRequest,
+            "the first message must be a Hello as text",
+        )),
+        Err(_) => Err(ApiError::new(
+            ErrorCode::BadRequest,
+            "no Hello within 10 seconds",
+        )),
+    };
+    let who = match hello.and_then(|h| identify(&app, h)) {
+        Ok(who) => who,
+        Err(e) => return refuse(socket, e).await,
+    };
+    match who {
+        Who::Member {
+            audience,
+            identity,
+            display,
+        } => member(app, socket, audience, identity, display).await,
+        Who::Public { token } => public(app, socket, token).await,
+    }
+}
+
+fn identify(app: &App, hello: Hello) -> Result<Who, ApiError> {
+    let now = app.clock.now();
+    let principal = match hello {
+        Hello::Public { ticket_token } => {
+            return Ok(Who::Public {
+                token: ticket_token,
+            });
+        }
+        Hello::Device { key } => app.auth.principal(&key, now)?,
+        Hello::Staff { token } => app.auth.principal(&token, now)?,
+    };
+    Ok(match principal {
+        Principal::Kiosk { name } => Who::Member {
+            audience: Audience::Kiosk,
+            identity: Identity::Kiosk { name },
+            display: None,
+        },
+        Principal::Display { name, mode } => {
+            let cfg = &app.config;
+            let audio = cfg
+                .devices
+                .iter()
+                .find(|d| d.name == name)
+                .is_some_and(|d| d.audio);
+            let a = &cfg.announce;
+            let display = DisplaySettings {
+                name: name.clone(),
+                mode,
+                audio,
+                template_zh: a.template_zh.clone(),
+                template_en: a.template_en.clone(),
+                languages: a.languages.clone(),
+                repeat: a.repeat,
+                chime: a.chime,
+                volume: a.volume,
+                quiet_hours: a.quiet_hours.clone(),
+            };
+            Who::Member {
+                audience: Audience::Display,
+                identity: Identity::Display { name },
+                display: Some(display),
+            }
+        }
+        Principal::Staff { staff_no, role } => Who::Member {
+            audience: Audience::Staff,
+            identity: Identity::Staff {
+                staff_no,
+                role,
+                window: None,
+            },
+            display: None,
+        },
+    })
+}
+
+/// The snapshot a member client may see.
+fn snapshot(
+    app: &App,
+    hall: &Hall,
+    now: Millis,
+    audience: Audience,
+    identity: &Identity,
+    display: &Option<DisplaySettings>,
+) -> ServerMsg {
+    let identity = match identity {
+        Identity::Staff { staff_no, role, .. } => Identity::Staff {
+            staff_no: staff_no.clone(),
+            role: *role,
+            window: hall
+                .window_views()
+                .iter()
+                .find(|w| w.staff.as_ref().is_some_and(|s| &s.staff_no == staff_no))
+                .map(|w| w.number),
+        },
+        other => other.clone(),
+    };
+    ServerMsg::Snapshot(Box::new(Snapshot {
+        seq: hall.seq(),
+        at: now,
+        identity,
+        hall: hall.hall_info(now),
+        groups: app.config.groups.clone(),
+        services: app.config.services.iter().map(|s| s.info.clone()).collect(),
+        windows: hall.window_views(),
+        availability: hall.availability_all(now),
+        recent_calls: if audience == Audience::Kiosk {
+            Vec::new()
+        } else {
+            hall.recent_calls()
+        },
+        open_tickets: if audience == Audience::Staff {
+            hall.open_tickets()
+        } else {
+            Vec::new()
+        },
+        display: display.clone(),
+        ticket: None,
+    }))
+}
+
+async fn member(
+    app: App,
+    mut socket: WebSocket,
+    audience: Audience,
+    identity: Identity,
+    display: Option<DisplaySettings>,
+) {
+    let mut stop = app.ws.stop.clone();
+    let subscribe = |app: &App| {
+        let (a, i, d) = (app.clone(), identity.clone(), display.clone());
+        let engine = app.engine.clone();
+        async move {
+            engine
+                .subscribe(move |hall, _, now| snapshot(&a, hall, now, audience, &i, &d))
+                .await
+        }
+    };
+    let Ok((first, mut rx)) = subscribe(&app).await else {
+        return;
+    };
+    let mut seq = if let ServerMsg::Snapshot(s) = &first {
+        s.seq
+    } else {
+        0
+    };
+    if !send(&mut socket, &first).await {
+        return;
+    }
+    let mut heartbeat = tokio::time::interval(Duration::from_millis(HEARTBEAT_INTERVAL_MS));
+    heartbeat.reset();
+    loop {
+        tokio::select! {
+            _ = stop.changed() => {
+                let _ = socket.send(Message::Close(None)).await;
+                break;
+            }
+            pushed = rx.recv() => {
+                let resync = match pushed {
+                    Ok(p) => {
+                        seq = p.seq;
+                        if let Some(text) = p.json_for(audience) && socket.send(Message::Text(Utf8Bytes::from(&*text))).await.is_err() {
+                            break;
+                        }
+                        p.is_rollover()
+                    }
+                    // Fell behind: a full resync, never a partial one (R20).
+                    Err(broadcast::error::RecvError::Lagged(n)) => { debug!(missed = n, "slow client resyncs"); true }
+                    Err(broadcast::error::RecvError::Closed) => break,
+                };
+                if resync {
+                    let Ok((again, new_rx)) = subscribe(&app).await else { break };
+                    rx = new_rx;
+                    if let ServerMsg::Snapshot(s) = &again { seq = s.seq; }
+                    if !send(&mut socket, &again).await { break; }
+                }
+                heartbeat.reset();
+            }
+            _ = heartbeat.tick() => {
+                if !send(&mut socket, &ServerMsg::Heartbeat { at: app.clock.now(), seq }).await { break; }
+            }
+            incoming = socket.next() => match incoming {
+                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
+                Some(Ok(_)) => {}
+            },
+        }
+    }
+}
+
+async fn public(app: App, mut socket: WebSocket, token: String) {
+    let mut stop = app.ws.stop.clone();
+    let (status, mut rx) = match app.engine.subscribe(|_, _, _| ()).await {
+        Ok(((), rx)) => match public_status(&app, token.clone()).await {
+            Ok(status) => (status, rx),
+            Err(e) => return refuse(socket, e.0).await,
+        },
+        Err(_) => return,
+    };
+    let (hall, services, seq) = match app
+        .engine
+        .read({
+            let service = status.service_id.clone();
+            let cfg = app.config.clone();
+            move |hall, _, now| {
+                (
+                    hall.hall_info(now),
+                    cfg.service(&service)
+                        .map(|s| vec![s.info.clone()])
+                        .unwrap_or_default(),
+                    hall.seq(),
+                )
+            }
+        })
+        .await
+    {
+        Ok(x) => x,
+        Err(_) => return,
+    };
+    let mut last = status.clone();
+    let snap = ServerMsg::Snapshot(Box::new(Snapshot {
+        seq,
+        at: app.clock.now(),
+        identity: Identity::Public,
+        hall,
+        groups: Vec::new(),
+        services,
+        windows: Vec::new(),
+        availability: Vec::new(),
+        recent_calls: Vec::new(),
+        open_tickets: Vec::new(),
+        display: None,
+        ticket: Some(status),
+    }));
+    if !send(&mut socket, &snap).await {
+        return;
+    }
+    let mut seq = seq;
+    let mut heartbeat = tokio::time::interval(Duration::from_millis(HEARTBEAT_INTERVAL_MS));
+    heartbeat.reset();
+    loop {
+        tokio::select! {
+            _ = stop.changed() => {
+                let _ = socket.send(Message::Close(None)).await;
+                break;
+            }
+            pushed = rx.recv() => {
+                let relevant = match &pushed {
+                    Ok(p) => { seq = p.seq; touches_queue(p) }
+                    Err(broadcast::error::RecvError::Lagged(_)) => true,
+                    Err(broadcast::error::RecvError::Closed) => break,
+                };
+                if relevant && let Ok(now) = public_status(&app, token.clone()).await && now != last {
+                    last = now.clone();
+                    let msg = ServerMsg::Events { seq, at: app.clock.now(), events: vec![Event::PublicTicket { ticket: now }] };
+                    if !send(&mut socket, &msg).await { break; }
+                }
+                heartbeat.reset();
+            }
+            _ = heartbeat.tick() => {
+                if !send(&mut socket, &ServerMsg::Heartbeat { at: app.clock.now(), seq }).await { break; }
+            }
+            incoming = socket.next() => match incoming {
+                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
+                Some(Ok(_)) => {}
+            },
+        }
+    }
+}
+
+/// Whether a push may change a citizen's position, estimate or state.
+fn touches_queue(p: &Arc<Pushed>) -> bool {
+    p.events.iter().any(|e| {
+        matches!(
+            e,
+            Event::Ticket { .. } | Event::Window { .. } | Event::DayRollover { .. }
+        )
+    })
+}

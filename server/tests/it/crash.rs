@@ -1,0 +1,189 @@
+//! R1, R28: kill the server binary with SIGKILL in the middle of a load, restart it, and every ticket
+//! a client was told about is there with the same number; numbering continues without reuse.
+
+use std::collections::HashMap;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use qcall_protocol::*;
+
+use crate::util::*;
+
+struct Binary {
+    child: Child,
+    base: String,
+}
+
+fn round_the_clock() -> String {
+    hall_toml(2, "[limits]\nissue_per_minute = 0\n")
+        .replace("cutoff_minutes = 30", "cutoff_minutes = 0")
+        .replace("[\"08:00-18:00\"]", "[\"00:00-24:00\"]")
+        .replace(
+            "fri = [\"00:00-24:00\"]",
+            "fri = [\"00:00-24:00\"]\nsat = [\"00:00-24:00\"]\nsun = [\"00:00-24:00\"]",
+        )
+}
+
+async fn start(dir: &std::path::Path) -> Binary {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("port")
+        .local_addr()
+        .expect("addr")
+        .port();
+    #[allow(clippy::zombie_processes)] // Killed and waited on by the caller.
+    let child = Command::new(env!("CARGO_BIN_EXE_qcall-server"))
+        .args([
+            "--config",
+            &dir.join("hall.toml").display().to_string(),
+            "--data-dir",
+            &dir.display().to_string(),
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start qcall-server");
+    let base = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if reqwest::get(format!("{base}/healthz"))
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
+            return Binary { child, base };
+        }
+        assert!(Instant::now() < deadline, "server did not start");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn client(base: &str, bearer: Option<String>) -> Client {
+    Client {
+        base: base.to_string(),
+        http: reqwest::Client::new(),
+        bearer,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_mid_load_loses_no_acknowledged_ticket() {
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::write(dir.path().join("hall.toml"), round_the_clock()).expect("config");
+    // request id → (ticket id, number) for every answer a client got.
+    let mut acknowledged: HashMap<String, (TicketId, String)> = HashMap::new();
+    for cycle in 0..3 {
+        let mut server = start(dir.path()).await;
+        let mut tasks = Vec::new();
+        for c in 0..6 {
+            let kiosk = client(&server.base, Some(KIOSK.to_string()));
+            tasks.push(tokio::spawn(async move {
+                let mut got = Vec::new();
+                for i in 0.. {
+                    let request_id = format!("c{cycle}-k{c}-{i}");
+                    let req = IssueRequest {
+                        request_id: request_id.clone(),
+                        service_id: "a".into(),
+                        class: TicketClass::Normal,
+                        citizen_id: None,
+                        phone: None,
+                        helper: None,
+                    };
+                    let sent = kiosk
+                        .http
+                        .post(format!("{}/api/v1/tickets", kiosk.base))
+                        .bearer_auth(KIOSK)
+                        .json(&req)
+                        .send()
+                        .await;
+                    let Ok(resp) = sent else { break };
+                    if resp.status() != 200 {
+                        break;
+                    }
+                    let Ok(issued) = resp.json::<IssueResponse>().await else {
+                        break;
+                    };
+                    got.push((request_id, issued.ticket.id, issued.ticket.number));
+                }
+                got
+            }));
+        }
+        tokio::time::sleep(Duration::from_millis(400 + 150 * cycle)).await;
+        server.child.kill().expect("SIGKILL");
+        server.child.wait().expect("reaped");
+        let mut this_cycle = 0;
+        for t in tasks {
+            for (rid, id, number) in t.await.expect("client") {
+                acknowledged.insert(rid, (id, number));
+                this_cycle += 1;
+            }
+        }
+        assert!(
+            this_cycle > 20,
+            "cycle {cycle}: the load ran ({this_cycle} tickets)"
+        );
+
+        let mut server = start(dir.path()).await;
+        let login: LoginResponse = client(&server.base, None)
+            .post(
+                "/api/v1/auth/login",
+                &LoginRequest {
+                    staff_no: "m1".into(),
+                    password: PASSWORD.into(),
+                },
+            )
+            .await
+            .expect("login");
+        let manager = client(&server.base, Some(login.token));
+        let mut numbers = std::collections::HashSet::new();
+        for (id, number) in acknowledged.values() {
+            let t: Ticket = manager
+                .get(&format!("/api/v1/tickets/{id}"))
+                .await
+                .unwrap_or_else(|e| panic!("ticket {id} {number} lost: {e}"));
+            assert_eq!(&t.number, number, "same number after the crash");
+            assert!(numbers.insert(number.clone()), "{number} given twice");
+        }
+        // A kiosk retry of an acknowledged touch still gets its ticket, not a new one (R6).
+        let (rid, (id, _)) = acknowledged.iter().next().expect("some");
+        let kiosk = client(&server.base, Some(KIOSK.to_string()));
+        let retry: IssueResponse = kiosk
+            .post(
+                "/api/v1/tickets",
+                &IssueRequest {
+                    request_id: rid.clone(),
+                    service_id: "a".into(),
+                    class: TicketClass::Normal,
+                    citizen_id: None,
+                    phone: None,
+                    helper: None,
+                },
+            )
+            .await
+            .expect("retry");
+        assert_eq!(retry.ticket.id, *id);
+        // Numbering continues past every number ever acknowledged.
+        let fresh = kiosk
+            .issue("a", TicketClass::Normal)
+            .await
+            .expect("after restart");
+        let n = |s: &str| s[1..].parse::<u32>().expect("number");
+        let max = acknowledged
+            .values()
+            .map(|(_, num)| n(num))
+            .max()
+            .expect("max");
+        assert!(
+            n(&fresh.ticket.number) > max,
+            "{} after {max}",
+            fresh.ticket.number
+        );
+        acknowledged.insert(
+            format!("fresh-{cycle}"),
+            (fresh.ticket.id, fresh.ticket.number),
+        );
+        server.child.kill().expect("stop");
+        server.child.wait().expect("reaped");
+    }
+}
