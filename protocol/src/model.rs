@@ -108,6 +108,10 @@ pub enum LegOutcome {
     Expired,
 }
 
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
 /// One stretch of a ticket's life: waiting in one queue, then called and served at one window (R4).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -115,34 +119,49 @@ pub struct Leg {
     /// The service this leg queued for.
     pub service_id: String,
     /// Set when the leg was transferred to one window rather than to a service's queue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_window: Option<WindowNo>,
     /// When this leg started waiting (issue, transfer or requeue).
     pub queued_at: Millis,
     /// The window that called it, once called.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub window: Option<WindowNo>,
     /// The staff number of whoever called it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub staff_no: Option<String>,
     /// When it was first called on this leg.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub called_at: Option<Millis>,
     /// Every recall (重呼), and every 回呼 after a hold.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub recalls: Vec<Millis>,
     /// When the citizen reached the window (开始办理).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started_at: Option<Millis>,
     /// When the leg ended, with [`Leg::outcome`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<Millis>,
     /// How the leg ended; `None` while open.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outcome: Option<LegOutcome>,
     /// Called by number (特呼) rather than by "call next".
+    #[serde(default, skip_serializing_if = "is_false")]
     pub special_call: bool,
     /// Called ahead of the ticket "call next" would have chosen: a jump of the queue (R13).
+    #[serde(default, skip_serializing_if = "is_false")]
     pub out_of_order: bool,
     /// Times marked no-show (过号) on this leg, with the time of the last one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub no_show_at: Option<Millis>,
     /// Why the ticket was transferred into this leg (free text from staff).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }
 
 /// A ticket as staff, managers and screens see it. Never carries the citizen's id or full phone.
+///
+/// Fields that are `None`, empty or `false` are left out of the JSON (tickets are the bulk of what is
+/// stored and sent); readers treat a missing field as its default.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Ticket {
@@ -163,8 +182,10 @@ pub struct Ticket {
     /// When it was issued; kept through transfers (R10).
     pub issued_at: Millis,
     /// The window it is called to, served at or held at.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub window: Option<WindowNo>,
     /// The phone, masked (`138****1234`), when the citizen gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone_masked: Option<String>,
     /// Its legs, oldest first; the last one is current.
     pub legs: Vec<Leg>,

@@ -33,7 +33,10 @@ fn config() -> String {
         .replace("cutoff_minutes = 30", "cutoff_minutes = 0")
         .replace("daily_cap = 3\n", "")
         .replace("[\"08:00-18:00\"]", "[\"00:00-24:00\"]")
-        .replace("fri = [\"00:00-24:00\"]", "fri = [\"00:00-24:00\"]\nsat = [\"00:00-24:00\"]\nsun = [\"00:00-24:00\"]")
+        .replace(
+            "fri = [\"00:00-24:00\"]",
+            "fri = [\"00:00-24:00\"]\nsat = [\"00:00-24:00\"]\nsun = [\"00:00-24:00\"]",
+        )
 }
 
 struct Server {
@@ -51,11 +54,22 @@ impl Drop for Server {
 
 /// Starts the binary and returns it with the time until `/healthz` answered.
 async fn start(dir: &std::path::Path) -> (Server, Duration) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("port")
+        .local_addr()
+        .expect("addr")
+        .port();
     let started = Instant::now();
     #[allow(clippy::zombie_processes)] // Killed and waited on by the caller.
     let child = Command::new(env!("CARGO_BIN_EXE_qcall-server"))
-        .args(["--config", &dir.join("hall.toml").display().to_string(), "--data-dir", &dir.display().to_string(), "--listen", &format!("127.0.0.1:{port}")])
+        .args([
+            "--config",
+            &dir.join("hall.toml").display().to_string(),
+            "--data-dir",
+            &dir.display().to_string(),
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
@@ -64,11 +78,26 @@ async fn start(dir: &std::path::Path) -> (Server, Duration) {
     let base = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();
     loop {
-        if http.get(format!("{base}/healthz")).send().await.is_ok_and(|r| r.status() == 200) {
+        if http
+            .get(format!("{base}/healthz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
             let ready = started.elapsed();
-            return (Server { child, base: base.clone(), ws: format!("ws://127.0.0.1:{port}/api/v1/ws") }, ready);
+            return (
+                Server {
+                    child,
+                    base: base.clone(),
+                    ws: format!("ws://127.0.0.1:{port}/api/v1/ws"),
+                },
+                ready,
+            );
         }
-        assert!(started.elapsed() < Duration::from_secs(60), "server did not start");
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "server did not start"
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
@@ -82,12 +111,20 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 /// 64 clients issue tickets for `secs`; returns (tickets per second, p99 ms).
 async fn issue_load(server: &Server, secs: u64) -> (f64, f64) {
-    let http = reqwest::Client::builder().pool_max_idle_per_host(CLIENTS).build().expect("client");
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(CLIENTS)
+        .build()
+        .expect("client");
     let running = Arc::new(AtomicBool::new(true));
     let measuring = Arc::new(AtomicBool::new(false));
     let mut tasks = Vec::new();
     for c in 0..CLIENTS {
-        let (http, url, running, measuring) = (http.clone(), format!("{}/api/v1/tickets", server.base), running.clone(), measuring.clone());
+        let (http, url, running, measuring) = (
+            http.clone(),
+            format!("{}/api/v1/tickets", server.base),
+            running.clone(),
+            measuring.clone(),
+        );
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
             let mut i = 0u64;
@@ -96,8 +133,20 @@ async fn issue_load(server: &Server, secs: u64) -> (f64, f64) {
                 let service = ["a", "b", "green"][(i % 3) as usize];
                 let body = format!(r#"{{"request_id":"b{c}-{i}","service_id":"{service}"}}"#);
                 let t0 = Instant::now();
-                let resp = http.post(&url).bearer_auth(KIOSK).header("content-type", "application/json").body(body).send().await.expect("issue");
-                assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap_or_default());
+                let resp = http
+                    .post(&url)
+                    .bearer_auth(KIOSK)
+                    .header("content-type", "application/json")
+                    .body(body)
+                    .send()
+                    .await
+                    .expect("issue");
+                assert_eq!(
+                    resp.status(),
+                    200,
+                    "{}",
+                    resp.text().await.unwrap_or_default()
+                );
                 resp.bytes().await.expect("body");
                 if measuring.load(Ordering::Relaxed) {
                     latencies.push(t0.elapsed().as_secs_f64() * 1000.0);
@@ -136,8 +185,17 @@ async fn push_load(server: &Server) -> (f64, f64, f64) {
     let mut readers = Vec::new();
     let (ready_tx, mut ready_rx) = tokio::sync::mpsc::channel::<()>(DISPLAYS);
     for _ in 0..DISPLAYS {
-        let (mut socket, _) = tokio_tungstenite::connect_async(&server.ws).await.expect("ws");
-        socket.send(Message::Text(serde_json::to_string(&Hello::Device { key: BOARD.into() }).expect("hello").into())).await.expect("hello");
+        let (mut socket, _) = tokio_tungstenite::connect_async(&server.ws)
+            .await
+            .expect("ws");
+        socket
+            .send(Message::Text(
+                serde_json::to_string(&Hello::Device { key: BOARD.into() })
+                    .expect("hello")
+                    .into(),
+            ))
+            .await
+            .expect("hello");
         let (sent, ready) = (sent.clone(), ready_tx.clone());
         readers.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
@@ -151,9 +209,16 @@ async fn push_load(server: &Server) -> (f64, f64, f64) {
                     continue;
                 }
                 // Cheap scan instead of a full parse: the load generator shares the two cores.
-                let Some(at) = text.find("\"call_id\":") else { continue };
-                let digits: String = text[at + 10..].chars().take_while(char::is_ascii_digit).collect();
-                let Ok(call_id) = digits.parse::<u64>() else { continue };
+                let Some(at) = text.find("\"call_id\":") else {
+                    continue;
+                };
+                let digits: String = text[at + 10..]
+                    .chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect();
+                let Ok(call_id) = digits.parse::<u64>() else {
+                    continue;
+                };
                 if let Some(t0) = sent.lock().await.get(&call_id) {
                     latencies.push((received - *t0).as_secs_f64() * 1000.0);
                 }
@@ -170,15 +235,33 @@ async fn push_load(server: &Server) -> (f64, f64, f64) {
     }
     let rss = rss_mb(server.child.id());
     let http = reqwest::Client::new();
-    let kiosk = Client { base: server.base.clone(), http: http.clone(), bearer: Some(KIOSK.into()) };
+    let kiosk = Client {
+        base: server.base.clone(),
+        http: http.clone(),
+        bearer: Some(KIOSK.into()),
+    };
     for _ in 0..CALLS {
         kiosk.issue("a", TicketClass::Normal).await.expect("ticket");
     }
-    let login: LoginResponse = Client { base: server.base.clone(), http: http.clone(), bearer: None }
-        .post("/api/v1/auth/login", &LoginRequest { staff_no: "s1".into(), password: PASSWORD.into() })
-        .await
-        .expect("login");
-    let staff = Client { base: server.base.clone(), http, bearer: Some(login.token) };
+    let login: LoginResponse = Client {
+        base: server.base.clone(),
+        http: http.clone(),
+        bearer: None,
+    }
+    .post(
+        "/api/v1/auth/login",
+        &LoginRequest {
+            staff_no: "s1".into(),
+            password: PASSWORD.into(),
+        },
+    )
+    .await
+    .expect("login");
+    let staff = Client {
+        base: server.base.clone(),
+        http,
+        bearer: Some(login.token),
+    };
     staff.act(1, "sign-in").await.expect("sign in");
     for _ in 0..CALLS {
         // The call id is the command's sequence number: the next one after the last known.
@@ -192,7 +275,10 @@ async fn push_load(server: &Server) -> (f64, f64, f64) {
     }
     let mut all = Vec::new();
     for r in readers {
-        let got = tokio::time::timeout(Duration::from_secs(30), r).await.expect("displays got every call").expect("reader");
+        let got = tokio::time::timeout(Duration::from_secs(30), r)
+            .await
+            .expect("displays got every call")
+            .expect("reader");
         assert_eq!(got.len(), CALLS, "every display got every call");
         all.extend(got);
     }
@@ -201,8 +287,17 @@ async fn push_load(server: &Server) -> (f64, f64, f64) {
 }
 
 fn main() {
-    let secs: u64 = std::env::var("QCALL_BENCH_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(5);
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let secs: u64 = std::env::var("QCALL_BENCH_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5);
+    // `QCALL_BENCH_ONLY=issue|push|history` runs one phase, for profiling.
+    let only = std::env::var("QCALL_BENCH_ONLY").unwrap_or_default();
+    let run = move |phase: &str| only.is_empty() || only == phase;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     runtime.block_on(async move {
         let fresh = || {
             let dir = tempfile::tempdir().expect("tmp");
@@ -210,18 +305,25 @@ fn main() {
             dir
         };
 
-        let dir = fresh();
-        let (server, _) = start(dir.path()).await;
-        let (issue_per_s, issue_p99) = issue_load(&server, secs).await;
-        drop(server);
-        eprintln!("issue load done");
-
-        let dir = fresh();
-        let (server, _) = start(dir.path()).await;
-        let (p50, p99, rss) = push_load(&server).await;
-        drop(server);
-        eprintln!("push load done");
-
+        let (mut issue_per_s, mut issue_p99, mut p50, mut p99, mut rss) = (f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN);
+        if run("issue") {
+            let dir = fresh();
+            let (server, _) = start(dir.path()).await;
+            (issue_per_s, issue_p99) = issue_load(&server, secs).await;
+            drop(server);
+            eprintln!("issue load done");
+        }
+        if run("push") {
+            let dir = fresh();
+            let (server, _) = start(dir.path()).await;
+            (p50, p99, rss) = push_load(&server).await;
+            drop(server);
+            eprintln!("push load done");
+        }
+        if !run("history") {
+            println!("issue_per_s={issue_per_s:.0}\nissue_p99_ms={issue_p99:.2}\ncall_to_push_p50_ms={p50:.2}\ncall_to_push_p99_ms={p99:.2}\nserver_rss_mb={rss:.1}");
+            return;
+        }
         let dir = fresh();
         let seed_started = Instant::now();
         let cfg = qcall_server::HallConfig::parse(&config(), "bench.toml").expect("config");

@@ -417,9 +417,7 @@ async fn issue(
         secret: random_hex(16)?,
     });
     Ok(RawJson(
-        app.engine
-            .command(actor, p.key(), Some(req.request_id), cmd)
-            .await?,
+        app.engine.command(actor, Some(req.request_id), cmd).await?,
     ))
 }
 
@@ -455,7 +453,6 @@ async fn cancel(
     let (staff_no, _) = staff_only(&p)?;
     command(
         &app,
-        &p,
         Actor::Staff(staff_no),
         req.request_id,
         Command::Cancel {
@@ -465,25 +462,17 @@ async fn cancel(
     .await
 }
 
-async fn command(
-    app: &App,
-    p: &Principal,
-    actor: Actor,
-    request_id: Option<String>,
-    cmd: Command,
-) -> Answer {
+async fn command(app: &App, actor: Actor, request_id: Option<String>, cmd: Command) -> Answer {
     if let Some(id) = &request_id {
         check_request_id(id)?;
     }
-    Ok(RawJson(
-        app.engine.command(actor, p.key(), request_id, cmd).await?,
-    ))
+    Ok(RawJson(app.engine.command(actor, request_id, cmd).await?))
 }
 
 /// A window action by the staff member signed in there.
 async fn at_window(app: &App, p: &Principal, request_id: Option<String>, cmd: Command) -> Answer {
     let (staff_no, _) = staff_only(p)?;
-    command(app, p, Actor::Staff(staff_no), request_id, cmd).await
+    command(app, Actor::Staff(staff_no), request_id, cmd).await
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -625,7 +614,6 @@ async fn window_services(
     let staff_no = manager_only(&p)?;
     command(
         &app,
-        &p,
         Actor::Staff(staff_no),
         None,
         Command::SetWindowServices {
@@ -648,7 +636,6 @@ async fn notices(
     let staff_no = manager_only(&p)?;
     command(
         &app,
-        &p,
         Actor::Staff(staff_no),
         None,
         Command::SetNotices {
@@ -740,12 +727,10 @@ async fn public_cancel(State(app): State<App>, ApiPath(token): ApiPath<String>) 
     if token_id(&token).is_none() {
         return Err(fail(ErrorCode::UnknownTicket, "no ticket with this token"));
     }
-    let key = format!("public:{}", &token[..12]);
     Ok(RawJson(
         app.engine
             .command(
                 Actor::Public,
-                key,
                 None,
                 Command::Cancel {
                     ticket: TicketRef::Token(token),

@@ -24,16 +24,6 @@ pub(crate) enum Principal {
     Staff { staff_no: String, role: Role },
 }
 
-impl Principal {
-    /// Names the caller in request-id scoping and logs.
-    pub(crate) fn key(&self) -> String {
-        match self {
-            Principal::Kiosk { name } | Principal::Display { name, .. } => format!("device:{name}"),
-            Principal::Staff { staff_no, .. } => format!("staff:{staff_no}"),
-        }
-    }
-}
-
 /// Credentials checking, keyed hashing and rate limiting for one hall.
 pub(crate) struct Auth {
     config: Arc<HallConfig>,

@@ -18,7 +18,7 @@ use tracing::{error, info, warn};
 use crate::clock::Clock;
 use crate::config::HallConfig;
 use crate::core::{Actor, Applied, Command, Hall, Reply};
-use crate::store::{SavedRequest, Store, StoreError};
+use crate::store::{Saved, SavedRequest, Store, StoreError};
 
 /// The most commands one commit carries.
 const MAX_BATCH: usize = 1024;
@@ -105,7 +105,6 @@ type ReadFn = Box<dyn FnOnce(&Hall, &Store, Millis) + Send>;
 enum Job {
     Command {
         actor: Actor,
-        principal: String,
         request_id: Option<String>,
         cmd: Command,
         reply: oneshot::Sender<Result<String, ApiError>>,
@@ -132,6 +131,7 @@ impl Engine {
         let restored = store.restore()?;
         let open = restored.tickets.len();
         let hall = Hall::new(config.clone(), restored, clock.now());
+        let requests = store.requests(hall.business_day())?.into_iter().collect();
         info!(
             business_day = hall.business_day(),
             open_tickets = open,
@@ -150,6 +150,7 @@ impl Engine {
             config,
             clock,
             push,
+            requests,
         };
         let thread = std::thread::Builder::new()
             .name("qcall-engine".into())
@@ -158,11 +159,12 @@ impl Engine {
         Ok((engine, secret, thread))
     }
 
-    /// Applies a command; the answer is the reply's JSON, sent only once the change is durable.
+    /// Applies a command; the answer is the reply's JSON, sent only once the change is durable. A
+    /// command with a request id that this actor already used today gets the first answer again and
+    /// changes nothing (R6).
     pub(crate) async fn command(
         &self,
         actor: Actor,
-        principal: String,
         request_id: Option<String>,
         cmd: Command,
     ) -> Result<String, ApiError> {
@@ -170,7 +172,6 @@ impl Engine {
         self.tx
             .send(Job::Command {
                 actor,
-                principal,
                 request_id,
                 cmd,
                 reply,
@@ -222,6 +223,8 @@ struct Runner {
     config: Arc<HallConfig>,
     clock: Arc<dyn Clock>,
     push: broadcast::Sender<Arc<Pushed>>,
+    /// (actor, request id) → first answer, for today.
+    requests: HashMap<(String, String), Saved>,
 }
 
 type Pending = (
@@ -231,6 +234,7 @@ type Pending = (
 
 impl Runner {
     fn run(mut self, mut rx: mpsc::Receiver<Job>) {
+        let _checkpointer = self.store.checkpointer();
         let mut jobs = Vec::with_capacity(MAX_BATCH);
         while let Some(first) = rx.blocking_recv() {
             jobs.push(first);
@@ -245,62 +249,78 @@ impl Runner {
         info!("engine stopped");
     }
 
+    /// The earlier answer to this request, as JSON.
+    fn earlier(&self, key: &(String, String)) -> Option<Result<String, ApiError>> {
+        Some(match self.requests.get(key)? {
+            Saved::Json(json) => Ok(json.to_string()),
+            Saved::Issued(id) => {
+                let found = match self.hall.ticket(*id) {
+                    Some(t) => Ok(Some(t.clone())),
+                    None => self.store.ticket(*id),
+                };
+                match found {
+                    Ok(Some(t)) => serde_json::to_string(&self.hall.issue_response(&t))
+                        .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string())),
+                    Ok(None) => Err(ApiError::new(
+                        ErrorCode::Internal,
+                        "an issued ticket is missing",
+                    )),
+                    Err(err) => {
+                        error!(cause = %err, "ticket lookup failed");
+                        Err(ApiError::new(
+                            ErrorCode::Unavailable,
+                            "storage is not answering; retry",
+                        ))
+                    }
+                }
+            }
+        })
+    }
+
     fn batch(&mut self, jobs: &mut Vec<Job>) {
         let now = self.clock.now();
         let mut applied: Vec<Applied> = Vec::new();
         let mut pending: Vec<Pending> = Vec::new();
         let mut reads: Vec<ReadFn> = Vec::new();
         let mut saved: Vec<SavedRequest> = Vec::new();
-        let mut saved_here: HashMap<(String, String), String> = HashMap::new();
+        let mut added: Vec<(String, String)> = Vec::new();
         if self.hall.rollover_due(now) {
             let a = self.hall.rollover(now);
             info!(business_day = a.business_day, "new business day");
+            self.requests.clear();
             applied.push(a);
         }
         for job in jobs.drain(..) {
             match job {
                 Job::Command {
                     actor,
-                    principal,
                     request_id,
                     cmd,
                     reply,
                 } => {
-                    // R6: a retry gets the first answer and changes nothing more.
-                    if let Some(rid) = &request_id {
-                        let key = (principal.clone(), rid.clone());
-                        let earlier = match saved_here.get(&key) {
-                            Some(json) => Some(json.clone()),
-                            None => match self.store.saved_request(&principal, rid) {
-                                Ok(found) => found,
-                                Err(err) => {
-                                    error!(cause = %err, "request lookup failed");
-                                    pending.push((
-                                        reply,
-                                        Err(ApiError::new(
-                                            ErrorCode::Unavailable,
-                                            "storage is not answering; retry",
-                                        )),
-                                    ));
-                                    continue;
-                                }
-                            },
-                        };
-                        if let Some(json) = earlier {
-                            pending.push((reply, Ok(json)));
-                            continue;
-                        }
+                    let key = request_id.map(|rid| (actor.label(), rid));
+                    if let Some(answer) = key.as_ref().and_then(|k| self.earlier(k)) {
+                        pending.push((reply, answer));
+                        continue;
                     }
                     match self.hall.apply(&actor, cmd, now) {
-                        Ok(a) => {
+                        Ok(mut a) => {
                             let json = reply_json(&a.reply);
-                            if let Some(rid) = request_id {
-                                saved_here.insert((principal.clone(), rid.clone()), json.clone());
-                                saved.push(SavedRequest {
-                                    principal,
-                                    request_id: rid,
-                                    response: json.clone(),
-                                });
+                            if let Some(key) = key {
+                                let kept = match &a.reply {
+                                    Reply::Issued(r) => Saved::Issued(r.ticket.id),
+                                    _ => {
+                                        saved.push(SavedRequest {
+                                            principal: key.0.clone(),
+                                            request_id: key.1.clone(),
+                                            response: json.clone(),
+                                        });
+                                        Saved::Json(Arc::from(json.as_str()))
+                                    }
+                                };
+                                a.audit.request_id = Some(key.1.clone());
+                                self.requests.insert(key.clone(), kept);
+                                added.push(key);
                             }
                             pending.push((reply, Ok(json)));
                             applied.push(a);
@@ -325,8 +345,17 @@ impl Runner {
                 )));
                 let _ = reply.send(result);
             }
+            for key in added {
+                self.requests.remove(&key);
+            }
             match self.store.restore() {
-                Ok(restored) => self.hall = Hall::new(self.config.clone(), restored, now),
+                Ok(restored) => {
+                    self.hall = Hall::new(self.config.clone(), restored, now);
+                    match self.store.requests(self.hall.business_day()) {
+                        Ok(requests) => self.requests = requests.into_iter().collect(),
+                        Err(err) => error!(cause = %err, "request ids not restored"),
+                    }
+                }
                 Err(err) => {
                     error!(cause = %err, "rebuild failed; the hall may be stale until restart")
                 }
@@ -339,9 +368,11 @@ impl Runner {
         for (reply, result) in pending {
             let _ = reply.send(result);
         }
-        for a in &applied {
-            // No receivers is fine: nobody is connected.
-            let _ = self.push.send(Arc::new(Pushed::new(a)));
+        // Nobody listening (no WebSocket client): nothing to build.
+        if self.push.receiver_count() > 0 {
+            for a in &applied {
+                let _ = self.push.send(Arc::new(Pushed::new(a)));
+            }
         }
         for f in reads {
             f(&self.hall, &self.store, now);

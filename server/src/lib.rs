@@ -70,6 +70,7 @@ pub async fn run(
     let (router, openapi) = api::router();
     let _ = api::OPENAPI.set(openapi.to_pretty_json().unwrap_or_default());
     let router = router
+        .route("/t/{token}", axum::routing::get(status_page))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(config.limits.max_body_bytes))
@@ -113,6 +114,12 @@ pub async fn run(
     Ok(())
 }
 
+/// The citizen's status page (R7), opened by the QR code on the slip; it reads its ticket live over
+/// the WebSocket as a public client.
+async fn status_page() -> axum::response::Html<&'static str> {
+    axum::response::Html(include_str!("status.html"))
+}
+
 async fn not_found() -> impl IntoResponse {
     api::Failure(qcall_protocol::ApiError::new(
         ErrorCode::NotFound,
@@ -150,6 +157,8 @@ pub fn seed_history(
         .iter()
         .map(|s| (s.info.id.clone(), s.info.prefix.clone()))
         .collect();
-    store.seed_history(count, &services, before)?;
+    store.seed_history(count, &services, before, |at| {
+        config.calendar.business_day(at).to_string()
+    })?;
     Ok(())
 }

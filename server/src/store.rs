@@ -39,7 +39,7 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (business_day, key)) WITHOUT ROWID;
     CREATE TABLE windows (number INTEGER PRIMARY KEY, data TEXT NOT NULL);
     CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
-    -- R6: the answer to every command sent with a request id, for retries; purged each new day.
+    -- R6: the answer to every command but issue sent with a request id, for retries; purged each new day.
     CREATE TABLE requests (principal TEXT NOT NULL, request_id TEXT NOT NULL, business_day TEXT NOT NULL,
         response TEXT NOT NULL, PRIMARY KEY (principal, request_id)) WITHOUT ROWID;
     -- R28: append-only audit log; triggers refuse any change to what was written.
@@ -53,7 +53,9 @@ const MIGRATIONS: &[&str] = &[
         ticket_id INTEGER,
         number TEXT,
         out_of_order INTEGER NOT NULL,
-        detail TEXT NOT NULL
+        detail TEXT NOT NULL,
+        -- The client's request id (R6): an issue's retry finds its ticket through this row.
+        request_id TEXT
     );
     CREATE INDEX audit_day_action ON audit(business_day, action);
     CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
@@ -81,9 +83,36 @@ pub(crate) struct SavedRequest {
     pub(crate) response: String,
 }
 
+/// The first answer to a request id, kept for the business day (R6).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Saved {
+    /// An issue: the answer is rebuilt from the ticket, so only its id is kept; the issue's audit row
+    /// is what persists it.
+    Issued(TicketId),
+    /// Any other command: its answer as sent, persisted in the `requests` table.
+    Json(std::sync::Arc<str>),
+}
+
 /// The hall's database.
 pub(crate) struct Store {
     conn: Connection,
+    path: std::path::PathBuf,
+}
+
+/// Checkpoints the WAL into the database file from its own thread and connection, so the engine
+/// thread never pays for it; a last full checkpoint runs when it is dropped.
+pub(crate) struct Checkpointer {
+    stop: Option<std::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 impl Store {
@@ -94,9 +123,82 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        let mut store = Store { conn };
+        let mut store = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
         store.migrate()?;
         Ok(store)
+    }
+
+    /// Moves WAL checkpoints off this connection onto a thread of their own.
+    pub(crate) fn checkpointer(&self) -> Option<Checkpointer> {
+        let conn = Connection::open(&self.path).ok()?;
+        conn.busy_timeout(std::time::Duration::from_secs(5)).ok()?;
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("qcall-checkpoint".into())
+            .spawn(move || {
+                use std::sync::mpsc::RecvTimeoutError;
+                loop {
+                    match stopped.recv_timeout(std::time::Duration::from_millis(500)) {
+                        Err(RecvTimeoutError::Timeout) => {
+                            if let Err(err) =
+                                conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+                            {
+                                tracing::warn!(cause = %err, "checkpoint failed; retrying");
+                            }
+                        }
+                        _ => {
+                            let _ =
+                                conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+                            return;
+                        }
+                    }
+                }
+            })
+            .ok()?;
+        // Only now that someone else checkpoints may this connection stop doing it.
+        self.conn
+            .pragma_update(None, "wal_autocheckpoint", 0)
+            .ok()?;
+        Some(Checkpointer {
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+
+    /// The answers to today's request ids (R6), for retries after a restart.
+    pub(crate) fn requests(&self, day: &str) -> Result<Vec<((String, String), Saved)>, StoreError> {
+        let mut out = Vec::new();
+        let mut stmt = self.conn.prepare(
+            "SELECT actor, request_id, ticket_id FROM audit
+             WHERE business_day = ?1 AND action = 'issue' AND request_id IS NOT NULL",
+        )?;
+        for row in stmt.query_map([day], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, TicketId>(2)?,
+            ))
+        })? {
+            let (actor, rid, id) = row?;
+            out.push(((actor, rid), Saved::Issued(id)));
+        }
+        let mut stmt = self.conn.prepare(
+            "SELECT principal, request_id, response FROM requests WHERE business_day = ?1",
+        )?;
+        for row in stmt.query_map([day], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })? {
+            let (actor, rid, json) = row?;
+            out.push(((actor, rid), Saved::Json(json.into())));
+        }
+        Ok(out)
     }
 
     fn migrate(&mut self) -> Result<(), StoreError> {
@@ -218,21 +320,6 @@ impl Store {
         })
     }
 
-    /// The saved answer of an earlier command with this request id.
-    pub(crate) fn saved_request(
-        &self,
-        principal: &str,
-        request_id: &str,
-    ) -> Result<Option<String>, StoreError> {
-        Ok(self
-            .conn
-            .prepare_cached(
-                "SELECT response FROM requests WHERE principal = ?1 AND request_id = ?2",
-            )?
-            .query_row(params![principal, request_id], |r| r.get(0))
-            .optional()?)
-    }
-
     /// Writes a batch of applied commands in one transaction: one fsync for all of them.
     pub(crate) fn commit(
         &mut self,
@@ -242,8 +329,8 @@ impl Store {
         let tx = self.conn.transaction()?;
         {
             let mut audit = tx.prepare_cached(
-                "INSERT INTO audit (seq, at, business_day, actor, action, window, ticket_id, number, out_of_order, detail)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                "INSERT INTO audit (seq, at, business_day, actor, action, window, ticket_id, number, out_of_order, detail, request_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?;
             let mut ticket = tx.prepare_cached(
                 "INSERT INTO tickets (id, business_day, number, service_id, class, state, issued_at, data)
@@ -275,6 +362,7 @@ impl Store {
                     a.audit.number,
                     a.audit.out_of_order,
                     a.audit.detail.to_string(),
+                    a.audit.request_id,
                 ])?;
                 for change in &a.changes {
                     match change {
@@ -366,6 +454,7 @@ impl Store {
         count: u64,
         services: &[(String, String)],
         days_before: Millis,
+        day_of: impl Fn(Millis) -> String,
     ) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
         {
@@ -383,7 +472,7 @@ impl Store {
                 let id = i as i64 + 1;
                 let day_index = i / per_day;
                 let at = start_ms + day_index as i64 * 86_400_000 + (i % per_day) as i64 * 10_000;
-                let day = format!("h{day_index:06}");
+                let day = day_of(at);
                 let (service, prefix) = &services[(i % services.len() as u64) as usize];
                 let number = format!("{prefix}{:03}", i % per_day / services.len() as u64 + 1);
                 let data = format!(
@@ -495,7 +584,12 @@ mod tests {
         let dir = tempfile::tempdir().expect("tmp");
         let mut store = Store::open(&dir.path().join("n.db")).expect("open");
         store
-            .seed_history(3, &[("a".into(), "A".into())], at("2026-11-23 09:00"))
+            .seed_history(
+                3,
+                &[("a".into(), "A".into())],
+                at("2026-11-23 09:00"),
+                |_| "2026-11-20".into(),
+            )
             .expect("seed");
         let dup = store.conn.execute(
             "INSERT INTO tickets (id, business_day, number, service_id, class, state, issued_at, data)
@@ -504,5 +598,4 @@ mod tests {
         );
         assert!(dup.is_err());
     }
-
 }

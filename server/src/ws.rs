@@ -30,8 +30,12 @@ pub(crate) struct WsControl {
 /// Live updates. Send one `Hello` text message; receive a `Snapshot`, then `Events` and `Heartbeat`s.
 #[utoipa::path(get, path = "/api/v1/ws", tag = "live", responses((status = 101, description = "WebSocket: first send a Hello, then read ServerMsg messages")))]
 pub(crate) async fn ws(State(app): State<App>, upgrade: WebSocketUpgrade) -> Response {
+    // A hall has a thousand screens at most; tungstenite's default 128 KiB read buffer per socket would
+    // cost 128 MB for them. Clients send one small hello, so 4 KiB is plenty. Writes go out at once.
     upgrade
         .max_message_size(64 * 1024)
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
         .on_upgrade(move |socket| serve(app, socket))
 }
 

@@ -224,6 +224,8 @@ pub(crate) struct Audit {
     pub(crate) number: Option<String>,
     pub(crate) out_of_order: bool,
     pub(crate) detail: serde_json::Value,
+    /// The client's request id, set by the engine (R6).
+    pub(crate) request_id: Option<String>,
 }
 
 /// What one command did.
@@ -678,7 +680,7 @@ impl Hall {
             Some(w) => self
                 .to_window
                 .get(&w)
-                .map_or(0, |set| set.range(..(t.transfer_seq, t.ticket.id)).count()),
+                .map_or(0, |set| rank_in(set, &(t.transfer_seq, t.ticket.id))),
             None => {
                 let rank = |c: TicketClass| match c {
                     TicketClass::Green => 0,
@@ -693,7 +695,7 @@ impl Hall {
                     if rank(class) < rank(t.ticket.class) {
                         n += set.len();
                     } else if class == t.ticket.class {
-                        n += set.range(..(t.pos, t.ticket.id)).count();
+                        n += rank_in(set, &(t.pos, t.ticket.id));
                     }
                 }
                 n
@@ -718,6 +720,21 @@ impl Hall {
             ahead,
             estimated_wait_minutes: ahead.and_then(|a| self.estimate(&t.ticket.service_id, a)),
             window: t.ticket.window,
+        }
+    }
+
+    /// The answer to an issue, also rebuilt for a retry of it (R6): the ticket now, its token, and the
+    /// wait ahead of it now.
+    pub(crate) fn issue_response(&self, t: &StoredTicket) -> IssueResponse {
+        let ahead = self.ahead(t);
+        IssueResponse {
+            status_path: format!("/t/{}", t.token),
+            token: t.token.clone(),
+            ahead,
+            estimated_wait_minutes: (t.ticket.state == TicketState::Waiting)
+                .then(|| self.estimate(&t.ticket.service_id, ahead))
+                .flatten(),
+            ticket: t.ticket.clone(),
         }
     }
 
@@ -884,6 +901,7 @@ impl Hall {
                 detail: json(
                     serde_json::json!({ "from": old_day, "to": new_day, "expired": expired }),
                 ),
+                request_id: None,
             },
         }
     }
@@ -987,6 +1005,7 @@ impl Hall {
                 number: fx.ticket.map(|t| t.1),
                 out_of_order: fx.out_of_order,
                 detail: fx.detail,
+                request_id: None,
             },
         })
     }
@@ -1071,14 +1090,7 @@ impl Hall {
             transfer_seq: 0,
         };
         self.insert_open(stored.clone());
-        let ahead = self.ahead(&stored);
-        let response = IssueResponse {
-            status_path: format!("/t/{}", stored.token),
-            token: stored.token.clone(),
-            ahead,
-            estimated_wait_minutes: self.estimate(&cmd.service_id, ahead),
-            ticket: stored.ticket.clone(),
-        };
+        let response = self.issue_response(&stored);
         fx.ticket_changed(&stored);
         fx.detail = json(
             serde_json::json!({ "service": cmd.service_id, "class": cmd.class, "helper": cmd.helper }),
@@ -1966,6 +1978,13 @@ fn new_leg(
 fn last_leg(t: &mut Ticket) -> &mut Leg {
     let last = t.legs.len() - 1;
     &mut t.legs[last]
+}
+
+/// How many entries of a sorted set come before `key`. A BTreeSet has no rank query, so this counts
+/// the entries from `key` on and subtracts: O(1) for the common case, a ticket just issued at the tail
+/// of its lane; a citizen's status page deep in a long queue pays for the walk.
+fn rank_in<T: Ord>(set: &BTreeSet<T>, key: &T) -> usize {
+    set.len() - set.range(key..).count()
 }
 
 fn slot_key(service: &str, index: usize) -> String {
