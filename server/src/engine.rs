@@ -18,7 +18,7 @@ use tracing::{error, info, warn};
 use crate::clock::Clock;
 use crate::config::HallConfig;
 use crate::core::{Actor, Applied, Command, Hall, Reply};
-use crate::store::{Saved, SavedRequest, Store, StoreError};
+use crate::store::{RequestKey, Saved, SavedRequest, Store, StoreError};
 
 /// The most commands one commit carries.
 const MAX_BATCH: usize = 1024;
@@ -224,7 +224,7 @@ struct Runner {
     clock: Arc<dyn Clock>,
     push: broadcast::Sender<Arc<Pushed>>,
     /// (actor, request id) → first answer, for today.
-    requests: HashMap<(String, String), Saved>,
+    requests: HashMap<RequestKey, Saved>,
 }
 
 type Pending = (
@@ -250,7 +250,7 @@ impl Runner {
     }
 
     /// The earlier answer to this request, as JSON.
-    fn earlier(&self, key: &(String, String)) -> Option<Result<String, ApiError>> {
+    fn earlier(&self, key: &RequestKey) -> Option<Result<String, ApiError>> {
         Some(match self.requests.get(key)? {
             Saved::Json(json) => Ok(json.to_string()),
             Saved::Issued(id) => {
@@ -283,7 +283,7 @@ impl Runner {
         let mut pending: Vec<Pending> = Vec::new();
         let mut reads: Vec<ReadFn> = Vec::new();
         let mut saved: Vec<SavedRequest> = Vec::new();
-        let mut added: Vec<(String, String)> = Vec::new();
+        let mut added: Vec<RequestKey> = Vec::new();
         if self.hall.rollover_due(now) {
             let a = self.hall.rollover(now);
             info!(business_day = a.business_day, "new business day");

@@ -83,6 +83,9 @@ pub(crate) struct SavedRequest {
     pub(crate) response: String,
 }
 
+/// Who sent a request id, and the id: `("device:kiosk-1", "touch-17")`.
+pub(crate) type RequestKey = (String, String);
+
 /// The first answer to a request id, kept for the business day (R6).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Saved {
@@ -169,7 +172,7 @@ impl Store {
     }
 
     /// The answers to today's request ids (R6), for retries after a restart.
-    pub(crate) fn requests(&self, day: &str) -> Result<Vec<((String, String), Saved)>, StoreError> {
+    pub(crate) fn requests(&self, day: &str) -> Result<Vec<(RequestKey, Saved)>, StoreError> {
         let mut out = Vec::new();
         let mut stmt = self.conn.prepare(
             "SELECT actor, request_id, ticket_id FROM audit
