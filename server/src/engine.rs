@@ -11,6 +11,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
+use axum::extract::ws::Utf8Bytes;
 use qcall_protocol::{ApiError, ErrorCode, Event, Millis, ServerMsg};
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tracing::{error, info, warn};
@@ -51,7 +52,7 @@ pub(crate) struct Pushed {
     pub(crate) seq: u64,
     pub(crate) at: Millis,
     pub(crate) events: Vec<Event>,
-    json: [OnceLock<Option<Arc<str>>>; 3],
+    json: [OnceLock<Option<Utf8Bytes>>; 3],
 }
 
 impl Pushed {
@@ -64,8 +65,9 @@ impl Pushed {
         }
     }
 
-    /// The message for an audience, or `None` when nothing in it is for them.
-    pub(crate) fn json_for(&self, audience: Audience) -> Option<Arc<str>> {
+    /// The message for an audience, or `None` when nothing in it is for them. Made once per audience;
+    /// each client gets a reference-counted clone, not a copy.
+    pub(crate) fn json_for(&self, audience: Audience) -> Option<Utf8Bytes> {
         let slot = match audience {
             Audience::Staff => 0,
             Audience::Display => 1,
@@ -87,7 +89,7 @@ impl Pushed {
                     at: self.at,
                     events,
                 };
-                serde_json::to_string(&msg).ok().map(Arc::from)
+                serde_json::to_string(&msg).ok().map(Utf8Bytes::from)
             })
             .clone()
     }

@@ -22,6 +22,7 @@ use std::time::Duration;
 use anyhow::Context;
 use axum::extract::DefaultBodyLimit;
 use axum::response::IntoResponse;
+use axum::serve::ListenerExt;
 use qcall_protocol::ErrorCode;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
@@ -89,6 +90,13 @@ pub async fn run(
     drop(engine);
 
     info!(addr = %listener.local_addr()?, db = %options.db_path.display(), "qcall server ready");
+    // Small writes (pushes, short answers) go out at once: Nagle's algorithm would hold a second
+    // WebSocket frame until the peer's delayed ACK, tens of milliseconds later.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(err) = tcp.set_nodelay(true) {
+            warn!(cause = %err, "cannot set TCP_NODELAY");
+        }
+    });
     axum::serve(listener, router)
         .with_graceful_shutdown(async move {
             shutdown.await;

@@ -2,13 +2,14 @@
 //!
 //! Each connection is one task selecting over the server's pushes, its heartbeat timer, the socket's
 //! incoming side and the server's stop signal: axum's graceful shutdown does not reach upgraded
-//! connections, so they get their own.
+//! connections, so they get their own. Heartbeats go out every 10 s whatever else was sent: resetting
+//! the timer on every push would touch tokio's timer wheel a thousand times per call.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::State;
-use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use futures_util::StreamExt;
 use qcall_protocol::*;
@@ -235,7 +236,7 @@ async fn member(
                 let resync = match pushed {
                     Ok(p) => {
                         seq = p.seq;
-                        if let Some(text) = p.json_for(audience) && socket.send(Message::Text(Utf8Bytes::from(&*text))).await.is_err() {
+                        if let Some(text) = p.json_for(audience) && socket.send(Message::Text(text)).await.is_err() {
                             break;
                         }
                         p.is_rollover()
@@ -250,7 +251,6 @@ async fn member(
                     if let ServerMsg::Snapshot(s) = &again { seq = s.seq; }
                     if !send(&mut socket, &again).await { break; }
                 }
-                heartbeat.reset();
             }
             _ = heartbeat.tick() => {
                 if !send(&mut socket, &ServerMsg::Heartbeat { at: app.clock.now(), seq }).await { break; }
@@ -330,7 +330,6 @@ async fn public(app: App, mut socket: WebSocket, token: String) {
                     let msg = ServerMsg::Events { seq, at: app.clock.now(), events: vec![Event::PublicTicket { ticket: now }] };
                     if !send(&mut socket, &msg).await { break; }
                 }
-                heartbeat.reset();
             }
             _ = heartbeat.tick() => {
                 if !send(&mut socket, &ServerMsg::Heartbeat { at: app.clock.now(), seq }).await { break; }
