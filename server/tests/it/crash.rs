@@ -187,3 +187,59 @@ async fn sigkill_mid_load_loses_no_acknowledged_ticket() {
         server.child.wait().expect("reaped");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_closes_websockets_and_exits_cleanly() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::write(dir.path().join("hall.toml"), round_the_clock()).expect("config");
+    let mut server = start(dir.path()).await;
+    let kiosk = client(&server.base, Some(KIOSK.to_string()));
+    let issued = kiosk.issue("a", TicketClass::Normal).await.expect("a ticket before the stop");
+    let ws_url = server.base.replace("http://", "ws://") + "/api/v1/ws";
+    let (mut board, _) = tokio_tungstenite::connect_async(&ws_url).await.expect("ws");
+    board
+        .send(Message::Text(serde_json::to_string(&Hello::Device { key: BOARD.into() }).expect("hello").into()))
+        .await
+        .expect("hello");
+    let first = board.next().await.expect("snapshot").expect("ok");
+    assert!(first.to_text().expect("text").contains("\"type\":\"snapshot\""));
+
+    let pid = server.child.id().to_string();
+    let status = Command::new("kill").args(["-TERM", &pid]).status().expect("kill -TERM");
+    assert!(status.success());
+    // The board is told goodbye (a Close frame), not left hanging.
+    let closed = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(msg) = board.next().await {
+            match msg {
+                Ok(Message::Close(_)) | Err(_) => return true,
+                Ok(_) => continue,
+            }
+        }
+        true
+    })
+    .await
+    .expect("the WebSocket closes within 5 s of SIGTERM");
+    assert!(closed);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let exit = loop {
+        if let Some(exit) = server.child.try_wait().expect("wait") {
+            break exit;
+        }
+        assert!(Instant::now() < deadline, "the server exits within 10 s of SIGTERM");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(exit.success(), "clean exit: {exit:?}");
+    // And the ticket is there after the restart.
+    let mut again = start(dir.path()).await;
+    let login: LoginResponse = client(&again.base, None)
+        .post("/api/v1/auth/login", &LoginRequest { staff_no: "m1".into(), password: PASSWORD.into() })
+        .await
+        .expect("login");
+    let t: Ticket = client(&again.base, Some(login.token)).get(&format!("/api/v1/tickets/{}", issued.ticket.id)).await.expect("ticket");
+    assert_eq!(t.number, issued.ticket.number);
+    again.child.kill().expect("stop");
+    again.child.wait().expect("reaped");
+}
