@@ -145,6 +145,12 @@ async fn a_full_hall_day() {
         (Some(3), Some(2), Some(1))
     );
 
+    // The slip's QR code opens the status page, which follows the ticket live over the WebSocket.
+    let page = server.http.get(format!("{}{}", server.base, a2.status_path)).send().await.expect("status page");
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.expect("html");
+    assert!(html.contains("排队进度") && html.contains("/api/v1/ws") && html.contains("public"));
+
     // The citizen follows A002 on the phone.
     let mut phone = Live::connect(
         &server.ws_url,
