@@ -12,7 +12,6 @@
 #[path = "../tests/it/util.rs"]
 mod util;
 
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -28,77 +27,7 @@ const CALLS: usize = 200;
 const HISTORY: u64 = 1_000_000;
 
 fn config() -> String {
-    hall_toml(4, "[limits]\nissue_per_minute = 0\n")
-        .replace("cutoff_minutes = 30", "cutoff_minutes = 0")
-        .replace("daily_cap = 3\n", "")
-        .replace("[\"08:00-18:00\"]", "[\"00:00-24:00\"]")
-        .replace(
-            "fri = [\"00:00-24:00\"]",
-            "fri = [\"00:00-24:00\"]\nsat = [\"00:00-24:00\"]\nsun = [\"00:00-24:00\"]",
-        )
-}
-
-struct Server {
-    child: Child,
-    base: String,
-    ws: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts the binary and returns it with the time until `/healthz` answered.
-async fn start(dir: &std::path::Path) -> (Server, Duration) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("port")
-        .local_addr()
-        .expect("addr")
-        .port();
-    let started = Instant::now();
-    #[allow(clippy::zombie_processes)] // Killed and waited on by the caller.
-    let child = Command::new(env!("CARGO_BIN_EXE_qcall-server"))
-        .args([
-            "--config",
-            &dir.join("hall.toml").display().to_string(),
-            "--data-dir",
-            &dir.display().to_string(),
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start qcall-server (release)");
-    let base = format!("http://127.0.0.1:{port}");
-    let http = reqwest::Client::new();
-    loop {
-        if http
-            .get(format!("{base}/healthz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status() == 200)
-        {
-            let ready = started.elapsed();
-            return (
-                Server {
-                    child,
-                    base: base.clone(),
-                    ws: format!("ws://127.0.0.1:{port}/api/v1/ws"),
-                },
-                ready,
-            );
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "server did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    round_the_clock(4)
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -109,7 +38,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 /// 64 clients issue tickets for `secs`; returns (tickets per second, p99 ms).
-async fn issue_load(server: &Server, secs: u64) -> (f64, f64) {
+async fn issue_load(server: &Binary, secs: u64) -> (f64, f64) {
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(CLIENTS)
         .build()
@@ -179,7 +108,7 @@ fn rss_mb(pid: u32) -> f64 {
 }
 
 /// 1000 displays; 200 paced calls; latency from sending call-next to each display's `called` event.
-async fn push_load(server: &Server) -> (f64, f64, f64) {
+async fn push_load(server: &Binary) -> (f64, f64, f64) {
     let mut readers = Vec::new();
     let (ready_tx, mut ready_rx) = tokio::sync::mpsc::channel::<()>(DISPLAYS);
     for _ in 0..DISPLAYS {
@@ -188,7 +117,7 @@ async fn push_load(server: &Server) -> (f64, f64, f64) {
         let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
             .read_buffer_size(4 * 1024);
         let (mut socket, _) =
-            tokio_tungstenite::connect_async_with_config(&server.ws, Some(config), true)
+            tokio_tungstenite::connect_async_with_config(server.ws_url(), Some(config), true)
                 .await
                 .expect("ws");
         socket
@@ -329,14 +258,14 @@ fn main() {
         let (mut issue_per_s, mut issue_p99, mut p50, mut p99, mut rss) = (f64::NAN, f64::NAN, f64::NAN, f64::NAN, f64::NAN);
         if run("issue") {
             let dir = fresh();
-            let (server, _) = start(dir.path()).await;
+            let (server, _) = Binary::start(dir.path()).await;
             (issue_per_s, issue_p99) = issue_load(&server, secs).await;
             drop(server);
             eprintln!("issue load done");
         }
         if run("push") {
             let dir = fresh();
-            let (server, _) = start(dir.path()).await;
+            let (server, _) = Binary::start(dir.path()).await;
             (p50, p99, rss) = push_load(&server).await;
             drop(server);
             eprintln!("push load done");
@@ -351,7 +280,7 @@ fn main() {
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("time").as_millis() as i64;
         qcall_server::seed_history(&dir.path().join("hall.db"), &cfg, HISTORY, now - 2 * 86_400_000).expect("seed");
         eprintln!("seeded {HISTORY} past tickets in {:.1} s", seed_started.elapsed().as_secs_f64());
-        let (server, startup) = start(dir.path()).await;
+        let (server, startup) = Binary::start(dir.path()).await;
         let (history_per_s, history_p99) = issue_load(&server, secs).await;
         drop(server);
 

@@ -2,82 +2,24 @@
 //! a client was told about is there with the same number; numbering continues without reuse.
 
 use std::collections::HashMap;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use qcall_protocol::*;
 
 use crate::util::*;
 
-struct Binary {
-    child: Child,
-    base: String,
-}
-
-fn round_the_clock() -> String {
-    hall_toml(2, "[limits]\nissue_per_minute = 0\n")
-        .replace("cutoff_minutes = 30", "cutoff_minutes = 0")
-        .replace("[\"08:00-18:00\"]", "[\"00:00-24:00\"]")
-        .replace(
-            "fri = [\"00:00-24:00\"]",
-            "fri = [\"00:00-24:00\"]\nsat = [\"00:00-24:00\"]\nsun = [\"00:00-24:00\"]",
-        )
-}
-
-async fn start(dir: &std::path::Path) -> Binary {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("port")
-        .local_addr()
-        .expect("addr")
-        .port();
-    #[allow(clippy::zombie_processes)] // Killed and waited on by the caller.
-    let child = Command::new(env!("CARGO_BIN_EXE_qcall-server"))
-        .args([
-            "--config",
-            &dir.join("hall.toml").display().to_string(),
-            "--data-dir",
-            &dir.display().to_string(),
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start qcall-server");
-    let base = format!("http://127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if reqwest::get(format!("{base}/healthz"))
-            .await
-            .is_ok_and(|r| r.status() == 200)
-        {
-            return Binary { child, base };
-        }
-        assert!(Instant::now() < deadline, "server did not start");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-fn client(base: &str, bearer: Option<String>) -> Client {
-    Client {
-        base: base.to_string(),
-        http: reqwest::Client::new(),
-        bearer,
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_mid_load_loses_no_acknowledged_ticket() {
     let dir = tempfile::tempdir().expect("tmp");
-    std::fs::write(dir.path().join("hall.toml"), round_the_clock()).expect("config");
+    std::fs::write(dir.path().join("hall.toml"), round_the_clock(2)).expect("config");
     // request id → (ticket id, number) for every answer a client got.
     let mut acknowledged: HashMap<String, (TicketId, String)> = HashMap::new();
     for cycle in 0..3 {
-        let mut server = start(dir.path()).await;
+        let (mut server, _) = Binary::start(dir.path()).await;
         let mut tasks = Vec::new();
         for c in 0..6 {
-            let kiosk = client(&server.base, Some(KIOSK.to_string()));
+            let kiosk = server.client(Some(KIOSK));
             tasks.push(tokio::spawn(async move {
                 let mut got = Vec::new();
                 for i in 0.. {
@@ -124,8 +66,9 @@ async fn sigkill_mid_load_loses_no_acknowledged_ticket() {
             "cycle {cycle}: the load ran ({this_cycle} tickets)"
         );
 
-        let mut server = start(dir.path()).await;
-        let login: LoginResponse = client(&server.base, None)
+        let (mut server, _) = Binary::start(dir.path()).await;
+        let login: LoginResponse = server
+            .client(None)
             .post(
                 "/api/v1/auth/login",
                 &LoginRequest {
@@ -135,7 +78,7 @@ async fn sigkill_mid_load_loses_no_acknowledged_ticket() {
             )
             .await
             .expect("login");
-        let manager = client(&server.base, Some(login.token));
+        let manager = server.client(Some(&login.token));
         let mut numbers = std::collections::HashSet::new();
         for (id, number) in acknowledged.values() {
             let t: Ticket = manager
@@ -147,7 +90,7 @@ async fn sigkill_mid_load_loses_no_acknowledged_ticket() {
         }
         // A kiosk retry of an acknowledged touch still gets its ticket, not a new one (R6).
         let (rid, (id, _)) = acknowledged.iter().next().expect("some");
-        let kiosk = client(&server.base, Some(KIOSK.to_string()));
+        let kiosk = server.client(Some(KIOSK));
         let retry: IssueResponse = kiosk
             .post(
                 "/api/v1/tickets",
@@ -194,21 +137,37 @@ async fn sigterm_closes_websockets_and_exits_cleanly() {
     use tokio_tungstenite::tungstenite::Message;
 
     let dir = tempfile::tempdir().expect("tmp");
-    std::fs::write(dir.path().join("hall.toml"), round_the_clock()).expect("config");
-    let mut server = start(dir.path()).await;
-    let kiosk = client(&server.base, Some(KIOSK.to_string()));
-    let issued = kiosk.issue("a", TicketClass::Normal).await.expect("a ticket before the stop");
-    let ws_url = server.base.replace("http://", "ws://") + "/api/v1/ws";
-    let (mut board, _) = tokio_tungstenite::connect_async(&ws_url).await.expect("ws");
+    std::fs::write(dir.path().join("hall.toml"), round_the_clock(2)).expect("config");
+    let (mut server, _) = Binary::start(dir.path()).await;
+    let kiosk = server.client(Some(KIOSK));
+    let issued = kiosk
+        .issue("a", TicketClass::Normal)
+        .await
+        .expect("a ticket before the stop");
+    let (mut board, _) = tokio_tungstenite::connect_async(server.ws_url())
+        .await
+        .expect("ws");
     board
-        .send(Message::Text(serde_json::to_string(&Hello::Device { key: BOARD.into() }).expect("hello").into()))
+        .send(Message::Text(
+            serde_json::to_string(&Hello::Device { key: BOARD.into() })
+                .expect("hello")
+                .into(),
+        ))
         .await
         .expect("hello");
     let first = board.next().await.expect("snapshot").expect("ok");
-    assert!(first.to_text().expect("text").contains("\"type\":\"snapshot\""));
+    assert!(
+        first
+            .to_text()
+            .expect("text")
+            .contains("\"type\":\"snapshot\"")
+    );
 
     let pid = server.child.id().to_string();
-    let status = Command::new("kill").args(["-TERM", &pid]).status().expect("kill -TERM");
+    let status = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill -TERM");
     assert!(status.success());
     // The board is told goodbye (a Close frame), not left hanging.
     let closed = tokio::time::timeout(Duration::from_secs(5), async {
@@ -228,17 +187,31 @@ async fn sigterm_closes_websockets_and_exits_cleanly() {
         if let Some(exit) = server.child.try_wait().expect("wait") {
             break exit;
         }
-        assert!(Instant::now() < deadline, "the server exits within 10 s of SIGTERM");
+        assert!(
+            Instant::now() < deadline,
+            "the server exits within 10 s of SIGTERM"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
     assert!(exit.success(), "clean exit: {exit:?}");
     // And the ticket is there after the restart.
-    let mut again = start(dir.path()).await;
-    let login: LoginResponse = client(&again.base, None)
-        .post("/api/v1/auth/login", &LoginRequest { staff_no: "m1".into(), password: PASSWORD.into() })
+    let (mut again, _) = Binary::start(dir.path()).await;
+    let login: LoginResponse = again
+        .client(None)
+        .post(
+            "/api/v1/auth/login",
+            &LoginRequest {
+                staff_no: "m1".into(),
+                password: PASSWORD.into(),
+            },
+        )
         .await
         .expect("login");
-    let t: Ticket = client(&again.base, Some(login.token)).get(&format!("/api/v1/tickets/{}", issued.ticket.id)).await.expect("ticket");
+    let t: Ticket = again
+        .client(Some(&login.token))
+        .get(&format!("/api/v1/tickets/{}", issued.ticket.id))
+        .await
+        .expect("ticket");
     assert_eq!(t.number, issued.ticket.number);
     again.child.kill().expect("stop");
     again.child.wait().expect("reaped");

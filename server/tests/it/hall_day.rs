@@ -146,7 +146,12 @@ async fn a_full_hall_day() {
     );
 
     // The slip's QR code opens the status page, which follows the ticket live over the WebSocket.
-    let page = server.http.get(format!("{}{}", server.base, a2.status_path)).send().await.expect("status page");
+    let page = server
+        .http
+        .get(format!("{}{}", server.base, a2.status_path))
+        .send()
+        .await
+        .expect("status page");
     assert_eq!(page.status(), 200);
     let html = page.text().await.expect("html");
     assert!(html.contains("排队进度") && html.contains("/api/v1/ws") && html.contains("public"));

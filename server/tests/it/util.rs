@@ -1,7 +1,8 @@
 //! A real server on `127.0.0.1:0` with a temporary database and a manual clock, and clients for it.
 
+use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
 use qcall_protocol::*;
@@ -99,6 +100,91 @@ expected_minutes = 10
     s += "[notices]\nlines = [\"清廉大厅\"]\n";
     s += extra;
     s
+}
+
+/// [`hall_toml`] open around the clock every day with no cut-off, no daily cap and no issue rate
+/// limit: for the real binary, which runs on the system clock.
+pub fn round_the_clock(windows: u32) -> String {
+    hall_toml(windows, "[limits]\nissue_per_minute = 0\n")
+        .replace("cutoff_minutes = 30", "cutoff_minutes = 0")
+        .replace("daily_cap = 3\n", "")
+        .replace("[\"08:00-18:00\"]", "[\"00:00-24:00\"]")
+        .replace(
+            "fri = [\"00:00-24:00\"]",
+            "fri = [\"00:00-24:00\"]\nsat = [\"00:00-24:00\"]\nsun = [\"00:00-24:00\"]",
+        )
+}
+
+/// The real `qcall-server` binary on a free port, with `dir/hall.toml` as config and `dir` as its data
+/// folder. Killed when dropped.
+pub struct Binary {
+    pub child: Child,
+    pub base: String,
+}
+
+impl Binary {
+    /// Starts it and returns it with the time until `/healthz` answered.
+    pub async fn start(dir: &std::path::Path) -> (Binary, Duration) {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .expect("port")
+            .local_addr()
+            .expect("addr")
+            .port();
+        let started = Instant::now();
+        #[allow(clippy::zombie_processes)] // Waited on in Drop.
+        let child = Command::new(env!("CARGO_BIN_EXE_qcall-server"))
+            .args([
+                "--config",
+                &dir.join("hall.toml").display().to_string(),
+                "--data-dir",
+                &dir.display().to_string(),
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+            ])
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start qcall-server");
+        let base = format!("http://127.0.0.1:{port}");
+        let http = reqwest::Client::new();
+        loop {
+            if http
+                .get(format!("{base}/healthz"))
+                .send()
+                .await
+                .is_ok_and(|r| r.status() == 200)
+            {
+                return (Binary { child, base }, started.elapsed());
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "server did not start"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    /// The WebSocket URL.
+    pub fn ws_url(&self) -> String {
+        self.base.replace("http://", "ws://") + "/api/v1/ws"
+    }
+
+    /// A client of this server.
+    pub fn client(&self, bearer: Option<&str>) -> Client {
+        Client {
+            base: self.base.clone(),
+            http: reqwest::Client::new(),
+            bearer: bearer.map(String::from),
+        }
+    }
+}
+
+impl Drop for Binary {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// A server running in this process.
