@@ -5,5 +5,6 @@
 mod bad_input;
 mod crash;
 mod hall_day;
+mod live;
 mod race;
 mod util;

@@ -478,6 +478,11 @@ impl Live {
         }
     }
 
+    /// The next message, heartbeats included.
+    pub async fn next_any(&mut self) -> ServerMsg {
+        Live::read(&mut self.socket).await
+    }
+
     /// The next message that is not a heartbeat.
     pub async fn next(&mut self) -> ServerMsg {
         loop {
