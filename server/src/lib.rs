@@ -51,11 +51,14 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let config = Arc::new(config);
     let db = options.db_path.clone();
-    let store = tokio::task::spawn_blocking(move || store::Store::open(&db))
-        .await?
-        .with_context(|| format!("cannot open the database {}", options.db_path.display()))?;
-    let (engine, secret, engine_thread) =
-        engine::Engine::start(config.clone(), store, options.clock.clone())?;
+    // Opening, migrating and restoring block on SQLite: off the async workers.
+    let (cfg, clock) = (config.clone(), options.clock.clone());
+    let (engine, secret, engine_thread) = tokio::task::spawn_blocking(move || {
+        let store = store::Store::open(&db)?;
+        engine::Engine::start(cfg, store, clock)
+    })
+    .await?
+    .with_context(|| format!("cannot open the database {}", options.db_path.display()))?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let (alive_tx, mut alive_rx) = mpsc::channel::<()>(1);
     let app = api::App {
