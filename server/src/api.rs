@@ -163,22 +163,52 @@ fn forbidden() -> Failure {
     fail(ErrorCode::Forbidden, "this role may not do this")
 }
 
-/// Staff, managers and admins: the staff number.
-fn staff_only(p: &Principal) -> Result<(String, Role), Failure> {
-    match p {
-        Principal::Staff { staff_no, role } => Ok((staff_no.clone(), *role)),
-        _ => Err(forbidden()),
+/// A staff member, manager or admin. As an extractor it refuses everyone else before the body is read,
+/// so a caller without the right role learns nothing about the body's shape (R27).
+pub(crate) struct StaffCaller {
+    pub(crate) staff_no: String,
+    pub(crate) role: Role,
+}
+
+impl FromRequestParts<App> for StaffCaller {
+    type Rejection = Failure;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Failure> {
+        match Caller::from_request_parts(parts, app).await?.0 {
+            Principal::Staff { staff_no, role } => Ok(StaffCaller { staff_no, role }),
+            _ => Err(forbidden()),
+        }
     }
 }
 
-/// Managers and admins.
-fn manager_only(p: &Principal) -> Result<String, Failure> {
-    match p {
-        Principal::Staff {
-            staff_no,
-            role: Role::Manager | Role::Admin,
-        } => Ok(staff_no.clone()),
-        _ => Err(forbidden()),
+/// A manager or admin (like [`StaffCaller`], checked before the body).
+pub(crate) struct ManagerCaller(pub(crate) String);
+
+impl FromRequestParts<App> for ManagerCaller {
+    type Rejection = Failure;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Failure> {
+        match StaffCaller::from_request_parts(parts, app).await? {
+            StaffCaller {
+                staff_no,
+                role: Role::Manager | Role::Admin,
+            } => Ok(ManagerCaller(staff_no)),
+            _ => Err(forbidden()),
+        }
+    }
+}
+
+/// Who may take a ticket: a kiosk or staff (checked before the body).
+pub(crate) struct Issuer(pub(crate) Principal);
+
+impl FromRequestParts<App> for Issuer {
+    type Rejection = Failure;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Failure> {
+        match Caller::from_request_parts(parts, app).await?.0 {
+            Principal::Display { .. } => Err(forbidden()),
+            p => Ok(Issuer(p)),
+        }
     }
 }
 
@@ -369,7 +399,7 @@ async fn windows(State(app): State<App>, _caller: Caller) -> Answer {
     responses((status = 200, body = IssueResponse), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn issue(
     State(app): State<App>,
-    Caller(p): Caller,
+    Issuer(p): Issuer,
     ApiJson(req): ApiJson<IssueRequest>,
 ) -> Answer {
     check_request_id(&req.request_id)?;
@@ -379,7 +409,7 @@ async fn issue(
             Actor::Kiosk(name.clone())
         }
         Principal::Staff { staff_no, .. } => Actor::Staff(staff_no.clone()),
-        Principal::Display { .. } => return Err(forbidden()),
+        Principal::Display { .. } => return Err(forbidden()), // Refused by `Issuer` already.
     };
     let citizen_hash = match req
         .citizen_id
@@ -426,10 +456,9 @@ async fn issue(
     responses((status = 200, body = Ticket), (status = 404, body = ErrorBody)))]
 async fn ticket(
     State(app): State<App>,
-    Caller(p): Caller,
+    _staff: StaffCaller,
     ApiPath(id): ApiPath<TicketId>,
 ) -> Answer {
-    staff_only(&p)?;
     let found = app
         .engine
         .read(move |hall, store, _| match hall.ticket(id) {
@@ -446,11 +475,10 @@ async fn ticket(
     responses((status = 200, body = TicketResponse), (status = 409, body = ErrorBody)))]
 async fn cancel(
     State(app): State<App>,
-    Caller(p): Caller,
+    StaffCaller { staff_no, .. }: StaffCaller,
     ApiPath(id): ApiPath<TicketId>,
     ApiJson(req): ApiJson<ActionRequest>,
 ) -> Answer {
-    let (staff_no, _) = staff_only(&p)?;
     command(
         &app,
         Actor::Staff(staff_no),
@@ -470,9 +498,13 @@ async fn command(app: &App, actor: Actor, request_id: Option<String>, cmd: Comma
 }
 
 /// A window action by the staff member signed in there.
-async fn at_window(app: &App, p: &Principal, request_id: Option<String>, cmd: Command) -> Answer {
-    let (staff_no, _) = staff_only(p)?;
-    command(app, Actor::Staff(staff_no), request_id, cmd).await
+async fn at_window(
+    app: &App,
+    staff: StaffCaller,
+    request_id: Option<String>,
+    cmd: Command,
+) -> Answer {
+    command(app, Actor::Staff(staff.staff_no), request_id, cmd).await
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -487,11 +519,10 @@ struct PreviewQuery {
     responses((status = 200, body = PreviewResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn preview(
     State(app): State<App>,
-    Caller(p): Caller,
+    StaffCaller { staff_no, role }: StaffCaller,
     ApiPath(no): ApiPath<WindowNo>,
     ApiQuery(q): ApiQuery<PreviewQuery>,
 ) -> Answer {
-    let (staff_no, role) = staff_only(&p)?;
     let limit = q.limit.unwrap_or(20).min(200);
     let result = app
         .engine
@@ -517,10 +548,9 @@ async fn preview(
     responses((status = 200, body = WindowToday), (status = 404, body = ErrorBody)))]
 async fn today(
     State(app): State<App>,
-    Caller(p): Caller,
+    _staff: StaffCaller,
     ApiPath(no): ApiPath<WindowNo>,
 ) -> Answer {
-    staff_only(&p)?;
     let result = app
         .engine
         .read(move |hall, _, _| {
@@ -552,9 +582,9 @@ macro_rules! window_action {
         $(#[$doc])*
         #[utoipa::path(post, path = $path, tag = "windows", params(("no" = u32, Path, description = "window number")), request_body = $body, security(("bearer" = [])),
             responses((status = 200, body = ActionResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-        async fn $name(State(app): State<App>, Caller(p): Caller, ApiPath($no): ApiPath<WindowNo>, ApiJson($req): ApiJson<$body>) -> Answer {
+        async fn $name(State(app): State<App>, staff: StaffCaller, ApiPath($no): ApiPath<WindowNo>, ApiJson($req): ApiJson<$body>) -> Answer {
             let request_id = $req.request_id.clone();
-            at_window(&app, &p, request_id, $cmd).await
+            at_window(&app, staff, request_id, $cmd).await
         }
     };
 }
@@ -607,11 +637,10 @@ window_action!(
     responses((status = 200, body = WindowView), (status = 403, body = ErrorBody)))]
 async fn window_services(
     State(app): State<App>,
-    Caller(p): Caller,
+    ManagerCaller(staff_no): ManagerCaller,
     ApiPath(no): ApiPath<WindowNo>,
     ApiJson(req): ApiJson<WindowServicesRequest>,
 ) -> Answer {
-    let staff_no = manager_only(&p)?;
     command(
         &app,
         Actor::Staff(staff_no),
@@ -630,10 +659,9 @@ async fn window_services(
     responses((status = 200, body = NoticesRequest), (status = 403, body = ErrorBody)))]
 async fn notices(
     State(app): State<App>,
-    Caller(p): Caller,
+    ManagerCaller(staff_no): ManagerCaller,
     ApiJson(req): ApiJson<NoticesRequest>,
 ) -> Answer {
-    let staff_no = manager_only(&p)?;
     command(
         &app,
         Actor::Staff(staff_no),
@@ -658,10 +686,9 @@ struct AuditQuery {
     responses((status = 200, body = AuditPage), (status = 403, body = ErrorBody)))]
 async fn audit(
     State(app): State<App>,
-    Caller(p): Caller,
+    _manager: ManagerCaller,
     ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> Answer {
-    manager_only(&p)?;
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
     let after = q.after.unwrap_or(0);
     let entries = app

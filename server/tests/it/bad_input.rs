@@ -189,60 +189,6 @@ async fn role_matrix_r27() {
         Manager => manager.clone(),
         Admin => admin.clone(),
     };
-    // (method, path, body, who may). Refused means 401 without credentials and 403 with the wrong ones.
-    let all = &[Kiosk, Display, Staff, Manager, Admin][..];
-    let staffish = &[Staff, Manager, Admin][..];
-    let managers = &[Manager, Admin][..];
-    let table: &[(&str, &str, &str, &[Who])] = &[
-        ("GET", "/api/v1/hall", "", all),
-        ("GET", "/api/v1/availability", "", all),
-        ("GET", "/api/v1/windows", "", all),
-        (
-            "POST",
-            "/api/v1/tickets",
-            r#"{"request_id":"m-1","service_id":"a"}"#,
-            &[Kiosk, Staff, Manager, Admin],
-        ),
-        ("GET", "/api/v1/windows/1/preview", "", staffish),
-        ("GET", "/api/v1/windows/1/today", "", staffish),
-        ("GET", "/api/v1/tickets/1", "", staffish),
-        (
-            "POST",
-            "/api/v1/windows/2/pause",
-            r#"{"reason":"break"}"#,
-            staffish,
-        ),
-        ("PUT", "/api/v1/notices", r#"{"notices":["一"]}"#, managers),
-        (
-            "PUT",
-            "/api/v1/windows/2/services",
-            r#"{"primary":["a"]}"#,
-            managers,
-        ),
-        ("GET", "/api/v1/audit", "", managers),
-    ];
-    for (method, path, body, allowed) in table {
-        for who in [Nobody, Kiosk, Display, Staff, Manager, Admin] {
-            let m = Method::from_bytes(method.as_bytes()).expect("method");
-            let body = (!body.is_empty()).then(|| body.replace("m-1", &format!("m-{who:?}")));
-            let (status, value) = client(who).raw(m, path, body).await;
-            let code = value["error"]["code"].as_str().unwrap_or("");
-            if allowed.contains(&who) {
-                assert!(
-                    code != "unauthorized" && code != "forbidden",
-                    "{who:?} {method} {path}: refused {status} {value}"
-                );
-            } else if who == Nobody {
-                assert_eq!((status, code), (401, "unauthorized"), "{method} {path}");
-            } else {
-                assert_eq!(
-                    (status, code),
-                    (403, "forbidden"),
-                    "{who:?} {method} {path}: {value}"
-                );
-            }
-        }
-    }
     // Staff act only at their own window; the preview of another window is refused.
     let other = server.at_window("s2", 2).await;
     assert_eq!(
@@ -264,6 +210,55 @@ async fn role_matrix_r27() {
             .is_ok(),
         "managers read everything"
     );
+    // Every route of ROUTES × every role. Refused means 401 without credentials and 403 with the wrong
+    // ones; allowed means anything but those two (the request may still fail for another reason).
+    let all = &[Nobody, Kiosk, Display, Staff, Manager, Admin][..];
+    let signed_in = &[Kiosk, Display, Staff, Manager, Admin][..];
+    let staffish = &[Staff, Manager, Admin][..];
+    let managers = &[Manager, Admin][..];
+    let policy = |path: &str| -> &[Who] {
+        match path {
+            "/healthz" | "/api/v1/openapi.json" | "/api/v1/auth/login" | "/api/v1/ws" => all,
+            p if p.starts_with("/api/v1/public/") => all,
+            "/api/v1/hall" | "/api/v1/availability" | "/api/v1/windows" => signed_in,
+            "/api/v1/tickets" => &[Kiosk, Staff, Manager, Admin],
+            "/api/v1/notices" | "/api/v1/audit" | "/api/v1/windows/1/services" => managers,
+            p if p.starts_with("/api/v1/tickets/") || p.starts_with("/api/v1/windows/") => staffish,
+            other => panic!("no policy for {other}: add it to this table"),
+        }
+    };
+    let body_for = |path: &str, who: Who| -> Option<String> {
+        Some(match path {
+            "/api/v1/tickets" => format!(r#"{{"request_id":"m-{who:?}","service_id":"a"}}"#),
+            "/api/v1/notices" => r#"{"notices":["一"]}"#.into(),
+            "/api/v1/windows/1/services" => r#"{"primary":["a"]}"#.into(),
+            "/api/v1/windows/1/pause" => r#"{"reason":"break"}"#.into(),
+            "/api/v1/auth/login" => r#"{"staff_no":"s1","password":"wrong"}"#.into(),
+            _ => "{}".into(),
+        })
+    };
+    for (method, path, _) in ROUTES {
+        let allowed = policy(path);
+        for who in [Nobody, Kiosk, Display, Staff, Manager, Admin] {
+            let m = Method::from_bytes(method.as_bytes()).expect("method");
+            let (status, value) = client(who).raw(m, path, body_for(path, who)).await;
+            let code = value["error"]["code"].as_str().unwrap_or("");
+            if allowed.contains(&who) {
+                assert!(
+                    code != "unauthorized" && code != "forbidden",
+                    "{who:?} {method} {path}: refused {status} {value}"
+                );
+            } else if who == Nobody {
+                assert_eq!((status, code), (401, "unauthorized"), "{method} {path}");
+            } else {
+                assert_eq!(
+                    (status, code),
+                    (403, "forbidden"),
+                    "{who:?} {method} {path}: {value}"
+                );
+            }
+        }
+    }
     // A WebSocket hello with a bad key is refused with a reason.
     let refused = Live::connect(
         &server.ws_url,
