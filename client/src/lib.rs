@@ -1,0 +1,76 @@
+//! What the kiosk, caller and display apps share: the link to the hall server, the live model built
+//! from it, REST calls, and the look of every screen (fonts, theme, words).
+//!
+//! The network runs on one thread of its own ([`NetThread`], a single-threaded tokio runtime), so no
+//! UI thread ever waits on it. From there, a [`Connection`] keeps the WebSocket up (reconnect with
+//! backoff, dead-link detection, a full resync on every connect) and a [`Requests`] executor runs REST
+//! calls ([`RestClient`]); both hand their results to the UI through channels that it drains without
+//! blocking, and call a [`Wake`] hook (the apps set it to `ctx.request_repaint()`) only when something
+//! arrived. [`LiveState`] applies snapshots and events to a local copy of the hall, so that every app
+//! shares one correct "apply an event".
+//!
+//! Only [`ui`] touches egui: [`connection`], [`live`], [`rest`], [`i18n`] and [`settings`] are plain
+//! Rust, testable without a window.
+
+pub mod connection;
+pub mod i18n;
+pub mod live;
+pub mod net;
+pub mod rest;
+pub mod settings;
+pub mod ui;
+
+use std::sync::Arc;
+
+pub use connection::{Connection, ConnectionConfig, ConnectionState, LinkError, Update};
+pub use i18n::{Lang, Text};
+pub use live::LiveState;
+pub use net::{NetThread, Requests};
+pub use rest::{ClientError, RequestId, RestClient, WindowAction};
+pub use settings::{ClientArgs, ServerAddr, Settings};
+
+/// Called on the network thread whenever something arrives for the UI (an update, a REST answer), never
+/// on a timer: the apps set it to `ctx.request_repaint()`, so an idle screen costs nothing.
+pub type Wake = Arc<dyn Fn() + Send + Sync>;
+
+/// A [`Wake`] that does nothing, for tests and tools without a UI.
+pub fn no_wake() -> Wake {
+    Arc::new(|| {})
+}
+
+/// Local wall-clock time in [`qcall_protocol::Millis`], the unit of every time on the wire. Used to
+/// stamp when updates arrived, so [`LiveState`] can estimate the server's clock.
+pub fn local_now() -> qcall_protocol::Millis {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    qcall_protocol::Millis::try_from(since.as_millis()).unwrap_or(qcall_protocol::Millis::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    /// The crate's invariant: only `ui` touches egui, so the connection, the model, REST, words and
+    /// settings stay testable (and usable) without a UI.
+    #[test]
+    fn only_the_ui_module_uses_egui() {
+        let sources = [
+            ("connection", include_str!("connection.rs")),
+            ("live", include_str!("live.rs")),
+            ("net", include_str!("net.rs")),
+            ("rest", include_str!("rest.rs")),
+            ("settings", include_str!("settings.rs")),
+            ("i18n", include_str!("i18n/mod.rs")),
+            ("i18n/zh", include_str!("i18n/zh.rs")),
+            ("i18n/en", include_str!("i18n/en.rs")),
+        ];
+        for (module, source) in sources {
+            for pattern in ["egui::", "use egui", "egui;"] {
+                assert!(!source.contains(pattern), "{module} uses egui ({pattern})");
+            }
+        }
+        assert!(
+            include_str!("ui.rs").contains("use egui::"),
+            "the check looks for the right thing"
+        );
+    }
+}

@@ -1,0 +1,164 @@
+//! rodio's real default output, on ALSA. Each test re-runs itself in a child process with
+//! `ALSA_CONFIG_PATH` set from the start (setting it inside this process would need `unsafe`
+//! `set_var`, and another test might have touched ALSA first):
+//!
+//! - with `pcm.!default { type null }` the default device opens and an announcement plays to
+//!   the end through cpal, which measures event → first sample taken by the device callback;
+//! - with a default device on a sound card that does not exist, opening fails with an error
+//!   (no panic) and the player works silently, as on a hall PC whose speaker is unplugged.
+//!
+//! Needs Debian's `libasound2` (with `libasound2-data` for `/usr/share/alsa/alsa.conf`) at run
+//! time and `pkg-config` + `libasound2-dev` to build.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use qcall_display::player::{AudioStatus, Outcome, Player, PlayerOptions, Silence, default_output};
+
+use crate::util::{NOW, call, settings, shipped_pack};
+
+const CHILD: &str = "QCALL_DISPLAY_ALSA_CHILD";
+const ALSA_CONF: &str = "/usr/share/alsa/alsa.conf";
+
+/// Runs `test` (this module's test of that name) alone in a child process whose ALSA default
+/// device is `default_pcm`; returns its output after checking it passed.
+fn in_child(test: &str, default_pcm: &str) -> String {
+    assert!(
+        Path::new(ALSA_CONF).is_file(),
+        "{ALSA_CONF} is missing: install the Debian package libasound2-data"
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let conf = dir.path().join("asound.conf");
+    std::fs::write(
+        &conf,
+        format!("<{ALSA_CONF}>\npcm.!default {default_pcm}\n"),
+    )
+    .expect("conf");
+    let out = Command::new(std::env::current_exe().expect("test binary"))
+        .args([
+            &format!("alsa::{test}"),
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("ALSA_CONFIG_PATH", &conf)
+        .env(CHILD, "1")
+        .output()
+        .expect("run child");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    println!("{stdout}");
+    assert!(out.status.success(), "child failed:\n{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("1 passed"),
+        "the child ran no test:\n{stdout}"
+    );
+    stdout
+}
+
+fn is_child() -> bool {
+    std::env::var_os(CHILD).is_some()
+}
+
+#[test]
+fn the_default_output_plays_an_announcement_to_the_end() {
+    if !is_child() {
+        let stdout = in_child(
+            "the_default_output_plays_an_announcement_to_the_end",
+            "{ type null }",
+        );
+        assert!(stdout.contains("event_to_audio_ms="), "{stdout}");
+        return;
+    }
+    let pack = shipped_pack();
+    let s = settings(&["zh"], 1, true);
+    let player = Player::start(
+        pack,
+        &s,
+        PlayerOptions {
+            output: default_output(),
+            clock: Box::new(|| 600),
+            device_retry: Duration::from_secs(10),
+        },
+    )
+    .expect("start");
+    let opened = Instant::now();
+    while matches!(player.audio_status(), AudioStatus::Opening) {
+        assert!(
+            opened.elapsed() < Duration::from_secs(20),
+            "device did not open"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(player.audio_status(), AudioStatus::Ok, "null device opens");
+    println!("device_open_ms={}", opened.elapsed().as_millis());
+
+    let started = Instant::now();
+    player.submit(call(1, "A001", 3, NOW), NOW);
+    assert!(
+        player.wait_idle(Duration::from_secs(60)),
+        "announcement did not finish"
+    );
+    let wall = started.elapsed();
+    let log = player.log();
+    let Outcome::Spoken {
+        event_to_audio,
+        duration,
+        ref clips,
+    } = log[0].outcome
+    else {
+        panic!("{log:?}");
+    };
+    println!(
+        "event_to_audio_ms={} (announcement {:.2} s, played in {:.2} s: {clips})",
+        event_to_audio.as_millis(),
+        duration.as_secs_f32(),
+        wall.as_secs_f32()
+    );
+    // A sanity bound only; the figure itself is printed above.
+    assert!(event_to_audio < Duration::from_secs(5));
+}
+
+#[test]
+fn a_missing_sound_card_is_an_error_and_the_player_goes_on_silently() {
+    if !is_child() {
+        in_child(
+            "a_missing_sound_card_is_an_error_and_the_player_goes_on_silently",
+            "{ type hw card 63 }",
+        );
+        return;
+    }
+    let player = Player::start(
+        shipped_pack(),
+        &settings(&["zh"], 1, true),
+        PlayerOptions {
+            output: default_output(),
+            clock: Box::new(|| 600),
+            device_retry: Duration::from_millis(200),
+        },
+    )
+    .expect("start");
+    let begun = Instant::now();
+    while matches!(player.audio_status(), AudioStatus::Opening) {
+        assert!(
+            begun.elapsed() < Duration::from_secs(20),
+            "open did not return"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let AudioStatus::NoDevice { reason, .. } = player.audio_status() else {
+        panic!("{:?}", player.audio_status());
+    };
+    println!("no device: {reason}");
+    assert!(!reason.is_empty());
+    player.submit(call(1, "A001", 3, NOW), NOW);
+    assert!(player.wait_idle(Duration::from_secs(20)));
+    assert!(matches!(
+        player.log()[0].outcome,
+        Outcome::Silent(Silence::NoDevice { .. })
+    ));
+    // It keeps retrying (every 200 ms here) without harm.
+    std::thread::sleep(Duration::from_millis(700));
+    assert!(!player.audio_status().is_ok());
+}

@@ -1,0 +1,399 @@
+//! The player's queue, on an output that keeps every sample it is given: order, no drops, one
+//! announcement at a time, de-duplication, the 60 s rule, quiet hours, settings, and what
+//! happens without a device.
+
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use qcall_display::announce::SettingsProblem;
+use qcall_display::player::{
+    AudioStatus, DeviceErrors, LogEntry, Outcome, Output, Player, PlayerOptions, Silence,
+};
+
+use crate::util::{CaptureDevice, NOW, call, expected, settings, shipped_pack};
+
+const WAIT: Duration = Duration::from_secs(60);
+
+fn options(device: &CaptureDevice) -> PlayerOptions {
+    PlayerOptions {
+        output: device.opener(),
+        clock: Box::new(|| 10 * 60),
+        device_retry: Duration::from_millis(20),
+    }
+}
+
+fn spoken(log: &[LogEntry]) -> Vec<(u64, &str)> {
+    log.iter()
+        .filter(|e| matches!(e.outcome, Outcome::Spoken { .. }))
+        .map(|e| (e.call_id, e.number.as_str()))
+        .collect()
+}
+
+fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + WAIT;
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// A001@1, A002@2, B001@3 in quick succession: three announcements, in that order, none dropped,
+/// none overlapping. The output received exactly the three renderings back to back: a drop
+/// would shorten it, a swap reorder it, an overlap sum two of them.
+#[test]
+fn three_quick_calls_are_announced_in_order_one_at_a_time() {
+    let pack = shipped_pack();
+    let s = settings(&["zh"], 1, true);
+    let device = CaptureDevice::start();
+    let player = Player::start(pack.clone(), &s, options(&device)).expect("start");
+    player.submit(call(1, "A001", 1, NOW), NOW);
+    player.submit(call(2, "A002", 2, NOW + 1), NOW + 1);
+    player.submit(call(3, "B001", 3, NOW + 2), NOW + 2);
+    assert!(player.wait_idle(WAIT));
+    let log = player.log();
+    let player_idle_playing = player.now_playing();
+    drop(player);
+    let heard = device.finish();
+
+    assert_eq!(spoken(&log), [(1, "A001"), (2, "A002"), (3, "B001")]);
+    assert_eq!(log.len(), 3);
+    let want = [
+        expected(&pack, &s, "A001", 1),
+        expected(&pack, &s, "A002", 2),
+        expected(&pack, &s, "B001", 3),
+    ]
+    .concat();
+    assert_eq!(heard.len(), want.len());
+    assert!(
+        heard == want,
+        "the output got other samples than the three renderings in order"
+    );
+    let Outcome::Spoken { ref clips, .. } = log[2].outcome else {
+        panic!("{log:?}");
+    };
+    assert_eq!(
+        clips,
+        "chime | zh qing letter_b 0 0 1 hao dao 3 hao chuangkou banli"
+    );
+    assert_eq!(player_idle_playing, None);
+}
+
+/// A snapshot's recent calls come newest first; they are announced in call order.
+#[test]
+fn calls_handed_over_together_are_announced_in_call_id_order() {
+    let pack = shipped_pack();
+    let s = settings(&["en"], 1, false);
+    let device = CaptureDevice::start();
+    let player = Player::start(pack.clone(), &s, options(&device)).expect("start");
+    player.submit_all(
+        vec![
+            call(12, "C003", 7, NOW - 1_000),
+            call(11, "C002", 23, NOW - 2_000),
+            call(10, "C001", 99, NOW - 3_000),
+        ],
+        NOW,
+    );
+    assert!(player.wait_idle(WAIT));
+    assert_eq!(
+        spoken(&player.log()),
+        [(10, "C001"), (11, "C002"), (12, "C003")]
+    );
+    drop(player);
+    let want = [
+        expected(&pack, &s, "C001", 99),
+        expected(&pack, &s, "C002", 23),
+        expected(&pack, &s, "C003", 7),
+    ]
+    .concat();
+    assert!(device.finish() == want);
+}
+
+/// A recall (new call id) is announced again; the same call ids coming back in the snapshot
+/// after a reconnect are not.
+#[test]
+fn a_recall_is_announced_again_but_a_reconnect_does_not_replay() {
+    let pack = shipped_pack();
+    let s = settings(&["zh"], 1, true);
+    let device = CaptureDevice::start();
+    let player = Player::start(pack.clone(), &s, options(&device)).expect("start");
+    player.submit(call(5, "A007", 4, NOW), NOW);
+    let mut recall = call(6, "A007", 4, NOW + 30_000);
+    recall.recall = true;
+    player.submit(recall.clone(), NOW + 30_000);
+    assert!(player.wait_idle(WAIT));
+    // Reconnect: the snapshot carries both calls again, 10 s later.
+    player.submit_all(vec![recall, call(5, "A007", 4, NOW)], NOW + 40_000);
+    player.submit(call(5, "A007", 4, NOW), NOW + 40_000);
+    assert!(player.wait_idle(WAIT));
+    let log = player.log();
+    assert_eq!(spoken(&log), [(5, "A007"), (6, "A007")]);
+    assert_eq!(log.len(), 2, "duplicates are not even logged: {log:?}");
+    assert!(log[1].recall);
+    drop(player);
+    let one = expected(&pack, &s, "A007", 4);
+    assert!(device.finish() == [one.clone(), one].concat());
+}
+
+/// R16: calls older than 60 s when they arrive (a reconnect's snapshot) are shown, not spoken.
+#[test]
+fn calls_older_than_a_minute_at_arrival_are_not_spoken() {
+    let pack = shipped_pack();
+    let s = settings(&["zh"], 1, true);
+    let device = CaptureDevice::start();
+    let player = Player::start(pack.clone(), &s, options(&device)).expect("start");
+    player.submit_all(
+        vec![
+            call(20, "A020", 1, NOW - 61_000),
+            call(21, "A021", 2, NOW - 60_000),
+            call(22, "A022", 3, NOW - 3_600_000),
+        ],
+        NOW,
+    );
+    assert!(player.wait_idle(WAIT));
+    let log = player.log();
+    assert_eq!(spoken(&log), [(21, "A021")]);
+    let too_old: Vec<(u64, &Outcome)> = log
+        .iter()
+        .filter(|e| e.call_id != 21)
+        .map(|e| (e.call_id, &e.outcome))
+        .collect();
+    assert_eq!(
+        too_old,
+        [
+            (20, &Outcome::Silent(Silence::TooOld { age_ms: 61_000 })),
+            (22, &Outcome::Silent(Silence::TooOld { age_ms: 3_600_000 })),
+        ]
+    );
+    drop(player);
+    assert!(device.finish() == expected(&pack, &s, "A021", 2));
+}
+
+/// Quiet hours silence the sound, not the bookkeeping: the call is logged, not queued for later,
+/// and not replayed when the quiet hours end.
+#[test]
+fn quiet_hours_suppress_sound_but_not_the_queue() {
+    let pack = shipped_pack();
+    let mut s = settings(&["zh"], 1, true);
+    s.quiet_hours = vec!["12:00-13:30".into()];
+    let device = CaptureDevice::start();
+    let minute = Arc::new(AtomicU32::new(12 * 60 + 30));
+    let clock = minute.clone();
+    let player = Player::start(
+        pack.clone(),
+        &s,
+        PlayerOptions {
+            output: device.opener(),
+            clock: Box::new(move || clock.load(Ordering::SeqCst)),
+            device_retry: Duration::from_millis(20),
+        },
+    )
+    .expect("start");
+    player.submit(call(30, "A030", 5, NOW), NOW);
+    assert!(player.wait_idle(WAIT));
+    minute.store(13 * 60 + 30, Ordering::SeqCst);
+    player.submit_all(
+        vec![call(31, "A031", 6, NOW), call(30, "A030", 5, NOW)],
+        NOW,
+    );
+    assert!(player.wait_idle(WAIT));
+    let log = player.log();
+    assert_eq!(log[0].outcome, Outcome::Silent(Silence::QuietHours));
+    assert_eq!(spoken(&log), [(31, "A031")]);
+    assert_eq!(log.len(), 2);
+    drop(player);
+    assert!(device.finish() == expected(&pack, &s, "A031", 6));
+}
+
+#[test]
+fn settings_are_followed_and_their_problems_reported() {
+    let pack = shipped_pack();
+    let mut s = settings(&["zh"], 1, false);
+    s.template_zh = "请{number}号前往{window}号窗口".into();
+    s.audio = true;
+    let device = CaptureDevice::start();
+    let player = Player::start(pack.clone(), &s, options(&device)).expect("start");
+    let problems = player.settings_problems();
+    assert_eq!(problems.len(), 1);
+    assert!(matches!(problems[0], SettingsProblem::Template { .. }));
+    player.submit(call(40, "A040", 8, NOW), NOW);
+    assert!(player.wait_idle(WAIT));
+
+    // New settings from a snapshot: English, audio off for a while, then on again.
+    let mut en = settings(&["en"], 1, false);
+    en.volume = 1.5;
+    en.quiet_hours = vec!["lunch".into()];
+    player.update_settings(&en);
+    player.submit(call(41, "A041", 8, NOW), NOW);
+    assert!(player.wait_idle(WAIT));
+    assert_eq!(
+        player.settings_problems(),
+        [
+            SettingsProblem::QuietHours("lunch".into()),
+            SettingsProblem::Volume {
+                given: 1.5,
+                used: 1.0
+            }
+        ]
+    );
+    let mut off = en.clone();
+    off.audio = false;
+    player.update_settings(&off);
+    player.submit(call(42, "A042", 8, NOW), NOW);
+    assert!(player.wait_idle(WAIT));
+
+    let log = player.log();
+    let clips: Vec<String> = log
+        .iter()
+        .map(|e| match &e.outcome {
+            Outcome::Spoken { clips, .. } => clips.clone(),
+            Outcome::Silent(why) => format!("{why:?}"),
+        })
+        .collect();
+    assert_eq!(
+        clips,
+        [
+            // The bad template fell back to the default.
+            "zh qing letter_a 0 4 0 hao dao 8 hao chuangkou banli",
+            "en number letter_a 0 4 1 please_go_to window 8",
+            "AudioOff",
+        ]
+    );
+    drop(player);
+    let fixed = settings(&["zh"], 1, false);
+    let mut loud_en = en.clone();
+    loud_en.volume = 1.0;
+    loud_en.quiet_hours.clear();
+    let want = [
+        expected(&pack, &fixed, "A040", 8),
+        expected(&pack, &loud_en, "A041", 8),
+    ]
+    .concat();
+    assert!(device.finish() == want);
+}
+
+/// No sound card: the player starts anyway, says so, logs calls as silent, keeps retrying, and
+/// speaks again once a device appears.
+#[test]
+fn without_a_device_the_player_works_silently_and_retries() {
+    let pack = shipped_pack();
+    let s = settings(&["zh"], 1, true);
+    let device = CaptureDevice::start();
+    let attempts = Arc::new(AtomicUsize::new(0));
+    let card_present = Arc::new(AtomicUsize::new(0));
+    let (a, present, opener) = (attempts.clone(), card_present.clone(), device.opener());
+    let opener = Arc::new(Mutex::new(opener));
+    let player = Player::start(
+        pack.clone(),
+        &s,
+        PlayerOptions {
+            output: Box::new(move |errors| {
+                a.fetch_add(1, Ordering::SeqCst);
+                if present.load(Ordering::SeqCst) == 0 {
+                    Err("no sound card".into())
+                } else {
+                    (opener.lock().expect("lock"))(errors)
+                }
+            }),
+            clock: Box::new(|| 600),
+            device_retry: Duration::from_millis(20),
+        },
+    )
+    .expect("start");
+    wait_for("no device", || {
+        !matches!(player.audio_status(), AudioStatus::Opening)
+    });
+    let AudioStatus::NoDevice { reason, since } = player.audio_status() else {
+        panic!("{:?}", player.audio_status());
+    };
+    assert_eq!(reason, "no sound card");
+    player.submit(call(50, "A050", 1, NOW), NOW);
+    assert!(player.wait_idle(WAIT));
+    assert_eq!(
+        player.log()[0].outcome,
+        Outcome::Silent(Silence::NoDevice {
+            reason: "no sound card".into()
+        })
+    );
+    // It keeps trying, and the mark keeps its "since".
+    wait_for("retries", || attempts.load(Ordering::SeqCst) >= 3);
+    assert!(
+        matches!(player.audio_status(), AudioStatus::NoDevice { since: s2, .. } if s2 == since)
+    );
+
+    card_present.store(1, Ordering::SeqCst);
+    wait_for("device back", || player.audio_status().is_ok());
+    player.submit(call(51, "A051", 2, NOW), NOW);
+    assert!(player.wait_idle(WAIT));
+    assert_eq!(spoken(&player.log()), [(51, "A051")]);
+    drop(player);
+    assert!(device.finish() == expected(&pack, &s, "A051", 2));
+}
+
+/// A device that fails while playing (reported by the audio system) or stops taking samples
+/// (hung) is closed and reopened; the queue goes on.
+#[test]
+fn a_failing_or_hung_device_is_reopened_and_the_queue_goes_on() {
+    let pack = shipped_pack();
+    let s = settings(&["en"], 1, false);
+    let device = CaptureDevice::start();
+    let reporter: Arc<Mutex<Option<DeviceErrors>>> = Arc::default();
+    let opens = Arc::new(AtomicUsize::new(0));
+    let (r, n, opener) = (reporter.clone(), opens.clone(), device.opener());
+    let opener = Arc::new(Mutex::new(opener));
+    let player = Player::start(
+        pack.clone(),
+        &s,
+        PlayerOptions {
+            output: Box::new(move |errors: &DeviceErrors| -> Result<Output, String> {
+                n.fetch_add(1, Ordering::SeqCst);
+                *r.lock().expect("lock") = Some(errors.clone());
+                (opener.lock().expect("lock"))(errors)
+            }),
+            clock: Box::new(|| 600),
+            device_retry: Duration::from_millis(20),
+        },
+    )
+    .expect("start");
+    wait_for("open", || player.audio_status().is_ok());
+
+    // Unplugged mid-announcement.
+    device.pause(true);
+    player.submit(call(60, "A1", 1, NOW), NOW);
+    wait_for("playing", || player.now_playing() == Some(60));
+    let errors = reporter.lock().expect("lock").clone().expect("opened");
+    errors.report("device unplugged");
+    wait_for("reopened", || {
+        opens.load(Ordering::SeqCst) >= 2 && player.audio_status().is_ok()
+    });
+    // A late report from the old output does not close the new one.
+    errors.report("late report");
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(player.audio_status().is_ok());
+
+    // Hung: the device stops taking samples; after the announcement's length plus a margin the
+    // player gives up on it.
+    player.submit(call(61, "A2", 2, NOW), NOW);
+    assert!(player.wait_idle(WAIT));
+    let log = player.log();
+    assert_eq!(
+        log[0].outcome,
+        Outcome::Silent(Silence::Interrupted {
+            reason: "device unplugged".into()
+        })
+    );
+    assert_eq!(
+        log[1].outcome,
+        Outcome::Silent(Silence::Interrupted {
+            reason: "the output stopped taking samples".into()
+        })
+    );
+    wait_for("reopened after hang", || opens.load(Ordering::SeqCst) >= 3);
+
+    // Working again.
+    device.pause(false);
+    std::thread::sleep(Duration::from_millis(50));
+    player.submit(call(62, "A3", 3, NOW), NOW);
+    assert!(player.wait_idle(WAIT));
+    assert_eq!(spoken(&player.log()), [(62, "A3")]);
+}
