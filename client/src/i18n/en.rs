@@ -88,6 +88,15 @@ pub(super) fn en(text: Text) -> &'static str {
         PrinterNoPaper => "Printer out of paper; please ask a member of staff",
         TakeYourSlip => "Please take your ticket",
         Done => "Done",
+        // kiosk
+        TileBreak => "On break",
+        NextPage => "Next page",
+        PrevPage => "Previous page",
+        HelperActive => "Priority ticket unlocked",
+        HelperExit => "Leave priority mode",
+        NoPrinterHint => "This kiosk does not print: please note the number or scan the code",
+        PrintingSlip => "Printing your ticket",
+        BackHomeIn => "Back to the start in {n} s",
 
         // Caller
         StaffNo => "Staff number",
@@ -127,6 +136,15 @@ pub(super) fn en(text: Text) -> &'static str {
         TodayNoShow => "No-shows today: {n}",
         MeanWait => "Mean wait {n} min",
         MeanHandling => "Mean handling {n} min",
+        // caller
+        ServerAddress => "Server address",
+        SignedInAs => "{name} (staff no. {staff_no})",
+        LastUsed => "last used",
+        ActionsOffline => "Offline: actions are unavailable until the link is back",
+        CalledFor => "Called {time} ago",
+        RecallCount => "Recalled {n} times",
+        NoneNow => "None",
+        TodayPaused => "Paused {n} min today",
 
         // Display
         NowCalling => "Now calling",
@@ -142,6 +160,9 @@ pub(super) fn en(text: Text) -> &'static str {
         Friday => "Friday",
         Saturday => "Saturday",
         Sunday => "Sunday",
+        // display
+        LastUpdated => "Last update {time}",
+        WindowAwaitingCall => "Please wait for your number",
 
         // Refusals
         ErrBadRequest => "Something entered is not valid; please check and try again",

@@ -230,6 +230,23 @@ texts! {
     TakeYourSlip,
     /// The kiosk's finish button.
     Done,
+    // kiosk
+    /// Tile: the hall is in a break between two opening ranges today (午休).
+    TileBreak,
+    /// Next page of tiles.
+    NextPage,
+    /// Previous page of tiles.
+    PrevPage,
+    /// Banner while a helper has unlocked 爱心优先 for the next ticket.
+    HelperActive,
+    /// Leave helper mode without issuing.
+    HelperExit,
+    /// On the ticket screen of a kiosk without a printer.
+    NoPrinterHint,
+    /// The slip is being printed.
+    PrintingSlip,
+    /// Countdown on the ticket screen, `{n}` seconds.
+    BackHomeIn,
 
     // ---- Caller (SPEC §6) ---------------------------------------------------------------------
     /// 工号.
@@ -306,6 +323,23 @@ texts! {
     MeanWait,
     /// Today's mean handling, `{n}` minutes.
     MeanHandling,
+    // caller
+    /// Label of the server address on the caller's sign-in screen.
+    ServerAddress,
+    /// Who is signed in: `{name}` and `{staff_no}`.
+    SignedInAs,
+    /// Marks the window used last time on the window choice.
+    LastUsed,
+    /// Why the caller's actions are greyed out while the link is down.
+    ActionsOffline,
+    /// A called ticket, not yet started: time since the call, `{time}`.
+    CalledFor,
+    /// How often the current ticket was recalled, `{n}`.
+    RecallCount,
+    /// An empty list (queue, held, no-show).
+    NoneNow,
+    /// Today's pause time, `{n}` minutes.
+    TodayPaused,
 
     // ---- Display (R18, R19) -------------------------------------------------------------------
     /// Over the latest call on the hall board.
@@ -334,6 +368,11 @@ texts! {
     Saturday,
     /// Sunday.
     Sunday,
+    // display
+    /// Next to the lost-link mark of a screen: when its data was last known current, `{time}`.
+    LastUpdated,
+    /// A window screen whose window is open but has no called or serving ticket.
+    WindowAwaitingCall,
 
     // ---- Refusals: one sentence per `ErrorCode` (R30) ------------------------------------------
     /// `bad_request`.

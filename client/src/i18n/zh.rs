@@ -89,6 +89,15 @@ pub(super) fn zh(text: Text) -> &'static str {
         PrinterNoPaper => "打印机缺纸，请联系工作人员",
         TakeYourSlip => "请取走号票",
         Done => "完成",
+        // kiosk
+        TileBreak => "休息",
+        NextPage => "下一页",
+        PrevPage => "上一页",
+        HelperActive => "爱心优先取号已开启",
+        HelperExit => "退出爱心优先",
+        NoPrinterHint => "本机不打印号票，请记下号码或扫码",
+        PrintingSlip => "正在打印号票",
+        BackHomeIn => "{n} 秒后返回首页",
 
         // Caller
         StaffNo => "工号",
@@ -128,6 +137,15 @@ pub(super) fn zh(text: Text) -> &'static str {
         TodayNoShow => "今日过号 {n}",
         MeanWait => "平均等候 {n} 分钟",
         MeanHandling => "平均办理 {n} 分钟",
+        // caller
+        ServerAddress => "服务器地址",
+        SignedInAs => "{name}（工号 {staff_no}）",
+        LastUsed => "上次使用",
+        ActionsOffline => "网络断开，暂时不能操作",
+        CalledFor => "已叫号 {time}",
+        RecallCount => "已重呼 {n} 次",
+        NoneNow => "暂无",
+        TodayPaused => "今日暂停 {n} 分钟",
 
         // Display
         NowCalling => "正在叫号",
@@ -143,6 +161,9 @@ pub(super) fn zh(text: Text) -> &'static str {
         Friday => "星期五",
         Saturday => "星期六",
         Sunday => "星期日",
+        // display
+        LastUpdated => "最后更新 {time}",
+        WindowAwaitingCall => "请等候叫号",
 
         // Refusals
         ErrBadRequest => "输入有误，请检查后重试",

@@ -1,0 +1,195 @@
+//! The eframe glue: runs the model's [`Command`]s on the client kit's network thread, drains the
+//! WebSocket and the REST answers into the model each frame, and draws the view.
+//!
+//! **The UI thread never waits on the network**: every call goes through [`Requests`] and comes
+//! back through a channel, and the network thread calls the [`Wake`] hook (`ctx.request_repaint()`)
+//! only when something arrived. Beyond that, the screen repaints once a second while a ticket's
+//! timer is shown, and never otherwise.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use qcall_client::connection::ConnectionConfig;
+use qcall_client::{Connection, Lang, NetThread, Requests, RestClient, ServerAddr, Wake};
+use qcall_protocol::Hello;
+use tracing::warn;
+
+use crate::model::{Command, Model, PREVIEW_LIMIT, Remembered, Reply};
+use crate::state_file;
+use crate::view::view;
+
+/// How the app starts.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// The hall server.
+    pub server: ServerAddr,
+    /// The screen language.
+    pub lang: Lang,
+    /// The staff number to prefill (`--key`), over the remembered one.
+    pub staff_no: Option<String>,
+    /// Where to remember server, staff number and window; `None` remembers nothing (tests).
+    pub state_file: Option<PathBuf>,
+    /// What the state file held at start.
+    pub remembered: Remembered,
+}
+
+/// The caller app: the model plus the network it drives.
+pub struct CallerApp {
+    /// Everything shown; public so that tests can look at it.
+    pub model: Model,
+    conn: Option<Connection>,
+    requests: Requests<Reply>,
+    rest: RestClient,
+    authed: Option<RestClient>,
+    server: ServerAddr,
+    state_file: Option<PathBuf>,
+    wake: Wake,
+    // Dropped last: stopping it cancels whatever still runs on it.
+    net: NetThread,
+}
+
+impl std::fmt::Debug for CallerApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallerApp")
+            .field("server", &self.server.http_base())
+            .field("screen", &self.model.screen)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CallerApp {
+    /// Starts the network thread and shows the login screen; `wake` is called whenever something
+    /// arrives from the server (set it to `ctx.request_repaint()`).
+    pub fn new(config: AppConfig, wake: Wake) -> anyhow::Result<CallerApp> {
+        let net = NetThread::start()?;
+        let requests = Requests::new(&net, wake.clone());
+        let rest = RestClient::new(&config.server)?;
+        let mut remembered = config.remembered;
+        remembered.server = Some(config.server.http_base().to_string());
+        let model = Model::new(
+            config.lang,
+            config.server.http_base().to_string(),
+            remembered,
+            config.staff_no,
+        );
+        Ok(CallerApp {
+            model,
+            conn: None,
+            requests,
+            rest,
+            authed: None,
+            server: config.server,
+            state_file: config.state_file,
+            wake,
+            net,
+        })
+    }
+
+    /// Fonts and the light look, once per egui context.
+    pub fn setup(ctx: &egui::Context) {
+        qcall_client::ui::install_fonts(ctx);
+        qcall_client::ui::apply_look(ctx, qcall_client::ui::Look::Light, 1.0);
+    }
+
+    /// Takes everything that arrived (WebSocket updates, REST answers) into the model. Never blocks.
+    pub fn pump(&mut self) {
+        self.model.now = qcall_client::local_now();
+        loop {
+            let update = self.conn.as_ref().and_then(|c| c.try_recv());
+            let Some(update) = update else { break };
+            let commands = self.model.on_update(&update);
+            self.run(commands);
+        }
+        while let Some(reply) = self.requests.try_recv() {
+            let commands = self.model.on_reply(reply);
+            self.run(commands);
+        }
+    }
+
+    /// Draws one frame and acts on what the person asked for.
+    pub fn show(&mut self, ui: &mut egui::Ui) {
+        self.model.now = qcall_client::local_now();
+        if let Some(intent) = view(&self.model, ui) {
+            let commands = self.model.intent(intent);
+            self.run(commands);
+            // Show the intent's effect (a dialog, "请稍候") on the next frame.
+            ui.ctx().request_repaint();
+        }
+        if self.model.current().is_some() {
+            ui.ctx().request_repaint_after(Duration::from_secs(1));
+        }
+    }
+
+    /// Runs commands from the model (public for tests that drive the model directly).
+    pub fn run(&mut self, commands: Vec<Command>) {
+        for command in commands {
+            self.run_one(command);
+        }
+    }
+
+    fn run_one(&mut self, command: Command) {
+        match command {
+            Command::Login { staff_no, password } => {
+                let rest = self.rest.clone();
+                self.requests
+                    .spawn(async move { Reply::Login(rest.login(&staff_no, &password).await) });
+            }
+            Command::Connect { token } => {
+                self.authed = Some(self.rest.with_bearer(token.clone()));
+                let config = ConnectionConfig::new(self.server.ws_url(), Hello::Staff { token });
+                // Replacing the old connection drops it, which closes its socket.
+                self.conn = Some(Connection::start(&self.net, config, self.wake.clone()));
+            }
+            Command::Disconnect => {
+                self.conn = None;
+                self.authed = None;
+            }
+            Command::Act { window, action, id } => {
+                let rest = self.authed_client();
+                self.requests.spawn(async move {
+                    let result = rest.window_action(window, &action, &id).await;
+                    Reply::Act {
+                        id,
+                        window,
+                        action,
+                        result,
+                    }
+                });
+            }
+            Command::Preview { window } => {
+                let rest = self.authed_client();
+                self.requests.spawn(async move {
+                    Reply::Preview(window, rest.preview(window, Some(PREVIEW_LIMIT)).await)
+                });
+            }
+            Command::Today { window } => {
+                let rest = self.authed_client();
+                self.requests
+                    .spawn(async move { Reply::Today(window, rest.today(window).await) });
+            }
+            Command::Save(remembered) => {
+                if let Some(path) = &self.state_file
+                    && let Err(e) = state_file::save(path, &remembered)
+                {
+                    warn!(path = %path.display(), cause = %e, "cannot write the state file");
+                }
+            }
+        }
+    }
+
+    /// The client with the staff token; without one (cannot happen after login) the server refuses
+    /// and the model shows it.
+    fn authed_client(&self) -> RestClient {
+        self.authed.clone().unwrap_or_else(|| self.rest.clone())
+    }
+}
+
+impl eframe::App for CallerApp {
+    fn logic(&mut self, _ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.pump();
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.show(ui);
+    }
+}

@@ -1,0 +1,713 @@
+//! Draws the [`Model`] and reports what the person asked for. **Views never do I/O and never change
+//! the model**: they return an [`Intent`] and the glue applies it.
+//!
+//! Keys: F1 叫号, F2 重呼, F3 开始办理, F4 办结, F5 过号, F6 转移, F7 挂起, F8 暂停/恢复, Esc closes a
+//! dialog. Only the first press of a key counts: egui marks a held key's repeats, and they are
+//! dropped here.
+
+use egui::{Align, Button, Color32, Key, Layout, RichText, Ui, Vec2};
+use qcall_client::i18n::{class_text, fill, pause_text, state_text};
+use qcall_client::ui::{TextSize, class_colour, palette};
+use qcall_client::{Text, WindowAction};
+use qcall_protocol::{PauseReason, Ticket, TicketState, TransferTarget, WindowStatus};
+
+use crate::model::{CurrentView, Dialog, Intent, Model, Screen, clock_text, minutes};
+
+/// The F-key of each main action, in button order.
+pub const KEYS: [(Key, &str); 8] = [
+    (Key::F1, "F1"),
+    (Key::F2, "F2"),
+    (Key::F3, "F3"),
+    (Key::F4, "F4"),
+    (Key::F5, "F5"),
+    (Key::F6, "F6"),
+    (Key::F7, "F7"),
+    (Key::F8, "F8"),
+];
+
+/// The intent of an F-key on the main screen.
+pub fn key_intent(key: Key) -> Option<Intent> {
+    Some(match key {
+        Key::F1 => Intent::Act(WindowAction::CallNext),
+        Key::F2 => Intent::Act(WindowAction::Recall),
+        Key::F3 => Intent::Act(WindowAction::Start),
+        Key::F4 => Intent::Act(WindowAction::Finish),
+        Key::F5 => Intent::Act(WindowAction::NoShow),
+        Key::F6 => Intent::OpenTransfer,
+        Key::F7 => Intent::Act(WindowAction::Hold),
+        Key::F8 => Intent::PauseOrResume,
+        _ => return None,
+    })
+}
+
+/// The label of a main button: its key and its word, e.g. `F1 叫号`.
+pub fn button_label(model: &Model, key: Key) -> String {
+    let lang = model.lang;
+    let text = match key {
+        Key::F1 => Text::CallNext,
+        Key::F2 => Text::Recall,
+        Key::F3 => Text::StartService,
+        Key::F4 => Text::Finish,
+        Key::F5 => Text::NoShow,
+        Key::F6 => Text::Transfer,
+        Key::F7 => Text::Hold,
+        _ if model.is_paused() => Text::Resume,
+        _ => Text::Pause,
+    };
+    let name = KEYS.iter().find(|(k, _)| *k == key).map_or("", |(_, n)| n);
+    format!("{name} {}", text.get(lang))
+}
+
+/// First presses of keys this frame (key repeats excluded).
+fn first_presses(ui: &Ui) -> Vec<Key> {
+    ui.input(|i| {
+        i.events
+            .iter()
+            .filter_map(|e| match e {
+                egui::Event::Key {
+                    key,
+                    pressed: true,
+                    repeat: false,
+                    ..
+                } => Some(*key),
+                _ => None,
+            })
+            .collect()
+    })
+}
+
+/// Draws the whole caller and returns the person's intent, if any.
+pub fn view(model: &Model, ui: &mut Ui) -> Option<Intent> {
+    let mut out = None;
+    match model.screen {
+        Screen::Login => login(model, ui, &mut out),
+        Screen::ChooseWindow => choose_window(model, ui, &mut out),
+        Screen::Main => main_screen(model, ui, &mut out),
+    }
+    out
+}
+
+fn set(out: &mut Option<Intent>, intent: Intent) {
+    if out.is_none() {
+        *out = Some(intent);
+    }
+}
+
+fn heading(text: impl Into<String>) -> RichText {
+    RichText::new(text)
+        .size(TextSize::Heading.points(1.0))
+        .strong()
+}
+
+fn message_line(model: &Model, ui: &mut Ui, out: &mut Option<Intent>) {
+    if let Some(text) = model.message {
+        ui.horizontal(|ui| {
+            ui.label(
+                RichText::new(text.get(model.lang))
+                    .color(palette::ERROR)
+                    .size(TextSize::Heading.points(1.0))
+                    .strong(),
+            );
+            if model.failed.is_some()
+                && ui
+                    .add_enabled(
+                        model.live.is_live(),
+                        Button::new(Text::Retry.get(model.lang)),
+                    )
+                    .clicked()
+            {
+                set(out, Intent::Retry);
+            }
+            if ui.button(Text::Confirm.get(model.lang)).clicked() {
+                set(out, Intent::Dismiss);
+            }
+        });
+    }
+}
+
+fn login(model: &Model, ui: &mut Ui, out: &mut Option<Intent>) {
+    let lang = model.lang;
+    egui::CentralPanel::default_margins().show(ui, |ui| {
+        ui.vertical_centered(|ui| {
+            ui.add_space(80.0);
+            ui.label(
+                RichText::new("叫号器 qcall")
+                    .size(TextSize::Title.points(1.0))
+                    .strong(),
+            );
+            ui.add_space(24.0);
+            ui.label(format!(
+                "{}：{}",
+                Text::ServerAddress.get(lang),
+                model.server
+            ));
+            ui.add_space(16.0);
+            egui::Grid::new("login")
+                .num_columns(2)
+                .spacing([16.0, 16.0])
+                .show(ui, |ui| {
+                    let label = ui.label(Text::StaffNo.get(lang));
+                    let mut staff_no = model.staff_no.clone();
+                    if ui
+                        .add(egui::TextEdit::singleline(&mut staff_no).id_salt("staff_no"))
+                        .labelled_by(label.id)
+                        .changed()
+                    {
+                        set(out, Intent::StaffNo(staff_no));
+                    }
+                    ui.end_row();
+                    let label = ui.label(Text::Password.get(lang));
+                    let mut password = model.password.clone();
+                    let field = ui
+                        .add(
+                            egui::TextEdit::singleline(&mut password)
+                                .password(true)
+                                .id_salt("password"),
+                        )
+                        .labelled_by(label.id);
+                    if field.changed() {
+                        set(out, Intent::Password(password));
+                    }
+                    if field.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter)) {
+                        set(out, Intent::LogIn);
+                    }
+                    ui.end_row();
+                });
+            ui.add_space(16.0);
+            let label = if model.logging_in {
+                Text::PleaseWait
+            } else {
+                Text::LogIn
+            };
+            let ready = !model.logging_in
+                && !model.staff_no.trim().is_empty()
+                && !model.password.is_empty();
+            if ui
+                .add_enabled(
+                    ready,
+                    Button::new(label.get(lang)).min_size(Vec2::new(240.0, 64.0)),
+                )
+                .clicked()
+            {
+                set(out, Intent::LogIn);
+            }
+            ui.add_space(16.0);
+            message_line(model, ui, out);
+        });
+    });
+}
+
+fn choose_window(model: &Model, ui: &mut Ui, out: &mut Option<Intent>) {
+    let lang = model.lang;
+    egui::CentralPanel::default_margins().show(ui, |ui| {
+        ui.vertical_centered(|ui| {
+            ui.add_space(48.0);
+            if let Some(s) = &model.session {
+                ui.label(Text::SignedInAs.fill(
+                    lang,
+                    &[("name", &s.staff.name), ("staff_no", &s.staff.staff_no)],
+                ));
+            }
+            ui.label(heading(Text::ChooseWindow.get(lang)));
+            ui.add_space(16.0);
+            if let Some(reason) = model.offline_reason() {
+                ui.label(RichText::new(reason.get(lang)).color(palette::WARN));
+            }
+            let windows = model
+                .session
+                .as_ref()
+                .map(|s| s.windows.clone())
+                .unwrap_or_default();
+            let busy = model.pending.is_some();
+            ui.horizontal_wrapped(|ui| {
+                for n in windows {
+                    let mut label = Text::WindowNumber.fill(lang, &[("n", &n)]);
+                    if let Some(w) = model.live.window(n) {
+                        label = format!("{label}\n{}", w.name);
+                    }
+                    if model.remembered.last_window == Some(n) {
+                        label = format!("{label}\n（{}）", Text::LastUsed.get(lang));
+                    }
+                    let button =
+                        Button::new(RichText::new(label).size(TextSize::Button.points(1.0)))
+                            .min_size(Vec2::new(200.0, 120.0));
+                    let button = if model.remembered.last_window == Some(n) {
+                        button.fill(palette::CALL)
+                    } else {
+                        button
+                    };
+                    if ui.add_enabled(!busy, button).clicked() {
+                        set(out, Intent::ChooseWindow(n));
+                    }
+                }
+            });
+            ui.add_space(24.0);
+            message_line(model, ui, out);
+            if ui.button(Text::LogOut.get(lang)).clicked() {
+                set(out, Intent::LogOut);
+            }
+        });
+    });
+}
+
+fn main_screen(model: &Model, ui: &mut Ui, out: &mut Option<Intent>) {
+    let lang = model.lang;
+    // Keys first: a dialog takes Esc only; otherwise each first press of F1–F8 is one intent.
+    for key in first_presses(ui) {
+        if model.dialog.is_some() {
+            if key == Key::Escape {
+                set(out, Intent::CloseDialog);
+            }
+        } else if let Some(intent) = key_intent(key) {
+            set(out, intent);
+        }
+    }
+
+    egui::Panel::top("caller-top").show(ui, |ui| {
+        ui.horizontal(|ui| {
+            let title = match model.my_window() {
+                Some(w) => format!(
+                    "{} {}",
+                    Text::WindowNumber.fill(lang, &[("n", &w.number)]),
+                    w.name
+                ),
+                None => String::new(),
+            };
+            ui.label(heading(title));
+            if let Some(s) = &model.session {
+                ui.label(Text::SignedInAs.fill(
+                    lang,
+                    &[("name", &s.staff.name), ("staff_no", &s.staff.staff_no)],
+                ));
+            }
+            if let Some(w) = model.my_window()
+                && w.status == WindowStatus::Paused
+            {
+                let reason = w
+                    .pause_reason
+                    .map(|r| pause_text(r).get(lang))
+                    .unwrap_or("");
+                ui.label(
+                    RichText::new(format!("{} {reason}", Text::WindowPaused.get(lang)))
+                        .color(palette::WARN)
+                        .strong(),
+                );
+            }
+            ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+                if ui
+                    .add_enabled(model.pending.is_none(), Button::new(Text::LogOut.get(lang)))
+                    .clicked()
+                {
+                    set(out, Intent::LogOut);
+                }
+                if let Some(reason) = model.offline_reason() {
+                    ui.label(
+                        RichText::new(format!(
+                            "{} · {}",
+                            reason.get(lang),
+                            Text::ActionsOffline.get(lang)
+                        ))
+                        .color(palette::WARN)
+                        .strong(),
+                    );
+                } else if model.pending.is_some() {
+                    ui.label(Text::PleaseWait.get(lang));
+                }
+            });
+        });
+    });
+
+    egui::Panel::bottom("caller-today").show(ui, |ui| today_line(model, ui));
+
+    egui::Panel::right("caller-queue")
+        .resizable(false)
+        .exact_size(380.0)
+        .show(ui, |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| queue_lists(model, ui, out));
+        });
+
+    egui::CentralPanel::default_margins().show(ui, |ui| {
+        message_line(model, ui, out);
+        current_card(model, ui);
+        ui.add_space(12.0);
+        action_buttons(model, ui, out);
+        ui.add_space(12.0);
+        ui.horizontal(|ui| {
+            let label = ui.label(Text::EnterNumber.get(lang));
+            let mut number = model.special_number.clone();
+            let field = ui
+                .add(
+                    egui::TextEdit::singleline(&mut number)
+                        .desired_width(180.0)
+                        .id_salt("special"),
+                )
+                .labelled_by(label.id);
+            if field.changed() {
+                set(out, Intent::SpecialNumber(number));
+            }
+            let submitted = field.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
+            let enabled = model.can_act() && !model.special_number.trim().is_empty();
+            if (ui
+                .add_enabled(enabled, Button::new(Text::SpecialCall.get(lang)))
+                .clicked()
+                || submitted)
+                && enabled
+            {
+                set(out, Intent::SpecialCall);
+            }
+        });
+    });
+
+    match &model.dialog {
+        Some(Dialog::Transfer(draft)) => transfer_dialog(model, draft, ui, out),
+        Some(Dialog::Pause) => pause_dialog(model, ui, out),
+        None => {}
+    }
+}
+
+fn current_card(model: &Model, ui: &mut Ui) {
+    let lang = model.lang;
+    ui.label(heading(Text::CurrentTicket.get(lang)));
+    let Some(c) = model.current() else {
+        ui.label(
+            RichText::new(Text::NoTicketAtWindow.get(lang))
+                .size(TextSize::Heading.points(1.0))
+                .weak(),
+        );
+        ui.add_space(TextSize::Number.points(1.0));
+        return;
+    };
+    ui.horizontal(|ui| {
+        let number_colour = if c.over_limit {
+            palette::WARN
+        } else {
+            ui.visuals().text_color()
+        };
+        ui.label(
+            RichText::new(&c.number)
+                .size(TextSize::Number.points(1.0))
+                .strong()
+                .color(number_colour),
+        );
+        ui.vertical(|ui| {
+            ui.horizontal(|ui| {
+                if let Some(colour) = class_colour(c.class) {
+                    tag(ui, class_text(c.class).get(lang), colour);
+                }
+                let state_colour = if c.state == TicketState::Serving {
+                    palette::GREEN_CHANNEL
+                } else {
+                    palette::APPOINTMENT
+                };
+                tag(ui, state_text(c.state).get(lang), state_colour);
+            });
+            ui.label(RichText::new(&c.service_name).size(TextSize::Heading.points(1.0)));
+        });
+    });
+    timers(model, &c, ui);
+}
+
+fn timers(model: &Model, c: &CurrentView, ui: &mut Ui) {
+    let lang = model.lang;
+    ui.horizontal_wrapped(|ui| {
+        if let Some(waited) = c.waited_ms {
+            ui.label(Text::WaitedMinutes.fill(lang, &[("n", &minutes(waited))]));
+        }
+        match c.handling_ms {
+            Some(h) => {
+                let text = Text::HandlingTime.fill(lang, &[("time", &clock_text(h))]);
+                let colour = if c.over_limit {
+                    palette::WARN
+                } else {
+                    ui.visuals().text_color()
+                };
+                ui.label(RichText::new(text).color(colour).strong());
+            }
+            None => {
+                ui.label(Text::CalledFor.fill(lang, &[("time", &clock_text(c.since_call_ms))]));
+            }
+        }
+        if let Some(m) = c.expected_minutes {
+            ui.label(RichText::new(format!("/ {}", Text::Minutes.fill(lang, &[("n", &m)]))).weak());
+        }
+        if c.recalls > 0 {
+            ui.label(Text::RecallCount.fill(lang, &[("n", &c.recalls)]));
+        }
+        if c.over_limit {
+            tag(ui, Text::OverTimeLimit.get(lang), palette::WARN);
+        }
+    });
+}
+
+fn tag(ui: &mut Ui, text: &str, colour: Color32) {
+    egui::Frame::new()
+        .fill(colour)
+        .corner_radius(6.0)
+        .inner_margin(Vec2::new(10.0, 4.0))
+        .show(ui, |ui| {
+            ui.label(RichText::new(text).color(palette::ON_COLOUR).strong());
+        });
+}
+
+fn action_buttons(model: &Model, ui: &mut Ui, out: &mut Option<Intent>) {
+    let enabled = model.can_act();
+    let suggested = suggested_key(model);
+    let width = ((ui.available_width() - 3.0 * 12.0) / 4.0).max(120.0);
+    egui::Grid::new("actions")
+        .num_columns(4)
+        .spacing([12.0, 12.0])
+        .show(ui, |ui| {
+            for (i, (key, _)) in KEYS.iter().enumerate() {
+                let suggested = Some(*key) == suggested;
+                let mut text = RichText::new(button_label(model, *key))
+                    .size(TextSize::Button.points(1.0))
+                    .strong();
+                if suggested {
+                    text = text.color(palette::ON_COLOUR);
+                }
+                let mut button = Button::new(text).min_size(Vec2::new(width, 84.0));
+                if suggested {
+                    button = button.fill(palette::ACTION);
+                }
+                let response = ui.add_enabled(enabled, button);
+                if response.clicked()
+                    && let Some(intent) = key_intent(*key)
+                {
+                    set(out, intent);
+                }
+                if i % 4 == 3 {
+                    ui.end_row();
+                }
+            }
+        });
+}
+
+/// The key the window most likely needs next, drawn in the action colour.
+fn suggested_key(model: &Model) -> Option<Key> {
+    if model.is_paused() {
+        return Some(Key::F8);
+    }
+    match model.current().map(|c| c.state) {
+        None => Some(Key::F1),
+        Some(TicketState::Called) => Some(Key::F3),
+        Some(TicketState::Serving) => Some(Key::F4),
+        Some(_) => None,
+    }
+}
+
+fn ticket_line(model: &Model, t: &Ticket, ui: &mut Ui) {
+    let lang = model.lang;
+    ui.label(
+        RichText::new(&t.number)
+            .size(TextSize::Heading.points(1.0))
+            .strong(),
+    );
+    if let Some(colour) = class_colour(t.class) {
+        tag(ui, class_text(t.class).get(lang), colour);
+    }
+    let service = model
+        .live
+        .service(&t.service_id)
+        .map_or(t.service_id.as_str(), |s| s.name_zh.as_str());
+    ui.label(service);
+}
+
+fn queue_lists(model: &Model, ui: &mut Ui, out: &mut Option<Intent>) {
+    let lang = model.lang;
+    let enabled = model.can_act();
+    let none = |ui: &mut Ui| {
+        ui.label(RichText::new(Text::NoneNow.get(lang)).weak());
+    };
+    ui.label(heading(Text::WindowQueue.get(lang)));
+    match &model.preview {
+        Some(p) => {
+            ui.label(Text::WaitingTotal.fill(lang, &[("n", &p.waiting)]));
+            if p.next.is_empty() {
+                none(ui);
+            }
+            for (i, t) in p.next.iter().enumerate() {
+                ui.horizontal(|ui| {
+                    ui.label(RichText::new(format!("{}.", i + 1)).weak());
+                    ticket_line(model, t, ui);
+                });
+            }
+        }
+        None => {
+            ui.label(Text::PleaseWait.get(lang));
+        }
+    }
+    ui.separator();
+    ui.label(heading(Text::HeldTickets.get(lang)));
+    let held = model.preview.as_ref().map_or(&[][..], |p| &p.held[..]);
+    if held.is_empty() {
+        none(ui);
+    }
+    for t in held {
+        ui.horizontal(|ui| {
+            ticket_line(model, t, ui);
+            if ui
+                .add_enabled(enabled, Button::new(Text::Unhold.get(lang)))
+                .clicked()
+            {
+                set(out, Intent::Act(WindowAction::Unhold { ticket_id: t.id }));
+            }
+        });
+    }
+    ui.separator();
+    ui.label(heading(Text::NoShowTickets.get(lang)));
+    let no_show = model.preview.as_ref().map_or(&[][..], |p| &p.no_show[..]);
+    if no_show.is_empty() {
+        none(ui);
+    }
+    for t in no_show {
+        ui.horizontal(|ui| {
+            ticket_line(model, t, ui);
+            if ui
+                .add_enabled(enabled, Button::new(Text::Requeue.get(lang)))
+                .clicked()
+            {
+                set(out, Intent::Act(WindowAction::Requeue { ticket_id: t.id }));
+            }
+        });
+    }
+}
+
+fn today_line(model: &Model, ui: &mut Ui) {
+    let lang = model.lang;
+    let Some(t) = &model.today else {
+        ui.label(" ");
+        return;
+    };
+    ui.horizontal(|ui| {
+        ui.label(Text::TodayServed.fill(lang, &[("n", &t.served)]));
+        ui.separator();
+        ui.label(Text::TodayNoShow.fill(lang, &[("n", &t.no_show)]));
+        ui.separator();
+        let mins = |s: Option<u32>| {
+            s.map_or_else(
+                || Text::NoEstimate.get(lang).to_string(),
+                |s| (s / 60).to_string(),
+            )
+        };
+        ui.label(fill(
+            Text::MeanWait.get(lang),
+            &[("n", &mins(t.mean_wait_s))],
+        ));
+        ui.separator();
+        ui.label(fill(
+            Text::MeanHandling.get(lang),
+            &[("n", &mins(t.mean_handle_s))],
+        ));
+        let paused: u32 = t.pause_s.values().sum();
+        if paused > 0 {
+            ui.separator();
+            ui.label(Text::TodayPaused.fill(lang, &[("n", &(paused / 60))]));
+        }
+    });
+}
+
+fn transfer_dialog(
+    model: &Model,
+    draft: &crate::model::TransferDraft,
+    ui: &mut Ui,
+    out: &mut Option<Intent>,
+) {
+    let lang = model.lang;
+    let response = egui::Modal::new(egui::Id::unique("caller-transfer")).show(ui.ctx(), |ui| {
+        ui.set_width(640.0);
+        ui.label(heading(Text::Transfer.get(lang)));
+        ui.label(Text::TransferToService.get(lang));
+        ui.horizontal_wrapped(|ui| {
+            for s in model.live.services().iter().filter(|s| s.enabled) {
+                let target = TransferTarget::Service(s.id.clone());
+                let selected = draft.to.as_ref() == Some(&target);
+                if ui.selectable_label(selected, &s.name_zh).clicked() {
+                    let mut next = draft.clone();
+                    next.to = Some(target);
+                    set(out, Intent::EditTransfer(next));
+                }
+            }
+        });
+        ui.label(Text::TransferToWindow.get(lang));
+        ui.horizontal_wrapped(|ui| {
+            for w in model
+                .live
+                .windows()
+                .iter()
+                .filter(|w| Some(w.number) != model.window)
+            {
+                let target = TransferTarget::Window(w.number);
+                let selected = draft.to.as_ref() == Some(&target);
+                let label = Text::WindowNumber.fill(lang, &[("n", &w.number)]);
+                if ui.selectable_label(selected, label).clicked() {
+                    let mut next = draft.clone();
+                    next.to = Some(target);
+                    set(out, Intent::EditTransfer(next));
+                }
+            }
+        });
+        let label = ui.label(Text::TransferNote.get(lang));
+        let mut note = draft.note.clone();
+        if ui
+            .add(
+                egui::TextEdit::multiline(&mut note)
+                    .desired_rows(2)
+                    .id_salt("note"),
+            )
+            .labelled_by(label.id)
+            .changed()
+        {
+            let mut next = draft.clone();
+            next.note = note;
+            set(out, Intent::EditTransfer(next));
+        }
+        ui.horizontal(|ui| {
+            if ui
+                .add_enabled(
+                    draft.to.is_some() && model.can_act(),
+                    Button::new(Text::Confirm.get(lang)),
+                )
+                .clicked()
+            {
+                set(out, Intent::ConfirmTransfer);
+            }
+            if ui.button(Text::Cancel.get(lang)).clicked() {
+                set(out, Intent::CloseDialog);
+            }
+        });
+    });
+    if response.should_close() {
+        set(out, Intent::CloseDialog);
+    }
+}
+
+fn pause_dialog(model: &Model, ui: &mut Ui, out: &mut Option<Intent>) {
+    let lang = model.lang;
+    let response = egui::Modal::new(egui::Id::unique("caller-pause")).show(ui.ctx(), |ui| {
+        ui.label(heading(Text::ChoosePauseReason.get(lang)));
+        ui.horizontal(|ui| {
+            for reason in [
+                PauseReason::Break,
+                PauseReason::Meeting,
+                PauseReason::Consultation,
+                PauseReason::Other,
+            ] {
+                if ui
+                    .add_enabled(
+                        model.can_act(),
+                        Button::new(pause_text(reason).get(lang)).min_size(Vec2::new(140.0, 72.0)),
+                    )
+                    .clicked()
+                {
+                    set(out, Intent::PauseWith(reason));
+                }
+            }
+        });
+        if ui.button(Text::Cancel.get(lang)).clicked() {
+            set(out, Intent::CloseDialog);
+        }
+    });
+    if response.should_close() {
+        set(out, Intent::CloseDialog);
+    }
+}

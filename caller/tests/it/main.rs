@@ -1,0 +1,10 @@
+//! The caller against a real server: egui_kittest flows, the race of two windows, snapshots and the
+//! key-to-screen figure.
+
+#![allow(unreachable_pub, missing_docs)]
+
+mod flows;
+mod perf;
+mod race;
+mod snapshots;
+mod util;

@@ -1,0 +1,220 @@
+//! A real demo hall in this process (own thread, own tokio runtime, temporary database, manual
+//! clock), kiosks that issue tickets over REST, and caller apps in kittest harnesses.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use qcall_caller::{AppConfig, CallerApp, Screen};
+use qcall_client::{Lang, RequestId, RestClient, ServerAddr};
+use qcall_protocol::*;
+use qcall_server::clock::ManualClock;
+use qcall_server::{HallConfig, Options};
+
+/// Demo hall credentials (public, see the README).
+pub const KIOSK: &str = "demo-kiosk-1-key-0000";
+pub const PASSWORD: &str = "demo-staff";
+/// Monday 2026-11-23 10:00 in Shanghai.
+pub const START: Millis = 1_795_399_200_000;
+/// Screen size of the window PCs.
+pub const SIZE: [f32; 2] = [1280.0, 800.0];
+
+/// The demo hall, stopped when dropped.
+pub struct Hall {
+    pub addr: ServerAddr,
+    pub clock: ManualClock,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    kiosk: RestClient,
+    rt: tokio::runtime::Runtime,
+    _dir: tempfile::TempDir,
+}
+
+impl Hall {
+    pub fn start() -> Hall {
+        let dir = tempfile::tempdir().expect("tmp");
+        let clock = ManualClock::new(START);
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let options = Options {
+            db_path: dir.path().join("hall.db"),
+            clock: Arc::new(clock.clone()),
+        };
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                    .await
+                    .expect("bind");
+                addr_tx.send(listener.local_addr().expect("addr")).expect("send");
+                qcall_server::run(listener, HallConfig::demo(), options, async move {
+                    let _ = stopped.await;
+                })
+                .await
+                .expect("server ran cleanly");
+            });
+        });
+        let local = addr_rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("server listening");
+        let addr = ServerAddr::parse(&format!("http://{local}")).expect("address");
+        let kiosk = RestClient::new(&addr).expect("client").with_bearer(KIOSK);
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        Hall {
+            addr,
+            clock,
+            stop: Some(stop),
+            thread: Some(thread),
+            kiosk,
+            rt,
+            _dir: dir,
+        }
+    }
+
+    /// A citizen takes a ticket for `service` at the kiosk.
+    pub fn issue(&self, service: &str) -> IssueResponse {
+        let request = IssueRequest {
+            request_id: RequestId::new().into(),
+            service_id: service.into(),
+            class: TicketClass::Normal,
+            citizen_id: None,
+            phone: None,
+            helper: None,
+        };
+        loop {
+            match self.rt.block_on(self.kiosk.issue(&request)) {
+                Ok(issued) => return issued,
+                // The kiosk's rate limit (10 in a burst, then one a second): let a second pass.
+                Err(e) if e.code() == Some(ErrorCode::RateLimited) => self.clock.advance_ms(1000),
+                Err(e) => panic!("ticket not issued: {e}"),
+            }
+        }
+    }
+
+    /// A ticket as the server has it now.
+    pub fn ticket(&self, staff_token: &str, id: TicketId) -> Ticket {
+        let client = RestClient::new(&self.addr)
+            .expect("client")
+            .with_bearer(staff_token);
+        self.rt.block_on(client.ticket(id)).expect("ticket")
+    }
+}
+
+impl Drop for Hall {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// A caller app (login screen) in a harness, its fonts and look set like the real app.
+pub fn caller(hall: &Hall) -> Harness<'static, CallerApp> {
+    let app = CallerApp::new(
+        AppConfig {
+            server: hall.addr.clone(),
+            lang: Lang::Zh,
+            staff_no: None,
+            state_file: None,
+            remembered: Default::default(),
+        },
+        qcall_client::no_wake(),
+    )
+    .expect("app");
+    Harness::builder()
+        .with_size(SIZE)
+        .with_theme(egui::Theme::Light)
+        .with_render_cursor(false)
+        .with_context_setup(CallerApp::setup)
+        .build_ui_state(
+            |ui, app: &mut CallerApp| {
+                app.pump();
+                app.show(ui);
+            },
+            app,
+        )
+}
+
+/// Steps the harness until `pred` holds (10 s at most).
+#[track_caller]
+pub fn wait(h: &mut Harness<'static, CallerApp>, what: &str, pred: impl Fn(&CallerApp) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        h.step();
+        if pred(h.state()) {
+            // One more frame so the screen shows what the model has.
+            h.step();
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}; message {:?}, connection {:?}",
+            h.state().model.message,
+            h.state().model.live.connection()
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// Waits until no action is on its way.
+#[track_caller]
+pub fn settle(h: &mut Harness<'static, CallerApp>) {
+    wait(h, "the action's answer", |app| app.model.pending.is_none());
+}
+
+/// Types into a labelled field.
+pub fn type_into(h: &mut Harness<'static, CallerApp>, label: &str, text: &str) {
+    h.get_by_label(label).focus();
+    h.step();
+    h.get_by_label(label).type_text(text);
+    h.step();
+}
+
+/// Logs in as `staff_no` through the login screen and signs in at `window` by clicking it.
+pub fn sign_in(h: &mut Harness<'static, CallerApp>, staff_no: &str, window: WindowNo) {
+    type_into(h, "工号", staff_no);
+    type_into(h, "密码", PASSWORD);
+    h.get_by_label("登录").click();
+    wait(h, "the window choice", |app| {
+        app.model.screen == Screen::ChooseWindow && app.model.live.is_live()
+    });
+    let label = format!("{window}号窗口");
+    h.get_by_label_contains(&label).click();
+    wait(h, "the main screen", |app| {
+        app.model.screen == Screen::Main && app.model.preview.is_some() && app.model.today.is_some()
+    });
+}
+
+/// The window's current ticket number, if any.
+pub fn current(app: &CallerApp) -> Option<String> {
+    app.model.current().map(|c| c.number)
+}
+
+/// Presses an F-key once (down and up).
+pub fn press(h: &mut Harness<'static, CallerApp>, key: egui::Key) {
+    h.key_press(key);
+    // Down and up, then a frame that draws what the press opened (a dialog).
+    h.step();
+    h.step();
+    h.step();
+}
+
+/// The staff token of the app (for REST checks).
+pub fn token(app: &CallerApp) -> String {
+    app.model
+        .session
+        .as_ref()
+        .map(|s| s.token.clone())
+        .expect("logged in")
+}
