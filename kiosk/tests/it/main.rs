@@ -1,6 +1,9 @@
 //! Printing over real transports, with no real printer: a loopback TCP "printer", a port where nothing
 //! listens, a listener that never reads, files, and a FIFO that nobody opens (a device that hangs).
 
+mod screens;
+mod util;
+
 use std::io::Read;
 use std::net::{Ipv4Addr, TcpListener};
 use std::thread;

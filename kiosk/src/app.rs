@@ -1,0 +1,316 @@
+//! The eframe glue: the network thread (connection and issue requests via `qcall_client`), the
+//! printer thread, and one frame = drain what arrived → tick → view → handle the intent. Nothing
+//! here blocks the UI thread, and the screen repaints only when something arrives or for the idle
+//! countdown.
+
+use std::sync::mpsc;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use qcall_client::connection::ConnectionConfig;
+use qcall_client::i18n::Lang;
+use qcall_client::{
+    ClientArgs, ClientError, Connection, NetThread, Requests, RestClient, ServerAddr, Settings,
+    Wake,
+};
+use qcall_protocol::{Hello, IssueResponse};
+use serde::Deserialize;
+
+use crate::model::{Command, DEFAULT_IDLE, Model, ModelConfig};
+use crate::print::{Destination, Paper, PrintError, Printer, SlipSettings, TicketSlip};
+use crate::view::view;
+
+/// Everything the kiosk runs with, from the settings file and the command line.
+#[derive(Debug, Clone)]
+pub struct KioskConfig {
+    /// The hall server.
+    pub server: ServerAddr,
+    /// This kiosk's device key.
+    pub key: String,
+    /// The language of the home screen.
+    pub lang: Lang,
+    /// Back home after this long without a touch.
+    pub idle: Duration,
+    /// The printer, `None` for a kiosk without one.
+    pub printer: Option<Printer>,
+    /// Base of the status URL (as phones reach the server) and the slip's notes.
+    pub slip: SlipSettings,
+}
+
+/// `[kiosk]` in the settings file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KioskSection {
+    /// Seconds without a touch before the kiosk goes home (default 30).
+    idle_seconds: Option<u64>,
+    /// The server's address as citizens' phones reach it, for the QR code; default: `server`.
+    status_base_url: Option<String>,
+}
+
+/// `[printer]` in the settings file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PrinterSection {
+    /// `tcp:HOST[:PORT]`, a device path, `file:PATH` or `none` (default `none`).
+    destination: Option<String>,
+    /// `80mm` (default) or `58mm`.
+    paper: Option<String>,
+    /// Also print English names.
+    english: Option<bool>,
+    /// Notes printed on every slip (default: [`crate::print::DEFAULT_NOTES`]).
+    notes: Option<Vec<String>>,
+    /// Seconds per printer step (default 3).
+    timeout_seconds: Option<u64>,
+}
+
+impl KioskConfig {
+    /// Reads the settings (`--config` file under the command line) and the kiosk's own sections
+    /// `[kiosk]` and `[printer]`. Errors name the file and the fix.
+    pub fn load(args: &ClientArgs) -> anyhow::Result<KioskConfig> {
+        let settings = Settings::load(args)?;
+        KioskConfig::from_settings(&settings)
+    }
+
+    /// The same, from settings already read.
+    pub fn from_settings(settings: &Settings) -> anyhow::Result<KioskConfig> {
+        let key = settings.key.clone().ok_or_else(|| {
+            anyhow::anyhow!("no device key: give `key = \"…\"` in the config file or --key")
+        })?;
+        let kiosk: KioskSection = settings.section("kiosk")?.unwrap_or_default();
+        let printer: PrinterSection = settings.section("printer")?.unwrap_or_default();
+        let destination: Destination = printer.destination.as_deref().unwrap_or("none").parse()?;
+        let paper: Paper = printer.paper.as_deref().unwrap_or("80mm").parse()?;
+        let printer_config = destination.prints().then(|| {
+            let mut p = Printer::new(destination, paper);
+            if let Some(s) = printer.timeout_seconds {
+                p.timeout = Duration::from_secs(s.max(1));
+            }
+            p
+        });
+        let mut slip = SlipSettings::new(
+            kiosk
+                .status_base_url
+                .unwrap_or_else(|| settings.server.http_base().to_string()),
+        );
+        if let Some(notes) = printer.notes {
+            slip.notes = notes;
+        }
+        slip.english = printer.english.unwrap_or(false);
+        Ok(KioskConfig {
+            server: settings.server.clone(),
+            key,
+            lang: settings.lang,
+            idle: kiosk
+                .idle_seconds
+                .map_or(DEFAULT_IDLE, |s| Duration::from_secs(s.max(5))),
+            printer: printer_config,
+            slip,
+        })
+    }
+}
+
+/// An answer from the network thread.
+#[derive(Debug)]
+pub struct Issued {
+    /// The request's id.
+    pub request_id: String,
+    /// The server's answer.
+    pub result: Result<IssueResponse, ClientError>,
+}
+
+/// The printer thread: takes slips, prints them one at a time, reports each result.
+struct PrintWorker {
+    jobs: mpsc::Sender<(i64, TicketSlip)>,
+    results: mpsc::Receiver<(i64, Result<(), PrintError>)>,
+}
+
+impl PrintWorker {
+    fn start(printer: Printer, wake: Wake) -> std::io::Result<PrintWorker> {
+        let (jobs, rx) = mpsc::channel::<(i64, TicketSlip)>();
+        let (tx, results) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("qcall-print".into())
+            .spawn(move || {
+                // Ends when the app drops the job sender.
+                for (ticket_id, slip) in rx {
+                    let result = printer.print(&slip);
+                    if tx.send((ticket_id, result)).is_err() {
+                        break;
+                    }
+                    wake();
+                }
+            })?;
+        Ok(PrintWorker { jobs, results })
+    }
+}
+
+/// The running kiosk: model, network and printer. [`KioskApp::frame`] is one whole frame, so tests
+/// drive it through `egui_kittest` exactly as eframe does.
+pub struct KioskApp {
+    /// The state the screens show.
+    pub model: Model,
+    conn: Connection,
+    rest: RestClient,
+    requests: Requests<Issued>,
+    printer: Option<PrintWorker>,
+    ctx: Arc<OnceLock<egui::Context>>,
+    applied_scale: Option<f32>,
+    // Last: dropping it joins the network thread, after the connection and requests are gone.
+    _net: NetThread,
+}
+
+impl KioskApp {
+    /// Starts the network thread, the connection and the printer thread. Returns at once: the first
+    /// frame shows 连接中 / 暂停取号 until the snapshot arrives.
+    pub fn start(config: KioskConfig) -> anyhow::Result<KioskApp> {
+        let ctx: Arc<OnceLock<egui::Context>> = Arc::new(OnceLock::new());
+        let cell = ctx.clone();
+        let wake: Wake = Arc::new(move || {
+            if let Some(ctx) = cell.get() {
+                ctx.request_repaint();
+            }
+        });
+        let net = NetThread::start()?;
+        let conn = Connection::start(
+            &net,
+            ConnectionConfig::new(
+                config.server.ws_url(),
+                Hello::Device {
+                    key: config.key.clone(),
+                },
+            ),
+            wake.clone(),
+        );
+        let rest = RestClient::new(&config.server)?.with_bearer(config.key.clone());
+        let requests = Requests::new(&net, wake.clone());
+        let printer = match &config.printer {
+            Some(p) => Some(PrintWorker::start(p.clone(), wake)?),
+            None => None,
+        };
+        let model = Model::new(
+            config.lang,
+            ModelConfig {
+                idle: config.idle,
+                prints: printer.is_some(),
+                slip: config.slip,
+            },
+            Instant::now(),
+        );
+        Ok(KioskApp {
+            model,
+            conn,
+            rest,
+            requests,
+            printer,
+            ctx,
+            applied_scale: None,
+            _net: net,
+        })
+    }
+
+    /// Takes everything that arrived (updates, answers, print results), lets time pass, and asks for
+    /// the next repaint only when the idle countdown needs one.
+    pub fn logic(&mut self, ctx: &egui::Context) {
+        if self.ctx.get().is_none() {
+            // Fonts are installed by whoever made the context (main, or the test harness).
+            let _ = self.ctx.set(ctx.clone());
+        }
+        for update in self.conn.drain().collect::<Vec<_>>() {
+            self.model.apply_update(&update);
+        }
+        let answers: Vec<Issued> = self.requests.drain().collect();
+        for answer in answers {
+            let command = self
+                .model
+                .issue_done(&answer.request_id, answer.result, Instant::now());
+            self.run(command);
+        }
+        if let Some(printer) = &self.printer {
+            let done: Vec<_> = printer.results.try_iter().collect();
+            for (ticket_id, result) in done {
+                self.model.print_done(ticket_id, result);
+            }
+        }
+        let now = Instant::now();
+        self.model.tick(now);
+        if let Some(after) = self.model.next_tick(now) {
+            let countdown = matches!(self.model.screen, crate::model::Screen::Ticket(_));
+            ctx.request_repaint_after(if countdown {
+                after.min(Duration::from_secs(1))
+            } else {
+                after
+            });
+        }
+        let scale = self.model.scale();
+        if self.applied_scale != Some(scale) {
+            qcall_client::ui::apply_look(ctx, qcall_client::ui::Look::Light, scale);
+            self.applied_scale = Some(scale);
+        }
+    }
+
+    /// One frame: [`KioskApp::logic`], the view, and the intent it returned.
+    pub fn frame(&mut self, ui: &mut egui::Ui) {
+        let ctx = ui.ctx().clone();
+        self.logic(&ctx);
+        self.show(ui);
+    }
+
+    /// The view and its intent; any touch restarts the idle countdown.
+    fn show(&mut self, ui: &mut egui::Ui) {
+        let ctx = ui.ctx().clone();
+        // A press or typing (the id card reader types); a mouse merely moving is not a citizen.
+        let touched = ctx.input(|i| {
+            i.pointer.any_pressed()
+                || i.events
+                    .iter()
+                    .any(|e| matches!(e, egui::Event::Key { .. } | egui::Event::Text(_)))
+        });
+        let intent = view(&self.model, ui);
+        let now = Instant::now();
+        match intent {
+            Some(intent) => {
+                let command = self.model.handle(intent, now);
+                self.run(command);
+                ctx.request_repaint();
+            }
+            None if touched => {
+                self.model.handle(crate::model::Intent::Touch, now);
+            }
+            None => {}
+        }
+    }
+
+    fn run(&mut self, command: Option<Command>) {
+        match command {
+            None => {}
+            Some(Command::Issue(request)) => {
+                let rest = self.rest.clone();
+                self.requests.spawn(async move {
+                    let result = rest.issue(&request).await;
+                    Issued {
+                        request_id: request.request_id,
+                        result,
+                    }
+                });
+            }
+            Some(Command::Print { ticket_id, slip }) => {
+                if let Some(printer) = &self.printer
+                    && printer.jobs.send((ticket_id, *slip)).is_err()
+                {
+                    tracing::error!(ticket_id, "the printer thread is gone");
+                }
+            }
+        }
+    }
+}
+
+impl eframe::App for KioskApp {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        KioskApp::logic(self, ctx);
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        // `logic` already ran this frame.
+        self.show(ui);
+    }
+}

@@ -1,0 +1,810 @@
+//! The kiosk's state and every rule of its screens, without egui, threads or sockets: a [`Model`] is
+//! changed only by server updates ([`Model::apply_update`]), the citizen's [`Intent`]s
+//! ([`Model::handle`]), answers ([`Model::issue_done`], [`Model::print_done`]) and the passing of
+//! time ([`Model::tick`]). What it wants done outside (send an issue request, print a slip) comes
+//! back as a [`Command`] for the glue to run.
+
+use std::time::{Duration, Instant};
+
+use qcall_client::connection::{ConnectionState, Update};
+use qcall_client::i18n::{self, Lang, Text};
+use qcall_client::{ClientError, LiveState, RequestId};
+use qcall_protocol::{
+    ErrorCode, HelperPin, IssueRequest, IssueResponse, Millis, Service, ServiceGroup, TicketClass,
+};
+
+use crate::print::{PrintError, SlipSettings, TicketSlip};
+
+/// Back to the home screen after this long without a touch (SPEC §6), unless configured otherwise.
+pub const DEFAULT_IDLE: Duration = Duration::from_secs(30);
+
+/// Service tiles per page in the standard layout.
+pub const TILES_PER_PAGE: usize = 8;
+/// Service tiles per page in elder mode: larger text, fewer items (适老化).
+pub const ELDER_TILES_PER_PAGE: usize = 4;
+
+/// Which screen the kiosk shows.
+#[derive(Debug, Clone)]
+pub enum Screen {
+    /// The service groups (`group: None`) or the services of one group, a page at a time.
+    Home {
+        /// The open group, if any.
+        group: Option<String>,
+        /// The page of tiles shown, from 0.
+        page: usize,
+    },
+    /// One service: its 一次性告知 (materials), the optional id and phone fields, and 取号.
+    Service(ServiceForm),
+    /// A staff member unlocks 爱心优先 with their staff number and PIN (R2).
+    Helper {
+        /// The staff number typed so far.
+        staff_no: String,
+        /// The PIN typed so far (never shown).
+        pin: String,
+    },
+    /// The issued ticket.
+    Ticket(Box<IssuedTicket>),
+}
+
+/// The service page's state.
+#[derive(Debug, Clone)]
+pub struct ServiceForm {
+    /// The service.
+    pub service_id: String,
+    /// 身份证号 as typed (or as the card reader typed it).
+    pub citizen_id: String,
+    /// 手机号 as typed.
+    pub phone: String,
+    /// The last refusal or failure of an issue request from this page.
+    pub error: Option<Text>,
+    /// A request that failed transiently: 重试 sends it again with the same request id (R6).
+    pub retry: Option<IssueRequest>,
+}
+
+/// A ticket on screen, with everything the view and the printer need.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IssuedTicket {
+    /// The server's answer.
+    pub issue: IssueResponse,
+    /// The service's Chinese and English names.
+    pub service_name: (String, String),
+    /// Issue time in the hall's local time, `2026-11-23 09:15`.
+    pub issued_at: String,
+    /// The status page (R7), `server base + status_path`.
+    pub status_url: String,
+    /// The QR code of `status_url`: `qr_width × qr_width` modules, row by row, `true` = dark.
+    pub qr: Vec<bool>,
+    /// The QR code's width in modules (0 when the URL could not be encoded).
+    pub qr_width: usize,
+    /// Whether the slip was printed.
+    pub print: PrintStatus,
+}
+
+/// Where the slip of the ticket on screen is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PrintStatus {
+    /// This kiosk has no printer.
+    NoPrinter,
+    /// Sent to the printer thread.
+    Printing,
+    /// The printer took it.
+    Printed,
+    /// It failed: the citizen's sentence in both languages. The ticket stands.
+    Failed {
+        /// [`PrintError::message_zh`].
+        zh: &'static str,
+        /// [`PrintError::message_en`].
+        en: &'static str,
+    },
+}
+
+/// Why a tile cannot issue now, shown greyed on the tile (R5, SPEC §6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// 已满: daily cap or time-slot quota reached.
+    Full,
+    /// 已截止: past the cut-off.
+    PastCutoff,
+    /// 暂停: the service is disabled.
+    Paused,
+    /// 休息: the hall is closed between two opening ranges of today (lunch break).
+    Break,
+    /// The hall is closed now (before, after hours or a closed day).
+    Closed,
+    /// Another reason, in the server's words.
+    Other(ErrorCode),
+}
+
+impl Refusal {
+    /// The tile's words.
+    pub fn text(self) -> Text {
+        match self {
+            Refusal::Full => Text::TileFull,
+            Refusal::PastCutoff => Text::TilePastCutoff,
+            Refusal::Paused => Text::TilePaused,
+            Refusal::Break => Text::TileBreak,
+            Refusal::Closed => Text::TileClosed,
+            Refusal::Other(code) => i18n::refusal_tile_text(code),
+        }
+    }
+}
+
+/// One tile of the home screen: a group or a service.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tile {
+    /// Group or service id.
+    pub id: String,
+    /// The name in the screen language.
+    pub name: String,
+    /// Tickets waiting.
+    pub waiting: u32,
+    /// Estimated wait in minutes (services only; `None` is "—", R8).
+    pub estimate: Option<u32>,
+    /// Why it cannot issue (services only), greyed out.
+    pub refusal: Option<Refusal>,
+}
+
+/// What the citizen (or the helper) asked for, returned by the view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Intent {
+    /// Open a group's services.
+    OpenGroup(String),
+    /// Open a service's page.
+    OpenService(String),
+    /// One screen back.
+    Back,
+    /// Straight to the home screen.
+    Home,
+    /// Next page of tiles.
+    NextPage,
+    /// Previous page of tiles.
+    PrevPage,
+    /// The 身份证号 field changed.
+    SetCitizenId(String),
+    /// The phone field changed.
+    SetPhone(String),
+    /// The helper's staff number field changed.
+    SetHelperStaffNo(String),
+    /// The helper's PIN field changed.
+    SetHelperPin(String),
+    /// 取号 on the service page.
+    TakeTicket,
+    /// Send the failed request again, with its request id.
+    Retry,
+    /// 长者模式 on or off.
+    ToggleElder,
+    /// 中文 / English.
+    ToggleLang,
+    /// Open the helper's unlock screen (or leave helper mode).
+    Helper,
+    /// Confirm the helper's staff number and PIN.
+    UnlockHelper,
+    /// Any touch at all: restarts the idle countdown.
+    Touch,
+}
+
+/// What the model wants done outside it.
+#[derive(Debug, Clone)]
+pub enum Command {
+    /// Send this issue request (with its request id, reused on retries).
+    Issue(IssueRequest),
+    /// Print this slip on the printer thread; the answer goes to [`Model::print_done`] with the
+    /// ticket id.
+    Print {
+        /// The ticket.
+        ticket_id: i64,
+        /// The slip.
+        slip: Box<TicketSlip>,
+    },
+}
+
+/// An issue request on its way.
+#[derive(Debug, Clone)]
+pub struct Pending {
+    /// The request, with its request id.
+    pub request: IssueRequest,
+    /// When the citizen touched 取号 (for `touch_to_ticket`).
+    pub touched: Instant,
+}
+
+/// The kiosk's configuration that the model needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelConfig {
+    /// Back home after this long without a touch.
+    pub idle: Duration,
+    /// Whether the kiosk has a printer.
+    pub prints: bool,
+    /// Base of the status URL and the slip's notes.
+    pub slip: SlipSettings,
+}
+
+/// The kiosk's whole state.
+#[derive(Debug)]
+pub struct Model {
+    /// The hall as the server last told it.
+    pub live: LiveState,
+    /// The screen language.
+    pub lang: Lang,
+    /// 长者模式: larger text, fewer tiles per page.
+    pub elder: bool,
+    /// The screen shown.
+    pub screen: Screen,
+    /// The helper who unlocked 爱心优先: the next ticket is a priority ticket.
+    pub helper: Option<HelperPin>,
+    /// The issue request in flight: while it is set, 取号 is disabled (never two tickets per touch).
+    pub pending: Option<Pending>,
+    /// The last touch, for the idle return.
+    pub last_touch: Instant,
+    /// Touch to ticket on screen of the last ticket.
+    pub last_touch_to_ticket: Option<Duration>,
+    /// Configuration.
+    pub config: ModelConfig,
+    /// The language the kiosk starts in and returns to when idle.
+    pub default_lang: Lang,
+    /// The time of the latest [`Model::tick`], for the view's countdown.
+    pub now: Instant,
+    /// A fixed wall clock (UTC epoch ms) instead of the system's, for tests of the time rules.
+    pub wall_clock: Option<Millis>,
+}
+
+impl Model {
+    /// A kiosk on its home screen, not yet connected.
+    pub fn new(lang: Lang, config: ModelConfig, now: Instant) -> Model {
+        Model {
+            live: LiveState::new(),
+            lang,
+            elder: false,
+            screen: Screen::Home {
+                group: None,
+                page: 0,
+            },
+            helper: None,
+            pending: None,
+            last_touch: now,
+            last_touch_to_ticket: None,
+            config,
+            default_lang: lang,
+            now,
+            wall_clock: None,
+        }
+    }
+
+    /// A snapshot, events or a change of the link.
+    pub fn apply_update(&mut self, update: &Update) {
+        self.live.apply(update);
+    }
+
+    /// 暂停取号: the kiosk cannot issue now because the server is unreachable (or the state is stale
+    /// after a day rollover). It recovers on its own with the next snapshot.
+    pub fn issuing_paused(&self) -> bool {
+        !self.live.is_live()
+    }
+
+    /// The link's state, for the small status line.
+    pub fn connection(&self) -> &ConnectionState {
+        self.live.connection()
+    }
+
+    /// The text scale: 1, or [`qcall_client::ui::ELDER_SCALE`] in elder mode.
+    pub fn scale(&self) -> f32 {
+        if self.elder {
+            qcall_client::ui::ELDER_SCALE
+        } else {
+            1.0
+        }
+    }
+
+    /// Tiles per page in the current mode.
+    pub fn tiles_per_page(&self) -> usize {
+        if self.elder {
+            ELDER_TILES_PER_PAGE
+        } else {
+            TILES_PER_PAGE
+        }
+    }
+
+    fn name<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
+        match self.lang {
+            Lang::En if !en.trim().is_empty() => en,
+            _ => zh,
+        }
+    }
+
+    /// A group's name in the screen language.
+    pub fn group_name(&self, group: &ServiceGroup) -> String {
+        self.name(&group.name_zh, &group.name_en).to_string()
+    }
+
+    /// A service's name in the screen language.
+    pub fn service_name(&self, service: &Service) -> String {
+        self.name(&service.name_zh, &service.name_en).to_string()
+    }
+
+    /// Why `service` cannot issue now, if it cannot.
+    pub fn refusal(&self, service: &Service) -> Option<Refusal> {
+        let code = self
+            .live
+            .availability_of(&service.id)
+            .and_then(|a| a.refusal);
+        match code {
+            Some(ErrorCode::DailyCapReached | ErrorCode::SlotQuotaReached) => Some(Refusal::Full),
+            Some(ErrorCode::PastCutoff) => Some(Refusal::PastCutoff),
+            Some(ErrorCode::ServiceDisabled) => Some(Refusal::Paused),
+            Some(ErrorCode::HallClosed) => Some(if self.in_break() {
+                Refusal::Break
+            } else {
+                Refusal::Closed
+            }),
+            Some(other) => Some(Refusal::Other(other)),
+            None if !service.enabled => Some(Refusal::Paused),
+            None => None,
+        }
+    }
+
+    /// Whether the hall's local time now lies between two of today's opening ranges (午休).
+    fn in_break(&self) -> bool {
+        let Some(hall) = self.live.hall() else {
+            return false;
+        };
+        let now = self
+            .live
+            .server_now(self.wall_clock.unwrap_or_else(qcall_client::local_now));
+        let Some(minute) = local_minute(now, &hall.time_zone) else {
+            return false;
+        };
+        in_break(&hall.hours_today, minute)
+    }
+
+    /// The tiles of the home screen: every group, or the services of the open group.
+    pub fn tiles(&self) -> Vec<Tile> {
+        match &self.screen {
+            Screen::Home { group: Some(g), .. } => self
+                .live
+                .services()
+                .iter()
+                .filter(|s| &s.group_id == g)
+                .map(|s| self.service_tile(s))
+                .collect(),
+            _ => self
+                .live
+                .groups()
+                .iter()
+                .map(|g| Tile {
+                    id: g.id.clone(),
+                    name: self.group_name(g),
+                    waiting: self.live.waiting_in_group(&g.id),
+                    estimate: None,
+                    refusal: None,
+                })
+                .collect(),
+        }
+    }
+
+    /// One service's tile.
+    pub fn service_tile(&self, service: &Service) -> Tile {
+        let availability = self.live.availability_of(&service.id);
+        Tile {
+            id: service.id.clone(),
+            name: self.service_name(service),
+            waiting: availability.map_or(0, |a| a.waiting),
+            estimate: availability.and_then(|a| a.estimated_wait_minutes),
+            refusal: self.refusal(service),
+        }
+    }
+
+    /// The tiles of the current page, and the number of pages.
+    pub fn page_tiles(&self) -> (Vec<Tile>, usize) {
+        let tiles = self.tiles();
+        let per = self.tiles_per_page();
+        let pages = tiles.len().div_ceil(per).max(1);
+        let page = match self.screen {
+            Screen::Home { page, .. } => page.min(pages - 1),
+            _ => 0,
+        };
+        (
+            tiles.into_iter().skip(page * per).take(per).collect(),
+            pages,
+        )
+    }
+
+    /// Whether 取号 on the service page is possible now (connected, nothing in flight, service open).
+    pub fn can_take(&self) -> bool {
+        let Screen::Service(form) = &self.screen else {
+            return false;
+        };
+        !self.issuing_paused()
+            && self.pending.is_none()
+            && self
+                .live
+                .service(&form.service_id)
+                .is_some_and(|s| self.refusal(s).is_none())
+    }
+
+    /// Applies the citizen's intent; returns what the glue must do.
+    pub fn handle(&mut self, intent: Intent, now: Instant) -> Option<Command> {
+        self.last_touch = now;
+        match intent {
+            Intent::Touch => {}
+            Intent::OpenGroup(id) => {
+                self.screen = Screen::Home {
+                    group: Some(id),
+                    page: 0,
+                }
+            }
+            Intent::OpenService(id) => {
+                if self.live.service(&id).is_some() {
+                    self.screen = Screen::Service(ServiceForm {
+                        service_id: id,
+                        citizen_id: String::new(),
+                        phone: String::new(),
+                        error: None,
+                        retry: None,
+                    });
+                }
+            }
+            Intent::Back => {
+                self.screen = match &self.screen {
+                    Screen::Service(form) => Screen::Home {
+                        group: self
+                            .live
+                            .service(&form.service_id)
+                            .map(|s| s.group_id.clone()),
+                        page: 0,
+                    },
+                    _ => Screen::Home {
+                        group: None,
+                        page: 0,
+                    },
+                }
+            }
+            Intent::Home => self.go_home(false),
+            Intent::NextPage | Intent::PrevPage => {
+                let (_, pages) = self.page_tiles();
+                if let Screen::Home { page, .. } = &mut self.screen {
+                    *page = if intent == Intent::NextPage {
+                        (*page + 1).min(pages - 1)
+                    } else {
+                        page.saturating_sub(1)
+                    };
+                }
+            }
+            Intent::SetCitizenId(text) => {
+                if let Screen::Service(form) = &mut self.screen {
+                    // A card reader types the 18 characters and Enter; keep digits and X only.
+                    form.citizen_id = text
+                        .chars()
+                        .filter(|c| c.is_ascii_digit() || *c == 'X' || *c == 'x')
+                        .map(|c| c.to_ascii_uppercase())
+                        .take(18)
+                        .collect();
+                    form.retry = None;
+                }
+            }
+            Intent::SetPhone(text) => {
+                if let Screen::Service(form) = &mut self.screen {
+                    form.phone = text.chars().filter(char::is_ascii_digit).take(11).collect();
+                    form.retry = None;
+                }
+            }
+            Intent::SetHelperStaffNo(text) => {
+                if let Screen::Helper { staff_no, .. } = &mut self.screen {
+                    *staff_no = text.trim().chars().take(16).collect();
+                }
+            }
+            Intent::SetHelperPin(text) => {
+                if let Screen::Helper { pin, .. } = &mut self.screen {
+                    *pin = text.trim().chars().take(16).collect();
+                }
+            }
+            Intent::TakeTicket => return self.take_ticket(now),
+            Intent::Retry => {
+                if self.pending.is_some() || self.issuing_paused() {
+                    return None;
+                }
+                if let Screen::Service(form) = &mut self.screen
+                    && let Some(request) = form.retry.take()
+                {
+                    form.error = None;
+                    self.pending = Some(Pending {
+                        request: request.clone(),
+                        touched: now,
+                    });
+                    return Some(Command::Issue(request));
+                }
+            }
+            Intent::ToggleElder => {
+                self.elder = !self.elder;
+                if let Screen::Home { page, .. } = &mut self.screen {
+                    *page = 0;
+                }
+            }
+            Intent::ToggleLang => self.lang = self.lang.other(),
+            Intent::Helper => {
+                if self.helper.take().is_none() {
+                    self.screen = Screen::Helper {
+                        staff_no: String::new(),
+                        pin: String::new(),
+                    };
+                }
+            }
+            Intent::UnlockHelper => {
+                if let Screen::Helper { staff_no, pin } = &self.screen
+                    && !staff_no.is_empty()
+                    && !pin.is_empty()
+                {
+                    // The server checks the PIN when the ticket is issued (R2); a wrong one is
+                    // refused there and shown on the service page.
+                    self.helper = Some(HelperPin {
+                        staff_no: staff_no.clone(),
+                        pin: pin.clone(),
+                    });
+                    self.screen = Screen::Home {
+                        group: None,
+                        page: 0,
+                    };
+                }
+            }
+        }
+        None
+    }
+
+    fn take_ticket(&mut self, now: Instant) -> Option<Command> {
+        if !self.can_take() {
+            return None;
+        }
+        let Screen::Service(form) = &mut self.screen else {
+            return None;
+        };
+        let service = self.live.service(&form.service_id)?;
+        let optional = |ask: bool, text: &str| (ask && !text.is_empty()).then(|| text.to_string());
+        let request = IssueRequest {
+            request_id: RequestId::new().into(),
+            service_id: form.service_id.clone(),
+            class: if self.helper.is_some() {
+                TicketClass::Priority
+            } else {
+                TicketClass::Normal
+            },
+            citizen_id: optional(service.ask_citizen_id, &form.citizen_id),
+            phone: optional(service.ask_phone, &form.phone),
+            helper: self.helper.clone(),
+        };
+        form.error = None;
+        form.retry = None;
+        self.pending = Some(Pending {
+            request: request.clone(),
+            touched: now,
+        });
+        Some(Command::Issue(request))
+    }
+
+    /// The answer to the pending issue request. On success the ticket screen opens and the slip is
+    /// to be printed; on failure the service page says why (and keeps the request for 重试 when
+    /// the failure was transient).
+    pub fn issue_done(
+        &mut self,
+        request_id: &str,
+        result: Result<IssueResponse, ClientError>,
+        now: Instant,
+    ) -> Option<Command> {
+        let pending = self
+            .pending
+            .take_if(|p| p.request.request_id == request_id)?;
+        match result {
+            Ok(issue) => {
+                let elapsed = now.saturating_duration_since(pending.touched);
+                self.last_touch_to_ticket = Some(elapsed);
+                tracing::info!(
+                    number = %issue.ticket.number,
+                    class = ?issue.ticket.class,
+                    touch_to_ticket_ms = elapsed.as_secs_f64() * 1000.0,
+                    "ticket issued"
+                );
+                // A priority ticket uses up the helper's unlock.
+                if pending.request.helper.is_some() {
+                    self.helper = None;
+                }
+                self.last_touch = now;
+                self.show_ticket(issue)
+            }
+            Err(error) => {
+                tracing::warn!(cause = %error, service = %pending.request.service_id, "issue failed");
+                if error.code() == Some(ErrorCode::BadPin) {
+                    self.helper = None;
+                }
+                if let Screen::Service(form) = &mut self.screen
+                    && form.service_id == pending.request.service_id
+                {
+                    form.error = Some(i18n::client_error_text(&error));
+                    form.retry = error.is_transient().then_some(pending.request);
+                }
+                None
+            }
+        }
+    }
+
+    fn show_ticket(&mut self, issue: IssueResponse) -> Option<Command> {
+        let service = self.live.service(&issue.ticket.service_id).cloned();
+        let hall = self.live.hall().cloned();
+        let tz = hall
+            .as_ref()
+            .map_or("Asia/Shanghai", |h| h.time_zone.as_str());
+        let issued_at = local_time(issue.ticket.issued_at, tz);
+        let status_url = join_url(&self.config.slip.status_base_url, &issue.status_path);
+        let (qr, qr_width) = qr_modules(&status_url);
+        let ticket_id = issue.ticket.id;
+        let slip = match (&hall, &service) {
+            (Some(hall), Some(service)) if self.config.prints => Some(TicketSlip::from_issue(
+                &issue,
+                hall,
+                service,
+                &issued_at,
+                &self.config.slip,
+            )),
+            _ => None,
+        };
+        self.screen = Screen::Ticket(Box::new(IssuedTicket {
+            service_name: service
+                .as_ref()
+                .map(|s| (s.name_zh.clone(), s.name_en.clone()))
+                .unwrap_or_default(),
+            issue,
+            issued_at,
+            status_url,
+            qr,
+            qr_width,
+            print: if slip.is_some() {
+                PrintStatus::Printing
+            } else {
+                PrintStatus::NoPrinter
+            },
+        }));
+        slip.map(|slip| Command::Print {
+            ticket_id,
+            slip: Box::new(slip),
+        })
+    }
+
+    /// The printer thread's answer for `ticket_id`. A failure is logged and shown kindly; the
+    /// ticket stands.
+    pub fn print_done(&mut self, ticket_id: i64, result: Result<(), PrintError>) {
+        if let Err(e) = &result {
+            tracing::error!(cause = %e, ticket_id, "printing failed");
+        }
+        if let Screen::Ticket(ticket) = &mut self.screen
+            && ticket.issue.ticket.id == ticket_id
+        {
+            ticket.print = match result {
+                Ok(()) => PrintStatus::Printed,
+                Err(e) => PrintStatus::Failed {
+                    zh: e.message_zh(),
+                    en: e.message_en(),
+                },
+            };
+        }
+    }
+
+    /// Back home, forgetting what the citizen typed and the helper's unlock; after idle (`reset`)
+    /// also elder mode and the language, ready for the next citizen.
+    fn go_home(&mut self, reset: bool) {
+        self.screen = Screen::Home {
+            group: None,
+            page: 0,
+        };
+        self.helper = None;
+        if reset {
+            self.elder = false;
+            self.lang = self.default_lang;
+        }
+    }
+
+    /// Time passes: after the idle time without a touch the kiosk goes home (not while a request is
+    /// in flight: its answer must reach the citizen who touched).
+    pub fn tick(&mut self, now: Instant) {
+        self.now = now;
+        if self.at_rest() || self.pending.is_some() {
+            return;
+        }
+        if now.saturating_duration_since(self.last_touch) >= self.config.idle {
+            self.go_home(true);
+        }
+    }
+
+    /// On the first page of the home screen as a new citizen finds it: nothing to time out.
+    pub fn at_rest(&self) -> bool {
+        matches!(
+            self.screen,
+            Screen::Home {
+                group: None,
+                page: 0
+            }
+        ) && self.helper.is_none()
+            && !self.elder
+            && self.lang == self.default_lang
+    }
+
+    /// How long until [`Model::tick`] may change something: the glue repaints then, not before.
+    pub fn next_tick(&self, now: Instant) -> Option<Duration> {
+        if self.at_rest() {
+            return None;
+        }
+        let deadline = self.last_touch + self.config.idle;
+        Some(deadline.saturating_duration_since(now) + Duration::from_millis(10))
+    }
+
+    /// Seconds left before the idle return, for the countdown on the ticket screen.
+    pub fn idle_left(&self, now: Instant) -> u64 {
+        let left = (self.last_touch + self.config.idle).saturating_duration_since(now);
+        left.as_secs() + u64::from(left.subsec_nanos() > 0)
+    }
+}
+
+/// `base` + `path` with exactly one slash between them.
+pub fn join_url(base: &str, path: &str) -> String {
+    format!(
+        "{}/{}",
+        base.trim().trim_end_matches('/'),
+        path.trim().trim_start_matches('/')
+    )
+}
+
+/// The QR code of `text` as dark/light modules, row by row, and its width; empty when it does not fit.
+pub fn qr_modules(text: &str) -> (Vec<bool>, usize) {
+    match qrcode::QrCode::with_error_correction_level(text, qrcode::EcLevel::M) {
+        Ok(code) => {
+            let width = code.width();
+            let modules = code
+                .to_colors()
+                .into_iter()
+                .map(|c| c == qrcode::Color::Dark)
+                .collect();
+            (modules, width)
+        }
+        Err(e) => {
+            tracing::error!(cause = %e, "status URL does not fit a QR code");
+            (Vec::new(), 0)
+        }
+    }
+}
+
+/// `2026-11-23 09:15` for an instant in the hall's time zone (UTC if the zone is unknown).
+pub fn local_time(at: Millis, time_zone: &str) -> String {
+    let Ok(ts) = jiff::Timestamp::from_millisecond(at) else {
+        return String::new();
+    };
+    let tz = jiff::tz::TimeZone::get(time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    ts.to_zoned(tz).strftime("%Y-%m-%d %H:%M").to_string()
+}
+
+/// Minutes since local midnight of an instant in the hall's time zone.
+fn local_minute(at: Millis, time_zone: &str) -> Option<u32> {
+    let ts = jiff::Timestamp::from_millisecond(at).ok()?;
+    let tz = jiff::tz::TimeZone::get(time_zone).ok()?;
+    let dt = ts.to_zoned(tz);
+    Some(dt.hour() as u32 * 60 + dt.minute() as u32)
+}
+
+/// Whether `minute` (since local midnight) lies after the end of one of `hours` (`"HH:MM-HH:MM"`)
+/// and before the start of a later one: a break between two opening ranges.
+pub fn in_break(hours: &[String], minute: u32) -> bool {
+    let parse = |hm: &str| -> Option<u32> {
+        let (h, m) = hm.trim().split_once(':')?;
+        Some(h.parse::<u32>().ok()? * 60 + m.parse::<u32>().ok()?)
+    };
+    let ranges: Vec<(u32, u32)> = hours
+        .iter()
+        .filter_map(|r| {
+            let (a, b) = r.split_once('-')?;
+            Some((parse(a)?, parse(b)?))
+        })
+        .collect();
+    let ended_before = ranges.iter().any(|&(_, end)| end <= minute);
+    let starts_after = ranges.iter().any(|&(start, _)| start > minute);
+    let inside = ranges
+        .iter()
+        .any(|&(start, end)| start <= minute && minute < end);
+    ended_before && starts_after && !inside
+}
+
+#[cfg(test)]
+mod tests;

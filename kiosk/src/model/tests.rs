@@ -1,0 +1,510 @@
+//! The kiosk's rules without a window or a server: tiles and their refusals, 暂停取号, one ticket per
+//! touch, the helper's priority tickets, elder mode and the idle return.
+
+use std::time::{Duration, Instant};
+
+use qcall_client::connection::{ConnectionState, LinkError, Update};
+use qcall_client::i18n::Text;
+use qcall_protocol::*;
+
+use super::*;
+
+/// Monday 2026-11-23 10:00 in Shanghai.
+const T0: Millis = 1_795_399_200_000;
+
+fn service(id: &str, group: &str) -> Service {
+    Service {
+        id: id.into(),
+        name_zh: format!("{id}业务"),
+        name_en: format!("{id} service"),
+        group_id: group.into(),
+        prefix: id.to_uppercase(),
+        enabled: true,
+        daily_cap: None,
+        expected_minutes: 5,
+        materials: vec!["身份证原件".into()],
+        ask_citizen_id: true,
+        ask_phone: false,
+        warn_waiting_count: None,
+        warn_waiting_minutes: None,
+    }
+}
+
+fn availability(id: &str, waiting: u32, refusal: Option<ErrorCode>) -> Availability {
+    Availability {
+        service_id: id.into(),
+        waiting,
+        issued_today: waiting,
+        estimated_wait_minutes: Some(waiting * 5),
+        refusal,
+    }
+}
+
+fn snapshot(hours: &[&str], availability: Vec<Availability>) -> Snapshot {
+    let group = |id: &str| ServiceGroup {
+        id: id.into(),
+        name_zh: format!("{id}组"),
+        name_en: format!("{id} group"),
+    };
+    let mut services = vec![service("a", "g"), service("b", "g")];
+    services.extend((0..10).map(|i| service(&format!("m{i}"), "many")));
+    Snapshot {
+        seq: 1,
+        at: T0,
+        identity: Identity::Kiosk { name: "k".into() },
+        hall: HallInfo {
+            name_zh: "测试大厅".into(),
+            name_en: "Test hall".into(),
+            time_zone: "Asia/Shanghai".into(),
+            business_day: "2026-11-23".into(),
+            issuing_open: true,
+            hours_today: hours.iter().map(|h| h.to_string()).collect(),
+            notices: vec![],
+            requeue_limit_minutes: 30,
+            requeue_behind: 3,
+            priority_ratio: 3,
+        },
+        groups: vec![group("g"), group("many")],
+        services,
+        windows: vec![],
+        availability,
+        recent_calls: vec![],
+        open_tickets: vec![],
+        display: None,
+        ticket: None,
+    }
+}
+
+fn config() -> ModelConfig {
+    ModelConfig {
+        idle: DEFAULT_IDLE,
+        prints: true,
+        slip: SlipSettings::new("http://10.0.0.1:8700"),
+    }
+}
+
+/// A connected kiosk that has the snapshot.
+fn model(now: Instant, snapshot: Snapshot) -> Model {
+    let mut m = Model::new(Lang::Zh, config(), now);
+    m.wall_clock = Some(T0);
+    m.apply_update(&Update::Snapshot {
+        snapshot: Box::new(snapshot),
+        received_at: T0,
+    });
+    m.apply_update(&Update::State(ConnectionState::Connected { since: now }));
+    m
+}
+
+fn open() -> Snapshot {
+    snapshot(
+        &["08:00-18:00"],
+        vec![availability("a", 3, None), availability("b", 0, None)],
+    )
+}
+
+fn issued(request: &IssueRequest, number: &str) -> IssueResponse {
+    IssueResponse {
+        ticket: Ticket {
+            id: 42,
+            number: number.into(),
+            business_day: "2026-11-23".into(),
+            class: request.class,
+            state: TicketState::Waiting,
+            origin_service_id: request.service_id.clone(),
+            service_id: request.service_id.clone(),
+            issued_at: T0,
+            window: None,
+            phone_masked: None,
+            legs: vec![],
+        },
+        token: "00000000002aabcdef".into(),
+        status_path: "/t/00000000002aabcdef".into(),
+        ahead: 3,
+        estimated_wait_minutes: Some(15),
+    }
+}
+
+fn issue_request(command: Option<Command>) -> IssueRequest {
+    match command {
+        Some(Command::Issue(request)) => request,
+        other => panic!("expected an issue request, got {other:?}"),
+    }
+}
+
+/// The refusal shown on service `a`'s tile when the server gives `code`.
+fn check_refusal(code: Option<ErrorCode>, hours: &[&str], expected: Option<Refusal>, word: &str) {
+    let now = Instant::now();
+    let mut m = model(now, snapshot(hours, vec![availability("a", 1, code)]));
+    m.handle(Intent::OpenGroup("g".into()), now);
+    let tile = m.tiles().into_iter().find(|t| t.id == "a").expect("tile a");
+    assert_eq!(tile.refusal, expected, "{code:?}");
+    assert_eq!(
+        tile.refusal.map(|r| r.text().get(Lang::Zh)),
+        (!word.is_empty()).then_some(word)
+    );
+    // A refused tile cannot issue, even if the citizen reaches its page.
+    m.handle(Intent::OpenService("a".into()), now);
+    assert_eq!(m.can_take(), expected.is_none());
+    assert_eq!(
+        m.handle(Intent::TakeTicket, now).is_some(),
+        expected.is_none()
+    );
+}
+
+#[test]
+fn every_refusal_reason_greys_its_tile_with_the_reason() {
+    let day = &["08:00-18:00"][..];
+    check_refusal(None, day, None, "");
+    check_refusal(
+        Some(ErrorCode::DailyCapReached),
+        day,
+        Some(Refusal::Full),
+        "已满",
+    );
+    check_refusal(
+        Some(ErrorCode::SlotQuotaReached),
+        day,
+        Some(Refusal::Full),
+        "已满",
+    );
+    check_refusal(
+        Some(ErrorCode::PastCutoff),
+        day,
+        Some(Refusal::PastCutoff),
+        "已截止",
+    );
+    check_refusal(
+        Some(ErrorCode::ServiceDisabled),
+        day,
+        Some(Refusal::Paused),
+        "暂停",
+    );
+    // 10:00 local: between 09:00–09:30 and 14:00–17:00 is a break (休息); after the last range
+    // or on a closed day it is just closed.
+    let split = &["08:00-09:30", "14:00-17:00"][..];
+    check_refusal(
+        Some(ErrorCode::HallClosed),
+        split,
+        Some(Refusal::Break),
+        "休息",
+    );
+    check_refusal(
+        Some(ErrorCode::HallClosed),
+        &["06:00-09:00"],
+        Some(Refusal::Closed),
+        "非办公时间",
+    );
+    check_refusal(
+        Some(ErrorCode::HallClosed),
+        &[],
+        Some(Refusal::Closed),
+        "非办公时间",
+    );
+    check_refusal(
+        Some(ErrorCode::DuplicateCitizen),
+        day,
+        Some(Refusal::Other(ErrorCode::DuplicateCitizen)),
+        Text::ErrDuplicateCitizen.get(Lang::Zh),
+    );
+}
+
+#[test]
+fn a_disabled_service_is_paused_even_without_a_refusal() {
+    let now = Instant::now();
+    let mut s = open();
+    s.services[0].enabled = false;
+    let m = model(now, s);
+    assert_eq!(m.refusal(&m.live.services()[0]), Some(Refusal::Paused));
+}
+
+#[test]
+fn breaks_lie_between_two_ranges_only() {
+    let hours: Vec<String> = vec!["09:00-12:00".into(), "13:30-17:00".into()];
+    assert!(in_break(&hours, 12 * 60));
+    assert!(in_break(&hours, 13 * 60 + 29));
+    assert!(!in_break(&hours, 13 * 60 + 30));
+    assert!(!in_break(&hours, 8 * 60), "before opening");
+    assert!(!in_break(&hours, 17 * 60), "after closing");
+    assert!(!in_break(&[], 12 * 60));
+}
+
+#[test]
+fn tiles_show_waiting_and_estimate_and_groups_sum_their_services() {
+    let now = Instant::now();
+    let mut m = model(now, open());
+    let groups = m.tiles();
+    assert_eq!(groups[0].name, "g组");
+    assert_eq!(groups[0].waiting, 3);
+    m.handle(Intent::OpenGroup("g".into()), now);
+    let a = &m.tiles()[0];
+    assert_eq!((a.waiting, a.estimate), (3, Some(15)));
+    m.handle(Intent::ToggleLang, now);
+    assert_eq!(m.tiles()[0].name, "a service");
+}
+
+#[test]
+fn elder_mode_shows_fewer_tiles_per_page() {
+    let now = Instant::now();
+    let mut m = model(now, open());
+    m.handle(Intent::OpenGroup("many".into()), now);
+    let (tiles, pages) = m.page_tiles();
+    assert_eq!((tiles.len(), pages), (8, 2));
+    m.handle(Intent::ToggleElder, now);
+    assert!(m.scale() > 1.0);
+    let (tiles, pages) = m.page_tiles();
+    assert_eq!((tiles.len(), pages), (4, 3));
+    m.handle(Intent::NextPage, now);
+    m.handle(Intent::NextPage, now);
+    m.handle(Intent::NextPage, now);
+    let (tiles, _) = m.page_tiles();
+    assert_eq!(tiles.len(), 2, "the last page, and no further");
+    assert_eq!(tiles[0].id, "m8");
+}
+
+#[test]
+fn one_touch_is_one_request_and_a_retry_reuses_its_id() {
+    let now = Instant::now();
+    let mut m = model(now, open());
+    m.handle(Intent::OpenService("a".into()), now);
+    let first = issue_request(m.handle(Intent::TakeTicket, now));
+    assert!(!m.can_take(), "disabled while in flight");
+    assert!(
+        m.handle(Intent::TakeTicket, now).is_none(),
+        "a second touch sends nothing"
+    );
+    // The answer is lost: the page offers 重试, which sends the same request id (R6).
+    assert!(
+        m.issue_done(&first.request_id, Err(ClientError::Timeout), now)
+            .is_none()
+    );
+    let Screen::Service(form) = &m.screen else {
+        panic!("still on the service page")
+    };
+    assert_eq!(form.error, Some(Text::ErrTimeout));
+    let retry = issue_request(m.handle(Intent::Retry, now));
+    assert_eq!(retry.request_id, first.request_id);
+    assert!(m.handle(Intent::Retry, now).is_none());
+    // An answer to some other request changes nothing.
+    assert!(
+        m.issue_done("other", Ok(issued(&retry, "A001")), now)
+            .is_none()
+    );
+    assert!(m.pending.is_some());
+    let print = m.issue_done(&retry.request_id, Ok(issued(&retry, "A001")), now);
+    assert!(matches!(print, Some(Command::Print { ticket_id: 42, .. })));
+    let Screen::Ticket(ticket) = &m.screen else {
+        panic!("ticket screen")
+    };
+    assert_eq!(ticket.issue.ticket.number, "A001");
+    assert_eq!(ticket.issued_at, "2026-11-23 10:00");
+    assert_eq!(
+        ticket.status_url,
+        "http://10.0.0.1:8700/t/00000000002aabcdef"
+    );
+    assert!(ticket.qr_width >= 21 && ticket.qr.len() == ticket.qr_width * ticket.qr_width);
+    assert_eq!(ticket.print, PrintStatus::Printing);
+    // A new touch after the ticket is a new intent with a new id.
+    m.handle(Intent::OpenService("a".into()), now);
+    let next = issue_request(m.handle(Intent::TakeTicket, now));
+    assert_ne!(next.request_id, first.request_id);
+}
+
+#[test]
+fn a_refusal_is_shown_and_not_retried() {
+    let now = Instant::now();
+    let mut m = model(now, open());
+    m.handle(Intent::OpenService("a".into()), now);
+    let request = issue_request(m.handle(Intent::TakeTicket, now));
+    let refused = ClientError::Api(ApiError::new(ErrorCode::DailyCapReached, "cap"));
+    m.issue_done(&request.request_id, Err(refused), now);
+    let Screen::Service(form) = &m.screen else {
+        panic!("service page")
+    };
+    assert_eq!(form.error, Some(Text::ErrDailyCapReached));
+    assert!(form.retry.is_none());
+    assert!(m.can_take(), "the citizen may try again (a new request)");
+}
+
+#[test]
+fn optional_fields_are_sent_only_when_asked_and_given() {
+    let now = Instant::now();
+    let mut m = model(now, open());
+    m.handle(Intent::OpenService("a".into()), now);
+    // A card reader types the number and Enter; stray characters are dropped.
+    m.handle(Intent::SetCitizenId("11010519491231002x\n".into()), now);
+    m.handle(Intent::SetPhone("138 0013 8000".into()), now);
+    let request = issue_request(m.handle(Intent::TakeTicket, now));
+    assert_eq!(request.citizen_id.as_deref(), Some("11010519491231002X"));
+    assert_eq!(request.phone, None, "service a does not ask for a phone");
+    assert_eq!(request.class, TicketClass::Normal);
+    assert!(request.helper.is_none());
+}
+
+#[test]
+fn issuing_pauses_while_the_server_is_unreachable_and_recovers() {
+    let now = Instant::now();
+    let mut m = model(now, open());
+    m.handle(Intent::OpenService("a".into()), now);
+    assert!(!m.issuing_paused() && m.can_take());
+    m.apply_update(&Update::State(ConnectionState::Reconnecting {
+        since: now,
+        last_error: LinkError::Closed,
+    }));
+    assert!(m.issuing_paused(), "暂停取号");
+    assert!(!m.can_take());
+    assert!(m.handle(Intent::TakeTicket, now).is_none());
+    m.apply_update(&Update::Snapshot {
+        snapshot: Box::new(open()),
+        received_at: T0,
+    });
+    m.apply_update(&Update::State(ConnectionState::Connected { since: now }));
+    assert!(!m.issuing_paused());
+    assert!(m.handle(Intent::TakeTicket, now).is_some());
+}
+
+#[test]
+fn a_kiosk_that_never_connected_does_not_issue() {
+    let now = Instant::now();
+    let m = Model::new(Lang::Zh, config(), now);
+    assert!(m.issuing_paused());
+    assert!(m.tiles().is_empty());
+}
+
+#[test]
+fn the_helper_unlocks_one_priority_ticket() {
+    let now = Instant::now();
+    let mut m = model(now, open());
+    m.handle(Intent::Helper, now);
+    assert!(matches!(m.screen, Screen::Helper { .. }));
+    m.handle(Intent::UnlockHelper, now);
+    assert!(m.helper.is_none(), "nothing typed, nothing unlocked");
+    m.handle(Intent::SetHelperStaffNo("1001".into()), now);
+    m.handle(Intent::SetHelperPin("2580".into()), now);
+    m.handle(Intent::UnlockHelper, now);
+    assert!(m.helper.is_some());
+    m.handle(Intent::OpenService("a".into()), now);
+    let request = issue_request(m.handle(Intent::TakeTicket, now));
+    assert_eq!(request.class, TicketClass::Priority);
+    let helper = request
+        .helper
+        .clone()
+        .expect("the helper's PIN goes with the request");
+    assert_eq!(
+        (helper.staff_no.as_str(), helper.pin.as_str()),
+        ("1001", "2580")
+    );
+    m.issue_done(&request.request_id, Ok(issued(&request, "A002")), now);
+    assert!(m.helper.is_none(), "one unlock, one priority ticket");
+}
+
+#[test]
+fn a_wrong_pin_ends_helper_mode() {
+    let now = Instant::now();
+    let mut m = model(now, open());
+    m.helper = Some(HelperPin {
+        staff_no: "1001".into(),
+        pin: "0000".into(),
+    });
+    m.handle(Intent::OpenService("a".into()), now);
+    let request = issue_request(m.handle(Intent::TakeTicket, now));
+    let refused = ClientError::Api(ApiError::new(ErrorCode::BadPin, "pin"));
+    m.issue_done(&request.request_id, Err(refused), now);
+    assert!(m.helper.is_none());
+    let Screen::Service(form) = &m.screen else {
+        panic!("service page")
+    };
+    assert_eq!(form.error, Some(Text::ErrBadPin));
+}
+
+#[test]
+fn idle_returns_home_and_resets_the_citizens_choices() {
+    let t = Instant::now();
+    let mut m = model(t, open());
+    m.handle(Intent::ToggleElder, t);
+    m.handle(Intent::ToggleLang, t);
+    m.handle(Intent::OpenService("a".into()), t);
+    assert_eq!(m.next_tick(t).map(|d| d.as_secs()), Some(30));
+    m.tick(t + Duration::from_secs(29));
+    assert!(matches!(m.screen, Screen::Service(_)), "not yet");
+    // A touch restarts the countdown.
+    m.handle(Intent::Touch, t + Duration::from_secs(29));
+    m.tick(t + Duration::from_secs(58));
+    assert!(matches!(m.screen, Screen::Service(_)));
+    m.tick(t + Duration::from_secs(59));
+    assert!(m.at_rest(), "home, standard mode, Chinese");
+    assert_eq!(
+        m.next_tick(t + Duration::from_secs(59)),
+        None,
+        "an idle home screen never repaints"
+    );
+}
+
+#[test]
+fn idle_waits_for_the_answer_in_flight() {
+    let t = Instant::now();
+    let mut m = model(t, open());
+    m.handle(Intent::OpenService("a".into()), t);
+    let request = issue_request(m.handle(Intent::TakeTicket, t));
+    m.tick(t + Duration::from_secs(60));
+    assert!(
+        matches!(m.screen, Screen::Service(_)),
+        "the citizen who touched gets the answer"
+    );
+    let late = t + Duration::from_secs(61);
+    m.issue_done(&request.request_id, Ok(issued(&request, "A001")), late);
+    assert!(matches!(m.screen, Screen::Ticket(_)));
+    assert_eq!(
+        m.idle_left(late),
+        30,
+        "the ticket stays for the full idle time"
+    );
+    m.tick(late + DEFAULT_IDLE);
+    assert!(m.at_rest());
+}
+
+#[test]
+fn a_print_fault_is_shown_kindly_and_the_ticket_stands() {
+    let now = Instant::now();
+    let mut m = model(now, open());
+    m.handle(Intent::OpenService("a".into()), now);
+    let request = issue_request(m.handle(Intent::TakeTicket, now));
+    m.issue_done(&request.request_id, Ok(issued(&request, "A001")), now);
+    let fault = PrintError::Timeout {
+        stage: crate::print::Stage::Connect,
+        after: Duration::from_secs(3),
+    };
+    let message = fault.message_zh();
+    m.print_done(42, Err(fault));
+    let Screen::Ticket(ticket) = &m.screen else {
+        panic!("the ticket stays on screen")
+    };
+    assert_eq!(
+        ticket.print,
+        PrintStatus::Failed {
+            zh: message,
+            en: PrintError::Timeout {
+                stage: crate::print::Stage::Connect,
+                after: Duration::from_secs(3),
+            }
+            .message_en()
+        }
+    );
+    assert!(message.contains("号码已取到"));
+}
+
+#[test]
+fn a_kiosk_without_printer_says_so_and_prints_nothing() {
+    let now = Instant::now();
+    let mut m = model(now, open());
+    m.config.prints = false;
+    m.handle(Intent::OpenService("a".into()), now);
+    let request = issue_request(m.handle(Intent::TakeTicket, now));
+    assert!(
+        m.issue_done(&request.request_id, Ok(issued(&request, "A001")), now)
+            .is_none()
+    );
+    let Screen::Ticket(ticket) = &m.screen else {
+        panic!("ticket")
+    };
+    assert_eq!(ticket.print, PrintStatus::NoPrinter);
+}
