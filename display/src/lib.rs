@@ -1,10 +1,20 @@
-//! The hall board and window screens (综合屏, 窗口屏). For now this crate holds the hall board's
-//! voice; the screens come next.
+//! The hall board and window screens (综合屏, 窗口屏), and the hall board's voice.
 //!
+//! - [`model`]: what a screen shows, as plain data built from the live hall (R18, R19, R20);
+//!   pure and unit-tested.
+//! - [`view`]: draws a [`model::Model`] with egui; no I/O.
+//! - [`app`]: the eframe glue: connection, player, repaint policy. The binary `qcall-display`
+//!   is a thin wrapper around it.
 //! - [`announce`]: the composer, a pure function from a call and the display's settings to the
 //!   clips, pauses and chime that say it (R15).
 //! - [`player`]: the voice pack in memory and the thread that plays announcements one at a time,
 //!   in call order, through rodio (R16, R17).
 
 pub mod announce;
+pub mod app;
+pub mod model;
 pub mod player;
+pub mod view;
+
+pub use app::{DisplayApp, DisplayOptions, Voice};
+pub use model::{Model, Screen};

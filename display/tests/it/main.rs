@@ -1,8 +1,11 @@
-//! Integration tests of the hall board's voice, through the public API only: the shipped voice
-//! pack, rendered announcements written as WAV files, the player's queue on a test output that
-//! captures every sample, and (in child processes) rodio's real default output on ALSA.
+//! Integration tests of the display, through the public API only: the hall board's voice (the
+//! shipped voice pack, rendered announcements written as WAV files, the player's queue on a test
+//! output that captures every sample, and, in child processes, rodio's real default output on
+//! ALSA) and the screens against a real server under `egui_kittest`.
 
 mod alsa;
 mod pack;
 mod queue;
+mod screens;
+mod server;
 mod util;

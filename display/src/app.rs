@@ -1,0 +1,187 @@
+//! The eframe glue: the network thread and connection, the announcement player, and the frame
+//! loop that drains updates into the [`Model`] and draws it with [`view`].
+//!
+//! Repaints happen only when something changes: an update from the server (the connection's
+//! [`qcall_client::Wake`] calls `request_repaint`), the clock's next minute, the highlight's next
+//! blink, and the marquee (at most 30 frames per second, and only while it scrolls).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use qcall_client::connection::{Connection, ConnectionConfig};
+use qcall_client::i18n::Lang;
+use qcall_client::ui::{Look, apply_look, install_fonts};
+use qcall_client::{NetThread, ServerAddr};
+use qcall_protocol::{Hello, Millis};
+
+use crate::model::{Model, Screen, until_next_minute};
+use crate::player::{AudioStatus, Player, PlayerOptions, VoicePack, hall_clock};
+use crate::view::view;
+
+/// The voice of a hall board: the loaded pack and where to play it.
+pub struct Voice {
+    /// The voice pack, loaded (and checked) before the window opens.
+    pub pack: VoicePack,
+    /// The output and retry period; the quiet-hours clock is replaced by the hall's.
+    pub options: PlayerOptions,
+}
+
+impl std::fmt::Debug for Voice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Voice").finish_non_exhaustive()
+    }
+}
+
+/// What the display needs to start.
+#[derive(Debug)]
+pub struct DisplayOptions {
+    /// The hall server.
+    pub server: ServerAddr,
+    /// This device's key.
+    pub key: String,
+    /// The screen language.
+    pub lang: Lang,
+    /// `--mode`: overrides the device's config on the server.
+    pub screen: Option<Screen>,
+    /// The announcement voice; `None` for a silent display.
+    pub voice: Option<Voice>,
+}
+
+/// The running display: model, connection, player.
+pub struct DisplayApp {
+    model: Model,
+    // Dropped in this order: the connection before the thread it runs on.
+    connection: Connection,
+    _net: NetThread,
+    voice: Option<Voice>,
+    player: Option<Player>,
+    /// The local clock; tests fix it for snapshot images.
+    clock: Box<dyn Fn() -> Millis>,
+}
+
+impl std::fmt::Debug for DisplayApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DisplayApp")
+            .field("model", &self.model)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DisplayApp {
+    /// Sets up fonts and the dark look on `ctx`, starts the network thread and the connection
+    /// (returns at once; the first frame shows "连接中" until the snapshot arrives).
+    pub fn new(ctx: &egui::Context, options: DisplayOptions) -> std::io::Result<DisplayApp> {
+        install_fonts(ctx);
+        apply_look(ctx, Look::Dark, 1.0);
+        let net = NetThread::start()?;
+        let repaint = ctx.clone();
+        let config =
+            ConnectionConfig::new(options.server.ws_url(), Hello::Device { key: options.key });
+        let connection =
+            Connection::start(&net, config, Arc::new(move || repaint.request_repaint()));
+        Ok(DisplayApp {
+            model: Model::new(options.screen, options.lang),
+            connection,
+            _net: net,
+            voice: options.voice,
+            player: None,
+            clock: Box::new(qcall_client::local_now),
+        })
+    }
+
+    /// Replaces the local clock (tests: a fixed time makes snapshot images repeatable).
+    pub fn set_clock(&mut self, clock: impl Fn() -> Millis + 'static) {
+        self.clock = Box::new(clock);
+    }
+
+    /// The model, for tests.
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// The player, once started (after the first snapshot, when a voice was given).
+    pub fn player(&self) -> Option<&Player> {
+        self.player.as_ref()
+    }
+
+    /// Takes every update that arrived, applies it, and hands new calls to the player. Never
+    /// blocks: this is `App::logic`.
+    pub fn pump(&mut self) {
+        let now = (self.clock)();
+        let updates: Vec<_> = self.connection.drain().collect();
+        for update in updates {
+            let applied = self.model.apply(&update, now);
+            if applied.resynced {
+                self.on_resync();
+            }
+            if !applied.new_calls.is_empty()
+                && let (Some(player), Some(at)) = (&self.player, self.model.server_time())
+            {
+                // The server time of the message that carried them: R16's 60 s rule holds
+                // after a reconnect whatever the PC's clock says.
+                player.submit_all(applied.new_calls, at);
+            }
+        }
+        let audio_wanted = self.model.live().display().is_some_and(|d| d.audio);
+        self.model.no_audio = audio_wanted
+            && (self.voice.is_none() && self.player.is_none()
+                || self
+                    .player
+                    .as_ref()
+                    .is_some_and(|p| matches!(p.audio_status(), AudioStatus::NoDevice { .. })));
+    }
+
+    /// A snapshot arrived: start the player with the display's settings, or pass them on.
+    fn on_resync(&mut self) {
+        let Some(settings) = self.model.live().display().cloned() else {
+            return;
+        };
+        if let Some(player) = &self.player {
+            player.update_settings(&settings);
+            return;
+        }
+        let Some(voice) = self.voice.take() else {
+            return;
+        };
+        let mut options = voice.options;
+        match hall_clock(self.model.time_zone()) {
+            Ok(clock) => options.clock = clock,
+            Err(e) => {
+                tracing::warn!(cause = %e, "unknown hall time zone; quiet hours use the PC's")
+            }
+        }
+        match Player::start(voice.pack, &settings, options) {
+            Ok(player) => self.player = Some(player),
+            Err(e) => {
+                tracing::error!(cause = %e, "cannot start the audio thread; the board stays silent")
+            }
+        }
+    }
+
+    /// Draws the screen and asks for the next repaint only when something will change: this is
+    /// `App::ui`.
+    pub fn show(&mut self, ui: &mut egui::Ui) {
+        let now = (self.clock)();
+        view(&self.model, ui, now);
+        let server_now = self.model.live().server_now(now);
+        let mut next = Duration::from_millis(until_next_minute(server_now).unsigned_abs());
+        if let Some(ms) = self.model.highlight_next_change(now) {
+            next = next.min(Duration::from_millis(ms.unsigned_abs()));
+        }
+        if self.voice.is_some() || self.player.is_some() {
+            // The audio status has no wake of its own; look again now and then.
+            next = next.min(Duration::from_secs(10));
+        }
+        ui.ctx().request_repaint_after(next);
+    }
+}
+
+impl eframe::App for DisplayApp {
+    fn logic(&mut self, _ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.pump();
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.show(ui);
+    }
+}

@@ -1,0 +1,446 @@
+//! What a display shows, as plain data: the hall as last heard from the server ([`LiveState`]),
+//! the link's health, and which call is highlighted. No egui, no I/O, no clock: every time is
+//! passed in, so every rule here is a unit test.
+//!
+//! The views read [`Model::board`] and [`Model::window_screen`], which turn the live state into
+//! exactly the lines a citizen reads (R18, R19). A display that loses the server keeps showing the
+//! last state with a small mark and the time of the last update (R20), never a blank screen.
+
+use qcall_client::connection::{ConnectionState, Update};
+use qcall_client::i18n::{Lang, Text};
+use qcall_client::live::{Applied, LiveState};
+use qcall_protocol::{
+    Call, DisplayMode, Millis, PauseReason, StaffCard, TicketClass, WindowNo, WindowStatus,
+};
+
+use crate::player::should_speak;
+
+/// How long the latest call stays highlighted after it arrives (R18 "for a few seconds").
+pub const HIGHLIGHT_MS: Millis = 8_000;
+/// The highlight blinks with this half-period, so eyes across the hall find the new number.
+pub const BLINK_MS: Millis = 500;
+/// How many earlier calls the hall board lists under "最近叫号".
+pub const RECENT_ON_BOARD: usize = 8;
+/// The time zone used before the first snapshot names the hall's.
+pub const DEFAULT_TIME_ZONE: &str = "Asia/Shanghai";
+
+/// Which screen to show: a `--mode` override or the device's config from the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    /// 综合屏 (R18).
+    HallBoard,
+    /// 窗口屏 of one window (R19).
+    Window(WindowNo),
+}
+
+impl From<DisplayMode> for Screen {
+    fn from(mode: DisplayMode) -> Screen {
+        match mode {
+            DisplayMode::HallBoard => Screen::HallBoard,
+            DisplayMode::WindowScreen { window } => Screen::Window(window),
+        }
+    }
+}
+
+/// Parses the `--mode` option: `hall` or `window:N`.
+pub fn parse_screen(text: &str) -> Result<Screen, String> {
+    let text = text.trim();
+    if text.eq_ignore_ascii_case("hall") {
+        return Ok(Screen::HallBoard);
+    }
+    if let Some(n) = text.strip_prefix("window:") {
+        return n
+            .trim()
+            .parse::<WindowNo>()
+            .ok()
+            .filter(|n| *n > 0)
+            .map(Screen::Window)
+            .ok_or_else(|| format!("{text:?}: the window number must be a positive number"));
+    }
+    Err(format!(
+        "{text:?}: expected `hall` or `window:N`, e.g. `window:3`"
+    ))
+}
+
+/// The small mark in a corner that tells staff how the link is, without alarming citizens (R20).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkMark {
+    /// Live: no mark.
+    Live,
+    /// Not yet connected since start.
+    Connecting,
+    /// Lost; the screen shows the last state. `last_update` is the hall time (`HH:MM`) when the
+    /// data was last known current, if it ever was.
+    Lost {
+        /// `HH:MM` in hall time.
+        last_update: Option<String>,
+    },
+    /// The server refused this device's key.
+    Refused,
+}
+
+/// One call as a line of the board.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallLine {
+    /// The call id (newer calls have larger ids).
+    pub call_id: u64,
+    /// The ticket number, e.g. `A001`.
+    pub number: String,
+    /// The window number.
+    pub window: WindowNo,
+    /// The window's name, e.g. `综合窗口`.
+    pub window_name: String,
+    /// A recall (重呼).
+    pub recall: bool,
+    /// The ticket's class, for its colour.
+    pub class: TicketClass,
+}
+
+impl From<&Call> for CallLine {
+    fn from(call: &Call) -> CallLine {
+        CallLine {
+            call_id: call.call_id,
+            number: call.number.clone(),
+            window: call.window,
+            window_name: call.window_name.clone(),
+            recall: call.recall,
+            class: call.class,
+        }
+    }
+}
+
+/// Everything the hall board shows (R18).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Board {
+    /// The hall's name.
+    pub hall_name: String,
+    /// The date with the weekday, in hall time.
+    pub date: String,
+    /// `HH:MM`, in hall time.
+    pub time: String,
+    /// The latest call, shown large.
+    pub latest: Option<CallLine>,
+    /// Whether the latest call is highlighted now (it arrived less than [`HIGHLIGHT_MS`] ago and
+    /// is in the "on" phase of its blink).
+    pub highlight_on: bool,
+    /// Earlier calls, newest first, one line per ticket, at most [`RECENT_ON_BOARD`].
+    pub recent: Vec<CallLine>,
+    /// Waiting count per service group, in the kiosk's order: (group name, waiting).
+    pub waiting: Vec<(String, u32)>,
+    /// The marquee lines.
+    pub notices: Vec<String>,
+}
+
+/// What a window screen shows in its middle (R19).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WindowState {
+    /// Open; the number being called or served, if any.
+    Open {
+        /// The ticket number.
+        current: Option<String>,
+    },
+    /// 暂停服务, with the reason.
+    Paused {
+        /// Why, when the server said.
+        reason: Option<PauseReason>,
+    },
+    /// 窗口关闭: no one signed in.
+    Closed,
+    /// The server has no such window (a wrong `--mode`), or nothing heard yet.
+    Unknown,
+}
+
+/// Everything a window screen shows (R19).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WindowScreen {
+    /// The window's number.
+    pub number: WindowNo,
+    /// The window's name, e.g. `综合窗口`.
+    pub name: String,
+    /// The configured screen text (services served, a slogan).
+    pub screen_text: String,
+    /// Open, paused or closed.
+    pub state: WindowState,
+    /// The staff member signed in (亮身份): name, 工号, badges, photo.
+    pub staff: Option<StaffCard>,
+    /// `HH:MM`, in hall time.
+    pub time: String,
+}
+
+/// A display's state: the live hall, the link, the highlight. Updated by server messages only.
+#[derive(Debug, Clone)]
+pub struct Model {
+    live: LiveState,
+    /// `--mode`, which wins over the server's config.
+    screen_override: Option<Screen>,
+    /// The screen language.
+    pub lang: Lang,
+    /// The latest call that arrived live, and the local time it arrived.
+    highlight: Option<(u64, Millis)>,
+    /// Local time when the data was last known current (an update while connected, or the moment
+    /// the link dropped).
+    last_current: Option<Millis>,
+    /// Set by the glue from the player: the "无音频" mark.
+    pub no_audio: bool,
+}
+
+impl Model {
+    /// Nothing heard yet.
+    pub fn new(screen_override: Option<Screen>, lang: Lang) -> Model {
+        Model {
+            live: LiveState::new(),
+            screen_override,
+            lang,
+            highlight: None,
+            last_current: None,
+            no_audio: false,
+        }
+    }
+
+    /// The live hall, for the glue (player settings) and tests.
+    pub fn live(&self) -> &LiveState {
+        &self.live
+    }
+
+    /// Applies one update from the connection, arrived at local time `local_now`. Returns what
+    /// the live state reports, so the glue hands `new_calls` to the player.
+    pub fn apply(&mut self, update: &Update, local_now: Millis) -> Applied {
+        let was_connected = self.live.connection().is_connected();
+        let applied = self.live.apply(update);
+        match update {
+            // The data was current until the link dropped, and is again once it is back.
+            Update::State(state) => {
+                if was_connected || state.is_connected() {
+                    self.last_current = Some(local_now);
+                }
+            }
+            Update::Snapshot { .. } | Update::Events { .. } => {
+                self.last_current = Some(local_now);
+            }
+        }
+        // Only a call heard live is highlighted: calls a reconnect's snapshot brings back that
+        // are older than the speaking limit are shown, not flashed (like R16 for the voice).
+        if let Some(newest) = applied.new_calls.iter().max_by_key(|c| c.call_id) {
+            let server_now = self.live.server_now(local_now);
+            if should_speak(newest.at, server_now) {
+                self.highlight = Some((newest.call_id, local_now));
+            }
+        }
+        applied
+    }
+
+    /// The server time of the latest message: what the player's 60 s rule compares with.
+    pub fn server_time(&self) -> Option<Millis> {
+        self.live.snapshot().map(|s| s.at)
+    }
+
+    /// The screen to show: the override, else the device's config, else none yet.
+    pub fn screen(&self) -> Option<Screen> {
+        self.screen_override
+            .or_else(|| self.live.display().map(|d| Screen::from(d.mode)))
+    }
+
+    /// The link mark.
+    pub fn link(&self, time_zone: &str) -> LinkMark {
+        match self.live.connection() {
+            ConnectionState::Connected { .. } => LinkMark::Live,
+            ConnectionState::Refused { .. } => LinkMark::Refused,
+            ConnectionState::Connecting { .. } if self.last_current.is_none() => {
+                LinkMark::Connecting
+            }
+            ConnectionState::Connecting { .. } | ConnectionState::Reconnecting { .. } => {
+                LinkMark::Lost {
+                    last_update: self
+                        .last_current
+                        .map(|at| hall_time(at + self.clock_offset(at), time_zone).1),
+                }
+            }
+        }
+    }
+
+    /// Server minus local clock, as the live state estimates it.
+    fn clock_offset(&self, local: Millis) -> Millis {
+        self.live.server_now(local) - local
+    }
+
+    /// The hall's time zone (the default before the first snapshot).
+    pub fn time_zone(&self) -> &str {
+        self.live
+            .hall()
+            .map_or(DEFAULT_TIME_ZONE, |h| h.time_zone.as_str())
+    }
+
+    /// Whether the highlight is still running at `local_now` (the glue repaints until it ends).
+    pub fn highlight_running(&self, local_now: Millis) -> bool {
+        self.highlight_phase(local_now).is_some()
+    }
+
+    /// Milliseconds until the highlight's look changes next, if it is running.
+    pub fn highlight_next_change(&self, local_now: Millis) -> Option<Millis> {
+        let (_, since) = self.highlight?;
+        let age = local_now - since;
+        if !(0..HIGHLIGHT_MS).contains(&age) {
+            return None;
+        }
+        Some(BLINK_MS - age % BLINK_MS)
+    }
+
+    /// `Some(on)` while the highlight runs.
+    fn highlight_phase(&self, local_now: Millis) -> Option<bool> {
+        let (call_id, since) = self.highlight?;
+        let latest = self.live.recent_calls().first()?;
+        if latest.call_id != call_id {
+            return None;
+        }
+        let age = local_now - since;
+        (0..HIGHLIGHT_MS)
+            .contains(&age)
+            .then_some((age / BLINK_MS) % 2 == 0)
+    }
+
+    /// The hall board at local time `local_now`.
+    pub fn board(&self, local_now: Millis) -> Board {
+        let tz = self.time_zone();
+        let (date, time) = hall_time(self.live.server_now(local_now), tz);
+        let date = format!(
+            "{date} {}",
+            weekday(self.live.server_now(local_now), tz, self.lang)
+        );
+        let calls = self.live.recent_calls();
+        let latest = calls.first().map(CallLine::from);
+        let mut shown: Vec<i64> = calls.first().map(|c| c.ticket_id).into_iter().collect();
+        let mut recent = Vec::new();
+        for call in calls.iter().skip(1) {
+            if recent.len() == RECENT_ON_BOARD {
+                break;
+            }
+            if shown.contains(&call.ticket_id) {
+                continue;
+            }
+            shown.push(call.ticket_id);
+            recent.push(CallLine::from(call));
+        }
+        let waiting = self
+            .live
+            .groups()
+            .iter()
+            .map(|g| {
+                let name = match self.lang {
+                    Lang::Zh => g.name_zh.clone(),
+                    Lang::En => g.name_en.clone(),
+                };
+                (name, self.live.waiting_in_group(&g.id))
+            })
+            .collect();
+        Board {
+            hall_name: self.hall_name(),
+            date,
+            time,
+            latest,
+            highlight_on: self.highlight_phase(local_now) == Some(true),
+            recent,
+            waiting,
+            notices: self
+                .live
+                .notices()
+                .iter()
+                .filter(|n| !n.trim().is_empty())
+                .cloned()
+                .collect(),
+        }
+    }
+
+    /// The hall's name in the screen language ("" before the first snapshot).
+    pub fn hall_name(&self) -> String {
+        self.live
+            .hall()
+            .map_or_else(String::new, |h| match self.lang {
+                Lang::Zh => h.name_zh.clone(),
+                Lang::En => h.name_en.clone(),
+            })
+    }
+
+    /// The window screen of window `number` at local time `local_now`.
+    pub fn window_screen(&self, number: WindowNo, local_now: Millis) -> WindowScreen {
+        let time = hall_time(self.live.server_now(local_now), self.time_zone()).1;
+        let Some(window) = self.live.window(number) else {
+            return WindowScreen {
+                number,
+                name: String::new(),
+                screen_text: String::new(),
+                state: WindowState::Unknown,
+                staff: None,
+                time,
+            };
+        };
+        let state = match window.status {
+            WindowStatus::Closed => WindowState::Closed,
+            WindowStatus::Paused => WindowState::Paused {
+                reason: window.pause_reason,
+            },
+            WindowStatus::Open => WindowState::Open {
+                current: window.current.as_ref().map(|c| c.number.clone()),
+            },
+        };
+        WindowScreen {
+            number,
+            name: window.name.clone(),
+            screen_text: window.screen_text.clone(),
+            staff: match state {
+                WindowState::Closed => None,
+                _ => window.staff.clone(),
+            },
+            state,
+            time,
+        }
+    }
+}
+
+/// (`YYYY年M月D日` or `YYYY-MM-DD`, `HH:MM`) of a server instant in the hall's time zone. An
+/// unknown zone falls back to UTC rather than failing a screen.
+pub fn hall_time(at: Millis, time_zone: &str) -> (String, String) {
+    let Some(zoned) = zoned(at, time_zone) else {
+        return (String::new(), String::new());
+    };
+    (
+        format!("{}年{}月{}日", zoned.year(), zoned.month(), zoned.day()),
+        format!("{:02}:{:02}", zoned.hour(), zoned.minute()),
+    )
+}
+
+/// The weekday of a server instant in the hall's time zone, in `lang`.
+pub fn weekday(at: Millis, time_zone: &str, lang: Lang) -> &'static str {
+    let Some(zoned) = zoned(at, time_zone) else {
+        return "";
+    };
+    let days = u8::try_from(zoned.weekday().to_monday_zero_offset()).unwrap_or(0);
+    qcall_client::i18n::weekday_text(days).get(lang)
+}
+
+/// Milliseconds from `at` (server time) to the next minute boundary: when the clock changes.
+pub fn until_next_minute(at: Millis) -> Millis {
+    60_000 - at.rem_euclid(60_000)
+}
+
+fn zoned(at: Millis, time_zone: &str) -> Option<jiff::Zoned> {
+    let tz = jiff::tz::TimeZone::get(time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let ts = jiff::Timestamp::from_millisecond(at).ok()?;
+    Some(ts.to_zoned(tz))
+}
+
+/// The text of a window's pause line: `暂停原因：休息`.
+pub fn pause_line(reason: Option<PauseReason>, lang: Lang) -> Option<String> {
+    let reason = reason?;
+    let sep = match lang {
+        Lang::Zh => "：",
+        Lang::En => ": ",
+    };
+    Some(format!(
+        "{}{sep}{}",
+        Text::PauseReasonLabel.get(lang),
+        qcall_client::i18n::pause_text(reason).get(lang)
+    ))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# CPU cost of the hall board at rest, the way a hall PC without a GPU runs it: Xvfb at 1280×720,
+# wgpu on Mesa's software Vulkan (llvmpipe). Starts a demo server and the board, measures the
+# board's own CPU time from /proc over $SECONDS_PER_RUN seconds twice (notices cleared, then a
+# long notice that scrolls), prints
+#   idle_cpu_pct=<n>       goal ≤ 2 (repaints: the clock once a minute, nothing else)
+#   marquee_cpu_pct=<n>    goal ≤ 25 (the marquee at ≤ 30 fps)
+# as percent of one core, and stops everything it started.
+#
+# Needs: Xvfb, curl, mesa-vulkan-drivers; builds qcall-server and qcall-display (debug) if asked:
+#   display/tools/idle_cpu.sh [--release]
+set -euo pipefail
+
+cd "$(dirname "$0")/../.."
+PROFILE=debug
+if [[ "${1:-}" == "--release" ]]; then PROFILE=release; fi
+SECONDS_PER_RUN=${SECONDS_PER_RUN:-20}
+PORT=${PORT:-8733}
+SCREEN=${XVFB_DISPLAY:-:97}
+
+if [[ "$PROFILE" == release ]]; then
+    cargo build --release -q -p qcall-server -p qcall-display
+else
+    cargo build -q -p qcall-server -p qcall-display
+fi
+BIN=target/$PROFILE
+
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() {
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+"$BIN/qcall-server" --listen "127.0.0.1:$PORT" --data-dir "$WORK/data" >"$WORK/server.log" 2>&1 &
+PIDS+=($!)
+Xvfb "$SCREEN" -screen 0 1280x720x24 -nolisten tcp >"$WORK/xvfb.log" 2>&1 &
+PIDS+=($!)
+
+API="http://127.0.0.1:$PORT/api/v1"
+for _ in $(seq 100); do curl -sf "$API/hall" -o /dev/null -H 'Authorization: Bearer demo-hall-board-key-0000' && break; sleep 0.1; done
+TOKEN=$(curl -sf -X POST "$API/auth/login" -d '{"staff_no":"9001","password":"demo-manager"}' \
+    | sed 's/.*"token":"\([^"]*\)".*/\1/')
+notices() {
+    curl -sf -X PUT "$API/notices" -H "Authorization: Bearer $TOKEN" -d "$1" -o /dev/null
+}
+
+notices '{"notices":[]}'
+DISPLAY="$SCREEN" XDG_RUNTIME_DIR="$WORK" "$BIN/qcall-display" --windowed \
+    --server "http://127.0.0.1:$PORT" --key demo-hall-board-key-0000 >"$WORK/display.log" 2>&1 &
+BOARD=$!
+PIDS+=("$BOARD")
+
+TICK=$(getconf CLK_TCK)
+# utime + stime of the board process (all threads), in clock ticks.
+ticks() { awk '{ print $14 + $15 }' "/proc/$BOARD/stat"; }
+measure() {
+    local before after
+    before=$(ticks)
+    sleep "$SECONDS_PER_RUN"
+    after=$(ticks)
+    awk -v d=$((after - before)) -v t="$TICK" -v s="$SECONDS_PER_RUN" 'BEGIN { printf "%.1f", 100 * d / (t * s) }'
+}
+
+sleep 6 # start-up: window, adapter, fonts, snapshot
+echo "idle_cpu_pct=$(measure)"
+
+notices '{"notices":["取号后请在休息区等候，留意屏幕与语音叫号","过号请到窗口重新排队","办不成事，请到8号窗口反映","清廉大厅 阳光服务 每一次叫号都公开可查"]}'
+sleep 2
+echo "marquee_cpu_pct=$(measure)"
+
+kill -0 "$BOARD" 2>/dev/null || { echo "the board exited; its log:" >&2; cat "$WORK/display.log" >&2; exit 1; }
