@@ -8,6 +8,7 @@
 //! The binary `qcall-caller` is a thin `main.rs` over [`app::CallerApp`].
 
 pub mod app;
+pub mod cli;
 pub mod model;
 pub mod state_file;
 pub mod view;

@@ -775,8 +775,8 @@ pub fn minutes(ms: Millis) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use qcall_client::connection::ConnectionState;
     use qcall_client::Lang;
+    use qcall_client::connection::ConnectionState;
     use qcall_protocol::*;
 
     const NOW: Millis = 1_795_399_200_000;
@@ -934,7 +934,12 @@ mod tests {
 
     /// A model signed in at window 1, live, with nothing on its way.
     fn signed_in() -> Model {
-        let mut m = Model::new(Lang::Zh, "http://h:8700".into(), Remembered::default(), None);
+        let mut m = Model::new(
+            Lang::Zh,
+            "http://h:8700".into(),
+            Remembered::default(),
+            None,
+        );
         m.now = NOW;
         m.debounce_ms = 0;
         m.intent(Intent::StaffNo("1001".into()));
@@ -976,7 +981,12 @@ mod tests {
 
     #[test]
     fn login_then_window_choice_signs_in_and_remembers() {
-        let mut m = Model::new(Lang::Zh, "http://h:8700".into(), Remembered::default(), None);
+        let mut m = Model::new(
+            Lang::Zh,
+            "http://h:8700".into(),
+            Remembered::default(),
+            None,
+        );
         assert!(m.intent(Intent::LogIn).is_empty(), "nothing typed yet");
         m.intent(Intent::StaffNo(" 1001 ".into()));
         m.intent(Intent::Password("demo-staff".into()));
@@ -1028,7 +1038,12 @@ mod tests {
 
     #[test]
     fn a_refused_login_says_why_in_chinese() {
-        let mut m = Model::new(Lang::Zh, "h".into(), Remembered::default(), Some("1001".into()));
+        let mut m = Model::new(
+            Lang::Zh,
+            "h".into(),
+            Remembered::default(),
+            Some("1001".into()),
+        );
         m.intent(Intent::Password("wrong".into()));
         m.intent(Intent::LogIn);
         m.on_reply(Reply::Login(Err(refusal(ErrorCode::BadCredentials))));
@@ -1092,7 +1107,10 @@ mod tests {
     fn every_refusal_is_shown_in_words_and_nothing_is_retried() {
         let cases = [
             (ErrorCode::QueueEmpty, "当前无人等候"),
-            (ErrorCode::WindowBusy, "请先处理当前号码（办结、过号、挂起或转移）"),
+            (
+                ErrorCode::WindowBusy,
+                "请先处理当前号码（办结、过号、挂起或转移）",
+            ),
             (ErrorCode::NoCurrentTicket, "当前没有叫号或办理中的号"),
             (ErrorCode::WindowPaused, "窗口已暂停，请先恢复"),
             (ErrorCode::WrongState, "此号码当前不能进行该操作"),
@@ -1102,7 +1120,11 @@ mod tests {
         ];
         for (code, words) in cases {
             let mut m = signed_in();
-            round_trip(&mut m, Intent::Act(WindowAction::CallNext), Err(refusal(code)));
+            round_trip(
+                &mut m,
+                Intent::Act(WindowAction::CallNext),
+                Err(refusal(code)),
+            );
             assert_eq!(m.message.map(|t| t.get(Lang::Zh)), Some(words), "{code:?}");
             assert!(m.failed.is_none(), "{code:?} is final");
             assert!(m.intent(Intent::Retry).is_empty());
@@ -1125,7 +1147,10 @@ mod tests {
         assert_eq!(m.message, Some(Text::ErrTimeout));
         let (again, again_id) = act(&m.intent(Intent::Retry));
         assert_eq!(again, WindowAction::CallNext);
-        assert_eq!(again_id, id, "the server answers the retry from its record (R6)");
+        assert_eq!(
+            again_id, id,
+            "the server answers the retry from its record (R6)"
+        );
     }
 
     #[test]
@@ -1189,7 +1214,11 @@ mod tests {
             received_at: NOW,
         });
         let c = m.current().expect("current");
-        assert_eq!(c.waited_ms.map(minutes), Some(13), "queued 30 min ago, called 17 min ago");
+        assert_eq!(
+            c.waited_ms.map(minutes),
+            Some(13),
+            "queued 30 min ago, called 17 min ago"
+        );
         assert_eq!(c.handling_ms.map(clock_text), Some("14:00".into()));
         assert_eq!(c.recalls, 1);
         assert_eq!(c.service_name, "税务登记");
@@ -1210,9 +1239,18 @@ mod tests {
             }],
             received_at: NOW,
         };
-        assert!(m.on_update(&event(10, "other")).is_empty(), "not this window's service");
-        assert_eq!(m.on_update(&event(11, "tax")), vec![Command::Preview { window: 1 }]);
-        assert!(m.on_update(&event(12, "tax")).is_empty(), "one on its way already");
+        assert!(
+            m.on_update(&event(10, "other")).is_empty(),
+            "not this window's service"
+        );
+        assert_eq!(
+            m.on_update(&event(11, "tax")),
+            vec![Command::Preview { window: 1 }]
+        );
+        assert!(
+            m.on_update(&event(12, "tax")).is_empty(),
+            "one on its way already"
+        );
         let preview = PreviewResponse {
             window: 1,
             next: vec![ticket(11, "tax", TicketState::Waiting)],
@@ -1221,7 +1259,11 @@ mod tests {
             no_show: vec![],
         };
         let commands = m.on_reply(Reply::Preview(1, Ok(preview.clone())));
-        assert_eq!(commands, vec![Command::Preview { window: 1 }], "the missed change");
+        assert_eq!(
+            commands,
+            vec![Command::Preview { window: 1 }],
+            "the missed change"
+        );
         assert_eq!(m.preview.as_ref(), Some(&preview));
         assert!(m.on_reply(Reply::Preview(1, Ok(preview))).is_empty());
     }
@@ -1265,7 +1307,10 @@ mod tests {
         let mut m = signed_in();
         m.intent(Intent::OpenTransfer);
         assert!(matches!(m.dialog, Some(Dialog::Transfer(_))));
-        assert!(m.intent(Intent::ConfirmTransfer).is_empty(), "no target yet");
+        assert!(
+            m.intent(Intent::ConfirmTransfer).is_empty(),
+            "no target yet"
+        );
         m.intent(Intent::EditTransfer(TransferDraft {
             to: Some(TransferTarget::Window(2)),
             note: "  材料已收  ".into(),

@@ -12,6 +12,7 @@
 
 pub mod announce;
 pub mod app;
+pub mod cli;
 pub mod model;
 pub mod player;
 pub mod view;

@@ -9,6 +9,7 @@
 //! printer; it touches neither egui nor the server connection.
 
 pub mod app;
+pub mod cli;
 pub mod model;
 pub mod print;
 pub mod view;

@@ -7,6 +7,7 @@
 mod api;
 mod auth;
 mod calendar;
+pub mod cli;
 pub mod clock;
 pub mod config;
 mod core;

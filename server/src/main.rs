@@ -1,43 +1,7 @@
 //! `qcall-server`: the hall server binary. All behaviour lives in the library.
 
-use std::io::Read;
-use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::sync::Arc;
-
-use anyhow::Context;
-use clap::{Parser, Subcommand};
-use qcall_server::{HallConfig, Options, clock::SystemClock};
-use tracing::{info, warn};
+use clap::Parser;
 use tracing_subscriber::EnvFilter;
-
-/// The qcall hall server: tickets, calls, screens and the audit trail, on one SQLite file.
-#[derive(Parser)]
-#[command(version)]
-struct Cli {
-    /// Hall config (TOML). Without it the built-in demo hall runs.
-    #[arg(long)]
-    config: Option<PathBuf>,
-    /// Folder of the database (created when missing).
-    #[arg(long, default_value = "qcall-data")]
-    data_dir: PathBuf,
-    /// Address to listen on.
-    #[arg(long, default_value = "0.0.0.0:8700")]
-    listen: SocketAddr,
-    #[command(subcommand)]
-    command: Option<Cmd>,
-}
-
-#[derive(Subcommand)]
-enum Cmd {
-    /// Read a password (or PIN) on standard input and print its argon2 hash for the config file.
-    HashPassword,
-    /// Validate a config file and exit.
-    CheckConfig {
-        /// The file.
-        file: PathBuf,
-    },
-}
 
 fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
@@ -46,90 +10,5 @@ fn main() -> anyhow::Result<()> {
                 .unwrap_or_else(|_| EnvFilter::new("info,qcall_server=info")),
         )
         .init();
-    let cli = Cli::parse();
-    match cli.command {
-        Some(Cmd::HashPassword) => {
-            let mut password = String::new();
-            std::io::stdin().read_to_string(&mut password)?;
-            let password = password.trim_end_matches(['\n', '\r']);
-            anyhow::ensure!(!password.is_empty(), "no password on standard input");
-            println!(
-                "{}",
-                qcall_server::hash_password(password).map_err(anyhow::Error::msg)?
-            );
-            return Ok(());
-        }
-        Some(Cmd::CheckConfig { file }) => {
-            HallConfig::load(&file)?;
-            println!("{}: ok", file.display());
-            return Ok(());
-        }
-        None => {}
-    }
-    let config = match &cli.config {
-        Some(path) => HallConfig::load(path)?,
-        None => {
-            warn!(
-                "no --config given: running the built-in DEMO hall (public demo passwords and keys; not for a real hall)"
-            );
-            HallConfig::demo()
-        }
-    };
-    std::fs::create_dir_all(&cli.data_dir)
-        .with_context(|| format!("cannot create {}", cli.data_dir.display()))?;
-    let db_path = cli.data_dir.join("hall.db");
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(cli.listen)
-            .await
-            .with_context(|| format!("cannot listen on {}", cli.listen))?;
-        let addr = listener.local_addr()?;
-        info!(data = %db_path.display(), "database");
-        if config.is_demo() {
-            print_demo(addr);
-        }
-        let options = Options {
-            db_path,
-            clock: Arc::new(SystemClock),
-        };
-        qcall_server::run(listener, config, options, shutdown_signal()).await
-    })
-}
-
-fn print_demo(addr: SocketAddr) {
-    let host = if addr.ip().is_unspecified() {
-        format!("127.0.0.1:{}", addr.port())
-    } else {
-        addr.to_string()
-    };
-    info!(
-        "demo hall at http://{host}  (API: http://{host}/api/v1/openapi.json, live: ws://{host}/api/v1/ws)"
-    );
-    info!(
-        "DEMO ONLY — staff 1001…1008 password demo-staff (1001's kiosk PIN 2580); manager 9001 demo-manager; admin 9901 demo-admin"
-    );
-    info!(
-        "DEMO ONLY — device keys: kiosk demo-kiosk-1-key-0000, hall board demo-hall-board-key-0000, window screens demo-window-1-key-0000 / demo-window-2-key-0000"
-    );
-}
-
-/// Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    qcall_server::cli::run(qcall_server::cli::Cli::parse())
 }

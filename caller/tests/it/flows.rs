@@ -18,10 +18,15 @@ fn call_start_finish_with_f1_f3_f4() {
             .as_ref()
             .is_some_and(|p| p.next.iter().any(|t| t.id == ticket.id))
     });
-    assert!(h.query_by_label(&ticket.number).is_some(), "shown in the queue");
+    assert!(
+        h.query_by_label(&ticket.number).is_some(),
+        "shown in the queue"
+    );
 
     press(&mut h, Key::F1);
-    wait(&mut h, "the call", |app| current(app) == Some(ticket.number.clone()));
+    wait(&mut h, "the call", |app| {
+        current(app) == Some(ticket.number.clone())
+    });
     assert!(h.query_by_label_contains("已叫号 00:").is_some());
     press(&mut h, Key::F3);
     wait(&mut h, "serving", |app| {
@@ -94,9 +99,10 @@ fn no_show_then_requeue_from_the_list() {
     h.get_by_label("顺延（重新排队）").click();
     h.step();
     wait(&mut h, "the ticket back in the queue", |app| {
-        app.model.preview.as_ref().is_some_and(|p| {
-            p.no_show.is_empty() && p.next.iter().any(|t| t.id == ticket.id)
-        })
+        app.model
+            .preview
+            .as_ref()
+            .is_some_and(|p| p.no_show.is_empty() && p.next.iter().any(|t| t.id == ticket.id))
     });
     let token = token(h.state());
     assert_eq!(hall.ticket(&token, ticket.id).state, TicketState::Waiting);
@@ -153,7 +159,11 @@ fn hold_then_call_back_from_the_held_list() {
     h.step();
     wait(&mut h, "the held ticket called back", |app| {
         current(app) == Some(ticket.number.clone())
-            && app.model.preview.as_ref().is_some_and(|p| p.held.is_empty())
+            && app
+                .model
+                .preview
+                .as_ref()
+                .is_some_and(|p| p.held.is_empty())
     });
 }
 
@@ -191,10 +201,15 @@ fn special_call_of_a_typed_number() {
     type_into(&mut h, "请输入号码", &third.number.to_lowercase());
     h.get_by_label("特呼").click();
     h.step();
-    wait(&mut h, "the special call", |app| current(app) == Some(third.number.clone()));
+    wait(&mut h, "the special call", |app| {
+        current(app) == Some(third.number.clone())
+    });
     let token = token(h.state());
     let leg = hall.ticket(&token, third.id).leg().clone();
-    assert!(leg.special_call && leg.out_of_order, "recorded as a jump of the queue (R13)");
+    assert!(
+        leg.special_call && leg.out_of_order,
+        "recorded as a jump of the queue (R13)"
+    );
 }
 
 #[test]
@@ -218,7 +233,10 @@ fn holding_f1_down_calls_once() {
     h.step();
     settle(&mut h);
     assert_eq!(current(h.state()), Some(first.number.clone()));
-    assert!(h.state().model.message.is_none(), "no second request, so no refusal");
+    assert!(
+        h.state().model.message.is_none(),
+        "no second request, so no refusal"
+    );
     let token = token(h.state());
     assert_eq!(hall.ticket(&token, second.id).state, TicketState::Waiting);
     // A quick double press is one call too: the second press comes while the first is on its way
@@ -228,6 +246,12 @@ fn holding_f1_down_calls_once() {
     press(&mut h, Key::F1);
     press(&mut h, Key::F1);
     settle(&mut h);
-    wait(&mut h, "the second ticket", |app| current(app) == Some(second.number.clone()));
-    assert!(h.state().model.message.is_none(), "{:?}", h.state().model.message);
+    wait(&mut h, "the second ticket", |app| {
+        current(app) == Some(second.number.clone())
+    });
+    assert!(
+        h.state().model.message.is_none(),
+        "{:?}",
+        h.state().model.message
+    );
 }

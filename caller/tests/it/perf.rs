@@ -62,7 +62,10 @@ fn key_to_screen_latency() {
     println!("key_to_screen_max_ms={:.2}", ms(samples[SAMPLES - 1]));
     // Where the time goes: the answer (request, server, commit, reply) and the frames around it.
     println!("key_to_answer_p50_ms={:.2}", ms(answers[SAMPLES / 2]));
-    println!("key_to_answer_p99_ms={:.2}", ms(answers[(SAMPLES * 99).div_ceil(100) - 1]));
+    println!(
+        "key_to_answer_p99_ms={:.2}",
+        ms(answers[(SAMPLES * 99).div_ceil(100) - 1])
+    );
     println!("frame_p50_ms={:.2}", ms(frames[frames.len() / 2]));
 }
 
@@ -149,10 +152,7 @@ fn key_to_screen_latency_plain_context() {
         ms(answers[SAMPLES / 2]),
         ms(passes[passes.len() / 2])
     );
-    println!(
-        "plain key_to_screen_p50_ms={:.2}",
-        ms(samples[SAMPLES / 2])
-    );
+    println!("plain key_to_screen_p50_ms={:.2}", ms(samples[SAMPLES / 2]));
     println!(
         "key_to_screen_p99_ms={:.2}",
         ms(samples[(SAMPLES * 99).div_ceil(100) - 1])

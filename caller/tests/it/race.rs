@@ -45,7 +45,10 @@ fn two_callers_racing_on_one_queue_never_call_a_ticket_twice() {
                 }
                 None => {
                     assert_eq!(
-                        h.state().model.message.map(|t| t.get(qcall_client::Lang::Zh)),
+                        h.state()
+                            .model
+                            .message
+                            .map(|t| t.get(qcall_client::Lang::Zh)),
                         Some("当前无人等候")
                     );
                     empty += 1;
@@ -57,7 +60,11 @@ fn two_callers_racing_on_one_queue_never_call_a_ticket_twice() {
         }
     }
     let unique: BTreeSet<String> = called.iter().cloned().collect();
-    assert_eq!(unique.len(), called.len(), "a ticket was called twice: {called:?}");
+    assert_eq!(
+        unique.len(),
+        called.len(),
+        "a ticket was called twice: {called:?}"
+    );
     assert_eq!(unique, issued, "every ticket called once");
     assert!(empty >= 1, "the queue ran empty for somebody");
 }

@@ -30,7 +30,9 @@ fn main_screen_serving_with_a_queue() {
     // wait and started a minute later.
     hall.clock.advance_ms(4 * 60_000);
     press(&mut h, Key::F1);
-    wait(&mut h, "the first call", |app| current(app) == Some(first.number.clone()));
+    wait(&mut h, "the first call", |app| {
+        current(app) == Some(first.number.clone())
+    });
     press(&mut h, Key::F3);
     settle(&mut h);
     hall.clock.advance_ms(6 * 60_000);
@@ -45,7 +47,11 @@ fn main_screen_serving_with_a_queue() {
     wait(&mut h, "serving", |app| {
         app.model.current().is_some_and(|c| c.handling_ms.is_some())
             && app.model.today.as_ref().is_some_and(|t| t.served == 1)
-            && app.model.preview.as_ref().is_some_and(|p| p.next.len() == 4)
+            && app
+                .model
+                .preview
+                .as_ref()
+                .is_some_and(|p| p.next.len() == 4)
     });
     // Handling for 3 minutes 25 seconds, as the hall's clock says.
     h.state_mut().model.fixed_server_now = Some(hall_now(&hall) + 205_000);

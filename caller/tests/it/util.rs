@@ -51,7 +51,9 @@ impl Hall {
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
                     .await
                     .expect("bind");
-                addr_tx.send(listener.local_addr().expect("addr")).expect("send");
+                addr_tx
+                    .send(listener.local_addr().expect("addr"))
+                    .expect("send");
                 qcall_server::run(listener, HallConfig::demo(), options, async move {
                     let _ = stopped.await;
                 })

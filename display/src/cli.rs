@@ -1,0 +1,81 @@
+//! The command line of `qcall-display`, shared with the `qcall` launcher (`qcall display`).
+
+use std::path::PathBuf;
+
+use crate::player::{PlayerOptions, VoicePack};
+use crate::{DisplayApp, DisplayOptions, Screen, Voice};
+use anyhow::Context as _;
+use clap::Parser;
+use qcall_client::{ClientArgs, Settings};
+
+/// The hall board (综合屏) or a window screen (窗口屏), per this device's config on the server.
+#[derive(Debug, Parser)]
+#[command(name = "qcall-display", version)]
+pub struct Cli {
+    /// The server, this device's key, the language and the config file.
+    #[command(flatten)]
+    pub client: ClientArgs,
+    /// Show this screen whatever the server's config says: `hall` or `window:N`.
+    #[arg(long, value_name = "hall|window:N", value_parser = crate::model::parse_screen)]
+    pub mode: Option<Screen>,
+    /// The voice pack folder (default: the shipped `assets/voice`).
+    #[arg(long, value_name = "DIR")]
+    pub voice_pack: Option<PathBuf>,
+    /// No announcements at all (the screen still shows every call).
+    #[arg(long)]
+    pub silent: bool,
+    /// A normal window instead of full screen (for trying it out).
+    #[arg(long)]
+    pub windowed: bool,
+}
+
+/// Runs the app until its window closes. Logging is the caller's.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let settings = Settings::load(&cli.client)?;
+    let key = settings
+        .key
+        .clone()
+        .context("no device key: pass --key or set `key` in the --config file")?;
+    let voice = if cli.silent {
+        None
+    } else {
+        let dir = cli
+            .voice_pack
+            .clone()
+            .unwrap_or_else(VoicePack::default_dir);
+        match VoicePack::load(&dir) {
+            Ok(pack) => Some(Voice {
+                pack,
+                options: PlayerOptions::default(),
+            }),
+            // A broken pack must not darken the board: it runs silent and shows 无音频.
+            Err(e) => {
+                tracing::error!(pack = %dir.display(), cause = %e, "voice pack unusable; no announcements");
+                None
+            }
+        }
+    };
+    let options = DisplayOptions {
+        server: settings.server.clone(),
+        key,
+        lang: settings.lang,
+        screen: cli.mode,
+        voice,
+    };
+    let mut viewport = egui::ViewportBuilder::default().with_title("qcall-display");
+    viewport = if cli.windowed {
+        viewport.with_inner_size([1280.0, 720.0])
+    } else {
+        viewport.with_fullscreen(true)
+    };
+    let native = eframe::NativeOptions {
+        viewport,
+        ..Default::default()
+    };
+    eframe::run_native(
+        "qcall-display",
+        native,
+        Box::new(move |cc| Ok(Box::new(DisplayApp::new(&cc.egui_ctx, options)?))),
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))
+}
