@@ -167,9 +167,7 @@ fn apps(url: &str, data_dir: &Path) -> Vec<App> {
 
 fn spawn(exe: &Path, app: &App) -> std::io::Result<Child> {
     let mut cmd = Command::new(exe);
-    cmd.args(&app.args)
-        .stdin(Stdio::null())
-        .kill_on_drop(true);
+    cmd.args(&app.args).stdin(Stdio::null()).kill_on_drop(true);
     for (k, v) in &app.env {
         cmd.env(k, v);
     }

@@ -8,7 +8,7 @@
 //! lang = "zh"                    # zh (default) or en
 //!
 //! [printer]                      # anything else is the app's own section, see `Settings::section`
-//! address = "192.168.1.50:9100"
+//! destination = "tcp:192.168.1.50:9100"
 //! ```
 //!
 //! A device key is a secret: put it in the file (readable by the app's user only) rather than on the
