@@ -11,15 +11,15 @@ use std::time::Duration;
 
 use qcall_client::connection::ConnectionConfig;
 use qcall_client::{Connection, Lang, NetThread, Requests, RestClient, ServerAddr, Wake};
-use qcall_protocol::Hello;
+use qcall_protocol::{Hello, WindowNo};
 use tracing::warn;
 
-use crate::model::{Command, Model, PREVIEW_LIMIT, Remembered, Reply};
+use crate::model::{Command, Intent, Model, PREVIEW_LIMIT, Remembered, Reply};
 use crate::state_file;
 use crate::view::view;
 
 /// How the app starts.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AppConfig {
     /// The hall server.
     pub server: ServerAddr,
@@ -31,6 +31,26 @@ pub struct AppConfig {
     pub state_file: Option<PathBuf>,
     /// What the state file held at start.
     pub remembered: Remembered,
+    /// Sign in at this window right after the login (`--window`), once.
+    pub window: Option<WindowNo>,
+    /// Log in at start with the staff number and this password (`QCALL_PASSWORD`, for a demo
+    /// launcher). Sent once, never kept, never logged; a refusal leaves the login screen up with
+    /// the reason.
+    pub password: Option<String>,
+}
+
+impl std::fmt::Debug for AppConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppConfig")
+            .field("server", &self.server.http_base())
+            .field("lang", &self.lang)
+            .field("staff_no", &self.staff_no)
+            .field("state_file", &self.state_file)
+            .field("remembered", &self.remembered)
+            .field("window", &self.window)
+            .field("password", &self.password.as_ref().map(|_| "<hidden>"))
+            .finish()
+    }
 }
 
 /// The caller app: the model plus the network it drives.
@@ -66,13 +86,14 @@ impl CallerApp {
         let rest = RestClient::new(&config.server)?;
         let mut remembered = config.remembered;
         remembered.server = Some(config.server.http_base().to_string());
-        let model = Model::new(
+        let mut model = Model::new(
             config.lang,
             config.server.http_base().to_string(),
             remembered,
             config.staff_no,
         );
-        Ok(CallerApp {
+        model.auto_window = config.window;
+        let mut app = CallerApp {
             model,
             conn: None,
             requests,
@@ -82,7 +103,21 @@ impl CallerApp {
             state_file: config.state_file,
             wake,
             net,
-        })
+        };
+        if let Some(password) = config.password.filter(|p| !p.is_empty()) {
+            let commands = app
+                .model
+                .intent(Intent::Password(password))
+                .into_iter()
+                .chain(app.model.intent(Intent::LogIn))
+                .collect();
+            app.run(commands);
+            if !app.model.logging_in {
+                // No staff number to log in with: forget the password, show the login screen.
+                app.model.password.clear();
+            }
+        }
+        Ok(app)
     }
 
     /// Fonts and the light look, once per egui context.
@@ -118,6 +153,12 @@ impl CallerApp {
         if self.model.current().is_some() {
             ui.ctx().request_repaint_after(Duration::from_secs(1));
         }
+    }
+
+    /// Whether no request is on its way (the action, the preview, today's figures): the screen
+    /// shows all the app knows. Tests wait for this between measured presses.
+    pub fn is_idle(&self) -> bool {
+        self.requests.in_flight() == 0
     }
 
     /// Runs commands from the model (public for tests that drive the model directly).

@@ -208,7 +208,7 @@ pub struct CurrentView {
     pub recalls: usize,
     /// The service's expected handling minutes (限时办结).
     pub expected_minutes: Option<u32>,
-    /// Handling (or, before start, the time since the call) is past the expected minutes.
+    /// Handling time is past the expected minutes (限时办结); the timer turns to the warning colour.
     pub over_limit: bool,
 }
 
@@ -266,6 +266,19 @@ pub struct Model {
     pub now: Millis,
     /// A fixed server time instead of the estimate, for snapshot images.
     pub fixed_server_now: Option<Millis>,
+    /// Sign in at this window as soon as the next login succeeds (`--window`), once; when the
+    /// window is not allowed or refuses, the window choice shows why.
+    pub auto_window: Option<WindowNo>,
+}
+
+/// How many tickets wait for this window, per service and per class (the queue panel's counts).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WaitingCounts {
+    /// Service name (Chinese) and count, in the window's order: primary, then secondary
+    /// services, then tickets transferred to this window itself. Services with none are left out.
+    pub by_service: Vec<(String, u32)>,
+    /// Class and count, green first as R11 calls them. Classes with none are left out.
+    pub by_class: Vec<(TicketClass, u32)>,
 }
 
 impl Model {
@@ -305,6 +318,7 @@ impl Model {
             debounce_ms: DEBOUNCE_MS,
             now: 0,
             fixed_server_now: None,
+            auto_window: None,
         }
     }
 
@@ -383,6 +397,76 @@ impl Model {
             expected_minutes,
             over_limit,
         })
+    }
+
+    /// Who waits for this window, counted from the hall's open tickets: waiting tickets of the
+    /// window's services that are not transferred to another window, and tickets transferred to
+    /// this window (R10). The same set the server's preview counts in `waiting`.
+    pub fn waiting_counts(&self) -> WaitingCounts {
+        let Some(n) = self.window else {
+            return WaitingCounts::default();
+        };
+        let services = self.my_services();
+        let mut per_service = vec![0u32; services.len()];
+        let mut to_me = 0;
+        let mut per_class = [0u32; 4];
+        for t in self.live.open_tickets() {
+            if t.state != TicketState::Waiting {
+                continue;
+            }
+            match t.leg().target_window {
+                Some(w) if w == n => to_me += 1,
+                Some(_) => continue,
+                None => match services.iter().position(|s| *s == t.service_id) {
+                    Some(i) => per_service[i] += 1,
+                    None => continue,
+                },
+            }
+            per_class[class_rank(t.class)] += 1;
+        }
+        let mut by_service: Vec<(String, u32)> = services
+            .iter()
+            .zip(per_service)
+            .filter(|(_, c)| *c > 0)
+            .map(|(id, c)| {
+                let name = self
+                    .live
+                    .service(id)
+                    .map_or_else(|| id.clone(), |s| s.name_zh.clone());
+                (name, c)
+            })
+            .collect();
+        if to_me > 0 {
+            let me = Text::WindowNumber.fill(self.lang, &[("n", &n)]);
+            by_service.push((me, to_me));
+        }
+        let classes = [
+            TicketClass::Green,
+            TicketClass::Priority,
+            TicketClass::Appointment,
+            TicketClass::Normal,
+        ];
+        WaitingCounts {
+            by_service,
+            by_class: classes
+                .into_iter()
+                .zip(per_class)
+                .filter(|(_, c)| *c > 0)
+                .collect(),
+        }
+    }
+
+    /// Whether a no-show ticket may still be requeued (R9): within the hall's requeue limit of its
+    /// no-show time, by the server's clock. Past it the server would refuse, so the button is off
+    /// and says why.
+    pub fn requeue_allowed(&self, ticket: &Ticket) -> bool {
+        let Some(limit) = self.live.hall().map(|h| h.requeue_limit_minutes) else {
+            return true;
+        };
+        match ticket.leg().no_show_at {
+            Some(at) => self.server_now() - at <= Millis::from(limit) * 60_000,
+            None => true,
+        }
     }
 
     /// The services the window serves, primary first.
@@ -546,7 +630,9 @@ impl Model {
         let now = self.now;
         let fixed = self.fixed_server_now;
         let message = self.message.take();
+        let auto_window = self.auto_window.take();
         *self = Model::new(lang, server, remembered, Some(staff_no));
+        self.auto_window = auto_window;
         self.debounce_ms = debounce_ms;
         self.now = now;
         self.fixed_server_now = fixed;
@@ -655,10 +741,18 @@ impl Model {
                         self.session = Some(session);
                         self.screen = Screen::ChooseWindow;
                         self.message = None;
-                        vec![
+                        let mut commands = vec![
                             Command::Connect { token },
                             Command::Save(self.remembered.clone()),
-                        ]
+                        ];
+                        if let Some(n) = self.auto_window.take() {
+                            let sign_in = self.choose_window(n);
+                            if sign_in.is_empty() {
+                                self.message = Some(Text::WindowNotAllowed);
+                            }
+                            commands.extend(sign_in);
+                        }
+                        commands
                     }
                     Err(e) => {
                         self.message = Some(client_error_text(&e));
@@ -754,6 +848,16 @@ impl Model {
                 vec![]
             }
         }
+    }
+}
+
+/// R11's class order, green first: the index of a class in the queue panel's counts.
+fn class_rank(class: TicketClass) -> usize {
+    match class {
+        TicketClass::Green => 0,
+        TicketClass::Priority => 1,
+        TicketClass::Appointment => 2,
+        TicketClass::Normal => 3,
     }
 }
 
@@ -1396,5 +1500,78 @@ mod tests {
         assert_eq!(commands, vec![Command::Disconnect]);
         assert_eq!(m.screen, Screen::Login);
         assert!(m.session.is_none() && m.window.is_none());
+    }
+
+    #[test]
+    fn counts_per_service_and_class_leave_out_other_windows_transfers() {
+        let mut m = signed_in();
+        let mut green = ticket(1, "tax", TicketState::Waiting);
+        green.class = TicketClass::Green;
+        let normal = ticket(2, "tax", TicketState::Waiting);
+        let called = ticket(3, "tax", TicketState::Called);
+        let elsewhere = ticket(4, "other", TicketState::Waiting);
+        let mut to_me = ticket(5, "other", TicketState::Waiting);
+        to_me.legs[0].target_window = Some(1);
+        let mut to_two = ticket(6, "tax", TicketState::Waiting);
+        to_two.legs[0].target_window = Some(2);
+        m.on_update(&Update::Snapshot {
+            snapshot: Box::new(snapshot(
+                8,
+                vec![window(1, None, false)],
+                vec![green, normal, called, elsewhere, to_me, to_two],
+            )),
+            received_at: NOW,
+        });
+        assert_eq!(
+            m.waiting_counts(),
+            WaitingCounts {
+                by_service: vec![("税务登记".into(), 2), ("1号窗口".into(), 1)],
+                by_class: vec![(TicketClass::Green, 1), (TicketClass::Normal, 2)],
+            }
+        );
+    }
+
+    #[test]
+    fn requeue_is_offered_only_within_the_halls_limit() {
+        let mut m = signed_in();
+        m.fixed_server_now = Some(NOW);
+        let mut t = ticket(7, "tax", TicketState::NoShow);
+        t.legs[0].no_show_at = Some(NOW - 30 * 60_000);
+        assert!(m.requeue_allowed(&t), "30 of 30 minutes");
+        t.legs[0].no_show_at = Some(NOW - 30 * 60_000 - 1000);
+        assert!(
+            !m.requeue_allowed(&t),
+            "past the limit: the server would refuse"
+        );
+    }
+
+    #[test]
+    fn a_window_given_at_start_is_signed_in_after_the_login_or_refused_in_words() {
+        let mut m = Model::new(
+            Lang::Zh,
+            "h".into(),
+            Remembered::default(),
+            Some("1001".into()),
+        );
+        m.auto_window = Some(2);
+        m.intent(Intent::Password("demo-staff".into()));
+        m.intent(Intent::LogIn);
+        let (action, _) = act(&m.on_reply(Reply::Login(Ok(login()))));
+        assert_eq!(action, WindowAction::SignIn);
+        assert_eq!(m.auto_window, None, "once");
+
+        let mut m = Model::new(
+            Lang::Zh,
+            "h".into(),
+            Remembered::default(),
+            Some("1001".into()),
+        );
+        m.auto_window = Some(7);
+        m.intent(Intent::Password("demo-staff".into()));
+        m.intent(Intent::LogIn);
+        let commands = m.on_reply(Reply::Login(Ok(login())));
+        assert!(!commands.iter().any(|c| matches!(c, Command::Act { .. })));
+        assert_eq!(m.screen, Screen::ChooseWindow);
+        assert_eq!(m.message, Some(Text::WindowNotAllowed));
     }
 }

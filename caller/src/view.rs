@@ -142,37 +142,50 @@ fn login(model: &Model, ui: &mut Ui, out: &mut Option<Intent>) {
                 model.server
             ));
             ui.add_space(16.0);
-            egui::Grid::new("login")
-                .num_columns(2)
-                .spacing([16.0, 16.0])
-                .show(ui, |ui| {
-                    let label = ui.label(Text::StaffNo.get(lang));
-                    let mut staff_no = model.staff_no.clone();
-                    if ui
-                        .add(egui::TextEdit::singleline(&mut staff_no).id_salt("staff_no"))
-                        .labelled_by(label.id)
-                        .changed()
-                    {
-                        set(out, Intent::StaffNo(staff_no));
-                    }
-                    ui.end_row();
-                    let label = ui.label(Text::Password.get(lang));
-                    let mut password = model.password.clone();
-                    let field = ui
-                        .add(
-                            egui::TextEdit::singleline(&mut password)
-                                .password(true)
-                                .id_salt("password"),
-                        )
-                        .labelled_by(label.id);
-                    if field.changed() {
-                        set(out, Intent::Password(password));
-                    }
-                    if field.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter)) {
-                        set(out, Intent::LogIn);
-                    }
-                    ui.end_row();
-                });
+            // Centre the two fields: a grid in a centred column keeps to the left otherwise.
+            let width = 420.0;
+            let margin = ((ui.available_width() - width) / 2.0).max(0.0);
+            ui.horizontal(|ui| {
+                ui.add_space(margin);
+                egui::Grid::new("login")
+                    .num_columns(2)
+                    .spacing([16.0, 16.0])
+                    .show(ui, |ui| {
+                        let label = ui.label(Text::StaffNo.get(lang));
+                        let mut staff_no = model.staff_no.clone();
+                        let staff_field = ui
+                            .add(egui::TextEdit::singleline(&mut staff_no).id_salt("staff_no"))
+                            .labelled_by(label.id);
+                        if staff_field.changed() {
+                            set(out, Intent::StaffNo(staff_no));
+                        }
+                        ui.end_row();
+                        let label = ui.label(Text::Password.get(lang));
+                        let mut password = model.password.clone();
+                        let field = ui
+                            .add(
+                                egui::TextEdit::singleline(&mut password)
+                                    .password(true)
+                                    .id_salt("password"),
+                            )
+                            .labelled_by(label.id);
+                        if field.changed() {
+                            set(out, Intent::Password(password));
+                        }
+                        if field.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter)) {
+                            set(out, Intent::LogIn);
+                        }
+                        // Ready to type: the password when the staff number is known.
+                        if ui.memory(|m| m.focused().is_none()) && !model.logging_in {
+                            if model.staff_no.trim().is_empty() {
+                                staff_field.request_focus();
+                            } else {
+                                field.request_focus();
+                            }
+                        }
+                        ui.end_row();
+                    });
+            });
             ui.add_space(16.0);
             let label = if model.logging_in {
                 Text::PleaseWait
@@ -300,17 +313,7 @@ fn main_screen(model: &Model, ui: &mut Ui, out: &mut Option<Intent>) {
                 {
                     set(out, Intent::LogOut);
                 }
-                if let Some(reason) = model.offline_reason() {
-                    ui.label(
-                        RichText::new(format!(
-                            "{} · {}",
-                            reason.get(lang),
-                            Text::ActionsOffline.get(lang)
-                        ))
-                        .color(palette::WARN)
-                        .strong(),
-                    );
-                } else if model.pending.is_some() {
+                if model.pending.is_some() {
                     ui.label(Text::PleaseWait.get(lang));
                 }
             });
@@ -330,6 +333,19 @@ fn main_screen(model: &Model, ui: &mut Ui, out: &mut Option<Intent>) {
         message_line(model, ui, out);
         current_card(model, ui);
         ui.add_space(12.0);
+        // Why the buttons are grey, right above them.
+        if let Some(reason) = model.offline_reason() {
+            ui.label(
+                RichText::new(format!(
+                    "{} · {}",
+                    reason.get(lang),
+                    Text::ActionsOffline.get(lang)
+                ))
+                .size(TextSize::Heading.points(1.0))
+                .color(palette::WARN)
+                .strong(),
+            );
+        }
         action_buttons(model, ui, out);
         ui.add_space(12.0);
         ui.horizontal(|ui| {
@@ -521,7 +537,11 @@ fn queue_lists(model: &Model, ui: &mut Ui, out: &mut Option<Intent>) {
     ui.label(heading(Text::WindowQueue.get(lang)));
     match &model.preview {
         Some(p) => {
-            ui.label(Text::WaitingTotal.fill(lang, &[("n", &p.waiting)]));
+            ui.label(
+                RichText::new(Text::WaitingTotal.fill(lang, &[("n", &p.waiting)]))
+                    .size(TextSize::Heading.points(1.0)),
+            );
+            waiting_counts(model, ui);
             if p.next.is_empty() {
                 none(ui);
             }
@@ -542,9 +562,11 @@ fn queue_lists(model: &Model, ui: &mut Ui, out: &mut Option<Intent>) {
     if held.is_empty() {
         none(ui);
     }
+    // Each held or no-show ticket on one line, its button under it on the right: the panel is
+    // narrow and a long service name must not push the button out of sight.
     for t in held {
-        ui.horizontal(|ui| {
-            ticket_line(model, t, ui);
+        ui.horizontal(|ui| ticket_line(model, t, ui));
+        right_aligned_row(ui, |ui| {
             if ui
                 .add_enabled(enabled, Button::new(Text::Unhold.get(lang)))
                 .clicked()
@@ -560,15 +582,51 @@ fn queue_lists(model: &Model, ui: &mut Ui, out: &mut Option<Intent>) {
         none(ui);
     }
     for t in no_show {
-        ui.horizontal(|ui| {
-            ticket_line(model, t, ui);
-            if ui
-                .add_enabled(enabled, Button::new(Text::Requeue.get(lang)))
-                .clicked()
-            {
-                set(out, Intent::Act(WindowAction::Requeue { ticket_id: t.id }));
+        ui.horizontal(|ui| ticket_line(model, t, ui));
+        right_aligned_row(ui, |ui| {
+            if model.requeue_allowed(t) {
+                if ui
+                    .add_enabled(enabled, Button::new(Text::Requeue.get(lang)))
+                    .clicked()
+                {
+                    set(out, Intent::Act(WindowAction::Requeue { ticket_id: t.id }));
+                }
+            } else {
+                ui.label(RichText::new(Text::ErrRequeueExpired.get(lang)).weak());
             }
         });
+    }
+}
+
+/// One row of the panel's width, its contents from the right.
+fn right_aligned_row(ui: &mut Ui, add: impl FnOnce(&mut Ui)) {
+    ui.horizontal(|ui| {
+        ui.with_layout(Layout::right_to_left(Align::Center), add);
+    });
+}
+
+/// Who waits, per service and per class: `企业开办 3 · 税务 1` and `绿色通道 1 · 普通 3`.
+fn waiting_counts(model: &Model, ui: &mut Ui) {
+    let counts = model.waiting_counts();
+    let lang = model.lang;
+    let line = |parts: Vec<String>| parts.join(" · ");
+    if !counts.by_service.is_empty() {
+        ui.label(line(
+            counts
+                .by_service
+                .iter()
+                .map(|(name, n)| format!("{name} {n}"))
+                .collect(),
+        ));
+    }
+    if !counts.by_class.is_empty() {
+        ui.label(line(
+            counts
+                .by_class
+                .iter()
+                .map(|(class, n)| format!("{} {n}", class_text(*class).get(lang)))
+                .collect(),
+        ));
     }
 }
 
@@ -583,20 +641,16 @@ fn today_line(model: &Model, ui: &mut Ui) {
         ui.separator();
         ui.label(Text::TodayNoShow.fill(lang, &[("n", &t.no_show)]));
         ui.separator();
-        let mins = |s: Option<u32>| {
-            s.map_or_else(
-                || Text::NoEstimate.get(lang).to_string(),
-                |s| (s / 60).to_string(),
-            )
+        let mean = |s: Option<u32>, text: Text, unknown: Text| match s {
+            Some(s) => fill(text.get(lang), &[("n", &(s / 60))]),
+            None => unknown.get(lang).to_string(),
         };
-        ui.label(fill(
-            Text::MeanWait.get(lang),
-            &[("n", &mins(t.mean_wait_s))],
-        ));
+        ui.label(mean(t.mean_wait_s, Text::MeanWait, Text::MeanWaitUnknown));
         ui.separator();
-        ui.label(fill(
-            Text::MeanHandling.get(lang),
-            &[("n", &mins(t.mean_handle_s))],
+        ui.label(mean(
+            t.mean_handle_s,
+            Text::MeanHandling,
+            Text::MeanHandlingUnknown,
         ));
         let paused: u32 = t.pause_s.values().sum();
         if paused > 0 {

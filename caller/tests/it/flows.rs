@@ -118,6 +118,10 @@ fn transfer_to_another_window_with_a_note() {
     wait(&mut h, "the call", |app| current(app).is_some());
     press(&mut h, Key::F6);
     assert!(h.query_by_label("转至窗口").is_some(), "the dialog is open");
+    press(&mut h, Key::Escape);
+    assert!(h.query_by_label("转至窗口").is_none(), "Esc closes it");
+    press(&mut h, Key::F6);
+    assert!(h.query_by_label("转至窗口").is_some(), "open again");
     h.get_by_label("5号窗口").click();
     h.step();
     type_into(&mut h, "转移说明", "材料已收");
@@ -254,4 +258,51 @@ fn holding_f1_down_calls_once() {
         "{:?}",
         h.state().model.message
     );
+}
+
+#[test]
+fn the_timer_turns_late_past_the_limit_and_today_counts_it() {
+    let hall = Hall::start();
+    let first = hall.issue("company").ticket;
+    hall.issue("company");
+    hall.issue("tax");
+    let mut h = caller(&hall);
+    sign_in(&mut h, "1001", 1);
+    wait(&mut h, "the counts", |app| {
+        app.model.preview.as_ref().is_some_and(|p| p.waiting == 3)
+    });
+    assert!(h.query_by_label("企业开办 2 · 税务 1").is_some());
+    assert!(h.query_by_label("普通 3").is_some());
+    hall.clock.advance_ms(5 * 60_000);
+    press(&mut h, Key::F1);
+    wait(&mut h, "the call", |app| {
+        current(app) == Some(first.number.clone())
+    });
+    assert!(h.query_by_label("企业开办 1 · 税务 1").is_some());
+    press(&mut h, Key::F3);
+    wait(&mut h, "serving", |app| {
+        app.model.current().is_some_and(|c| c.handling_ms.is_some())
+    });
+    assert!(h.query_by_label("已超时").is_none());
+    assert!(!h.state().model.current().expect("current").over_limit);
+    // 企业开办 allows 15 minutes; 16 pass. The caller learns the hall's time from the next push.
+    hall.clock.advance_ms(16 * 60_000);
+    hall.issue("tax");
+    wait(&mut h, "late", |app| {
+        app.model.current().is_some_and(|c| c.over_limit)
+    });
+    assert!(h.query_by_label("已超时").is_some());
+    assert!(h.query_by_label_contains("办理用时 16:").is_some());
+    press(&mut h, Key::F4);
+    wait(&mut h, "today's figures", |app| {
+        app.model.today.as_ref().is_some_and(|t| t.served == 1)
+    });
+    for label in [
+        "今日办结 1",
+        "今日过号 0",
+        "平均等候 5 分钟",
+        "平均办理 16 分钟",
+    ] {
+        assert!(h.query_by_label(label).is_some(), "{label}");
+    }
 }

@@ -6,5 +6,7 @@
 mod flows;
 mod perf;
 mod race;
+mod resilience;
+mod session;
 mod snapshots;
 mod util;

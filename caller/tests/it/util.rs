@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use qcall_caller::{AppConfig, CallerApp, Screen};
-use qcall_client::{Lang, RequestId, RestClient, ServerAddr};
+use qcall_client::{Lang, RequestId, RestClient, ServerAddr, WindowAction};
 use qcall_protocol::*;
 use qcall_server::clock::ManualClock;
 use qcall_server::{HallConfig, Options};
@@ -20,25 +20,35 @@ pub const START: Millis = 1_795_399_200_000;
 /// Screen size of the window PCs.
 pub const SIZE: [f32; 2] = [1280.0, 800.0];
 
-/// The demo hall, stopped when dropped.
+/// The demo hall, stopped when dropped. It can be stopped and started again on the same
+/// database and port, as after a power cut.
 pub struct Hall {
     pub addr: ServerAddr,
     pub clock: ManualClock,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    local: std::net::SocketAddr,
+    server: Option<Server>,
     kiosk: RestClient,
     rt: tokio::runtime::Runtime,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
-impl Hall {
-    pub fn start() -> Hall {
-        let dir = tempfile::tempdir().expect("tmp");
-        let clock = ManualClock::new(START);
+/// One run of the server on its own thread.
+struct Server {
+    stop: tokio::sync::oneshot::Sender<()>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl Server {
+    /// Serves the demo hall from `db` on `bind`; returns once it listens, with its address.
+    fn start(
+        db: std::path::PathBuf,
+        clock: &ManualClock,
+        bind: std::net::SocketAddr,
+    ) -> (Server, std::net::SocketAddr) {
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let options = Options {
-            db_path: dir.path().join("hall.db"),
+            db_path: db,
             clock: Arc::new(clock.clone()),
         };
         let thread = std::thread::spawn(move || {
@@ -48,9 +58,18 @@ impl Hall {
                 .build()
                 .expect("runtime");
             rt.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                    .await
-                    .expect("bind");
+                // The port of the previous run may take a moment to be free again.
+                let deadline = Instant::now() + Duration::from_secs(10);
+                let listener = loop {
+                    match tokio::net::TcpListener::bind(bind).await {
+                        Ok(l) => break l,
+                        Err(e) if Instant::now() < deadline => {
+                            let _ = e;
+                            tokio::time::sleep(Duration::from_millis(50)).await;
+                        }
+                        Err(e) => panic!("bind {bind}: {e}"),
+                    }
+                };
                 addr_tx
                     .send(listener.local_addr().expect("addr"))
                     .expect("send");
@@ -62,8 +81,23 @@ impl Hall {
             });
         });
         let local = addr_rx
-            .recv_timeout(Duration::from_secs(10))
+            .recv_timeout(Duration::from_secs(15))
             .expect("server listening");
+        (Server { stop, thread }, local)
+    }
+
+    fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.thread.join();
+    }
+}
+
+impl Hall {
+    pub fn start() -> Hall {
+        let dir = tempfile::tempdir().expect("tmp");
+        let clock = ManualClock::new(START);
+        let any: std::net::SocketAddr = "127.0.0.1:0".parse().expect("address");
+        let (server, local) = Server::start(dir.path().join("hall.db"), &clock, any);
         let addr = ServerAddr::parse(&format!("http://{local}")).expect("address");
         let kiosk = RestClient::new(&addr).expect("client").with_bearer(KIOSK);
         let rt = tokio::runtime::Builder::new_current_thread()
@@ -73,12 +107,28 @@ impl Hall {
         Hall {
             addr,
             clock,
-            stop: Some(stop),
-            thread: Some(thread),
+            local,
+            server: Some(server),
             kiosk,
             rt,
-            _dir: dir,
+            dir,
         }
+    }
+
+    /// Stops the server (graceful shutdown: WebSockets closed, database closed).
+    pub fn stop(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.stop();
+        }
+    }
+
+    /// Starts the server again on the same database and port.
+    pub fn restart(&mut self) {
+        self.stop();
+        let (server, local) =
+            Server::start(self.dir.path().join("hall.db"), &self.clock, self.local);
+        assert_eq!(local, self.local);
+        self.server = Some(server);
     }
 
     /// A citizen takes a ticket for `service` at the kiosk.
@@ -112,28 +162,31 @@ impl Hall {
 
 impl Drop for Hall {
     fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+        self.stop();
     }
 }
 
 /// A caller app (login screen) in a harness, its fonts and look set like the real app.
 pub fn caller(hall: &Hall) -> Harness<'static, CallerApp> {
-    let app = CallerApp::new(
-        AppConfig {
-            server: hall.addr.clone(),
-            lang: Lang::Zh,
-            staff_no: None,
-            state_file: None,
-            remembered: Default::default(),
-        },
-        qcall_client::no_wake(),
-    )
-    .expect("app");
+    caller_with(config(hall))
+}
+
+/// How [`caller`] starts the app: the hall's server, Chinese, nothing remembered.
+pub fn config(hall: &Hall) -> AppConfig {
+    AppConfig {
+        server: hall.addr.clone(),
+        lang: Lang::Zh,
+        staff_no: None,
+        state_file: None,
+        remembered: Default::default(),
+        window: None,
+        password: None,
+    }
+}
+
+/// A caller app started with `config`, in a harness.
+pub fn caller_with(config: AppConfig) -> Harness<'static, CallerApp> {
+    let app = CallerApp::new(config, qcall_client::no_wake()).expect("app");
     Harness::builder()
         .with_size(SIZE)
         .with_theme(egui::Theme::Light)
@@ -151,7 +204,18 @@ pub fn caller(hall: &Hall) -> Harness<'static, CallerApp> {
 /// Steps the harness until `pred` holds (10 s at most).
 #[track_caller]
 pub fn wait(h: &mut Harness<'static, CallerApp>, what: &str, pred: impl Fn(&CallerApp) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(10);
+    wait_for(h, Duration::from_secs(10), what, pred);
+}
+
+/// Steps the harness until `pred` holds (`limit` at most).
+#[track_caller]
+pub fn wait_for(
+    h: &mut Harness<'static, CallerApp>,
+    limit: Duration,
+    what: &str,
+    pred: impl Fn(&CallerApp) -> bool,
+) {
+    let deadline = Instant::now() + limit;
     loop {
         h.step();
         if pred(h.state()) {
@@ -219,4 +283,44 @@ pub fn token(app: &CallerApp) -> String {
         .as_ref()
         .map(|s| s.token.clone())
         .expect("logged in")
+}
+
+impl Hall {
+    /// A staff member logged in over REST and signed in at `window`: another window's caller.
+    pub fn staff_at(&self, staff_no: &str, window: WindowNo) -> RestClient {
+        let rest = RestClient::new(&self.addr).expect("client");
+        let login = self
+            .rt
+            .block_on(rest.login(staff_no, PASSWORD))
+            .expect("login");
+        let rest = rest.with_bearer(login.token);
+        self.act(&rest, window, WindowAction::SignIn);
+        rest
+    }
+
+    /// One window action over REST.
+    pub fn act(&self, rest: &RestClient, window: WindowNo, action: WindowAction) -> ActionResponse {
+        self.rt
+            .block_on(rest.window_action(window, &action, &RequestId::new()))
+            .expect("action")
+    }
+
+    /// A window as the server has it now.
+    pub fn window(&self, staff_token: &str, n: WindowNo) -> WindowView {
+        let client = RestClient::new(&self.addr)
+            .expect("client")
+            .with_bearer(staff_token);
+        self.rt
+            .block_on(client.windows())
+            .expect("windows")
+            .into_iter()
+            .find(|w| w.number == n)
+            .expect("window")
+    }
+}
+
+/// Whether the button or field with this exact label is greyed out.
+pub fn disabled(h: &Harness<'static, CallerApp>, label: &str) -> bool {
+    use egui_kittest::kittest::NodeT;
+    h.get_by_label(label).accesskit_node().is_disabled()
 }

@@ -97,6 +97,12 @@ pub(super) fn en(text: Text) -> &'static str {
         NoPrinterHint => "This kiosk does not print: please note the number or scan the code",
         PrintingSlip => "Printing your ticket",
         BackHomeIn => "Back to the start in {n} s",
+        KeyDelete => "Delete",
+        KeyClear => "Clear",
+        ErrCitizenIdFormat => {
+            "This ID card number is not valid; please check it (or leave it empty)"
+        }
+        ErrPhoneFormat => "This phone number is not valid; please check it (or leave it empty)",
 
         // Caller
         StaffNo => "Staff number",
@@ -145,6 +151,9 @@ pub(super) fn en(text: Text) -> &'static str {
         RecallCount => "Recalled {n} times",
         NoneNow => "None",
         TodayPaused => "Paused {n} min today",
+        WindowNotAllowed => "You may not sign in at that window; please choose another",
+        MeanWaitUnknown => "Mean wait —",
+        MeanHandlingUnknown => "Mean handling —",
 
         // Display
         NowCalling => "Now calling",

@@ -247,6 +247,14 @@ texts! {
     PrintingSlip,
     /// Countdown on the ticket screen, `{n}` seconds.
     BackHomeIn,
+    /// On-screen keypad: remove the last character.
+    KeyDelete,
+    /// On-screen keypad: empty the field.
+    KeyClear,
+    /// The citizen id typed is not a valid 身份证号 (length, characters or check digit).
+    ErrCitizenIdFormat,
+    /// The phone number typed is too short or not a mobile number.
+    ErrPhoneFormat,
 
     // ---- Caller (SPEC §6) ---------------------------------------------------------------------
     /// 工号.
@@ -340,6 +348,12 @@ texts! {
     NoneNow,
     /// Today's pause time, `{n}` minutes.
     TodayPaused,
+    /// The caller's `--window` is not one this staff member may sign in at.
+    WindowNotAllowed,
+    /// Today's mean wait when nothing was served yet.
+    MeanWaitUnknown,
+    /// Today's mean handling when nothing was served yet.
+    MeanHandlingUnknown,
 
     // ---- Display (R18, R19) -------------------------------------------------------------------
     /// Over the latest call on the hall board.

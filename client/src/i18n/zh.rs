@@ -98,6 +98,10 @@ pub(super) fn zh(text: Text) -> &'static str {
         NoPrinterHint => "本机不打印号票，请记下号码或扫码",
         PrintingSlip => "正在打印号票",
         BackHomeIn => "{n} 秒后返回首页",
+        KeyDelete => "删除",
+        KeyClear => "清空",
+        ErrCitizenIdFormat => "身份证号有误，请核对后重新输入（也可不填）",
+        ErrPhoneFormat => "手机号有误，请核对后重新输入（也可不填）",
 
         // Caller
         StaffNo => "工号",
@@ -146,6 +150,9 @@ pub(super) fn zh(text: Text) -> &'static str {
         RecallCount => "已重呼 {n} 次",
         NoneNow => "暂无",
         TodayPaused => "今日暂停 {n} 分钟",
+        WindowNotAllowed => "您不能在该窗口签到，请选择其他窗口",
+        MeanWaitUnknown => "平均等候 —",
+        MeanHandlingUnknown => "平均办理 —",
 
         // Display
         NowCalling => "正在叫号",
