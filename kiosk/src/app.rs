@@ -20,6 +20,22 @@ use crate::model::{Command, DEFAULT_IDLE, Model, ModelConfig};
 use crate::print::{Destination, Paper, PrintError, Printer, SlipSettings, TicketSlip};
 use crate::view::view;
 
+/// The size, in points, the kiosk's screens are laid out for: a portrait kiosk at half its
+/// resolution. [`fit_zoom`] scales this to the real screen or window.
+pub const DESIGN_SIZE: egui::Vec2 = egui::vec2(720.0, 1200.0);
+
+/// The zoom factor that fits [`DESIGN_SIZE`] into a screen of `native` size (in the system's
+/// points, before zoom), kept within `min..=max`: a 600×960 window gets 0.8, a 1080×1920 portrait
+/// kiosk 1.5.
+pub fn fit_zoom(native: egui::Vec2, min: f32, max: f32) -> f32 {
+    let fit = (native.x / DESIGN_SIZE.x).min(native.y / DESIGN_SIZE.y);
+    if fit.is_finite() && fit > 0.0 {
+        fit.clamp(min, max)
+    } else {
+        1.0
+    }
+}
+
 /// Everything the kiosk runs with, from the settings file and the command line.
 #[derive(Debug, Clone)]
 pub struct KioskConfig {
@@ -155,6 +171,7 @@ pub struct KioskApp {
     printer: Option<PrintWorker>,
     ctx: Arc<OnceLock<egui::Context>>,
     applied_scale: Option<f32>,
+    fit: Option<(f32, f32)>,
     // Last: dropping it joins the network thread, after the connection and requests are gone.
     _net: NetThread,
 }
@@ -204,8 +221,16 @@ impl KioskApp {
             printer,
             ctx,
             applied_scale: None,
+            fit: None,
             _net: net,
         })
+    }
+
+    /// Scales the content to the window on every frame, with a zoom factor within `min..=max`
+    /// (see [`fit_zoom`]). Without it (tests) the zoom stays 1.
+    pub fn with_fit(mut self, min: f32, max: f32) -> KioskApp {
+        self.fit = Some((min, max));
+        self
     }
 
     /// Takes everything that arrived (updates, answers, print results), lets time pass, and asks for
@@ -240,6 +265,14 @@ impl KioskApp {
             } else {
                 after
             });
+        }
+        if let Some((min, max)) = self.fit {
+            // The window's size before zoom does not depend on the zoom: no feedback loop.
+            let native = ctx.content_rect().size() * ctx.zoom_factor();
+            let zoom = fit_zoom(native, min, max);
+            if (zoom - ctx.zoom_factor()).abs() > 0.005 {
+                ctx.set_zoom_factor(zoom);
+            }
         }
         let scale = self.model.scale();
         if self.applied_scale != Some(scale) {
@@ -312,5 +345,50 @@ impl eframe::App for KioskApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         // `logic` already ran this frame.
         self.show(ui);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    fn config(text: &str) -> anyhow::Result<KioskConfig> {
+        let settings = Settings::merge(
+            &ClientArgs::default(),
+            Some((text, Path::new("kiosk.toml"))),
+        )?;
+        KioskConfig::from_settings(&settings)
+    }
+
+    #[test]
+    fn the_idle_return_is_thirty_seconds_unless_configured() {
+        let base = "server = \"http://127.0.0.1:8700\"\nkey = \"k\"\n";
+        assert_eq!(config(base).expect("valid").idle, Duration::from_secs(30));
+        let set = config(&format!("{base}[kiosk]\nidle_seconds = 45\n")).expect("valid");
+        assert_eq!(set.idle, Duration::from_secs(45));
+        // Too short to read a ticket: raised to 5 s.
+        let short = config(&format!("{base}[kiosk]\nidle_seconds = 1\n")).expect("valid");
+        assert_eq!(short.idle, Duration::from_secs(5));
+        let err = config(&format!("{base}[printer]\ndestination = \"lp0\"\n"))
+            .expect_err("not a destination");
+        assert!(format!("{err:#}").contains("lp0"), "{err:#}");
+    }
+
+    #[test]
+    fn the_content_is_zoomed_to_fit_the_screen() {
+        let check = |w: f32, h: f32, min: f32, max: f32, expected: f32| {
+            let got = fit_zoom(egui::vec2(w, h), min, max);
+            assert!(
+                (got - expected).abs() < 1e-3,
+                "{w}×{h}: {got}, expected {expected}"
+            );
+        };
+        check(600.0, 960.0, 0.4, 2.0, 0.8);
+        check(1080.0, 1920.0, 1.0, 3.0, 1.5);
+        check(1920.0, 1080.0, 1.0, 3.0, 1.0);
+        check(100.0, 100.0, 0.4, 2.0, 0.4);
+        check(0.0, 0.0, 0.4, 2.0, 1.0);
     }
 }

@@ -10,7 +10,7 @@ use qcall_client::i18n::{self, Lang, Text};
 use qcall_client::ui::{TOUCH_TARGET, TextSize, palette};
 use qcall_protocol::TicketClass;
 
-use crate::model::{Intent, IssuedTicket, Model, PrintStatus, Screen, Tile};
+use crate::model::{Field, Intent, IssuedTicket, Key, Model, PrintStatus, Screen, Tile};
 
 /// Tile background when the tile can issue.
 const TILE: Color32 = Color32::from_rgb(0x0B, 0x4F, 0x9C);
@@ -98,11 +98,31 @@ pub fn view(model: &Model, ui: &mut Ui) -> Option<Intent> {
             ui.add_space(8.0);
         });
     }
+    if matches!(model.screen, Screen::Service(_)) {
+        // Declared after the footer, so it sits just above it.
+        egui::Panel::bottom("kiosk-take")
+            .resizable(false)
+            .show_separator_line(false)
+            .show(ui, |ui| {
+                if let Some(inner) = take_area(model, ui) {
+                    intent = Some(inner);
+                }
+            });
+    }
     egui::CentralPanel::default().show(ui, |ui| {
         let inner = match &model.screen {
             Screen::Home { group, .. } => home(model, group.as_deref(), ui),
-            Screen::Service(_) => service(model, ui),
-            Screen::Helper { staff_no, pin } => helper(model, staff_no, pin, ui),
+            Screen::Service(_) => {
+                egui::ScrollArea::vertical()
+                    .auto_shrink([false, false])
+                    .show(ui, |ui| service(model, ui))
+                    .inner
+            }
+            Screen::Helper {
+                staff_no,
+                pin,
+                active,
+            } => helper(model, staff_no, pin, *active, ui),
             Screen::Ticket(ticket) => ticket_screen(model, ticket, ui),
         };
         if inner.is_some() {
@@ -337,26 +357,50 @@ fn service(model: &Model, ui: &mut Ui) -> Option<Intent> {
                 .size(TextSize::Heading.points(scale)),
             );
             for (i, item) in service.materials.iter().enumerate() {
-                ui.label(format!("{}. {item}", i + 1));
+                ui.label(
+                    RichText::new(format!("{}. {item}", i + 1)).size(TextSize::Body.points(scale)),
+                );
             }
         });
     ui.add_space(8.0);
-    if service.ask_citizen_id
-        && let Some(text) = field(
-            ui,
-            Text::CitizenIdOptional.get(lang),
-            &form.citizen_id,
-            false,
-        )
-    {
-        intent = Some(Intent::SetCitizenId(text));
+    if service.ask_citizen_id {
+        let label = Text::CitizenIdOptional.get(lang);
+        let active = form.active == Some(Field::CitizenId);
+        match field(ui, label, &form.citizen_id, false, active, scale) {
+            FieldEvent::Changed(text) => intent = Some(Intent::SetCitizenId(text)),
+            FieldEvent::Touched => intent = Some(Intent::Focus(Field::CitizenId)),
+            FieldEvent::None => {}
+        }
     }
-    if service.ask_phone
-        && let Some(text) = field(ui, Text::PhoneOptional.get(lang), &form.phone, false)
-    {
-        intent = Some(Intent::SetPhone(text));
+    if service.ask_phone {
+        let label = Text::PhoneOptional.get(lang);
+        let active = form.active == Some(Field::Phone);
+        match field(ui, label, &form.phone, false, active, scale) {
+            FieldEvent::Changed(text) => intent = Some(Intent::SetPhone(text)),
+            FieldEvent::Touched => intent = Some(Intent::Focus(Field::Phone)),
+            FieldEvent::None => {}
+        }
     }
-    ui.add_space(12.0);
+    if let Some(active) = form.active
+        && let Some(key) = keypad(ui, active, lang, scale)
+    {
+        intent = Some(Intent::Key(key));
+    }
+    intent
+}
+
+/// The service page's action area, fixed above the footer so that 取号 is never scrolled away
+/// (elder mode, a long materials list): why it cannot issue, the last error, 取号 and 重试.
+fn take_area(model: &Model, ui: &mut Ui) -> Option<Intent> {
+    let Screen::Service(form) = &model.screen else {
+        return None;
+    };
+    let service = model.live.service(&form.service_id)?;
+    let lang = model.lang;
+    let scale = model.scale();
+    let tile = model.service_tile(service);
+    let mut intent = None;
+    ui.add_space(8.0);
     ui.vertical_centered(|ui| {
         if let Some(refusal) = tile.refusal {
             ui.label(
@@ -397,7 +441,7 @@ fn service(model: &Model, ui: &mut Ui) -> Option<Intent> {
         .fill(if enabled { TILE } else { TILE_OFF })
         .min_size(Vec2::new(
             ui.available_width() * 0.6,
-            TOUCH_TARGET * 2.0 * scale,
+            TOUCH_TARGET * 1.4 * scale,
         ));
         if ui.add_enabled(enabled, take).clicked() {
             intent = Some(Intent::TakeTicket);
@@ -411,23 +455,119 @@ fn service(model: &Model, ui: &mut Ui) -> Option<Intent> {
     intent
 }
 
-/// A labelled single-line field; returns the new text when it changed.
-fn field(ui: &mut Ui, label: &str, value: &str, password: bool) -> Option<String> {
-    let mut text = value.to_string();
-    let changed = ui
-        .horizontal(|ui| {
-            let label = ui.label(label);
-            let edit = egui::TextEdit::singleline(&mut text)
-                .password(password)
-                .desired_width(ui.available_width().min(520.0))
-                .min_size(Vec2::new(0.0, TOUCH_TARGET));
-            ui.add(edit).labelled_by(label.id).changed()
-        })
-        .inner;
-    changed.then_some(text)
+/// What happened to a field this frame.
+enum FieldEvent {
+    /// Typed into (a keyboard, or the id card reader that types like one).
+    Changed(String),
+    /// Touched: the keypad should type into it.
+    Touched,
+    /// Nothing.
+    None,
 }
 
-fn helper(model: &Model, staff_no: &str, pin: &str, ui: &mut Ui) -> Option<Intent> {
+/// A labelled single-line field. The active one (the keypad's) is outlined and keeps the keyboard
+/// focus, so an id card reader's typing lands in it without a touch.
+fn field(
+    ui: &mut Ui,
+    label: &str,
+    value: &str,
+    password: bool,
+    active: bool,
+    scale: f32,
+) -> FieldEvent {
+    let mut text = value.to_string();
+    let response = ui
+        .horizontal(|ui| {
+            let label = ui.label(RichText::new(label).size(TextSize::Body.points(scale)));
+            let mut edit = egui::TextEdit::singleline(&mut text)
+                .password(password)
+                .font(TextSize::Heading.font(scale))
+                .desired_width(ui.available_width().min(520.0))
+                .min_size(Vec2::new(0.0, TOUCH_TARGET * scale));
+            if active {
+                edit = edit.background_color(Color32::from_rgb(0xE8, 0xF0, 0xFB));
+            }
+            let response = ui.add(edit).labelled_by(label.id);
+            if active {
+                ui.painter().rect_stroke(
+                    response.rect,
+                    CornerRadius::same(4),
+                    Stroke::new(3.0, TILE),
+                    StrokeKind::Outside,
+                );
+            }
+            response
+        })
+        .inner;
+    if active && !response.has_focus() && !response.lost_focus() {
+        response.request_focus();
+    }
+    if response.changed() {
+        FieldEvent::Changed(text)
+    } else if response.clicked() && !active {
+        FieldEvent::Touched
+    } else {
+        FieldEvent::None
+    }
+}
+
+/// The on-screen keypad for the active field: digits (X for a citizen id), 删除 and 清空.
+fn keypad(ui: &mut Ui, field: Field, lang: Lang, scale: f32) -> Option<Key> {
+    let mut pressed = None;
+    // Keys grow less than text in elder mode, so that the keypad and 取号 still fit one screen.
+    let grow = 1.0 + (scale - 1.0) * 0.4;
+    let key_size = Vec2::new(96.0 * grow, TOUCH_TARGET * grow);
+    let x = if field.takes_x() { "X" } else { "" };
+    let rows: [[&str; 3]; 4] = [
+        ["1", "2", "3"],
+        ["4", "5", "6"],
+        ["7", "8", "9"],
+        [x, "0", Text::KeyDelete.get(lang)],
+    ];
+    let gap = 8.0;
+    let width = key_size.x * 3.0 + gap * 2.0;
+    ui.add_space(8.0);
+    ui.horizontal(|ui| {
+        // Centred under the fields (a grid does not centre itself).
+        ui.add_space(((ui.available_width() - width) / 2.0).max(0.0));
+        ui.vertical(|ui| {
+            egui::Grid::new(("keypad", field as u8))
+                .spacing(Vec2::splat(gap))
+                .show(ui, |ui| {
+                    for row in rows {
+                        for label in row {
+                            if label.is_empty() {
+                                ui.allocate_exact_size(key_size, Sense::hover());
+                                continue;
+                            }
+                            let button = egui::Button::new(
+                                RichText::new(label).size(TextSize::Heading.points(grow)),
+                            )
+                            .min_size(key_size);
+                            if ui.add(button).clicked() {
+                                pressed = Some(if label == Text::KeyDelete.get(lang) {
+                                    Key::Delete
+                                } else {
+                                    Key::Char(label.chars().next().unwrap_or('0'))
+                                });
+                            }
+                        }
+                        ui.end_row();
+                    }
+                });
+            let clear = egui::Button::new(
+                RichText::new(Text::KeyClear.get(lang)).size(TextSize::Body.points(grow)),
+            )
+            .min_size(Vec2::new(width, TOUCH_TARGET * 0.8 * grow));
+            if ui.add(clear).clicked() {
+                pressed = Some(Key::Clear);
+            }
+        });
+    });
+    pressed
+}
+
+fn helper(model: &Model, staff_no: &str, pin: &str, active: Field, ui: &mut Ui) -> Option<Intent> {
     let lang = model.lang;
     let scale = model.scale();
     let mut intent = None;
@@ -435,11 +575,27 @@ fn helper(model: &Model, staff_no: &str, pin: &str, ui: &mut Ui) -> Option<Inten
         ui.label(RichText::new(Text::PriorityHelp.get(lang)).size(TextSize::Title.points(scale)));
     });
     ui.add_space(16.0);
-    if let Some(text) = field(ui, Text::HelperStaffNo.get(lang), staff_no, false) {
-        intent = Some(Intent::SetHelperStaffNo(text));
+    let staff_label = Text::HelperStaffNo.get(lang);
+    match field(
+        ui,
+        staff_label,
+        staff_no,
+        false,
+        active == Field::HelperStaffNo,
+        scale,
+    ) {
+        FieldEvent::Changed(text) => intent = Some(Intent::SetHelperStaffNo(text)),
+        FieldEvent::Touched => intent = Some(Intent::Focus(Field::HelperStaffNo)),
+        FieldEvent::None => {}
     }
-    if let Some(text) = field(ui, Text::HelperPin.get(lang), pin, true) {
-        intent = Some(Intent::SetHelperPin(text));
+    let pin_label = Text::HelperPin.get(lang);
+    match field(ui, pin_label, pin, true, active == Field::HelperPin, scale) {
+        FieldEvent::Changed(text) => intent = Some(Intent::SetHelperPin(text)),
+        FieldEvent::Touched => intent = Some(Intent::Focus(Field::HelperPin)),
+        FieldEvent::None => {}
+    }
+    if let Some(key) = keypad(ui, active, lang, scale) {
+        intent = Some(Intent::Key(key));
     }
     ui.add_space(16.0);
     ui.horizontal(|ui| {

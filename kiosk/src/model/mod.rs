@@ -41,6 +41,8 @@ pub enum Screen {
         staff_no: String,
         /// The PIN typed so far (never shown).
         pin: String,
+        /// The field the on-screen keypad types into.
+        active: Field,
     },
     /// The issued ticket.
     Ticket(Box<IssuedTicket>),
@@ -59,6 +61,41 @@ pub struct ServiceForm {
     pub error: Option<Text>,
     /// A request that failed transiently: 重试 sends it again with the same request id (R6).
     pub retry: Option<IssueRequest>,
+    /// The field the on-screen keypad (and the card reader) types into; `None` when the service
+    /// asks for neither.
+    pub active: Option<Field>,
+}
+
+/// A field typed on the kiosk's own keypad: a touch kiosk has no keyboard (the id card reader,
+/// which types like one, aside).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    /// 身份证号: digits, and X as the check character.
+    CitizenId,
+    /// 手机号: digits.
+    Phone,
+    /// The helper's staff number.
+    HelperStaffNo,
+    /// The helper's PIN.
+    HelperPin,
+}
+
+impl Field {
+    /// Whether the keypad offers X (the check character of a 身份证号).
+    pub fn takes_x(self) -> bool {
+        self == Field::CitizenId
+    }
+}
+
+/// A key of the on-screen keypad.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    /// A digit, or X in a citizen id.
+    Char(char),
+    /// Remove the last character.
+    Delete,
+    /// Empty the field.
+    Clear,
 }
 
 /// A ticket on screen, with everything the view and the printer need.
@@ -167,6 +204,10 @@ pub enum Intent {
     SetHelperStaffNo(String),
     /// The helper's PIN field changed.
     SetHelperPin(String),
+    /// The citizen touched a field: the keypad types into it now.
+    Focus(Field),
+    /// A key of the on-screen keypad, for the active field.
+    Key(Key),
     /// 取号 on the service page.
     TakeTicket,
     /// Send the failed request again, with its request id.
@@ -433,12 +474,21 @@ impl Model {
             }
             Intent::OpenService(id) => {
                 if self.live.service(&id).is_some() {
+                    let service = self.live.service(&id);
+                    let active = if service.is_some_and(|s| s.ask_citizen_id) {
+                        Some(Field::CitizenId)
+                    } else if service.is_some_and(|s| s.ask_phone) {
+                        Some(Field::Phone)
+                    } else {
+                        None
+                    };
                     self.screen = Screen::Service(ServiceForm {
                         service_id: id,
                         citizen_id: String::new(),
                         phone: String::new(),
                         error: None,
                         retry: None,
+                        active,
                     });
                 }
             }
@@ -478,23 +528,96 @@ impl Model {
                         .take(18)
                         .collect();
                     form.retry = None;
+                    form.error = None;
                 }
             }
             Intent::SetPhone(text) => {
                 if let Screen::Service(form) = &mut self.screen {
                     form.phone = text.chars().filter(char::is_ascii_digit).take(11).collect();
                     form.retry = None;
+                    form.error = None;
                 }
             }
             Intent::SetHelperStaffNo(text) => {
                 if let Screen::Helper { staff_no, .. } = &mut self.screen {
-                    *staff_no = text.trim().chars().take(16).collect();
+                    *staff_no = text
+                        .chars()
+                        .filter(|c| !c.is_whitespace())
+                        .take(16)
+                        .collect();
                 }
             }
             Intent::SetHelperPin(text) => {
                 if let Screen::Helper { pin, .. } = &mut self.screen {
-                    *pin = text.trim().chars().take(16).collect();
+                    *pin = text
+                        .chars()
+                        .filter(|c| !c.is_whitespace())
+                        .take(16)
+                        .collect();
                 }
+            }
+            Intent::Focus(field) => match &mut self.screen {
+                Screen::Service(form) => {
+                    if let Some(service) = self.live.service(&form.service_id)
+                        && match field {
+                            Field::CitizenId => service.ask_citizen_id,
+                            Field::Phone => service.ask_phone,
+                            _ => false,
+                        }
+                    {
+                        form.active = Some(field);
+                    }
+                }
+                Screen::Helper { active, .. }
+                    if matches!(field, Field::HelperStaffNo | Field::HelperPin) =>
+                {
+                    *active = field;
+                }
+                _ => {}
+            },
+            Intent::Key(key) => {
+                let (field, value) = match &self.screen {
+                    Screen::Service(ServiceForm {
+                        active: Some(Field::CitizenId),
+                        citizen_id,
+                        ..
+                    }) => (Field::CitizenId, citizen_id),
+                    Screen::Service(ServiceForm {
+                        active: Some(Field::Phone),
+                        phone,
+                        ..
+                    }) => (Field::Phone, phone),
+                    Screen::Helper {
+                        active: Field::HelperStaffNo,
+                        staff_no,
+                        ..
+                    } => (Field::HelperStaffNo, staff_no),
+                    Screen::Helper {
+                        active: Field::HelperPin,
+                        pin,
+                        ..
+                    } => (Field::HelperPin, pin),
+                    _ => return None,
+                };
+                let mut value = value.clone();
+                match key {
+                    Key::Char(c) if c.is_ascii_digit() || (field.takes_x() && c == 'X') => {
+                        value.push(c)
+                    }
+                    Key::Char(_) => return None,
+                    Key::Delete => {
+                        value.pop();
+                    }
+                    Key::Clear => value.clear(),
+                }
+                // The same rules as typing on a keyboard (length, characters).
+                let set = match field {
+                    Field::CitizenId => Intent::SetCitizenId(value),
+                    Field::Phone => Intent::SetPhone(value),
+                    Field::HelperStaffNo => Intent::SetHelperStaffNo(value),
+                    Field::HelperPin => Intent::SetHelperPin(value),
+                };
+                return self.handle(set, now);
             }
             Intent::TakeTicket => return self.take_ticket(now),
             Intent::Retry => {
@@ -524,11 +647,12 @@ impl Model {
                     self.screen = Screen::Helper {
                         staff_no: String::new(),
                         pin: String::new(),
+                        active: Field::HelperStaffNo,
                     };
                 }
             }
             Intent::UnlockHelper => {
-                if let Screen::Helper { staff_no, pin } = &self.screen
+                if let Screen::Helper { staff_no, pin, .. } = &self.screen
                     && !staff_no.is_empty()
                     && !pin.is_empty()
                 {
@@ -556,6 +680,18 @@ impl Model {
             return None;
         };
         let service = self.live.service(&form.service_id)?;
+        // Checked here so that a typo gets a precise word at once, not the server's 输入有误.
+        if service.ask_citizen_id && !form.citizen_id.is_empty() && !citizen_id_ok(&form.citizen_id)
+        {
+            form.error = Some(Text::ErrCitizenIdFormat);
+            form.active = Some(Field::CitizenId);
+            return None;
+        }
+        if service.ask_phone && !form.phone.is_empty() && !phone_ok(&form.phone) {
+            form.error = Some(Text::ErrPhoneFormat);
+            form.active = Some(Field::Phone);
+            return None;
+        }
         let optional = |ask: bool, text: &str| (ask && !text.is_empty()).then(|| text.to_string());
         let request = IssueRequest {
             request_id: RequestId::new().into(),
@@ -736,6 +872,36 @@ impl Model {
     pub fn idle_left(&self, now: Instant) -> u64 {
         let left = (self.last_touch + self.config.idle).saturating_duration_since(now);
         left.as_secs() + u64::from(left.subsec_nanos() > 0)
+    }
+}
+
+/// Whether `id` is a 身份证号 as the server takes it: 18 characters with a correct check character
+/// (GB 11643: weights 2^(17-i) mod 11), or an old 15-digit one.
+pub fn citizen_id_ok(id: &str) -> bool {
+    let bytes = id.as_bytes();
+    match bytes.len() {
+        15 => bytes.iter().all(u8::is_ascii_digit),
+        18 if bytes[..17].iter().all(u8::is_ascii_digit) => {
+            const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+            let sum: u32 = bytes[..17]
+                .iter()
+                .zip(WEIGHTS)
+                .map(|(b, w)| u32::from(b - b'0') * w)
+                .sum();
+            bytes[17] == b"10X98765432"[(sum % 11) as usize]
+        }
+        _ => false,
+    }
+}
+
+/// Whether `phone` (digits only) can be a phone number: a mobile number has 11 digits and starts
+/// with 1; a fixed line 7 to 11 digits (with or without the area code).
+pub fn phone_ok(phone: &str) -> bool {
+    let digits = phone.bytes().all(|b| b.is_ascii_digit());
+    match phone.as_bytes().first() {
+        Some(b'1') => digits && phone.len() == 11,
+        Some(_) => digits && (7..=11).contains(&phone.len()),
+        None => false,
     }
 }
 

@@ -508,3 +508,146 @@ fn a_kiosk_without_printer_says_so_and_prints_nothing() {
     };
     assert_eq!(ticket.print, PrintStatus::NoPrinter);
 }
+
+#[test]
+fn the_keypad_types_into_the_active_field_with_the_keyboard_rules() {
+    let now = Instant::now();
+    let mut s = open();
+    s.services[0].ask_phone = true;
+    let mut m = model(now, s);
+    m.handle(Intent::OpenService("a".into()), now);
+    let form = |m: &Model| match &m.screen {
+        Screen::Service(f) => f.clone(),
+        other => panic!("service page, got {other:?}"),
+    };
+    assert_eq!(
+        form(&m).active,
+        Some(Field::CitizenId),
+        "the id comes first"
+    );
+    for c in "11010519491231002".chars() {
+        m.handle(Intent::Key(Key::Char(c)), now);
+    }
+    m.handle(Intent::Key(Key::Char('X')), now);
+    m.handle(Intent::Key(Key::Char('7')), now);
+    assert_eq!(form(&m).citizen_id, "11010519491231002X", "18 at most");
+    m.handle(Intent::Focus(Field::Phone), now);
+    m.handle(Intent::Key(Key::Char('X')), now);
+    assert_eq!(form(&m).phone, "", "no X in a phone number");
+    for c in "1380013800".chars() {
+        m.handle(Intent::Key(Key::Char(c)), now);
+    }
+    m.handle(Intent::Key(Key::Delete), now);
+    assert_eq!(form(&m).phone, "138001380");
+    m.handle(Intent::Key(Key::Clear), now);
+    assert_eq!(form(&m).phone, "");
+    assert_eq!(
+        form(&m).citizen_id,
+        "11010519491231002X",
+        "the other field is untouched"
+    );
+    // A field the service does not ask for cannot be focused.
+    m.handle(Intent::Focus(Field::HelperPin), now);
+    assert_eq!(form(&m).active, Some(Field::Phone));
+}
+
+#[test]
+fn a_service_that_asks_nothing_has_no_keypad() {
+    let now = Instant::now();
+    let mut s = open();
+    s.services[0].ask_citizen_id = false;
+    let mut m = model(now, s);
+    m.handle(Intent::OpenService("a".into()), now);
+    let Screen::Service(form) = &m.screen else {
+        panic!("service page")
+    };
+    assert_eq!(form.active, None);
+    assert!(m.handle(Intent::Key(Key::Char('1')), now).is_none());
+    m.handle(Intent::Focus(Field::CitizenId), now);
+    let Screen::Service(form) = &m.screen else {
+        panic!("service page")
+    };
+    assert_eq!((form.active, form.citizen_id.as_str()), (None, ""));
+}
+
+#[test]
+fn the_helper_types_staff_number_and_pin_on_the_keypad() {
+    let now = Instant::now();
+    let mut m = model(now, open());
+    m.handle(Intent::Helper, now);
+    for c in "1001".chars() {
+        m.handle(Intent::Key(Key::Char(c)), now);
+    }
+    m.handle(Intent::Focus(Field::HelperPin), now);
+    for c in "2580".chars() {
+        m.handle(Intent::Key(Key::Char(c)), now);
+    }
+    m.handle(Intent::Key(Key::Char('X')), now);
+    m.handle(Intent::UnlockHelper, now);
+    let helper = m.helper.clone().expect("unlocked");
+    assert_eq!(
+        (helper.staff_no.as_str(), helper.pin.as_str()),
+        ("1001", "2580")
+    );
+}
+
+#[test]
+fn citizen_ids_need_the_right_length_and_check_character() {
+    assert!(citizen_id_ok("11010519491231002X"));
+    assert!(citizen_id_ok("110105491231002"), "an old 15-digit id");
+    assert!(
+        !citizen_id_ok("110105194912310021"),
+        "wrong check character"
+    );
+    assert!(!citizen_id_ok("11010519491231002"), "17 characters");
+    assert!(!citizen_id_ok("1101051949123100X2"), "X only last");
+    assert!(!citizen_id_ok(""));
+}
+
+#[test]
+fn phones_are_mobile_or_fixed_line_numbers() {
+    assert!(phone_ok("13800138000"));
+    assert!(phone_ok("02512345678"), "fixed line with area code");
+    assert!(!phone_ok("12345678"), "a mobile number has 11 digits");
+    assert!(phone_ok("8765432"));
+    assert!(!phone_ok("876543"));
+    assert!(!phone_ok(""));
+}
+
+#[test]
+fn a_mistyped_id_or_phone_is_shown_and_nothing_is_sent() {
+    let now = Instant::now();
+    let mut s = open();
+    s.services[0].ask_phone = true;
+    let mut m = model(now, s);
+    m.handle(Intent::OpenService("a".into()), now);
+    m.handle(Intent::SetCitizenId("110105194912310021".into()), now);
+    assert!(m.handle(Intent::TakeTicket, now).is_none());
+    let Screen::Service(form) = &m.screen else {
+        panic!("service page")
+    };
+    assert_eq!(form.error, Some(Text::ErrCitizenIdFormat));
+    assert!(m.pending.is_none());
+    // Correcting it clears the word; a short phone is the next thing said.
+    m.handle(Intent::SetCitizenId("11010519491231002X".into()), now);
+    m.handle(Intent::SetPhone("138001".into()), now);
+    let Screen::Service(form) = &m.screen else {
+        panic!("service page")
+    };
+    assert_eq!(form.error, None);
+    assert!(m.handle(Intent::TakeTicket, now).is_none());
+    let Screen::Service(form) = &m.screen else {
+        panic!("service page")
+    };
+    assert_eq!(
+        (form.error, form.active),
+        (Some(Text::ErrPhoneFormat), Some(Field::Phone))
+    );
+    m.handle(Intent::SetPhone("13800138000".into()), now);
+    let request = issue_request(m.handle(Intent::TakeTicket, now));
+    assert_eq!(request.phone.as_deref(), Some("13800138000"));
+    // Empty fields are fine: they are optional.
+    let mut m = model(now, open());
+    m.handle(Intent::OpenService("a".into()), now);
+    assert!(m.handle(Intent::TakeTicket, now).is_some());
+}

@@ -135,6 +135,8 @@ fn a_wrong_pin_is_refused_and_nothing_is_issued() {
         pin: "0000".into(),
     });
     model.handle(Intent::OpenService("fund".into()), Instant::now());
+    // Two frames: the first lays the page out, the second puts 取号 where it stays.
+    harness.step();
     harness.step();
     click(&mut harness, "取号 · 爱心优先");
     until(&mut harness, "the refusal", |m| m.pending.is_none());
@@ -255,6 +257,7 @@ fn touch_to_ticket_p99() {
             .model
             .handle(Intent::OpenService("tax".into()), Instant::now());
         harness.step();
+        harness.step();
         harness.get_by_label("取号").click();
         let touched = Instant::now();
         let deadline = touched + Duration::from_secs(10);
@@ -285,5 +288,145 @@ fn touch_to_ticket_p99() {
     println!(
         "touch_to_ticket_p99_ms={:.1}",
         p(0.99).as_secs_f64() * 1000.0
+    );
+}
+
+#[test]
+fn a_retry_after_a_lost_answer_gets_the_same_ticket() {
+    let hall = Hall::demo();
+    let dir = tempfile::tempdir().expect("dir");
+    let mut harness = kiosk(hall.kiosk_config(dir.path(), ""));
+    connected(&mut harness);
+    harness
+        .state_mut()
+        .model
+        .handle(Intent::OpenService("tax".into()), Instant::now());
+    harness.step();
+    harness.step();
+    harness.get_by_label("取号").click();
+    // The frame that sees the touch sends the request; its answer is taken at the start of a
+    // later frame, so right after it the request is still in flight.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while harness.state().model.pending.is_none() {
+        harness.step();
+        assert!(Instant::now() < deadline, "the touch sent nothing");
+    }
+    assert!(
+        !harness.state().model.can_take(),
+        "取号 is disabled in flight"
+    );
+    // The server issues the ticket, but the kiosk loses the answer (a timeout, as over a bad
+    // network): the page offers 重试.
+    let request_id = harness
+        .state()
+        .model
+        .pending
+        .as_ref()
+        .map(|p| p.request.request_id.clone());
+    let request_id = request_id.expect("in flight");
+    harness.state_mut().model.issue_done(
+        &request_id,
+        Err(qcall_client::ClientError::Timeout),
+        Instant::now(),
+    );
+    harness.step();
+    harness.step();
+    assert!(shows(&harness, "重试"));
+    click(&mut harness, "重试");
+    on_ticket(&mut harness);
+    assert_eq!(
+        ticket(&harness).issue.ticket.number,
+        "T001",
+        "the retry's request id names the ticket already issued (R6)"
+    );
+    // The server holds one ticket, not two: the next touch gets T002.
+    click(&mut harness, "完成");
+    harness
+        .state_mut()
+        .model
+        .handle(Intent::OpenService("tax".into()), Instant::now());
+    harness.step();
+    harness.step();
+    click(&mut harness, "取号");
+    on_ticket(&mut harness);
+    assert_eq!(ticket(&harness).issue.ticket.number, "T002");
+}
+
+#[test]
+fn a_dead_printer_is_explained_kindly_and_the_ticket_stands() {
+    let hall = Hall::demo();
+    let dir = tempfile::tempdir().expect("dir");
+    // A network printer that refuses connections (switched off).
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.local_addr().expect("addr").port()
+    };
+    let mut config = hall.kiosk_config(dir.path(), "");
+    config.printer = Some(qcall_kiosk::print::Printer::new(
+        format!("tcp:127.0.0.1:{port}")
+            .parse()
+            .expect("destination"),
+        qcall_kiosk::print::Paper::Mm58,
+    ));
+    let mut harness = kiosk(config);
+    connected(&mut harness);
+    click(&mut harness, "企业服务");
+    click(&mut harness, "税务");
+    click(&mut harness, "取号");
+    on_ticket(&mut harness);
+    until(&mut harness, "the print result", |m| match &m.screen {
+        Screen::Ticket(t) => t.print != PrintStatus::Printing,
+        _ => false,
+    });
+    let t = ticket(&harness);
+    let PrintStatus::Failed { zh, .. } = t.print else {
+        panic!("expected a print fault, got {:?}", t.print)
+    };
+    assert!(shows(&harness, zh), "the citizen reads why");
+    assert!(zh.contains("号码已取到"), "{zh}");
+    assert!(shows(&harness, "T001"), "the number stays on screen");
+    assert_eq!(t.issue.ticket.number, "T001");
+}
+
+#[test]
+fn the_keypad_types_the_helpers_pin_and_a_citizen_id() {
+    let hall = Hall::demo();
+    let dir = tempfile::tempdir().expect("dir");
+    let mut config = hall.kiosk_config(dir.path(), "");
+    config.printer = None;
+    let mut harness = kiosk(config);
+    connected(&mut harness);
+    click(&mut harness, "爱心优先（需工作人员协助）");
+    for key in ["1", "0", "0", "1"] {
+        click(&mut harness, key);
+    }
+    harness.get_by_label("工作人员密码").click();
+    harness.step();
+    harness.step();
+    for key in ["2", "5", "8", "0"] {
+        click(&mut harness, key);
+    }
+    click(&mut harness, "确定");
+    assert!(shows(&harness, "爱心优先取号已开启"));
+    click(&mut harness, "民生服务");
+    click(&mut harness, "社保医保");
+    // A typo in the id is caught on the kiosk, before anything is sent.
+    for key in "110105194912310021".chars() {
+        click(&mut harness, &key.to_string());
+    }
+    click(&mut harness, "取号 · 爱心优先");
+    assert!(shows(
+        &harness,
+        qcall_client::Text::ErrCitizenIdFormat.get(qcall_client::Lang::Zh)
+    ));
+    assert!(harness.state().model.pending.is_none());
+    click(&mut harness, "删除");
+    click(&mut harness, "X");
+    click(&mut harness, "取号 · 爱心优先");
+    on_ticket(&mut harness);
+    let t = ticket(&harness);
+    assert_eq!(
+        (t.issue.ticket.number.as_str(), t.issue.ticket.class),
+        ("S001", TicketClass::Priority)
     );
 }
