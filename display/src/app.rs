@@ -2,8 +2,9 @@
 //! loop that drains updates into the [`Model`] and draws it with [`view`].
 //!
 //! Repaints happen only when something changes: an update from the server (the connection's
-//! [`qcall_client::Wake`] calls `request_repaint`), the clock's next minute, the highlight's next
-//! blink, and the marquee (at most 30 frames per second, and only while it scrolls).
+//! [`qcall_client::Wake`] calls `request_repaint`), a change of the audio status (the player's
+//! wake), the clock's next minute, the highlight's next blink, and the marquee (at most 30
+//! frames per second, and only while it scrolls).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -55,6 +56,8 @@ pub struct DisplayApp {
     _net: NetThread,
     voice: Option<Voice>,
     player: Option<Player>,
+    /// To wake the frame loop from the player thread.
+    ctx: egui::Context,
     /// The local clock; tests fix it for snapshot images.
     clock: Box<dyn Fn() -> Millis>,
 }
@@ -85,6 +88,7 @@ impl DisplayApp {
             _net: net,
             voice: options.voice,
             player: None,
+            ctx: ctx.clone(),
             clock: Box::new(qcall_client::local_now),
         })
     }
@@ -140,6 +144,11 @@ impl DisplayApp {
             player.update_settings(&settings);
             return;
         }
+        // A screen without sound (window screens by default) leaves the sound card alone; the
+        // player starts with the first snapshot that turns audio on.
+        if !settings.audio {
+            return;
+        }
         let Some(voice) = self.voice.take() else {
             return;
         };
@@ -151,7 +160,11 @@ impl DisplayApp {
             }
         }
         match Player::start(voice.pack, &settings, options) {
-            Ok(player) => self.player = Some(player),
+            Ok(player) => {
+                let ctx = self.ctx.clone();
+                player.on_status_change(move || ctx.request_repaint());
+                self.player = Some(player);
+            }
             Err(e) => {
                 tracing::error!(cause = %e, "cannot start the audio thread; the board stays silent")
             }
@@ -167,10 +180,6 @@ impl DisplayApp {
         let mut next = Duration::from_millis(until_next_minute(server_now).unsigned_abs());
         if let Some(ms) = self.model.highlight_next_change(now) {
             next = next.min(Duration::from_millis(ms.unsigned_abs()));
-        }
-        if self.voice.is_some() || self.player.is_some() {
-            // The audio status has no wake of its own; look again now and then.
-            next = next.min(Duration::from_secs(10));
         }
         ui.ctx().request_repaint_after(next);
     }

@@ -27,6 +27,10 @@ pub struct Cli {
     /// A normal window instead of full screen (for trying it out).
     #[arg(long)]
     pub windowed: bool,
+    /// How frames are drawn. `glow` (OpenGL, the default) costs a third of `wgpu`'s CPU on a PC
+    /// without a GPU, where Mesa renders in software; see `display/tools/idle_cpu.sh`.
+    #[arg(long, value_enum, default_value_t = Renderer::Glow)]
+    pub renderer: Renderer,
 }
 
 /// Runs the app until its window closes. Logging is the caller's.
@@ -70,6 +74,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     };
     let native = eframe::NativeOptions {
         viewport,
+        renderer: match cli.renderer {
+            Renderer::Glow => eframe::Renderer::Glow,
+            Renderer::Wgpu => eframe::Renderer::Wgpu,
+        },
+        // Dithering hides banding in gradients; the screens have none, and in software rendering
+        // it costs a fifth of every frame.
+        dithering: false,
         ..Default::default()
     };
     eframe::run_native(
@@ -78,4 +89,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Box::new(move |cc| Ok(Box::new(DisplayApp::new(&cc.egui_ctx, options)?))),
     )
     .map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// The renderers eframe is built with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Renderer {
+    /// OpenGL.
+    Glow,
+    /// wgpu (Vulkan, or OpenGL as its fallback).
+    Wgpu,
 }

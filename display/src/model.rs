@@ -9,8 +9,11 @@
 use qcall_client::connection::{ConnectionState, Update};
 use qcall_client::i18n::{Lang, Text};
 use qcall_client::live::{Applied, LiveState};
+use std::collections::BTreeMap;
+
 use qcall_protocol::{
-    Call, DisplayMode, Millis, PauseReason, StaffCard, TicketClass, WindowNo, WindowStatus,
+    Call, DisplayMode, Millis, PauseReason, StaffCard, TicketClass, TicketState, WindowNo,
+    WindowStatus,
 };
 
 use crate::player::should_speak;
@@ -161,6 +164,12 @@ pub struct WindowScreen {
     pub screen_text: String,
     /// Open, paused or closed.
     pub state: WindowState,
+    /// The current ticket is called and its citizen not yet at the window ("正在叫号" rather
+    /// than "正在办理").
+    pub calling: bool,
+    /// The number arrived live less than [`HIGHLIGHT_MS`] ago and its blink is "on": a citizen
+    /// looking up sees that this window just called.
+    pub highlight_on: bool,
     /// The staff member signed in (亮身份): name, 工号, badges, photo.
     pub staff: Option<StaffCard>,
     /// `HH:MM`, in hall time.
@@ -177,6 +186,9 @@ pub struct Model {
     pub lang: Lang,
     /// The latest call that arrived live, and the local time it arrived.
     highlight: Option<(u64, Millis)>,
+    /// Per window, the ticket number of its latest call that arrived live and when: what a
+    /// window screen highlights.
+    window_highlights: BTreeMap<WindowNo, (String, Millis)>,
     /// Local time when the data was last known current (an update while connected, or the moment
     /// the link dropped).
     last_current: Option<Millis>,
@@ -192,6 +204,7 @@ impl Model {
             screen_override,
             lang,
             highlight: None,
+            window_highlights: BTreeMap::new(),
             last_current: None,
             no_audio: false,
         }
@@ -220,11 +233,21 @@ impl Model {
         }
         // Only a call heard live is highlighted: calls a reconnect's snapshot brings back that
         // are older than the speaking limit are shown, not flashed (like R16 for the voice).
-        if let Some(newest) = applied.new_calls.iter().max_by_key(|c| c.call_id) {
-            let server_now = self.live.server_now(local_now);
-            if should_speak(newest.at, server_now) {
-                self.highlight = Some((newest.call_id, local_now));
-            }
+        let server_now = self.live.server_now(local_now);
+        if let Some(newest) = applied.new_calls.iter().max_by_key(|c| c.call_id)
+            && should_speak(newest.at, server_now)
+        {
+            self.highlight = Some((newest.call_id, local_now));
+        }
+        let mut live_calls: Vec<&Call> = applied
+            .new_calls
+            .iter()
+            .filter(|c| should_speak(c.at, server_now))
+            .collect();
+        live_calls.sort_by_key(|c| c.call_id);
+        for call in live_calls {
+            self.window_highlights
+                .insert(call.window, (call.number.clone(), local_now));
         }
         applied
     }
@@ -275,9 +298,13 @@ impl Model {
         self.highlight_phase(local_now).is_some()
     }
 
-    /// Milliseconds until the highlight's look changes next, if it is running.
+    /// Milliseconds until the highlight of the screen shown changes its look next, if it is
+    /// running: the glue repaints then, and not otherwise.
     pub fn highlight_next_change(&self, local_now: Millis) -> Option<Millis> {
-        let (_, since) = self.highlight?;
+        let since = match self.screen() {
+            Some(Screen::Window(n)) => self.window_highlights.get(&n).map(|(_, at)| *at),
+            _ => self.highlight.map(|(_, at)| at),
+        }?;
         let age = local_now - since;
         if !(0..HIGHLIGHT_MS).contains(&age) {
             return None;
@@ -285,17 +312,29 @@ impl Model {
         Some(BLINK_MS - age % BLINK_MS)
     }
 
-    /// `Some(on)` while the highlight runs.
+    /// `Some(on)` while the board's highlight runs.
     fn highlight_phase(&self, local_now: Millis) -> Option<bool> {
         let (call_id, since) = self.highlight?;
         let latest = self.live.recent_calls().first()?;
         if latest.call_id != call_id {
             return None;
         }
-        let age = local_now - since;
-        (0..HIGHLIGHT_MS)
-            .contains(&age)
-            .then_some((age / BLINK_MS) % 2 == 0)
+        blink(since, local_now)
+    }
+
+    /// `Some(on)` while window `number`'s highlight runs: its latest live call is still the
+    /// ticket it shows.
+    fn window_highlight_phase(
+        &self,
+        number: WindowNo,
+        current: Option<&str>,
+        local_now: Millis,
+    ) -> Option<bool> {
+        let (called, since) = self.window_highlights.get(&number)?;
+        if current != Some(called.as_str()) {
+            return None;
+        }
+        blink(*since, local_now)
     }
 
     /// The hall board at local time `local_now`.
@@ -369,6 +408,8 @@ impl Model {
                 name: String::new(),
                 screen_text: String::new(),
                 state: WindowState::Unknown,
+                calling: false,
+                highlight_on: false,
                 staff: None,
                 time,
             };
@@ -382,10 +423,22 @@ impl Model {
                 current: window.current.as_ref().map(|c| c.number.clone()),
             },
         };
+        let current = match &state {
+            WindowState::Open { current } => current.as_deref(),
+            _ => None,
+        };
+        let highlight_on = self.window_highlight_phase(number, current, local_now) == Some(true);
+        let calling = current.is_some()
+            && window
+                .current
+                .as_ref()
+                .is_some_and(|c| c.state == TicketState::Called);
         WindowScreen {
             number,
             name: window.name.clone(),
             screen_text: window.screen_text.clone(),
+            calling,
+            highlight_on,
             staff: match state {
                 WindowState::Closed => None,
                 _ => window.staff.clone(),
@@ -394,6 +447,15 @@ impl Model {
             time,
         }
     }
+}
+
+/// `Some(on)` while a highlight that started at `since` runs at `local_now`: on and off every
+/// [`BLINK_MS`] for [`HIGHLIGHT_MS`].
+fn blink(since: Millis, local_now: Millis) -> Option<bool> {
+    let age = local_now - since;
+    (0..HIGHLIGHT_MS)
+        .contains(&age)
+        .then_some((age / BLINK_MS) % 2 == 0)
 }
 
 /// (`YYYY年M月D日` or `YYYY-MM-DD`, `HH:MM`) of a server instant in the hall's time zone. An

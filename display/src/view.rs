@@ -160,6 +160,15 @@ fn latest_call(ui: &mut Ui, rect: Rect, b: &Board, lang: Lang, h: f32) {
             .color(caption_fg),
     );
     let Some(call) = &b.latest else {
+        // No call yet today: a calm line rather than an empty panel.
+        place(
+            ui,
+            rect,
+            Align::Center,
+            RichText::new(Text::WindowAwaitingCall.get(lang))
+                .size(h * 0.06)
+                .color(MUTED),
+        );
         return;
     };
     if call.recall {
@@ -432,22 +441,42 @@ fn window_screen(ui: &mut Ui, rect: Rect, model: &Model, s: &WindowScreen) {
             current: Some(number),
         } => {
             let (cap, num) = split_h(main, 0.2);
+            let caption = if s.calling {
+                Text::NowCalling
+            } else {
+                Text::NowServing
+            };
             place(
                 ui,
                 cap,
                 Align::Center,
-                RichText::new(Text::NowServing.get(lang))
+                RichText::new(caption.get(lang))
                     .size(h * 0.045)
                     .color(MUTED),
             );
+            let size = call_number_size(h) * 1.15;
+            let colour = if s.highlight_on {
+                // The new call blinks: the number on a band of the call colour.
+                let galley = ui.painter().layout_no_wrap(
+                    number.clone(),
+                    FontId::proportional(size),
+                    Color32::BLACK,
+                );
+                let band = Rect::from_center_size(
+                    num.center(),
+                    vec2(galley.size().x + h * 0.12, num.height().min(size * 1.1)),
+                );
+                ui.painter()
+                    .rect_filled(band, CornerRadius::same(16), palette::CALL);
+                Color32::BLACK
+            } else {
+                palette::CALL
+            };
             place(
                 ui,
                 num,
                 Align::Center,
-                RichText::new(number)
-                    .size(call_number_size(h) * 1.15)
-                    .color(palette::CALL)
-                    .strong(),
+                RichText::new(number).size(size).color(colour).strong(),
             );
             if s.staff.is_some() && !s.screen_text.is_empty() {
                 place(

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # CPU cost of the hall board at rest, the way a hall PC without a GPU runs it: Xvfb at 1280×720,
-# wgpu on Mesa's software Vulkan (llvmpipe). Starts a demo server and the board, measures the
-# board's own CPU time from /proc over $SECONDS_PER_RUN seconds twice (notices cleared, then a
+# Mesa's software rendering (llvmpipe; glow by default, RENDERER=wgpu for Vulkan). Starts a demo
+# server and the board, measures the board's own CPU time from /proc over $SECONDS_PER_RUN seconds twice (notices cleared, then a
 # long notice that scrolls), prints
 #   idle_cpu_pct=<n>       goal ≤ 2 (repaints: the clock once a minute, nothing else)
+#                          (each figure is followed by the build profile and the load average:
+#                          other work on the machine inflates it)
 #   marquee_cpu_pct=<n>    goal ≤ 25 (the marquee at ≤ 30 fps)
 # as percent of one core, and stops everything it started.
 #
@@ -16,6 +18,7 @@ PROFILE=debug
 if [[ "${1:-}" == "--release" ]]; then PROFILE=release; fi
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-20}
 PORT=${PORT:-8733}
+RENDERER=${RENDERER:-glow} # the board's --renderer: glow (default) or wgpu
 SCREEN=${XVFB_DISPLAY:-:97}
 
 if [[ "$PROFILE" == release ]]; then
@@ -49,7 +52,7 @@ notices() {
 
 notices '{"notices":[]}'
 DISPLAY="$SCREEN" XDG_RUNTIME_DIR="$WORK" "$BIN/qcall-display" --windowed \
-    --server "http://127.0.0.1:$PORT" --key demo-hall-board-key-0000 >"$WORK/display.log" 2>&1 &
+    --server "http://127.0.0.1:$PORT" --key demo-hall-board-key-0000 --renderer "$RENDERER" >"$WORK/display.log" 2>&1 &
 BOARD=$!
 PIDS+=("$BOARD")
 
@@ -65,10 +68,10 @@ measure() {
 }
 
 sleep 6 # start-up: window, adapter, fonts, snapshot
-echo "idle_cpu_pct=$(measure)"
+echo "idle_cpu_pct=$(measure) (profile $PROFILE, renderer $RENDERER, load average $(cut -d' ' -f1-3 /proc/loadavg))"
 
 notices '{"notices":["取号后请在休息区等候，留意屏幕与语音叫号","过号请到窗口重新排队","办不成事，请到8号窗口反映","清廉大厅 阳光服务 每一次叫号都公开可查"]}'
 sleep 2
-echo "marquee_cpu_pct=$(measure)"
+echo "marquee_cpu_pct=$(measure) (profile $PROFILE, renderer $RENDERER, load average $(cut -d' ' -f1-3 /proc/loadavg))"
 
 kill -0 "$BOARD" 2>/dev/null || { echo "the board exited; its log:" >&2; cat "$WORK/display.log" >&2; exit 1; }

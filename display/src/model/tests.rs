@@ -241,7 +241,11 @@ fn the_board_shows_hall_time_latest_call_recent_tickets_once_and_waiting_per_gro
 
 #[test]
 fn a_live_call_is_highlighted_for_a_few_seconds_with_a_blink() {
-    let mut m = model_with(snapshot(1, T0, Vec::new()), T0);
+    let mut snap = snapshot(1, T0, Vec::new());
+    if let Some(d) = snap.display.as_mut() {
+        d.mode = DisplayMode::HallBoard;
+    }
+    let mut m = model_with(snap, T0);
     assert!(!m.board(T0).highlight_on, "nothing called yet");
     let at = T0 + 5_000;
     let applied = events(
@@ -393,4 +397,106 @@ fn a_window_event_updates_the_window_screen() {
 fn the_clock_changes_at_the_minute() {
     assert_eq!(until_next_minute(T0), 60_000);
     assert_eq!(until_next_minute(T0 + 59_500), 500);
+}
+
+#[test]
+fn notices_edited_on_the_server_replace_the_marquee_lines() {
+    let mut m = model_with(snapshot(1, T0, Vec::new()), T0);
+    assert_eq!(
+        m.board(T0).notices,
+        ["清廉大厅"],
+        "blank lines are left out"
+    );
+    events(
+        &mut m,
+        2,
+        T0 + 1_000,
+        vec![Event::Notices {
+            notices: vec!["今日下午系统维护".into(), "请保管好随身物品".into()],
+        }],
+    );
+    assert_eq!(
+        m.board(T0 + 1_000).notices,
+        ["今日下午系统维护", "请保管好随身物品"]
+    );
+    events(
+        &mut m,
+        3,
+        T0 + 2_000,
+        vec![Event::Notices {
+            notices: Vec::new(),
+        }],
+    );
+    assert!(m.board(T0 + 2_000).notices.is_empty(), "marquee off");
+}
+
+#[test]
+fn a_window_screen_highlights_its_own_new_call_and_says_calling_until_service_starts() {
+    let mut m = Model::new(Some(Screen::Window(1)), Lang::Zh);
+    let mut snap = snapshot(1, T0, Vec::new());
+    snap.windows[0].current = None;
+    m.apply(
+        &Update::Snapshot {
+            snapshot: Box::new(snap),
+            received_at: T0,
+        },
+        T0,
+    );
+    let quiet = m.window_screen(1, T0);
+    assert_eq!(quiet.state, WindowState::Open { current: None });
+    assert!(!quiet.highlight_on && !quiet.calling);
+    assert_eq!(m.highlight_next_change(T0), None, "nothing to repaint for");
+
+    let at = T0 + 5_000;
+    let mut called = window(1, WindowStatus::Open);
+    events(
+        &mut m,
+        2,
+        at,
+        vec![
+            Event::Called {
+                call: call(2, 7, "A007", 1, at),
+            },
+            Event::Window {
+                window: called.clone(),
+            },
+        ],
+    );
+    let s = m.window_screen(1, at);
+    assert_eq!(
+        s.state,
+        WindowState::Open {
+            current: Some("A007".into())
+        }
+    );
+    assert!(s.calling, "called, the citizen not yet at the window");
+    assert!(s.highlight_on);
+    assert!(!m.window_screen(1, at + BLINK_MS).highlight_on, "blinks");
+    assert_eq!(m.highlight_next_change(at + 100), Some(BLINK_MS - 100));
+    assert!(
+        !m.window_screen(1, at + HIGHLIGHT_MS).highlight_on,
+        "then steady"
+    );
+    assert_eq!(m.highlight_next_change(at + HIGHLIGHT_MS), None);
+
+    // A call at another window does not make this screen blink.
+    let other = at + 20_000;
+    events(
+        &mut m,
+        3,
+        other,
+        vec![Event::Called {
+            call: call(3, 8, "A008", 2, other),
+        }],
+    );
+    assert!(!m.window_screen(1, other).highlight_on);
+    assert_eq!(m.highlight_next_change(other), None);
+
+    // Service starts: 正在办理.
+    if let Some(current) = called.current.as_mut() {
+        current.state = TicketState::Serving;
+        current.started_at = Some(other);
+    }
+    events(&mut m, 4, other + 1, vec![Event::Window { window: called }]);
+    assert!(!m.window_screen(1, other + 1).calling);
 }

@@ -191,7 +191,12 @@ struct Shared {
     state: Mutex<SharedState>,
     changed: Condvar,
     submitted: AtomicU64,
+    /// Called when [`AudioStatus`] changes, so the screen redraws its mark then and only then.
+    on_status: Mutex<Option<StatusWake>>,
 }
+
+/// What [`Player::on_status_change`] calls.
+type StatusWake = Box<dyn Fn() + Send>;
 
 struct SharedState {
     status: AudioStatus,
@@ -206,6 +211,16 @@ struct SharedState {
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, SharedState> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn status_changed(&self) {
+        if let Some(wake) = &*self
+            .on_status
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+        {
+            wake();
+        }
     }
 }
 
@@ -245,6 +260,7 @@ impl Player {
             }),
             changed: Condvar::new(),
             submitted: AtomicU64::new(0),
+            on_status: Mutex::new(None),
         });
         for warning in pack.warnings() {
             tracing::warn!(pack = %pack.dir().display(), "{warning}");
@@ -291,6 +307,18 @@ impl Player {
     /// once per change, and readable with [`Player::settings_problems`].
     pub fn update_settings(&self, settings: &DisplaySettings) {
         let _ = self.tx.send(Msg::Settings(Box::new(settings.clone())));
+    }
+
+    /// Calls `wake` (on the player thread) whenever [`Player::audio_status`] changes: the screen
+    /// passes `request_repaint` and needs no timer to keep its "无音频" mark current.
+    pub fn on_status_change(&self, wake: impl Fn() + Send + 'static) {
+        *self
+            .shared
+            .on_status
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(Box::new(wake));
+        // The status may have changed before the wake was set.
+        self.shared.status_changed();
     }
 
     /// Whether there is sound, for the "无音频" mark.
@@ -648,9 +676,10 @@ impl Worker {
                             reason,
                             since: SystemTime::now(),
                         };
+                        drop(state);
+                        self.shared.status_changed();
                     }
                 }
-                drop(state);
                 self.shared.changed.notify_all();
             }
         }
@@ -677,6 +706,7 @@ impl Worker {
     fn set_status(&self, status: AudioStatus) {
         self.shared.lock().status = status;
         self.shared.changed.notify_all();
+        self.shared.status_changed();
     }
 
     fn log(&self, call: &Call, outcome: Outcome) {

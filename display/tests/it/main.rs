@@ -1,7 +1,8 @@
 //! Integration tests of the display, through the public API only: the hall board's voice (the
 //! shipped voice pack, rendered announcements written as WAV files, the player's queue on a test
 //! output that captures every sample, and, in child processes, rodio's real default output on
-//! ALSA) and the screens against a real server under `egui_kittest`.
+//! ALSA), the screens against a real server under `egui_kittest`, and the board's voice through the
+//! whole app against that server.
 
 mod alsa;
 mod pack;
@@ -9,3 +10,4 @@ mod queue;
 mod screens;
 mod server;
 mod util;
+mod voice;

@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 
 use qcall_display::announce::SettingsProblem;
 use qcall_display::player::{
-    AudioStatus, DeviceErrors, LogEntry, Outcome, Output, Player, PlayerOptions, Silence,
+    AudioStatus, DeviceErrors, LogEntry, Outcome, Output, Player, PlayerOptions, SAMPLE_RATE,
+    Silence,
 };
 
 use crate::util::{CaptureDevice, NOW, call, expected, settings, shipped_pack};
@@ -69,6 +70,49 @@ fn three_quick_calls_are_announced_in_order_one_at_a_time() {
         heard == want,
         "the output got other samples than the three renderings in order"
     );
+
+    // What the hall heard, as a WAV file written by rodio: its format, its length (three
+    // announcements back to back, each 3 to 15 s), no clipping, and the three in call order
+    // (each starts where the one before ends).
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("three-calls.wav");
+    let rate = std::num::NonZero::new(SAMPLE_RATE).expect("rate");
+    let source = rodio::buffer::SamplesBuffer::new(std::num::NonZero::<u16>::MIN, rate, heard);
+    rodio::wav_to_file(source, &path).expect("wav_to_file");
+    let mut reader = hound::WavReader::open(&path).expect("open wav");
+    let spec = reader.spec();
+    assert_eq!(
+        (spec.sample_rate, spec.channels, spec.bits_per_sample),
+        (SAMPLE_RATE, 1, 32)
+    );
+    assert_eq!(spec.sample_format, hound::SampleFormat::Float);
+    let wav: Vec<f32> = reader
+        .samples::<f32>()
+        .collect::<Result<_, _>>()
+        .expect("samples");
+    let parts = [
+        expected(&pack, &s, "A001", 1),
+        expected(&pack, &s, "A002", 2),
+        expected(&pack, &s, "B001", 3),
+    ];
+    let mut start = 0;
+    for (part, number) in parts.iter().zip(["A001", "A002", "B001"]) {
+        let secs = part.len() as f64 / f64::from(SAMPLE_RATE);
+        assert!((3.0..15.0).contains(&secs), "{number}: {secs} s");
+        assert!(
+            wav[start..start + part.len()] == part[..],
+            "{number} is not where call order puts it"
+        );
+        start += part.len();
+    }
+    assert_eq!(wav.len(), start, "nothing before, between or after");
+    let peak = wav.iter().fold(0.0_f32, |m, x| m.max(x.abs()));
+    assert!(peak < 1.0, "clipped: peak {peak}");
+    println!(
+        "three calls: {:.2} s, peak {peak:.2}",
+        wav.len() as f64 / f64::from(SAMPLE_RATE)
+    );
+
     let Outcome::Spoken { ref clips, .. } = log[2].outcome else {
         panic!("{log:?}");
     };

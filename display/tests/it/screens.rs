@@ -151,9 +151,30 @@ fn the_board_keeps_its_state_while_the_server_is_down_and_recovers_on_its_own() 
     board.get_by_label(&first);
 }
 
+#[test]
+fn notices_edited_on_the_server_reach_the_marquee_without_a_restart() {
+    let hall = Hall::start();
+    let mut board = display(&hall, BOARD, None, HD);
+    until(&mut board, "the snapshot", |a| {
+        a.model().live().has_snapshot()
+    });
+    let notices = |a: &DisplayApp| a.model().board(qcall_client::local_now()).notices;
+    assert!(
+        !notices(board.state().as_ref().expect("app")).is_empty(),
+        "the demo hall has notices"
+    );
+    hall.set_notices(&["今日下午三点起系统维护", "请保管好随身物品"]);
+    until(&mut board, "the new notices", |a| {
+        notices(a) == ["今日下午三点起系统维护", "请保管好随身物品"]
+    });
+    hall.set_notices(&[]);
+    until(&mut board, "the marquee off", |a| notices(a).is_empty());
+}
+
 /// Renders `model` alone, at `size`, with a fixed clock, so the image does not depend on how many
-/// frames the test took to get its data (the marquee's position, the highlight's blink).
-fn image(results: &mut SnapshotResults, model: Model, size: Vec2, name: &str) {
+/// frames the test took to get its data (the marquee's position, the highlight's blink). Returns
+/// the height in pixels of what is drawn in the call colour: the called number's glyphs.
+fn image(results: &mut SnapshotResults, model: Model, size: Vec2, name: &str) -> u32 {
     let now = qcall_client::local_now() + 20_000;
     let mut harness = Harness::builder()
         .with_size(size)
@@ -165,6 +186,20 @@ fn image(results: &mut SnapshotResults, model: Model, size: Vec2, name: &str) {
         .build_ui(move |ui| qcall_display::view::view(&model, ui, now));
     harness.run_steps(3);
     results.add(harness.try_snapshot(name));
+    let image = harness.render().expect("render");
+    let call = qcall_client::ui::palette::CALL;
+    let rows: Vec<u32> = (0..image.height())
+        .filter(|&y| {
+            (0..image.width()).any(|x| {
+                let [r, g, b, _] = image.get_pixel(x, y).0;
+                r.abs_diff(call.r()) < 8 && g.abs_diff(call.g()) < 8 && b.abs_diff(call.b()) < 8
+            })
+        })
+        .collect();
+    match (rows.first(), rows.last()) {
+        (Some(top), Some(bottom)) => bottom - top + 1,
+        _ => 0,
+    }
 }
 
 #[test]
@@ -200,19 +235,19 @@ fn snapshot_images_of_the_board_and_a_window_screen() {
     let board_model = board.state().as_ref().expect("app").model().clone();
     let window_model = window_1.state().as_ref().expect("app").model().clone();
     let mut results = SnapshotResults::new();
-    image(
-        &mut results,
-        board_model.clone(),
-        FULL_HD,
-        "board_1920x1080",
-    );
-    image(&mut results, board_model, HD, "board_1280x720");
-    image(
-        &mut results,
-        window_model.clone(),
-        FULL_HD,
-        "window_1920x1080",
-    );
-    image(&mut results, window_model, HD, "window_1280x720");
+    // R18, legible from 10 m: the called number's digits are at least a sixth of the screen
+    // height, on both screens and at both sizes (measured on the rendered pixels).
+    for (model, name) in [(board_model, "board"), (window_model, "window")] {
+        for size in [FULL_HD, HD] {
+            let name = format!("{name}_{}x{}", size.x, size.y);
+            let height = image(&mut results, model.clone(), size, &name);
+            println!("{name}: called number {height} px high");
+            assert!(
+                height as f32 >= size.y / 6.0,
+                "{name}: the called number is {height} px high, less than a sixth of {}",
+                size.y
+            );
+        }
+    }
     // Dropping the results fails the test with every mismatch at once.
 }

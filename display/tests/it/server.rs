@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use qcall_client::{RequestId, RestClient, ServerAddr, WindowAction};
-use qcall_display::{DisplayApp, DisplayOptions, Screen};
+use qcall_display::{DisplayApp, DisplayOptions, Screen, Voice};
 use qcall_protocol::{IssueRequest, Millis, TicketClass, WindowNo};
 use qcall_server::clock::ManualClock;
 use qcall_server::{HallConfig, Options};
@@ -27,6 +27,8 @@ pub(crate) const WAIT: Duration = Duration::from_secs(15);
 pub(crate) struct Hall {
     pub(crate) rt: Runtime,
     pub(crate) port: u16,
+    /// The server's clock, kept across restarts; tests move it forward.
+    pub(crate) clock: Arc<ManualClock>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     dir: tempfile::TempDir,
@@ -47,6 +49,7 @@ impl Hall {
         let mut hall = Hall {
             rt,
             port,
+            clock: Arc::new(ManualClock::new(START)),
             stop: None,
             task: None,
             dir,
@@ -75,7 +78,7 @@ impl Hall {
         });
         let options = Options {
             db_path: db,
-            clock: Arc::new(ManualClock::new(START)),
+            clock: self.clock.clone(),
         };
         let task = self.rt.spawn(qcall_server::run(
             listener,
@@ -128,6 +131,30 @@ impl Hall {
             .unwrap_or_else(|e| panic!("{action:?} at window {window}: {e:?}"));
     }
 
+    /// The manager replaces the marquee notices (`PUT /notices`; the client kit has no call for
+    /// it, so plain HTTP/1.1 over TCP).
+    pub(crate) fn set_notices(&self, notices: &[&str]) {
+        use std::io::{Read as _, Write as _};
+        let login = self
+            .rt
+            .block_on(self.rest().login("9001", "demo-manager"))
+            .expect("manager login");
+        let lines: Vec<String> = notices.iter().map(|n| format!("{n:?}")).collect();
+        let body = format!("{{\"notices\":[{}]}}", lines.join(","));
+        let mut tcp = std::net::TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
+        write!(
+            tcp,
+            "PUT /api/v1/notices HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            login.token,
+            body.len()
+        )
+        .expect("send");
+        let mut answer = String::new();
+        tcp.read_to_string(&mut answer).expect("answer");
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    }
+
     /// A ticket from the kiosk; returns its number.
     pub(crate) fn issue(&self, service: &str) -> String {
         let kiosk = self.rest().with_bearer(KIOSK);
@@ -162,12 +189,23 @@ pub(crate) fn display(
     screen: Option<Screen>,
     size: egui::Vec2,
 ) -> Harness<'static, Option<DisplayApp>> {
+    display_with_voice(hall, key, screen, size, None)
+}
+
+/// A display with `key`, an optional `--mode` and an optional voice, under a harness of `size`.
+pub(crate) fn display_with_voice(
+    hall: &Hall,
+    key: &str,
+    screen: Option<Screen>,
+    size: egui::Vec2,
+    voice: Option<Voice>,
+) -> Harness<'static, Option<DisplayApp>> {
     let mut options = Some(DisplayOptions {
         server: hall.addr(),
         key: key.into(),
         lang: qcall_client::Lang::Zh,
         screen,
-        voice: None,
+        voice,
     });
     Harness::builder().with_size(size).build_ui_state(
         move |ui, app: &mut Option<DisplayApp>| {
