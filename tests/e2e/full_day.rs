@@ -136,7 +136,13 @@ impl Hall {
                 && h.board.model.live().seq() >= seq
                 && h.screen1.model.live().seq() >= seq
                 && h.callers.iter().all(|c| c.model.live.seq() >= seq)
-                && h.callers.iter().all(|c| c.model.pending.is_none())
+                && h.callers.iter().all(|c| {
+                    // The answer, and the queue and figures it fetches after each change.
+                    c.model.pending.is_none()
+                        && c.is_idle()
+                        && !c.model.preview_in_flight
+                        && !c.model.preview_dirty
+                })
         });
     }
 
@@ -518,8 +524,12 @@ fn a_full_hall_day() {
     // The business day rolls over at 04:00: queues empty, the board clears, numbering restarts.
     h.server.clock.set(at("2026-11-24T04:01"));
     h.wait("every party is in the new business day", |h| {
-        let day =
-            |live: &qcall_client::LiveState| live.hall().map(|hall| hall.business_day.clone());
+        // The new day's name comes first, then the fresh snapshot that replaces the stale state.
+        let day = |live: &qcall_client::LiveState| {
+            live.hall()
+                .filter(|_| !live.is_stale())
+                .map(|hall| hall.business_day.clone())
+        };
         let next = Some("2026-11-24".to_string());
         day(&h.kiosk.model.live) == next
             && day(h.board.model.live()) == next
