@@ -173,7 +173,10 @@ fn spawn(exe: &Path, app: &App) -> std::io::Result<Child> {
     }
     if std::env::var_os("RUST_LOG").is_none() {
         // The apps' warnings and errors only: the launcher's terminal is shared by five processes.
-        cmd.env("RUST_LOG", "warn,wgpu=error,naga=error,eframe=error");
+        cmd.env(
+            "RUST_LOG",
+            "warn,wgpu=error,naga=error,eframe=error,egui_wgpu=error,egui_glow=error,winit=error",
+        );
     }
     cmd.spawn()
 }
