@@ -18,7 +18,8 @@ pub struct Cli {
     /// Show this screen whatever the server's config says: `hall` or `window:N`.
     #[arg(long, value_name = "hall|window:N", value_parser = crate::model::parse_screen)]
     pub mode: Option<Screen>,
-    /// The voice pack folder (default: the shipped `assets/voice`).
+    /// The voice pack folder (default: `voice/` beside the program, `../share/qcall/voice`, or the
+    /// repository's `assets/voice`).
     #[arg(long, value_name = "DIR")]
     pub voice_pack: Option<PathBuf>,
     /// No announcements at all (the screen still shows every call).

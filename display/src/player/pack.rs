@@ -88,10 +88,17 @@ struct Manifest {
 }
 
 impl VoicePack {
-    /// The pack shipped in this repository, `assets/voice`. The display app uses it unless
-    /// given `--voice-pack DIR`.
+    /// Where the display app looks unless given `--voice-pack DIR`: a `voice` folder beside the
+    /// program or in `../share/qcall/voice` from it (an installed board), else the pack shipped
+    /// in this repository, `assets/voice` (a board run from the source tree).
     pub fn default_dir() -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/voice")
+        let installed = std::env::current_exe().ok().and_then(|exe| {
+            let bin = exe.parent()?.to_path_buf();
+            [bin.join("voice"), bin.join("../share/qcall/voice")]
+                .into_iter()
+                .find(|dir| dir.join("pack.toml").is_file())
+        });
+        installed.unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/voice"))
     }
 
     /// Loads the pack in `dir` (layout: `assets/voice/README.md`): the languages listed in its
