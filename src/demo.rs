@@ -65,7 +65,7 @@ async fn hall(args: DemoArgs, data_dir: PathBuf) -> anyhow::Result<()> {
         db_path: data_dir.join("hall.db"),
         clock: Arc::new(SystemClock),
     };
-    let server = tokio::spawn(qcall_server::run(
+    let mut server = tokio::spawn(qcall_server::run(
         listener,
         HallConfig::demo(),
         options,
@@ -95,7 +95,7 @@ async fn hall(args: DemoArgs, data_dir: PathBuf) -> anyhow::Result<()> {
     }
 
     let server_only = children.is_empty();
-    watch(&mut children, server_only).await;
+    let ended = watch(&mut children, server_only, &mut server).await;
     for (name, child) in &mut children {
         if child.id().is_some() {
             let _ = child.start_kill();
@@ -104,7 +104,10 @@ async fn hall(args: DemoArgs, data_dir: PathBuf) -> anyhow::Result<()> {
         info!(app = name, "stopped");
     }
     let _ = stop.send(());
-    server.await.context("the server task failed")??;
+    match ended {
+        Some(result) => result.context("the server task failed")??,
+        None => server.await.context("the server task failed")??,
+    }
     println!("Stopped. The day's data stays in {}", data_dir.display());
     Ok(())
 }
@@ -181,8 +184,16 @@ fn spawn(exe: &Path, app: &App) -> std::io::Result<Child> {
     cmd.spawn()
 }
 
-/// Waits for Ctrl-C or SIGTERM; with windows, also until the last one has closed.
-async fn watch(children: &mut [(&'static str, Child)], server_only: bool) {
+/// The server task: its result says why it stopped.
+type ServerTask = tokio::task::JoinHandle<anyhow::Result<()>>;
+
+/// Waits for Ctrl-C or SIGTERM, the server stopping on its own (its result is returned), or, with
+/// windows, the last one closing.
+async fn watch(
+    children: &mut [(&'static str, Child)],
+    server_only: bool,
+    server: &mut ServerTask,
+) -> Option<Result<anyhow::Result<()>, tokio::task::JoinError>> {
     let mut open: Vec<bool> = vec![true; children.len()];
     loop {
         let next_exit = async {
@@ -199,7 +210,11 @@ async fn watch(children: &mut [(&'static str, Child)], server_only: bool) {
         tokio::select! {
             _ = qcall_server::cli::shutdown_signal() => {
                 println!("Stopping the hall…");
-                return;
+                return None;
+            }
+            result = &mut *server => {
+                println!("The server stopped: stopping the hall.");
+                return Some(result);
             }
             (i, status) = next_exit => {
                 open[i] = false;
@@ -211,7 +226,7 @@ async fn watch(children: &mut [(&'static str, Child)], server_only: bool) {
                 }
                 if open.iter().all(|o| !o) {
                     println!("Every window is closed: stopping the hall.");
-                    return;
+                    return None;
                 }
             }
         }
