@@ -1,6 +1,7 @@
-//! The real binaries under Xvfb: the demo server headless, then the kiosk, the caller (signed in by
-//! itself), the hall board and a window screen, each on its own virtual screen. Each must draw: its
-//! screenshot is taken and must not be blank. The screenshots stay in `target/smoke/` to look at.
+//! The real binaries under Xvfb. First the demo server headless, then the kiosk, the caller (signed
+//! in by itself), the hall board and a window screen, each on its own virtual screen: each must draw,
+//! its screenshot must not be blank. Then the demo launcher as `cargo run` starts it, stopped with
+//! Ctrl-C. The screenshots stay in `target/tmp/smoke/` to look at.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -193,4 +194,134 @@ fn every_app_binary_draws_its_window() {
         }
     }
     assert!(blank.is_empty(), "blank windows: {blank:?}");
+}
+
+/// `qcall` as a newcomer runs it (`cargo run`), on a virtual display: the server comes up, the
+/// caller signs itself in at window 1, the windows draw, and SIGINT (Ctrl-C) stops every app and
+/// then the server, cleanly.
+#[test]
+fn the_demo_launcher_runs_the_hall_and_ctrl_c_stops_it() {
+    let x = Xvfb::start();
+    let data = tempfile::tempdir().expect("tmp");
+    let mut launcher = Command::new(env!("CARGO_BIN_EXE_qcall"))
+        .args(["--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(data.path())
+        .env("DISPLAY", &x.display)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start qcall");
+    let pid = launcher.id();
+    let mut out = BufReader::new(launcher.stdout.take().expect("stdout")).lines();
+    let mut url = None;
+    for line in &mut out {
+        let line = line.expect("read the banner");
+        if let Some(rest) = line.trim_start().strip_prefix("server ") {
+            url = Some(rest.trim().to_string());
+            break;
+        }
+    }
+    let url = url.expect("the banner names the server URL");
+    let launcher = Proc(launcher);
+
+    // The caller, started by the launcher with the demo password, signs in at window 1.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let http = reqwest::Client::new();
+    let started = Instant::now();
+    loop {
+        let windows: Option<serde_json::Value> = rt.block_on(async {
+            let resp = http
+                .get(format!("{url}/api/v1/windows"))
+                .bearer_auth("demo-hall-board-key-0000")
+                .send()
+                .await
+                .ok()?;
+            resp.json().await.ok()
+        });
+        let staff_at_1 = windows.as_ref().and_then(|w| {
+            w.as_array()?
+                .iter()
+                .find(|w| w["number"] == 1)
+                .map(|w| w["staff"]["staff_no"].clone())
+        });
+        if staff_at_1 == Some(serde_json::json!("1001")) {
+            break;
+        }
+        assert!(
+            started.elapsed() < DRAW_TIMEOUT,
+            "the demo caller never signed in at window 1: {windows:?}"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+
+    let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("smoke");
+    std::fs::create_dir_all(&shots).expect("screenshot folder");
+    let shot = shots.join("demo.png");
+    let mut launcher = launcher;
+    let n = wait_for_drawing(&x.display, &shot, 64, &mut launcher);
+    assert!(n >= 64, "the demo's windows are blank ({n} colours)");
+
+    // Ctrl-C: the launcher stops its apps, then the server, and says where the data stays.
+    let children = children_of(pid);
+    assert_eq!(
+        children.len(),
+        4,
+        "four apps run under the launcher: {children:?}"
+    );
+    // The shell's own `kill`: no procps needed.
+    let sent = Command::new("sh")
+        .args(["-c", &format!("kill -INT {pid}")])
+        .status()
+        .expect("kill -INT");
+    assert!(sent.success());
+    let mut launcher = launcher;
+    let stopping = Instant::now();
+    let status = loop {
+        if let Some(status) = launcher.0.try_wait().expect("poll qcall") {
+            break status;
+        }
+        assert!(
+            stopping.elapsed() < Duration::from_secs(30),
+            "qcall did not stop within 30 s of Ctrl-C"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let rest: Vec<String> = out.map_while(Result::ok).collect();
+    assert!(
+        status.success(),
+        "qcall exited with {status}; it printed {rest:?}"
+    );
+    assert!(
+        rest.iter().any(|l| l.starts_with("Stopped.")),
+        "it says it stopped: {rest:?}"
+    );
+    // Orphans would live on under init; the launcher waited for each, so none is left.
+    let left: Vec<&String> = children
+        .iter()
+        .filter(|c| Path::new(&format!("/proc/{c}")).exists())
+        .collect();
+    assert!(left.is_empty(), "apps left running: {left:?}");
+}
+
+/// The processes whose parent is `pid`, from `/proc/*/stat` (field 4 is the parent's id).
+fn children_of(pid: u32) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // `pid (name) state ppid …`; the name may hold spaces, so split after its `)`.
+        let ppid = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+            .and_then(|p| p.parse::<u32>().ok());
+        if ppid == Some(pid) {
+            found.push(entry.file_name().to_string_lossy().into_owned());
+        }
+    }
+    found
 }
