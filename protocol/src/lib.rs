@@ -9,6 +9,7 @@ mod api;
 mod error;
 mod model;
 mod push;
+pub mod time_of_day;
 
 pub use api::*;
 pub use error::*;

@@ -103,22 +103,11 @@ impl Calendar {
     }
 }
 
-/// Parses `HH:MM` (00:00 – 24:00) into minutes.
-pub(crate) fn parse_hhmm(text: &str) -> Option<u32> {
-    let (h, m) = text.trim().split_once(':')?;
-    if h.len() != 2 || m.len() != 2 {
-        return None;
-    }
-    let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
-    let total = h * 60 + m;
-    (m < 60 && total <= 1440).then_some(total)
-}
+pub(crate) use qcall_protocol::time_of_day::parse_hhmm;
 
 /// Parses `HH:MM-HH:MM` with start before end.
 pub(crate) fn parse_range(text: &str) -> Option<Range> {
-    let (a, b) = text.split_once('-')?;
-    let (a, b) = (parse_hhmm(a)?, parse_hhmm(b)?);
-    (a < b).then_some((a, b))
+    qcall_protocol::time_of_day::parse_hhmm_range(text).filter(|(a, b)| a < b)
 }
 
 /// `HH:MM-HH:MM` for a range.

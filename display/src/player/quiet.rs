@@ -74,20 +74,9 @@ impl QuietHours {
     }
 }
 
-fn parse_hhmm(text: &str) -> Option<u32> {
-    let (h, m) = text.trim().split_once(':')?;
-    if h.len() != 2 || m.len() != 2 {
-        return None;
-    }
-    let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
-    let total = h * 60 + m;
-    (m < 60 && total <= 1440).then_some(total)
-}
-
+/// A quiet range may cross midnight (`22:00-06:00`), but not be empty.
 fn parse_range(text: &str) -> Option<(u32, u32)> {
-    let (a, b) = text.split_once('-')?;
-    let (a, b) = (parse_hhmm(a)?, parse_hhmm(b)?);
-    (a != b).then_some((a, b))
+    qcall_protocol::time_of_day::parse_hhmm_range(text).filter(|(a, b)| a != b)
 }
 
 #[cfg(test)]
@@ -117,7 +106,7 @@ mod tests {
     }
 
     fn at(hhmm: &str) -> u32 {
-        parse_hhmm(hhmm).expect("time")
+        qcall_protocol::time_of_day::parse_hhmm(hhmm).expect("time")
     }
 
     #[test]

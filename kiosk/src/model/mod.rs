@@ -953,16 +953,9 @@ fn local_minute(at: Millis, time_zone: &str) -> Option<u32> {
 /// Whether `minute` (since local midnight) lies after the end of one of `hours` (`"HH:MM-HH:MM"`)
 /// and before the start of a later one: a break between two opening ranges.
 pub fn in_break(hours: &[String], minute: u32) -> bool {
-    let parse = |hm: &str| -> Option<u32> {
-        let (h, m) = hm.trim().split_once(':')?;
-        Some(h.parse::<u32>().ok()? * 60 + m.parse::<u32>().ok()?)
-    };
     let ranges: Vec<(u32, u32)> = hours
         .iter()
-        .filter_map(|r| {
-            let (a, b) = r.split_once('-')?;
-            Some((parse(a)?, parse(b)?))
-        })
+        .filter_map(|r| qcall_protocol::time_of_day::parse_hhmm_range(r))
         .collect();
     let ended_before = ranges.iter().any(|&(_, end)| end <= minute);
     let starts_after = ranges.iter().any(|&(start, _)| start > minute);
