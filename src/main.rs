@@ -43,17 +43,10 @@ enum Role {
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let default_filter = match cli.role {
+    qcall_client::logging::init(match cli.role {
         None | Some(Role::Demo(_)) | Some(Role::Server(_)) => "info",
-        Some(_) => "info,wgpu=warn,naga=warn,eframe=warn",
-    };
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| default_filter.into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+        Some(_) => qcall_client::logging::APP_FILTER,
+    });
     match cli.role {
         None => demo::run(cli.demo),
         Some(Role::Demo(args)) => demo::run(args),

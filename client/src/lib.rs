@@ -15,6 +15,7 @@
 pub mod connection;
 pub mod i18n;
 pub mod live;
+pub mod logging;
 pub mod net;
 pub mod rest;
 pub mod settings;

@@ -3,12 +3,6 @@
 use clap::Parser;
 
 fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,wgpu=warn,naga=warn,eframe=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    qcall_client::logging::init(qcall_client::logging::APP_FILTER);
     qcall_display::cli::run(qcall_display::cli::Cli::parse())
 }
