@@ -945,20 +945,8 @@ mod tests {
             window: None,
             phone_masked: None,
             legs: vec![Leg {
-                service_id: service_id.into(),
-                target_window: None,
-                queued_at: NOW - 600_000,
-                window: None,
-                staff_no: None,
-                called_at: None,
                 recalls: vec![NOW - 1000],
-                started_at: None,
-                finished_at: None,
-                outcome: None,
-                special_call: false,
-                out_of_order: false,
-                no_show_at: None,
-                note: None,
+                ..Leg::queued(service_id, NOW - 600_000)
             }],
         }
     }

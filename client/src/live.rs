@@ -445,22 +445,7 @@ mod tests {
             issued_at: 0,
             window: None,
             phone_masked: None,
-            legs: vec![Leg {
-                service_id: "a".into(),
-                target_window: None,
-                queued_at: 0,
-                window: None,
-                staff_no: None,
-                called_at: None,
-                recalls: vec![],
-                started_at: None,
-                finished_at: None,
-                outcome: None,
-                special_call: false,
-                out_of_order: false,
-                no_show_at: None,
-                note: None,
-            }],
+            legs: vec![Leg::queued("a", 0)],
         }
     }
 

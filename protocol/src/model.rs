@@ -191,6 +191,29 @@ pub struct Ticket {
     pub legs: Vec<Leg>,
 }
 
+impl Leg {
+    /// A leg that has only just joined the queue of `service_id` at `queued_at`: no window, no
+    /// call yet. What issuing and transferring start with.
+    pub fn queued(service_id: impl Into<String>, queued_at: Millis) -> Leg {
+        Leg {
+            service_id: service_id.into(),
+            target_window: None,
+            queued_at,
+            window: None,
+            staff_no: None,
+            called_at: None,
+            recalls: Vec::new(),
+            started_at: None,
+            finished_at: None,
+            outcome: None,
+            special_call: false,
+            out_of_order: false,
+            no_show_at: None,
+            note: None,
+        }
+    }
+}
+
 impl Ticket {
     /// The current leg. Every ticket has at least one.
     pub fn leg(&self) -> &Leg {

@@ -15,22 +15,7 @@ use qcall_kiosk::print::{
 use qcall_protocol::{HallInfo, IssueResponse, Leg, Service, Ticket, TicketClass, TicketState};
 
 fn slip() -> TicketSlip {
-    let leg = Leg {
-        service_id: "tax".into(),
-        target_window: None,
-        queued_at: 0,
-        window: None,
-        staff_no: None,
-        called_at: None,
-        recalls: vec![],
-        started_at: None,
-        finished_at: None,
-        outcome: None,
-        special_call: false,
-        out_of_order: false,
-        no_show_at: None,
-        note: None,
-    };
+    let leg = Leg::queued("tax", 0);
     let issue = IssueResponse {
         ticket: Ticket {
             id: 7,

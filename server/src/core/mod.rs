@@ -1958,20 +1958,9 @@ fn new_leg(
     note: Option<String>,
 ) -> Leg {
     Leg {
-        service_id: service.to_string(),
         target_window,
-        queued_at: now,
-        window: None,
-        staff_no: None,
-        called_at: None,
-        recalls: Vec::new(),
-        started_at: None,
-        finished_at: None,
-        outcome: None,
-        special_call: false,
-        out_of_order: false,
-        no_show_at: None,
         note,
+        ..Leg::queued(service, now)
     }
 }
 
