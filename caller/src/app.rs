@@ -7,6 +7,7 @@
 //! timer is shown, and never otherwise.
 
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use qcall_client::connection::ConnectionConfig;
@@ -63,6 +64,8 @@ pub struct CallerApp {
     authed: Option<RestClient>,
     server: ServerAddr,
     state_file: Option<PathBuf>,
+    /// The newest state waiting to be written, and the lock a write holds: see [`Command::Save`].
+    to_save: Arc<(Mutex<Option<Remembered>>, Mutex<()>)>,
     wake: Wake,
     // Dropped last: stopping it cancels whatever still runs on it.
     net: NetThread,
@@ -101,6 +104,7 @@ impl CallerApp {
             authed: None,
             server: config.server,
             state_file: config.state_file,
+            to_save: Arc::default(),
             wake,
             net,
         };
@@ -209,11 +213,22 @@ impl CallerApp {
                     .spawn(async move { Reply::Today(window, rest.today(window).await) });
             }
             Command::Save(remembered) => {
-                if let Some(path) = &self.state_file
-                    && let Err(e) = state_file::save(path, &remembered)
-                {
-                    warn!(path = %path.display(), cause = %e, "cannot write the state file");
-                }
+                let Some(path) = self.state_file.clone() else {
+                    return;
+                };
+                // Disk I/O stays off the UI thread. Each write takes the newest state under the
+                // write lock, so writes finishing in any order still leave the newest on disk.
+                *lock(&self.to_save.0) = Some(remembered);
+                let to_save = self.to_save.clone();
+                self.net.handle().spawn_blocking(move || {
+                    let _writing = lock(&to_save.1);
+                    let Some(remembered) = lock(&to_save.0).take() else {
+                        return;
+                    };
+                    if let Err(e) = state_file::save(&path, &remembered) {
+                        warn!(path = %path.display(), cause = %e, "cannot write the state file");
+                    }
+                });
             }
         }
     }
@@ -233,4 +248,9 @@ impl eframe::App for CallerApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.show(ui);
     }
+}
+
+/// A poisoned lock still holds usable data: a failed write panicked, not the data.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }

@@ -37,16 +37,19 @@ fn signing_out_closes_the_window_and_the_state_file_remembers_it() {
     assert_eq!(h.get_by_label("工号").value().as_deref(), Some("1003"));
     assert!(h.query_by_label("F1 叫号").is_none());
 
-    // The next start, from the state file alone.
-    let remembered = qcall_caller::state_file::load(&state);
-    assert_eq!(
-        remembered,
-        Remembered {
-            server: Some(hall.addr.http_base().to_string()),
-            staff_no: Some("1003".into()),
-            last_window: Some(4),
-        }
-    );
+    // The next start, from the state file alone (written off the UI thread: give it a moment).
+    let expected = Remembered {
+        server: Some(hall.addr.http_base().to_string()),
+        staff_no: Some("1003".into()),
+        last_window: Some(4),
+    };
+    let written = std::time::Instant::now();
+    let mut remembered = qcall_caller::state_file::load(&state);
+    while remembered != expected && written.elapsed() < std::time::Duration::from_secs(5) {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        remembered = qcall_caller::state_file::load(&state);
+    }
+    assert_eq!(remembered, expected);
     let mut h = caller_with(qcall_caller::AppConfig {
         remembered,
         ..config(&hall)
