@@ -227,13 +227,11 @@ impl Hall {
 
     /// The kiosk's waiting count on a service's tile.
     fn kiosk_waiting(&self, service: &str) -> u32 {
-        let live = &self.kiosk.model.live;
-        let s = live
-            .snapshot()
-            .expect("snapshot")
-            .services
-            .iter()
-            .find(|s| s.id == service)
+        let s = self
+            .kiosk
+            .model
+            .live
+            .service(service)
             .expect("service on the kiosk")
             .clone();
         self.kiosk.model.service_tile(&s).waiting
