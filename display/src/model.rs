@@ -41,6 +41,8 @@ impl From<DisplayMode> for Screen {
         match mode {
             DisplayMode::HallBoard => Screen::HallBoard,
             DisplayMode::WindowScreen { window } => Screen::Window(window),
+            // Until the rating pad has its own screen, a pad shows its window's screen.
+            DisplayMode::RatingPad { window } => Screen::Window(window),
         }
     }
 }

@@ -461,6 +461,22 @@ texts! {
     ErrUnavailable,
     /// `internal`.
     ErrInternal,
+    /// `unknown_leg`.
+    ErrUnknownLeg,
+    /// `unknown_rating`.
+    ErrUnknownRating,
+    /// `unknown_case`.
+    ErrUnknownCase,
+    /// `not_served`.
+    ErrNotServed,
+    /// `already_rated`.
+    ErrAlreadyRated,
+    /// `rating_expired`.
+    ErrRatingExpired,
+    /// `reason_required`.
+    ErrReasonRequired,
+    /// `appeal_closed`.
+    ErrAppealClosed,
     /// No answer in time ([`ClientError::Timeout`]).
     ErrTimeout,
     /// Server unreachable ([`ClientError::Network`]).
@@ -571,6 +587,14 @@ pub fn error_text(code: ErrorCode) -> Text {
         Busy => Text::ErrBusy,
         Unavailable => Text::ErrUnavailable,
         Internal => Text::ErrInternal,
+        UnknownLeg => Text::ErrUnknownLeg,
+        UnknownRating => Text::ErrUnknownRating,
+        UnknownCase => Text::ErrUnknownCase,
+        NotServed => Text::ErrNotServed,
+        AlreadyRated => Text::ErrAlreadyRated,
+        RatingExpired => Text::ErrRatingExpired,
+        ReasonRequired => Text::ErrReasonRequired,
+        AppealClosed => Text::ErrAppealClosed,
     }
 }
 

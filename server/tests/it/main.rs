@@ -7,5 +7,6 @@ mod crash;
 mod hall_day;
 mod live;
 mod race;
+mod ratings;
 mod sessions;
 mod util;
