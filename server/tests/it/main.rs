@@ -5,8 +5,10 @@
 mod bad_input;
 mod clock;
 mod crash;
+mod edges;
 mod hall_day;
 mod live;
 mod race;
+mod requests;
 mod sessions;
 mod util;
