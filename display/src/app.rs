@@ -9,21 +9,21 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use qcall_client::connection::{Connection, ConnectionConfig};
+use qcall_client::connection::{Connection, ConnectionConfig, Update};
 use qcall_client::i18n::Lang;
 use qcall_client::ui::{Look, apply_look, install_fonts};
 use qcall_client::{NetThread, ServerAddr};
 use qcall_protocol::{Hello, Millis};
 
 use crate::model::{Model, Screen, until_next_minute};
-use crate::player::{AudioStatus, Player, PlayerOptions, VoicePack, hall_clock};
+use crate::player::{AudioStatus, Player, PlayerOptions, VoicePack};
 use crate::view::view;
 
 /// The voice of a hall board: the loaded pack and where to play it.
 pub struct Voice {
     /// The voice pack, loaded (and checked) before the window opens.
     pub pack: VoicePack,
-    /// The output and retry period; the quiet-hours clock is replaced by the hall's.
+    /// The output, clock and retry period; the time zone is replaced by the hall's.
     pub options: PlayerOptions,
 }
 
@@ -46,6 +46,10 @@ pub struct DisplayOptions {
     pub screen: Option<Screen>,
     /// The announcement voice; `None` for a silent display.
     pub voice: Option<Voice>,
+    /// Started `--silent`: no voice on purpose, so no "无音频" mark. Without it, a display whose
+    /// settings turn audio on but that has no voice (the pack could not be loaded) shows the
+    /// mark.
+    pub silent: bool,
 }
 
 /// The running display: model, connection, player.
@@ -55,6 +59,7 @@ pub struct DisplayApp {
     connection: Connection,
     _net: NetThread,
     voice: Option<Voice>,
+    silent: bool,
     player: Option<Player>,
     /// To wake the frame loop from the player thread.
     ctx: egui::Context,
@@ -82,11 +87,19 @@ impl DisplayApp {
             ConnectionConfig::new(options.server.ws_url(), Hello::Device { key: options.key });
         let connection =
             Connection::start(&net, config, Arc::new(move || repaint.request_repaint()));
+        let mut model = Model::new(options.screen, options.lang);
+        if let Some(voice) = &options.voice {
+            for missing in voice.pack.missing() {
+                tracing::error!(pack = %voice.pack.dir().display(), "voice pack: {missing}");
+            }
+            model.voice.missing = voice.pack.missing().to_vec();
+        }
         Ok(DisplayApp {
-            model: Model::new(options.screen, options.lang),
+            model,
             connection,
             _net: net,
             voice: options.voice,
+            silent: options.silent,
             player: None,
             ctx: ctx.clone(),
             clock: Box::new(qcall_client::local_now),
@@ -118,21 +131,32 @@ impl DisplayApp {
             if applied.resynced {
                 self.on_resync();
             }
-            if !applied.new_calls.is_empty()
-                && let (Some(player), Some(at)) = (&self.player, self.model.server_time())
-            {
-                // The server time of the message that carried them: R16's 60 s rule holds
-                // after a reconnect whatever the PC's clock says.
-                player.submit_all(applied.new_calls, at);
+            let carries_state = matches!(update, Update::Snapshot { .. } | Update::Events { .. });
+            if let (Some(player), Some(at)) = (&self.player, self.model.server_time()) {
+                // The windows first: a call is spoken only while its ticket is called there.
+                if carries_state {
+                    player.update_windows(self.model.live().windows(), at);
+                }
+                if !applied.new_calls.is_empty() {
+                    // The server time of the message that carried them: R16's 60 s rule holds
+                    // after a reconnect whatever the PC's clock says.
+                    player.submit_all(applied.new_calls, at);
+                }
             }
         }
-        let audio_wanted = self.model.live().display().is_some_and(|d| d.audio);
-        self.model.no_audio = audio_wanted
-            && (self.voice.is_none() && self.player.is_none()
-                || self
-                    .player
-                    .as_ref()
-                    .is_some_and(|p| matches!(p.audio_status(), AudioStatus::NoDevice { .. })));
+        let wanted = !self.silent && self.model.live().display().is_some_and(|d| d.audio);
+        let voice = &mut self.model.voice;
+        voice.wanted = wanted;
+        match &self.player {
+            Some(player) => {
+                voice.no_sound = matches!(player.audio_status(), AudioStatus::NoDevice { .. });
+                voice.problems = player.settings_problems();
+                voice.speaking = player.now_playing();
+            }
+            // No player although audio is on: the pack could not be loaded (or the thread not
+            // started).
+            None => voice.no_sound = self.voice.is_none(),
+        }
     }
 
     /// A snapshot arrived: start the player with the display's settings, or pass them on.
@@ -153,16 +177,18 @@ impl DisplayApp {
             return;
         };
         let mut options = voice.options;
-        match hall_clock(self.model.time_zone()) {
-            Ok(clock) => options.clock = clock,
-            Err(e) => {
-                tracing::warn!(cause = %e, "unknown hall time zone; quiet hours use the PC's")
-            }
+        options.time_zone = self.model.time_zone().to_owned();
+        if jiff::tz::TimeZone::get(&options.time_zone).is_err() {
+            tracing::warn!(time_zone = %options.time_zone, "unknown hall time zone; quiet hours read UTC");
         }
         match Player::start(voice.pack, &settings, options) {
             Ok(player) => {
                 let ctx = self.ctx.clone();
                 player.on_status_change(move || ctx.request_repaint());
+                // The snapshot's windows, then its calls (`pump` hands them over next).
+                if let Some(at) = self.model.server_time() {
+                    player.update_windows(self.model.live().windows(), at);
+                }
                 self.player = Some(player);
             }
             Err(e) => {

@@ -66,6 +66,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         lang: settings.lang,
         screen: cli.mode,
         voice,
+        silent: cli.silent,
     };
     let mut viewport = egui::ViewportBuilder::default().with_title("qcall-display");
     viewport = if cli.windowed {

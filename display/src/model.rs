@@ -16,7 +16,8 @@ use qcall_protocol::{
     WindowStatus,
 };
 
-use crate::player::should_speak;
+use crate::announce::SettingsProblem;
+use crate::player::{MissingLanguage, should_speak};
 
 /// How long the latest call stays highlighted after it arrives (R18 "for a few seconds").
 pub const HIGHLIGHT_MS: Millis = 8_000;
@@ -176,6 +177,50 @@ pub struct WindowScreen {
     pub time: String,
 }
 
+/// The board's voice as the screen shows it, kept here so that device health can report it
+/// (R31): whether sound works, which configured languages the pack cannot speak, which
+/// settings it cannot follow, and the call being spoken.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct VoiceState {
+    /// This display is meant to speak: its settings say `audio` and it was not started
+    /// `--silent`. Nothing below is shown otherwise.
+    pub wanted: bool,
+    /// No sound: no sound device, or no usable voice pack ("无音频").
+    pub no_sound: bool,
+    /// Languages of the pack left out because clips are missing, with the files.
+    pub missing: Vec<MissingLanguage>,
+    /// Announcement settings the board cannot follow as written (a template it cannot speak),
+    /// and what it does instead.
+    pub problems: Vec<SettingsProblem>,
+    /// The call being spoken now.
+    pub speaking: Option<u64>,
+}
+
+impl VoiceState {
+    /// The marks a screen shows for the voice: 无音频, the missing languages, a settings fault.
+    pub fn marks(&self, lang: Lang) -> Vec<String> {
+        if !self.wanted {
+            return Vec::new();
+        }
+        let mut marks = Vec::new();
+        if self.no_sound {
+            marks.push(Text::NoAudio.get(lang).to_owned());
+        }
+        if !self.missing.is_empty() {
+            let langs: Vec<&str> = self.missing.iter().map(|m| m.lang.code()).collect();
+            marks.push(Text::VoiceIncomplete.fill(lang, &[("langs", &langs.join("、"))]));
+        }
+        let faulty = self
+            .problems
+            .iter()
+            .any(|p| !matches!(p, SettingsProblem::LanguageNotInPack(_)));
+        if faulty {
+            marks.push(Text::AnnounceSettingsFault.get(lang).to_owned());
+        }
+        marks
+    }
+}
+
 /// A display's state: the live hall, the link, the highlight. Updated by server messages only.
 #[derive(Debug, Clone)]
 pub struct Model {
@@ -192,8 +237,8 @@ pub struct Model {
     /// Local time when the data was last known current (an update while connected, or the moment
     /// the link dropped).
     last_current: Option<Millis>,
-    /// Set by the glue from the player: the "无音频" mark.
-    pub no_audio: bool,
+    /// Set by the glue from the player and the voice pack.
+    pub voice: VoiceState,
 }
 
 impl Model {
@@ -206,7 +251,7 @@ impl Model {
             highlight: None,
             window_highlights: BTreeMap::new(),
             last_current: None,
-            no_audio: false,
+            voice: VoiceState::default(),
         }
     }
 

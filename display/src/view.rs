@@ -612,9 +612,7 @@ fn marks(ui: &mut Ui, rect: Rect, model: &Model) {
             }
         }
     }
-    if model.no_audio {
-        parts.push(Text::NoAudio.get(lang).to_owned());
-    }
+    parts.extend(model.voice.marks(lang));
     if parts.is_empty() {
         return;
     }

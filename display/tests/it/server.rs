@@ -205,6 +205,7 @@ pub(crate) fn display_with_voice(
         key: key.into(),
         lang: qcall_client::Lang::Zh,
         screen,
+        silent: voice.is_none(),
         voice,
     });
     Harness::builder().with_size(size).build_ui_state(
