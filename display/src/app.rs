@@ -15,7 +15,7 @@ use qcall_client::ui::{Look, apply_look, install_fonts};
 use qcall_client::{NetThread, ServerAddr};
 use qcall_protocol::{Hello, Millis};
 
-use crate::model::{Model, Screen, until_next_minute};
+use crate::model::{BoardLayout, Model, Screen, until_next_minute};
 use crate::player::{AudioStatus, Player, PlayerOptions, VoicePack};
 use crate::view::view;
 
@@ -44,6 +44,8 @@ pub struct DisplayOptions {
     pub lang: Lang,
     /// `--mode`: overrides the device's config on the server.
     pub screen: Option<Screen>,
+    /// `--layout`: the hall board's layout.
+    pub layout: Option<BoardLayout>,
     /// The announcement voice; `None` for a silent display.
     pub voice: Option<Voice>,
     /// Started `--silent`: no voice on purpose, so no "无音频" mark. Without it, a display whose
@@ -88,6 +90,7 @@ impl DisplayApp {
         let connection =
             Connection::start(&net, config, Arc::new(move || repaint.request_repaint()));
         let mut model = Model::new(options.screen, options.lang);
+        model.set_layout(options.layout);
         if let Some(voice) = &options.voice {
             for missing in voice.pack.missing() {
                 tracing::error!(pack = %voice.pack.dir().display(), "voice pack: {missing}");

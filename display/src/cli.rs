@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use crate::model::BoardLayout;
 use crate::player::{PlayerOptions, VoicePack};
 use crate::{DisplayApp, DisplayOptions, Screen, Voice};
 use anyhow::Context as _;
@@ -18,6 +19,10 @@ pub struct Cli {
     /// Show this screen whatever the server's config says: `hall` or `window:N`.
     #[arg(long, value_name = "hall|window:N", value_parser = crate::model::parse_screen)]
     pub mode: Option<Screen>,
+    /// The hall board's layout: `calls` (the latest call large, the recent calls as rows) or
+    /// `windows` (one cell per open window).
+    #[arg(long, value_name = "calls|windows", value_parser = crate::model::parse_layout)]
+    pub layout: Option<BoardLayout>,
     /// The voice pack folder (default: `voice/` beside the program, `../share/qcall/voice`, or the
     /// repository's `assets/voice`).
     #[arg(long, value_name = "DIR")]
@@ -65,6 +70,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         key,
         lang: settings.lang,
         screen: cli.mode,
+        layout: cli.layout,
         voice,
         silent: cli.silent,
     };

@@ -223,15 +223,27 @@ fn the_board_shows_hall_time_latest_call_recent_tickets_once_and_waiting_per_gro
     let numbers: Vec<&str> = b.recent.iter().map(|c| c.number.as_str()).collect();
     assert_eq!(
         numbers,
-        [
-            "A012", "A011", "A010", "A009", "A008", "A007", "A006", "A005"
-        ],
-        "newest first, the latest's ticket not repeated, capped"
+        ["A003", "A012", "A011", "A010", "A009", "A008"],
+        "newest (the latest) first, each ticket once, capped"
     );
+    assert!(b.recent[0].recall);
     assert_eq!(
         b.waiting,
-        vec![("税务".to_string(), 5), ("社保".to_string(), 2)]
+        vec![
+            ("tax".to_string(), 4),
+            ("vat".to_string(), 1),
+            ("pension".to_string(), 2)
+        ],
+        "per service, named as on the ticket"
     );
+    assert_eq!(b.layout, BoardLayout::Calls);
+    let cells: Vec<(WindowNo, bool)> = b.windows.iter().map(|c| (c.number, c.paused)).collect();
+    assert_eq!(
+        cells,
+        [(1, false), (2, true)],
+        "open and paused windows, not closed"
+    );
+    assert_eq!(b.speaking, None);
     assert_eq!(
         b.notices,
         vec!["清廉大厅".to_string()],

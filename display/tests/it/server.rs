@@ -205,6 +205,7 @@ pub(crate) fn display_with_voice(
         key: key.into(),
         lang: qcall_client::Lang::Zh,
         screen,
+        layout: None,
         silent: voice.is_none(),
         voice,
     });
