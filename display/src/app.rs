@@ -12,12 +12,14 @@ use std::time::Duration;
 use qcall_client::connection::{Connection, ConnectionConfig, Update};
 use qcall_client::i18n::Lang;
 use qcall_client::ui::{Look, apply_look, install_fonts};
-use qcall_client::{NetThread, ServerAddr};
+use qcall_client::{NetThread, Requests, RestClient, ServerAddr};
 use qcall_protocol::{Hello, Millis};
 
 use crate::model::{BoardLayout, Model, Screen, until_next_minute};
+use crate::photo::{MAX_PHOTO_PX, Photos, is_server_url};
 use crate::player::{AudioStatus, Player, PlayerOptions, VoicePack};
-use crate::view::view;
+use crate::still::StillLayer;
+use crate::view::view_with;
 
 /// The voice of a hall board: the loaded pack and where to play it.
 pub struct Voice {
@@ -57,8 +59,11 @@ pub struct DisplayOptions {
 /// The running display: model, connection, player.
 pub struct DisplayApp {
     model: Model,
-    // Dropped in this order: the connection before the thread it runs on.
+    // Dropped in this order: the connection and requests before the thread they run on.
     connection: Connection,
+    photo_requests: Requests<(String, Result<egui::ColorImage, String>)>,
+    rest: Option<RestClient>,
+    photos: Photos,
     _net: NetThread,
     voice: Option<Voice>,
     silent: bool,
@@ -67,6 +72,8 @@ pub struct DisplayApp {
     ctx: egui::Context,
     /// The local clock; tests fix it for snapshot images.
     clock: Box<dyn Fn() -> Millis>,
+    /// The hall board's still part as a texture (OpenGL only).
+    still: StillLayer,
 }
 
 impl std::fmt::Debug for DisplayApp {
@@ -85,6 +92,15 @@ impl DisplayApp {
         apply_look(ctx, Look::Dark, 1.0);
         let net = NetThread::start()?;
         let repaint = ctx.clone();
+        let rest = match RestClient::new(&options.server) {
+            Ok(rest) => Some(rest.with_bearer(options.key.clone())),
+            Err(e) => {
+                tracing::warn!(cause = %e, "no REST client; staff photos are not shown");
+                None
+            }
+        };
+        let photo_wake = ctx.clone();
+        let photo_requests = Requests::new(&net, Arc::new(move || photo_wake.request_repaint()));
         let config =
             ConnectionConfig::new(options.server.ws_url(), Hello::Device { key: options.key });
         let connection =
@@ -100,12 +116,16 @@ impl DisplayApp {
         Ok(DisplayApp {
             model,
             connection,
+            photo_requests,
+            rest,
+            photos: Photos::default(),
             _net: net,
             voice: options.voice,
             silent: options.silent,
             player: None,
             ctx: ctx.clone(),
             clock: Box::new(qcall_client::local_now),
+            still: StillLayer::new(),
         })
     }
 
@@ -147,6 +167,7 @@ impl DisplayApp {
                 }
             }
         }
+        self.load_photos();
         let wanted = !self.silent && self.model.live().display().is_some_and(|d| d.audio);
         let voice = &mut self.model.voice;
         voice.wanted = wanted;
@@ -160,6 +181,49 @@ impl DisplayApp {
             // started).
             None => voice.no_sound = self.voice.is_none(),
         }
+    }
+
+    /// Takes the photos that arrived, and asks once for the photo of the staff member on this
+    /// window screen.
+    fn load_photos(&mut self) {
+        for (url, result) in self.photo_requests.drain().collect::<Vec<_>>() {
+            self.photos.finish(&self.ctx, &url, result);
+        }
+        let Some(Screen::Window(n)) = self.model.screen() else {
+            return;
+        };
+        let Some(url) = self
+            .model
+            .live()
+            .window(n)
+            .and_then(|w| w.staff.as_ref())
+            .and_then(|s| s.photo.clone())
+        else {
+            return;
+        };
+        if !is_server_url(&url) {
+            if self.photos.start(&url) {
+                tracing::warn!(photo = %url, "staff photo is not a server URL; the card shows the initial");
+            }
+            return;
+        }
+        let Some(rest) = self.rest.clone() else {
+            return;
+        };
+        if !self.photos.start(&url) {
+            return;
+        }
+        self.photo_requests.spawn(async move {
+            let result = match rest.get_bytes(&url).await {
+                Ok(bytes) => tokio::task::spawn_blocking(move || {
+                    crate::photo::decode(&bytes, MAX_PHOTO_PX).map_err(|e| e.to_string())
+                })
+                .await
+                .unwrap_or_else(|e| Err(e.to_string())),
+                Err(e) => Err(e.to_string()),
+            };
+            (url, result)
+        });
     }
 
     /// A snapshot arrived: start the player with the display's settings, or pass them on.
@@ -201,10 +265,16 @@ impl DisplayApp {
     }
 
     /// Draws the screen and asks for the next repaint only when something will change: this is
-    /// `App::ui`.
+    /// `App::ui` (without the still layer, which needs the OpenGL renderer).
     pub fn show(&mut self, ui: &mut egui::Ui) {
+        self.show_with(ui, false);
+    }
+
+    /// [`DisplayApp::show`], with the hall board's still part kept as a texture when `opengl`.
+    pub fn show_with(&mut self, ui: &mut egui::Ui, opengl: bool) {
         let now = (self.clock)();
-        view(&self.model, ui, now);
+        let still = opengl.then_some(&mut self.still);
+        view_with(&self.model, ui, now, still, &self.photos);
         let server_now = self.model.live().server_now(now);
         let mut next = Duration::from_millis(until_next_minute(server_now).unsigned_abs());
         if let Some(ms) = self.model.highlight_next_change(now) {
@@ -219,7 +289,7 @@ impl eframe::App for DisplayApp {
         self.pump();
     }
 
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        self.show(ui);
+    fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
+        self.show_with(ui, frame.gl().is_some());
     }
 }

@@ -19,6 +19,8 @@ use crate::model::{
     Board, BoardLayout, LinkMark, Model, RECENT_ON_BOARD, Screen, WindowScreen, WindowState,
     pause_line,
 };
+use crate::photo::Photos;
+use crate::still::{StillLayer, key_of};
 
 /// The marquee's speed, in screen heights per second (about 86 px/s at 720 lines).
 pub const MARQUEE_SPEED: f32 = 0.12;
@@ -41,12 +43,24 @@ const MARQUEE_BAND: Color32 = Color32::from_rgb(0x7A, 0x0F, 0x14);
 /// Draws the display's screen for `model` at local time `local_now` (the clock, the highlight).
 /// The screen is the override or the device's config; before either is known, a calm "连接中".
 pub fn view(model: &Model, ui: &mut Ui, local_now: Millis) {
+    view_with(model, ui, local_now, None, &Photos::default());
+}
+
+/// [`view`], drawing the hall board's still part from `still` when it has it (OpenGL only; see
+/// [`crate::still`]) and staff photos from `photos`.
+pub fn view_with(
+    model: &Model,
+    ui: &mut Ui,
+    local_now: Millis,
+    still: Option<&mut StillLayer>,
+    photos: &Photos,
+) {
     let rect = ui.max_rect();
     ui.painter().rect_filled(rect, 0.0, ui.visuals().panel_fill);
     match model.screen() {
-        Some(Screen::HallBoard) => board(ui, rect, model, &model.board(local_now)),
+        Some(Screen::HallBoard) => board(ui, rect, model, &model.board(local_now), still),
         Some(Screen::Window(n)) => {
-            window_screen(ui, rect, model, &model.window_screen(n, local_now))
+            window_screen(ui, rect, model, &model.window_screen(n, local_now), photos)
         }
         None => waiting_for_server(ui, rect, model),
     }
@@ -73,13 +87,32 @@ fn waiting_for_server(ui: &mut Ui, rect: Rect, model: &Model) {
 /// The hall board (综合屏, R18). Landscape: the latest call on the left, the recent calls (or
 /// the windows) on the right; portrait: one above the other. Every text is fitted to its box,
 /// never cut.
-fn board(ui: &mut Ui, rect: Rect, model: &Model, b: &Board) {
+fn board(ui: &mut Ui, rect: Rect, model: &Model, b: &Board, mut still: Option<&mut StillLayer>) {
     let (w, h) = (rect.width(), rect.height());
     let portrait = h > w;
     // The unit of every size but the called number's: the shorter side.
     let u = w.min(h);
     let lang = model.lang;
     let pad = u * 0.02;
+    let band = (!b.notices.is_empty())
+        .then(|| Rect::from_min_max(pos2(rect.min.x, rect.max.y - u * 0.075), rect.max));
+    let notices = b.notices.join("　　　");
+    // Everything but the marquee's text, as it decides the picture.
+    let key = key_of(&(
+        b,
+        model.link(model.time_zone()),
+        model.voice.marks(lang),
+        rect,
+        ui.ctx().pixels_per_point(),
+    ));
+    if let Some(still) = still.as_deref_mut()
+        && still.draw(ui, key)
+    {
+        if let Some(band) = band {
+            marquee_text(ui, band, &notices, u);
+        }
+        return;
+    }
 
     // Header: hall name and status marks on the left, time and date on the right.
     let header = Rect::from_min_size(rect.min, vec2(w, u * 0.11));
@@ -109,9 +142,8 @@ fn board(ui: &mut Ui, rect: Rect, model: &Model, b: &Board) {
 
     // Footer: the marquee, then above it the waiting counts per service.
     let mut body_bottom = rect.max.y;
-    if !b.notices.is_empty() {
-        let band = Rect::from_min_max(pos2(rect.min.x, rect.max.y - u * 0.075), rect.max);
-        marquee(ui, band, &b.notices.join("　　　"), u);
+    if let Some(band) = band {
+        ui.painter().rect_filled(band, 0.0, MARQUEE_BAND);
         body_bottom = band.min.y;
     }
     let per_line = 4;
@@ -137,6 +169,13 @@ fn board(ui: &mut Ui, rect: Rect, model: &Model, b: &Board) {
             recent_calls(ui, second.shrink(pad), b, lang, h, u);
         }
         BoardLayout::Windows => windows_grid(ui, body.shrink(pad), b, lang, u),
+    }
+    // The still part is complete: keep its picture, then draw what moves.
+    if let Some(still) = still {
+        still.capture(ui, key);
+    }
+    if let Some(band) = band {
+        marquee_text(ui, band, &notices, u);
     }
 }
 
@@ -437,8 +476,7 @@ fn waiting_bar(
 
 /// The notices, scrolling right to left at [`MARQUEE_SPEED`] when they do not fit, at most 30
 /// frames per second; still when they fit (no repaint at all).
-fn marquee(ui: &mut Ui, band: Rect, text: &str, h: f32) {
-    ui.painter().rect_filled(band, 0.0, MARQUEE_BAND);
+fn marquee_text(ui: &mut Ui, band: Rect, text: &str, h: f32) {
     let font = FontId::proportional(h * 0.042);
     let galley = ui.painter().layout_no_wrap(text.to_owned(), font, TEXT);
     let clip = band.shrink2(vec2(h * 0.02, 0.0));
@@ -461,7 +499,7 @@ fn marquee(ui: &mut Ui, band: Rect, text: &str, h: f32) {
 }
 
 /// The window screen (窗口屏, R19).
-fn window_screen(ui: &mut Ui, rect: Rect, model: &Model, s: &WindowScreen) {
+fn window_screen(ui: &mut Ui, rect: Rect, model: &Model, s: &WindowScreen, photos: &Photos) {
     let (w, h) = (rect.width(), rect.height());
     let lang = model.lang;
     let pad = h * 0.025;
@@ -517,7 +555,7 @@ fn window_screen(ui: &mut Ui, rect: Rect, model: &Model, s: &WindowScreen) {
             .hline(card.x_range(), card.min.y, Stroke::new(1.0, RULE));
         let inner = card.shrink(pad);
         let photo = Rect::from_min_size(inner.min, vec2(inner.height() * 0.75, inner.height()));
-        photo_frame(ui, photo, staff, h);
+        photo_frame(ui, photo, staff, photos, h);
         let text_left = photo.max.x + pad * 1.5;
         let name = Rect::from_min_max(
             pos2(text_left, inner.min.y),
@@ -669,9 +707,35 @@ fn window_screen(ui: &mut Ui, rect: Rect, model: &Model, s: &WindowScreen) {
     }
 }
 
-/// The staff photo's frame. Photos are not loaded yet (the server sends a path); the frame shows
-/// the name's first character instead, so the card's layout does not change when photos come.
-fn photo_frame(ui: &mut Ui, rect: Rect, staff: &qcall_protocol::StaffCard, h: f32) {
+/// The staff photo's frame: the photo, cropped to the frame's shape (never stretched), once it
+/// is loaded; otherwise (none configured, loading, failed) the name's first character.
+fn photo_frame(
+    ui: &mut Ui,
+    rect: Rect,
+    staff: &qcall_protocol::StaffCard,
+    photos: &Photos,
+    h: f32,
+) {
+    if let Some(texture) = staff.photo.as_deref().and_then(|url| photos.texture(url)) {
+        let [w, hh] = texture.size().map(|n| n as f32);
+        // Cover: the part of the photo with the frame's aspect, centred.
+        let (frame, photo) = (rect.width() / rect.height(), w / hh);
+        let uv = if photo > frame {
+            let keep = frame / photo;
+            Rect::from_min_max(pos2((1.0 - keep) / 2.0, 0.0), pos2((1.0 + keep) / 2.0, 1.0))
+        } else {
+            let keep = photo / frame;
+            Rect::from_min_max(pos2(0.0, (1.0 - keep) / 2.0), pos2(1.0, (1.0 + keep) / 2.0))
+        };
+        ui.painter().image(texture.id(), rect, uv, Color32::WHITE);
+        ui.painter().rect_stroke(
+            rect,
+            CornerRadius::same(8),
+            Stroke::new(2.0, RULE),
+            egui::StrokeKind::Inside,
+        );
+        return;
+    }
     ui.painter().rect(
         rect,
         CornerRadius::same(8),

@@ -34,7 +34,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use qcall_protocol::{Call, DisplaySettings, Millis, WindowNo, WindowView};
 
-use crate::announce::{Composer, SettingsProblem, describe};
+use crate::announce::{Composer, Piece, SettingsProblem, describe};
 use backlog::{Decision, Skip, Windows, decide, windows_of};
 
 pub use backlog::{MAX_LAG_MS, MAX_SPEAK_AGE_MS, should_speak};
@@ -437,6 +437,39 @@ struct Playing {
     once: bool,
 }
 
+/// One announcement as the hall board plays it: the clips as [`describe`] writes them, the
+/// sound, and the settings it could not follow as written.
+#[derive(Debug, Clone)]
+pub struct Announcement {
+    /// The clips, e.g. `chime | zh qing letter_a 0 0 1 hao dao 3 hao chuangkou banli | …`.
+    pub clips: String,
+    /// The pieces in order.
+    pub pieces: Vec<Piece>,
+    /// The samples, at [`SAMPLE_RATE`] mono, exactly as handed to the output.
+    pub rendered: Rendered,
+    /// Settings the board cannot follow as written, and what it does instead.
+    pub problems: Vec<SettingsProblem>,
+}
+
+/// Renders the announcement of ticket `number` to `window` exactly as the player would for a
+/// call with nothing waiting behind it: the same settings check, composer, pack, fades and
+/// volume (`qcall display say` uses it to preview a pack). Err names why it cannot be spoken.
+pub fn render_announcement(
+    pack: &VoicePack,
+    settings: &DisplaySettings,
+    number: &str,
+    window: WindowNo,
+) -> Result<Announcement, String> {
+    let effective = Effective::new(settings, pack);
+    let (pieces, rendered) = effective.render(pack, number, window, effective.composer.repeat())?;
+    Ok(Announcement {
+        clips: describe(&pieces),
+        pieces,
+        rendered,
+        problems: effective.problems,
+    })
+}
+
 /// The display's settings as the player follows them.
 struct Effective {
     composer: Composer,
@@ -470,6 +503,24 @@ impl Effective {
             audio: settings.audio,
             problems,
         }
+    }
+
+    /// Composes and renders an announcement spoken `repeat` times.
+    fn render(
+        &self,
+        pack: &VoicePack,
+        number: &str,
+        window: WindowNo,
+        repeat: u32,
+    ) -> Result<(Vec<Piece>, Rendered), String> {
+        let pieces = self
+            .composer
+            .compose_times(number, window, repeat)
+            .map_err(|e| e.to_string())?;
+        let rendered = pack
+            .render(&pieces, self.volume)
+            .map_err(|e| e.to_string())?;
+        Ok((pieces, rendered))
     }
 
     /// Logs the problems unless they were already logged: a snapshot after each reconnect
@@ -695,13 +746,7 @@ impl Worker {
         };
         let rendered = self
             .settings
-            .composer
-            .compose_times(&call.number, call.window, repeat)
-            .map_err(|e| e.to_string())
-            .and_then(|pieces| {
-                let rendered = self.pack.render(&pieces, self.settings.volume);
-                rendered.map(|r| (pieces, r)).map_err(|e| e.to_string())
-            });
+            .render(&self.pack, &call.number, call.window, repeat);
         let (pieces, rendered) = match rendered {
             Ok(ok) => ok,
             Err(reason) => {

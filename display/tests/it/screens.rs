@@ -479,3 +479,81 @@ fn snapshot_images_of_the_board_layouts_orientations_and_long_numbers() {
         (1.0, 1.0),
     );
 }
+
+/// A window screen whose staff card has a photo (C2's URL): the photo, cropped to the frame;
+/// the same card with the photo failed shows the initial.
+#[test]
+fn snapshot_of_a_window_screen_with_the_staff_photo() {
+    use qcall_client::{ConnectionState, Update};
+    use qcall_display::photo::{MAX_PHOTO_PX, Photos, decode};
+    let url = "/api/v1/staff/1001/photo";
+    let mut snapshot = hall_snapshot(1, "A039");
+    snapshot.windows[0].screen_text = "企业开办 · 税务".into();
+    snapshot.windows[0].staff = Some(qcall_protocol::StaffCard {
+        staff_no: "1001".into(),
+        name: "张敏".into(),
+        badges: vec!["党员示范岗".into()],
+        photo: Some(url.into()),
+    });
+    let mut model = Model::new(Some(Screen::Window(1)), qcall_client::Lang::Zh);
+    let now = qcall_client::local_now();
+    model.apply(
+        &Update::Snapshot {
+            received_at: now - 60_000,
+            snapshot: Box::new(snapshot),
+        },
+        now - 60_000,
+    );
+    model.apply(
+        &Update::State(ConnectionState::Connected {
+            since: std::time::Instant::now(),
+        }),
+        now,
+    );
+    // A portrait-ish photo: a blue figure on a light background, wider than the frame's shape.
+    let img = image::RgbImage::from_fn(900, 1000, |x, y| {
+        let (dx, dy) = (x as f32 - 450.0, y as f32 - 420.0);
+        if dx * dx + dy * dy < 200.0 * 200.0 || (y > 650 && dx.abs() < 330.0) {
+            image::Rgb([40, 90, 170])
+        } else {
+            image::Rgb([225, 230, 235])
+        }
+    });
+    let mut png = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut png, image::ImageFormat::Png)
+        .expect("png");
+    let photo = decode(png.get_ref(), MAX_PHOTO_PX).expect("decodes");
+    let mut results = SnapshotResults::new();
+    for (loaded, name) in [
+        (true, "window_photo_1280x720"),
+        (false, "window_photo_failed_1280x720"),
+    ] {
+        let model = model.clone();
+        let photo = photo.clone();
+        let mut photos: Option<Photos> = None;
+        let mut harness = Harness::builder()
+            .with_size(HD)
+            .wgpu()
+            .with_context_setup(|ctx| {
+                install_fonts(ctx);
+                apply_look(ctx, Look::Dark, 1.0);
+            })
+            .build_ui(move |ui| {
+                let photos = photos.get_or_insert_with(|| {
+                    let mut p = Photos::default();
+                    p.start(url);
+                    let result = if loaded {
+                        Ok(photo.clone())
+                    } else {
+                        Err("not_found".to_string())
+                    };
+                    p.finish(ui.ctx(), url, result);
+                    p
+                });
+                qcall_display::view::view_with(&model, ui, now + 20_000, None, photos);
+            });
+        harness.run_steps(3);
+        results.add(harness.try_snapshot(name));
+    }
+}
