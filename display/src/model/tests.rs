@@ -512,3 +512,45 @@ fn a_window_screen_highlights_its_own_new_call_and_says_calling_until_service_st
     events(&mut m, 4, other + 1, vec![Event::Window { window: called }]);
     assert!(!m.window_screen(1, other + 1).calling);
 }
+
+#[test]
+fn the_voice_marks_say_no_sound_missing_languages_and_faulty_settings_only_when_speaking() {
+    use crate::announce::{Lang as Voice, TemplateError};
+    let mut v = VoiceState {
+        wanted: false,
+        no_sound: true,
+        missing: vec![MissingLanguage {
+            lang: Voice::En,
+            files: vec!["en/window.wav".into()],
+        }],
+        problems: vec![SettingsProblem::Template {
+            lang: Voice::Zh,
+            template: "请{number}号前往{window}号窗口".into(),
+            error: TemplateError::UnknownWord {
+                word: "前往".into(),
+                known: "",
+            },
+            default: crate::announce::DEFAULT_TEMPLATE_ZH,
+        }],
+        speaking: None,
+    };
+    assert!(
+        v.marks(Lang::Zh).is_empty(),
+        "--silent or audio off: no marks"
+    );
+    v.wanted = true;
+    assert_eq!(
+        v.marks(Lang::Zh),
+        ["无音频", "语音不全（en）", "播报设置有误"]
+    );
+    v.no_sound = false;
+    v.problems = vec![SettingsProblem::LanguageNotInPack(Voice::En)];
+    assert_eq!(
+        v.marks(Lang::Zh),
+        ["语音不全（en）"],
+        "a language the pack lacks is the missing-clips mark alone"
+    );
+    v.missing.clear();
+    v.problems.clear();
+    assert!(v.marks(Lang::En).is_empty());
+}
