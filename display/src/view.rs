@@ -865,7 +865,9 @@ fn fit(ui: &mut Ui, rect: Rect, align: Align, text: &str, size: f32, colour: Col
     let line = ui
         .ctx()
         .fonts_mut(|f| f.row_height(&FontId::proportional(size)));
-    let rect = Rect::from_center_size(rect.center(), vec2(rect.width(), rect.height().max(line)));
+    // Kept on the screen: a line at the top edge grows downwards only.
+    let rect = Rect::from_center_size(rect.center(), vec2(rect.width(), rect.height().max(line)))
+        .intersect(ui.max_rect());
     place(
         ui,
         rect,
