@@ -93,6 +93,7 @@ impl StillLayer {
     /// call it after the still part and before anything that moves.
     pub fn capture(&mut self, ui: &Ui, key: u64) {
         self.captures += 1;
+        tracing::debug!(captures = self.captures, key, "board still part captured");
         let slot = self.captured.clone();
         let callback = eframe::egui_glow::CallbackFn::new(move |info, painter| {
             let mut image = painter.read_screen_rgba(info.screen_size_px);
