@@ -94,6 +94,7 @@ pub struct SayArgs {
 /// without a device key.
 pub fn default_settings() -> DisplaySettings {
     DisplaySettings {
+        board_layout: Default::default(),
         name: "say".into(),
         mode: DisplayMode::HallBoard,
         audio: true,

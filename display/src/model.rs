@@ -305,10 +305,14 @@ impl Model {
         self.layout_override = layout;
     }
 
-    /// The hall board's layout: the override, else calls. (The device's config on the server
-    /// chooses it once the server sends it, C1.)
+    /// The hall board's layout: the `--layout` override, else the device's `layout` in the hall
+    /// config (C1), else calls.
     pub fn layout(&self) -> BoardLayout {
-        self.layout_override.unwrap_or_default()
+        self.layout_override
+            .unwrap_or_else(|| match self.live.display().map(|d| d.board_layout) {
+                Some(qcall_protocol::BoardLayout::Windows) => BoardLayout::Windows,
+                _ => BoardLayout::Calls,
+            })
     }
 
     /// The live hall, for the glue (player settings) and tests.

@@ -349,6 +349,7 @@ fn hall_snapshot(calls: usize, latest: &str) -> qcall_protocol::Snapshot {
             name: "hall-board".into(),
         },
         hall: HallInfo {
+            start_on_call: false,
             name_zh: "示范政务服务中心".into(),
             name_en: "Demo Government Service Centre".into(),
             time_zone: "Asia/Shanghai".into(),
