@@ -418,6 +418,41 @@ impl RestClient {
         self.send_url(Method::Get, &url, None).await
     }
 
+    /// The bytes at `path` on the server (a server-relative URL such as the staff photo's
+    /// `/api/v1/staff/{staff_no}/photo`), with the bearer; retried like every GET. A refusal
+    /// comes back with the server's code (`not_found` for a missing file).
+    pub async fn get_bytes(&self, path: &str) -> Result<Vec<u8>, ClientError> {
+        let url = format!("{}{path}", self.base);
+        let mut attempt = 1;
+        loop {
+            match self.bytes_once(&url).await {
+                Err(e) if e.is_transient() && attempt < self.retry.attempts => {
+                    debug!(url, attempt, cause = %e, "retrying");
+                    attempt += 1;
+                    tokio::time::sleep(self.retry.pause).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn bytes_once(&self, url: &str) -> Result<Vec<u8>, ClientError> {
+        let mut request = self.http.get(url);
+        if let Some(bearer) = &self.bearer {
+            request = request.bearer_auth(bearer);
+        }
+        let response = request.send().await.map_err(transport)?;
+        let status = response.status();
+        let bytes = response.bytes().await.map_err(transport)?;
+        if status.is_success() {
+            return Ok(bytes.to_vec());
+        }
+        match serde_json::from_slice::<ErrorBody>(&bytes) {
+            Ok(body) => Err(ClientError::Api(body.error)),
+            Err(_) => Err(ClientError::Decode(format!("{url}: HTTP {status}"))),
+        }
+    }
+
     async fn send<T: DeserializeOwned>(
         &self,
         method: Method,

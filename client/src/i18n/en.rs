@@ -172,6 +172,12 @@ pub(super) fn en(text: Text) -> &'static str {
         // display
         LastUpdated => "Last update {time}",
         WindowAwaitingCall => "Please wait for your number",
+        VoiceIncomplete => "Voice incomplete ({langs})",
+        AnnounceSettingsFault => "Announcement settings fault",
+        NoCallsYet => "No calls yet",
+        ComeToThisWindow => "Number {number}, please come to this window",
+        WindowServices => "This window handles: {services}",
+        Announcing => "Announcing",
 
         // Refusals
         ErrBadRequest => "Something entered is not valid; please check and try again",

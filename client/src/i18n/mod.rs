@@ -387,6 +387,18 @@ texts! {
     LastUpdated,
     /// A window screen whose window is open but has no called or serving ticket.
     WindowAwaitingCall,
+    /// A mark on the hall board: the voice pack lacks clips of these languages, `{langs}`; they are not spoken.
+    VoiceIncomplete,
+    /// A mark on the hall board: an announcement setting (e.g. the template) cannot be followed as written.
+    AnnounceSettingsFault,
+    /// The hall board's list of calls before the first call of the day.
+    NoCallsYet,
+    /// On a window screen under the called number: `{number}`.
+    ComeToThisWindow,
+    /// On a window screen: what the window handles (its configured text), `{services}`.
+    WindowServices,
+    /// A tag on the call being announced now.
+    Announcing,
 
     // ---- Refusals: one sentence per `ErrorCode` (R30) ------------------------------------------
     /// `bad_request`.

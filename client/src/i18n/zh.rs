@@ -171,6 +171,12 @@ pub(super) fn zh(text: Text) -> &'static str {
         // display
         LastUpdated => "最后更新 {time}",
         WindowAwaitingCall => "请等候叫号",
+        VoiceIncomplete => "语音不全（{langs}）",
+        AnnounceSettingsFault => "播报设置有误",
+        NoCallsYet => "暂无叫号",
+        ComeToThisWindow => "请{number}号到本窗口办理",
+        WindowServices => "本窗口办理：{services}",
+        Announcing => "正在播报",
 
         // Refusals
         ErrBadRequest => "输入有误，请检查后重试",
