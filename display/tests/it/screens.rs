@@ -189,7 +189,10 @@ fn number_box(
     name: &str,
     fraction: (f32, f32),
 ) -> Option<(u32, u32, u32, u32)> {
-    let now = qcall_client::local_now() + 20_000;
+    // 20 s after the model's last news in hall time (the manual clock), whatever the wall clock says:
+    // the clock on screen must not depend on how long the test took to get here.
+    let hall_time = model.live().snapshot().map_or(0, |s| s.at) + 20_000;
+    let now = hall_time - model.live().server_now(0);
     let mut harness = Harness::builder()
         .with_size(size)
         .wgpu()
