@@ -10,8 +10,10 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use qcall_client::connection::ConnectionConfig;
-use qcall_client::{Connection, Lang, NetThread, Requests, RestClient, ServerAddr, Wake};
+use qcall_client::connection::{Backoff, ConnectionConfig};
+use qcall_client::{
+    Connection, Lang, NetThread, Requests, RestClient, ServerAddr, Wake, WindowAction,
+};
 use qcall_protocol::{Hello, WindowNo};
 use tracing::warn;
 
@@ -211,6 +213,17 @@ impl CallerApp {
                 let rest = self.authed_client();
                 self.requests
                     .spawn(async move { Reply::Today(window, rest.today(window).await) });
+            }
+            Command::SignOutLater { window, token, id } => {
+                // The connection's backoff (0.5 s up to 5 s) between tries, one request id.
+                let rest = self.rest.with_bearer(token);
+                let backoff = Backoff::standard();
+                self.requests.spawn(async move {
+                    let answer = rest
+                        .window_action_until_answered(window, &WindowAction::SignOut, &id, backoff)
+                        .await;
+                    Reply::SignOutLater(window, answer)
+                });
             }
             Command::Save(remembered) => {
                 let Some(path) = self.state_file.clone() else {

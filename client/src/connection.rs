@@ -348,6 +348,12 @@ impl Backoff {
         }
     }
 
+    /// The connection's own delays, [`BACKOFF_MIN`] doubling to [`BACKOFF_MAX`], with fresh
+    /// randomness: for anything else that waits for the server to come back.
+    pub fn standard() -> Backoff {
+        Backoff::new(BACKOFF_MIN, BACKOFF_MAX, fastrand::Rng::new())
+    }
+
     /// The delay before the next attempt; each call moves one step up.
     pub fn next_delay(&mut self) -> Duration {
         let ceiling = self.ceiling();

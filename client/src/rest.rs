@@ -368,6 +368,28 @@ impl RestClient {
         self.send(Method::Post, &path, Some(action.body(id)?)).await
     }
 
+    /// Sends a window action until the server answers it (done, or a refusal), however long the
+    /// link is down: the same request id every time, so the server acts once (R6), with `backoff`
+    /// between tries. For an action that must reach the server in the end, such as a sign-out
+    /// made offline; it may run for hours, so run it on the network thread.
+    pub async fn window_action_until_answered(
+        &self,
+        window: WindowNo,
+        action: &WindowAction,
+        id: &RequestId,
+        mut backoff: crate::connection::Backoff,
+    ) -> Result<ActionResponse, ClientError> {
+        loop {
+            match self.window_action(window, action, id).await {
+                Err(e) if e.is_transient() => {
+                    debug!(window, route = action.route(), cause = %e, "waiting for the server");
+                    tokio::time::sleep(backoff.next_delay()).await;
+                }
+                answer => return answer,
+            }
+        }
+    }
+
     /// Who this window would call next, in order (R11), with its held and no-show tickets. `limit`
     /// defaults to 20 on the server.
     pub async fn preview(

@@ -14,18 +14,27 @@
 //! - **Offline means no actions**, with the reason on screen; after a reconnect the snapshot
 //!   replaces everything and the queue preview and today's figures are fetched again (R20).
 //! - **Every refusal is shown in words** from the catalog, never as a code.
+//! - **A key that cannot apply is greyed** with the reason ([`keys`]); pressed anyway, it shows
+//!   the reason instead of asking the server. The server still decides.
+//! - **An ended login goes back to sign-in**: a staff token the server refuses (expired, revoked)
+//!   over the WebSocket or REST shows the sign-in screen with the reason, keeping the staff number
+//!   and the window to return to.
+//! - **Signing out offline is queued**: the sign-out is sent (same request id) as soon as the
+//!   server answers, and a new login waits for it, so it can never close a window signed in again.
 
 use qcall_client::i18n::client_error_text;
 use qcall_client::{ClientError, LiveState, RequestId, Text, Update, WindowAction};
 use qcall_protocol::{
-    ActionResponse, ErrorCode, Event, LoginResponse, Millis, PauseReason, PreviewResponse, Ticket,
-    TicketId, TransferTarget, WindowNo, WindowStatus, WindowToday, WindowView,
+    ActionResponse, Event, LoginResponse, Millis, PauseReason, PreviewResponse, Ticket, TicketId,
+    TransferTarget, WindowNo, WindowStatus, WindowToday, WindowView,
 };
 use serde::{Deserialize, Serialize};
 
 mod figures;
+pub mod keys;
 
 pub use figures::{CurrentView, WaitingCounts, clock_text, minutes};
+pub use keys::{Action, Unavailable};
 
 /// How many tickets of the window's calling order are fetched and shown.
 pub const PREVIEW_LIMIT: usize = 12;
@@ -152,6 +161,16 @@ pub enum Command {
     },
     /// Write the state file.
     Save(Remembered),
+    /// `POST /windows/{window}/sign-out` with this token, sent again (same id) until the server
+    /// answers: the staff member signed out while the link was down.
+    SignOutLater {
+        /// The window.
+        window: WindowNo,
+        /// The staff token of the session that signed out (kept in memory only).
+        token: String,
+        /// The press's request id.
+        id: RequestId,
+    },
 }
 
 /// An answer from the network thread.
@@ -175,6 +194,17 @@ pub enum Reply {
     Preview(WindowNo, Result<PreviewResponse, ClientError>),
     /// Today's figures of a window.
     Today(WindowNo, Result<WindowToday, ClientError>),
+    /// The answer to a [`Command::SignOutLater`].
+    SignOutLater(WindowNo, Result<ActionResponse, ClientError>),
+}
+
+/// A sign-out made while the link was down, on its way to the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeferredSignOut {
+    /// The window it closes.
+    pub window: WindowNo,
+    /// The held tickets of the window when it was pressed (they go back to the queue, C6).
+    pub held: Vec<String>,
 }
 
 /// An action on its way (or failed and retryable), with the id of the press.
@@ -225,6 +255,14 @@ pub struct Model {
     pub failed: Option<Pending>,
     /// The message on screen: a refusal or a failure, in words.
     pub message: Option<Text>,
+    /// A calm line that is not an error: what a sign-out did, that a finish left nobody waiting.
+    pub notice: Option<String>,
+    /// The held tickets of the window when 签退 was pressed, to say where they went.
+    pub held_at_sign_out: Vec<String>,
+    /// A sign-out queued while offline, until the server answers it.
+    pub deferred_sign_out: Option<DeferredSignOut>,
+    /// 登录 was pressed while a queued sign-out is on its way: it is sent once that is answered.
+    pub login_waits: bool,
     /// The open dialog.
     pub dialog: Option<Dialog>,
     /// The 特呼 field.
@@ -276,6 +314,10 @@ impl Model {
             pending: None,
             failed: None,
             message: None,
+            notice: None,
+            held_at_sign_out: Vec::new(),
+            deferred_sign_out: None,
+            login_waits: false,
             dialog: None,
             special_number: String::new(),
             window_override: None,
@@ -360,7 +402,7 @@ impl Model {
             Intent::LogOut => self.log_out(),
             Intent::Act(action) => self.act(action),
             Intent::OpenTransfer => {
-                if self.can_act() {
+                if self.allowed(Action::Transfer) {
                     self.dialog = Some(Dialog::Transfer(TransferDraft::default()));
                 }
                 vec![]
@@ -435,6 +477,7 @@ impl Model {
             }
             Intent::Dismiss => {
                 self.message = None;
+                self.notice = None;
                 vec![]
             }
         }
@@ -451,6 +494,11 @@ impl Model {
         }
         self.logging_in = true;
         self.message = None;
+        if self.deferred_sign_out.is_some() {
+            // The queued sign-out goes first, or it could close the window this login signs in at.
+            self.login_waits = true;
+            return vec![];
+        }
         vec![Command::Login {
             staff_no,
             password: self.password.clone(),
@@ -476,17 +524,80 @@ impl Model {
                 self.back_to_login();
                 vec![Command::Disconnect]
             }
-            Screen::Main => match self.window {
-                Some(n) if self.can_act() => self.send(n, WindowAction::SignOut),
-                // Offline: leave locally; the server keeps the window signed in until the staff
-                // member signs out from a working link (or another caller takes over later).
-                _ if self.pending.is_none() => {
-                    self.back_to_login();
-                    vec![Command::Disconnect]
+            Screen::Main => {
+                let Some(n) = self.window else {
+                    return vec![];
+                };
+                if !self.allowed(Action::SignOut) {
+                    return vec![];
                 }
-                _ => vec![],
-            },
+                self.held_at_sign_out =
+                    self.my_window().map(|w| w.held.clone()).unwrap_or_default();
+                if self.live.is_live() {
+                    return self.send(n, WindowAction::SignOut);
+                }
+                // Offline: leave now and close the window on the server as soon as it answers.
+                let Some(token) = self.session.as_ref().map(|s| s.token.clone()) else {
+                    return vec![];
+                };
+                let held = std::mem::take(&mut self.held_at_sign_out);
+                self.deferred_sign_out = Some(DeferredSignOut { window: n, held });
+                self.back_to_login();
+                self.notice = Some(Text::SignOutQueued.fill(self.lang, &[("n", &n)]));
+                vec![
+                    Command::Disconnect,
+                    Command::SignOutLater {
+                        window: n,
+                        token,
+                        id: RequestId::new(),
+                    },
+                ]
+            }
         }
+    }
+
+    /// Whether `action` may be sent now; when the window's state rules it out, the reason
+    /// becomes the message (a greyed key pressed anyway).
+    fn allowed(&mut self, action: Action) -> bool {
+        match self.unavailable(action) {
+            None => true,
+            Some(Unavailable::State(reason)) => {
+                self.message = Some(reason);
+                self.failed = None;
+                false
+            }
+            Some(_) => false,
+        }
+    }
+
+    /// The login ended (token expired or revoked): back to sign-in with the reason, keeping the
+    /// staff number and the window to return to.
+    fn end_session(&mut self) -> Vec<Command> {
+        if self.screen == Screen::Login {
+            return vec![];
+        }
+        if self.screen == Screen::Main {
+            self.auto_window = self.window;
+        }
+        self.back_to_login();
+        self.message = Some(Text::SessionEnded);
+        vec![Command::Disconnect]
+    }
+
+    /// What a sign-out did, for the sign-in screen: the window closed, and where its held
+    /// tickets went (back to the head of their queue, CONTRACT C6).
+    fn signed_out(&mut self, window: WindowNo, held_before: &[String], answer: &ActionResponse) {
+        let lang = self.lang;
+        let mut lines = vec![Text::SignedOut.fill(lang, &[("n", &window)])];
+        let returned: Vec<&str> = held_before
+            .iter()
+            .filter(|n| !answer.window.held.contains(n))
+            .map(String::as_str)
+            .collect();
+        if !returned.is_empty() {
+            lines.push(Text::HeldReturned.fill(lang, &[("numbers", &returned.join("、"))]));
+        }
+        self.notice = Some(lines.join("\n"));
     }
 
     fn back_to_login(&mut self) {
@@ -498,8 +609,12 @@ impl Model {
         let now = self.now;
         let fixed = self.fixed_server_now;
         let message = self.message.take();
+        let notice = self.notice.take();
+        let deferred = self.deferred_sign_out.take();
         let auto_window = self.auto_window.take();
         *self = Model::new(lang, server, remembered, Some(staff_no));
+        self.notice = notice;
+        self.deferred_sign_out = deferred;
         self.auto_window = auto_window;
         self.debounce_ms = debounce_ms;
         self.now = now;
@@ -522,6 +637,11 @@ impl Model {
         {
             return vec![];
         }
+        if let Some(button) = Action::of(&action)
+            && !self.allowed(button)
+        {
+            return vec![];
+        }
         self.last_press = Some((route, self.now));
         self.send(n, action)
     }
@@ -534,12 +654,18 @@ impl Model {
             id: id.clone(),
         });
         self.failed = None;
+        self.notice = None;
         vec![Command::Act { window, action, id }]
     }
 
     /// Applies an update from the WebSocket.
     pub fn on_update(&mut self, update: &Update) -> Vec<Command> {
         let applied = self.live.apply(update);
+        if let Update::State(state) = update
+            && state.needs_sign_in()
+        {
+            return self.end_session();
+        }
         let Some(n) = self.window else {
             return vec![];
         };
@@ -634,6 +760,11 @@ impl Model {
                 action,
                 result,
             } => self.on_action(id, window, action, result),
+            Reply::Preview(_, Err(e)) | Reply::Today(_, Err(e)) if e.credential_refused() => {
+                self.preview_in_flight = false;
+                self.end_session()
+            }
+            Reply::SignOutLater(n, result) => self.on_deferred_sign_out(n, result),
             Reply::Preview(n, result) => {
                 self.preview_in_flight = false;
                 if self.window != Some(n) {
@@ -656,6 +787,35 @@ impl Model {
                 vec![]
             }
         }
+    }
+
+    fn on_deferred_sign_out(
+        &mut self,
+        window: WindowNo,
+        result: Result<ActionResponse, ClientError>,
+    ) -> Vec<Command> {
+        let Some(deferred) = self.deferred_sign_out.take_if(|d| d.window == window) else {
+            return vec![];
+        };
+        match result {
+            Ok(answer) => self.signed_out(window, &deferred.held, &answer),
+            Err(e) => {
+                self.message = Some(if e.credential_refused() {
+                    Text::SessionEnded
+                } else {
+                    client_error_text(&e)
+                });
+                self.notice = Some(Text::SignOutNotDone.fill(self.lang, &[("n", &window)]));
+            }
+        }
+        if std::mem::take(&mut self.login_waits) && self.screen == Screen::Login && self.logging_in
+        {
+            return vec![Command::Login {
+                staff_no: self.staff_no.trim().to_string(),
+                password: self.password.clone(),
+            }];
+        }
+        vec![]
     }
 
     fn on_action(
@@ -686,7 +846,9 @@ impl Model {
                         commands
                     }
                     WindowAction::SignOut => {
+                        let held = std::mem::take(&mut self.held_at_sign_out);
                         self.back_to_login();
+                        self.signed_out(window, &held, &answer);
                         vec![Command::Disconnect]
                     }
                     _ => {
@@ -704,12 +866,10 @@ impl Model {
                 }
             }
             Err(e) => {
-                self.message = Some(client_error_text(&e));
-                if e.code() == Some(ErrorCode::Unauthorized) {
-                    // The token expired or the server forgot it: log in again.
-                    self.back_to_login();
-                    return vec![Command::Disconnect];
+                if e.credential_refused() {
+                    return self.end_session();
                 }
+                self.message = Some(client_error_text(&e));
                 if e.is_transient() {
                     self.failed = pending;
                 }

@@ -194,6 +194,32 @@ fn round_trip(
     (action, commands)
 }
 
+/// A current ticket at window 1.
+fn current(id: TicketId, state: TicketState) -> CurrentTicket {
+    CurrentTicket {
+        id,
+        number: format!("T{id:03}"),
+        class: TicketClass::Normal,
+        state,
+        service_id: "tax".into(),
+        called_at: NOW - 60_000,
+        started_at: (state == TicketState::Serving).then_some(NOW - 30_000),
+    }
+}
+
+/// Window 1 as the WebSocket pushes it: its current ticket, paused or not, its held tickets.
+fn window_is(m: &mut Model, current: Option<CurrentTicket>, paused: bool, held: &[&str]) {
+    let mut w = window(1, current, paused);
+    w.held = held.iter().map(|n| n.to_string()).collect();
+    let seq = m.live.seq() + 1;
+    m.on_update(&Update::Events {
+        seq,
+        at: NOW,
+        events: vec![Event::Window { window: w }],
+        received_at: NOW,
+    });
+}
+
 #[test]
 fn login_then_window_choice_signs_in_and_remembers() {
     let mut m = Model::new(
@@ -271,16 +297,21 @@ fn a_refused_login_says_why_in_chinese() {
 fn every_key_action_sends_one_request_with_its_own_id() {
     let mut m = signed_in();
     let mut ids = std::collections::HashSet::new();
-    for action in [
-        WindowAction::CallNext,
-        WindowAction::Recall,
-        WindowAction::Start,
-        WindowAction::Finish,
-        WindowAction::NoShow,
-        WindowAction::Hold,
-        WindowAction::Unhold { ticket_id: 4 },
-        WindowAction::Requeue { ticket_id: 5 },
+    let called = Some(TicketState::Called);
+    // Each in a state of the window where it applies.
+    for (action, at) in [
+        (WindowAction::CallNext, None),
+        (WindowAction::Recall, called),
+        (WindowAction::Start, called),
+        (WindowAction::Finish, called),
+        (WindowAction::Finish, Some(TicketState::Serving)),
+        (WindowAction::FinishAndCallNext, called),
+        (WindowAction::NoShow, called),
+        (WindowAction::Hold, called),
+        (WindowAction::Unhold { ticket_id: 4 }, None),
+        (WindowAction::Requeue { ticket_id: 5 }, None),
     ] {
+        window_is(&mut m, at.map(|s| current(3, s)), false, &[]);
         let (sent, id) = act(&m.intent(Intent::Act(action.clone())));
         assert_eq!(sent, action);
         assert!(ids.insert(id.clone()), "a fresh id per press");
@@ -304,18 +335,19 @@ fn every_key_action_sends_one_request_with_its_own_id() {
 fn a_bounce_of_the_same_key_is_ignored_but_a_later_press_counts() {
     let mut m = signed_in();
     m.debounce_ms = DEBOUNCE_MS;
+    window_is(&mut m, Some(current(3, TicketState::Called)), false, &[]);
     round_trip(
         &mut m,
-        Intent::Act(WindowAction::CallNext),
-        Err(refusal(ErrorCode::QueueEmpty)),
+        Intent::Act(WindowAction::Recall),
+        Err(refusal(ErrorCode::Unavailable)),
     );
     m.now += 100;
-    assert!(m.intent(Intent::Act(WindowAction::CallNext)).is_empty());
+    assert!(m.intent(Intent::Act(WindowAction::Recall)).is_empty());
     // Another key is another press.
-    assert!(!m.intent(Intent::Act(WindowAction::Recall)).is_empty());
+    assert!(!m.intent(Intent::Act(WindowAction::NoShow)).is_empty());
     m.pending = None;
     m.now += DEBOUNCE_MS;
-    assert!(!m.intent(Intent::Act(WindowAction::CallNext)).is_empty());
+    assert!(!m.intent(Intent::Act(WindowAction::Recall)).is_empty());
 }
 
 #[test]
@@ -521,6 +553,10 @@ fn the_answer_shows_the_new_ticket_before_the_push_arrives() {
 fn transfer_needs_a_target_and_sends_the_note() {
     let mut m = signed_in();
     m.intent(Intent::OpenTransfer);
+    assert_eq!(m.dialog, None, "nothing to transfer");
+    assert_eq!(m.message, Some(Text::ErrNoCurrentTicket));
+    window_is(&mut m, Some(current(3, TicketState::Serving)), false, &[]);
+    m.intent(Intent::OpenTransfer);
     assert!(matches!(m.dialog, Some(Dialog::Transfer(_))));
     assert!(
         m.intent(Intent::ConfirmTransfer).is_empty(),
@@ -596,7 +632,69 @@ fn an_expired_token_goes_back_to_the_login() {
     assert_eq!(commands, vec![Command::Disconnect]);
     assert_eq!(m.screen, Screen::Login);
     assert_eq!(m.staff_no, "1001", "prefilled");
-    assert!(m.message.is_some());
+    assert_eq!(m.message, Some(Text::SessionEnded));
+    assert_eq!(m.auto_window, Some(1), "the window to go back to");
+}
+
+#[test]
+fn a_refused_staff_socket_goes_back_to_sign_in_and_the_login_returns_to_the_window() {
+    let mut m = signed_in();
+    let commands = m.on_update(&Update::State(ConnectionState::Refused {
+        reason: ApiError::new(ErrorCode::Unauthorized, "token expired"),
+        since: std::time::Instant::now(),
+        retrying: false,
+    }));
+    assert_eq!(commands, vec![Command::Disconnect], "stop, do not redial");
+    assert_eq!(m.screen, Screen::Login);
+    assert_eq!(
+        m.message.map(|t| t.get(Lang::Zh)),
+        Some("登录已失效（已过期或已被注销），请重新登录")
+    );
+    assert_eq!(m.staff_no, "1001");
+    assert!(m.session.is_none(), "the token is gone");
+    // Logging in again goes straight back to window 1.
+    m.intent(Intent::Password("demo-staff".into()));
+    let commands = m.intent(Intent::LogIn);
+    assert!(matches!(commands.as_slice(), [Command::Login { .. }]));
+    assert_eq!(m.message, None);
+    let (action, _) = act(&m.on_reply(Reply::Login(Ok(login()))));
+    assert_eq!(action, WindowAction::SignIn);
+}
+
+#[test]
+fn a_refusal_that_is_retried_keeps_the_session() {
+    let mut m = signed_in();
+    let commands = m.on_update(&Update::State(ConnectionState::Refused {
+        reason: ApiError::new(ErrorCode::Unavailable, "starting"),
+        since: std::time::Instant::now(),
+        retrying: true,
+    }));
+    assert!(commands.is_empty());
+    assert_eq!(m.screen, Screen::Main);
+    assert!(!m.can_act(), "offline meanwhile");
+}
+
+#[test]
+fn figures_refused_for_the_credential_end_the_session_too() {
+    for reply in [
+        Reply::Preview(1, Err(refusal(ErrorCode::Unauthorized))),
+        Reply::Today(1, Err(refusal(ErrorCode::Unauthorized))),
+    ] {
+        let mut m = signed_in();
+        assert_eq!(m.on_reply(reply), vec![Command::Disconnect]);
+        assert_eq!((m.screen, m.auto_window), (Screen::Login, Some(1)));
+        assert_eq!(m.message, Some(Text::SessionEnded));
+    }
+    let mut m = signed_in();
+    assert!(
+        m.on_reply(Reply::Today(1, Err(ClientError::Timeout)))
+            .is_empty()
+    );
+    assert_eq!(
+        m.screen,
+        Screen::Main,
+        "a lost answer is not an ended login"
+    );
 }
 
 #[test]
@@ -611,6 +709,273 @@ fn sign_out_returns_to_the_login() {
     assert_eq!(commands, vec![Command::Disconnect]);
     assert_eq!(m.screen, Screen::Login);
     assert!(m.session.is_none() && m.window.is_none());
+    assert_eq!(m.notice.as_deref(), Some("1号窗口已签退"));
+    assert_eq!(m.auto_window, None, "a sign-out is not coming back");
+}
+
+#[test]
+fn sign_out_says_that_held_tickets_went_back_to_the_queue() {
+    let mut m = signed_in();
+    window_is(&mut m, None, false, &["T004", "T006"]);
+    // The server put them back (CONTRACT C6): the answer's window holds none.
+    round_trip(
+        &mut m,
+        Intent::LogOut,
+        Ok(answer(window(1, None, false), None)),
+    );
+    assert_eq!(
+        m.notice.as_deref(),
+        Some("1号窗口已签退\n挂起的 T004、T006 已回到队首，可由其他窗口叫号")
+    );
+    // A server that kept one says only what happened.
+    let mut m = signed_in();
+    window_is(&mut m, None, false, &["T004", "T006"]);
+    let mut kept = window(1, None, false);
+    kept.held = vec!["T006".into()];
+    round_trip(&mut m, Intent::LogOut, Ok(answer(kept, None)));
+    assert_eq!(
+        m.notice.as_deref(),
+        Some("1号窗口已签退\n挂起的 T004 已回到队首，可由其他窗口叫号")
+    );
+}
+
+#[test]
+fn sign_out_waits_for_the_current_ticket() {
+    let mut m = signed_in();
+    window_is(&mut m, Some(current(3, TicketState::Called)), false, &[]);
+    assert_eq!(
+        m.unavailable(Action::SignOut),
+        Some(Unavailable::State(Text::ErrWindowBusy))
+    );
+    assert!(m.intent(Intent::LogOut).is_empty());
+    assert_eq!(m.screen, Screen::Main);
+    assert_eq!(m.message, Some(Text::ErrWindowBusy));
+}
+
+fn offline(m: &mut Model) {
+    m.on_update(&Update::State(ConnectionState::Reconnecting {
+        since: std::time::Instant::now(),
+        last_error: qcall_client::LinkError::Closed,
+    }));
+}
+
+#[test]
+fn signing_out_offline_is_sent_when_the_server_is_back_and_a_new_login_waits_for_it() {
+    let mut m = signed_in();
+    window_is(&mut m, None, false, &["T004"]);
+    offline(&mut m);
+    let commands = m.intent(Intent::LogOut);
+    let [
+        Command::Disconnect,
+        Command::SignOutLater {
+            window: n, token, ..
+        },
+    ] = commands.as_slice()
+    else {
+        panic!("{commands:?}")
+    };
+    assert_eq!((*n, token.as_str()), (1, "tok"));
+    assert_eq!(m.screen, Screen::Login);
+    assert_eq!(
+        m.notice.as_deref(),
+        Some("网络断开：1号窗口将在网络恢复后自动签退，请勿关闭本程序")
+    );
+    // Someone logs in meanwhile: the login waits, so the sign-out cannot close their window.
+    m.intent(Intent::Password("demo-staff".into()));
+    assert!(m.intent(Intent::LogIn).is_empty());
+    assert!(m.logging_in);
+    let commands = m.on_reply(Reply::SignOutLater(
+        1,
+        Ok(answer(window(1, None, false), None)),
+    ));
+    assert_eq!(
+        commands,
+        vec![Command::Login {
+            staff_no: "1001".into(),
+            password: "demo-staff".into()
+        }]
+    );
+    assert_eq!(
+        m.notice.as_deref(),
+        Some("1号窗口已签退\n挂起的 T004 已回到队首，可由其他窗口叫号")
+    );
+    assert!(m.deferred_sign_out.is_none());
+}
+
+#[test]
+fn a_queued_sign_out_that_is_refused_says_the_window_is_still_open() {
+    let mut m = signed_in();
+    offline(&mut m);
+    m.intent(Intent::LogOut);
+    assert!(
+        m.on_reply(Reply::SignOutLater(
+            1,
+            Err(refusal(ErrorCode::Unauthorized))
+        ))
+        .is_empty()
+    );
+    assert_eq!(m.message, Some(Text::SessionEnded));
+    assert_eq!(
+        m.notice.as_deref(),
+        Some("1号窗口未能签退，仍为签到状态，请登录后重新签退")
+    );
+    // Nothing waits any more: the next login goes out at once.
+    m.intent(Intent::Password("demo-staff".into()));
+    assert!(matches!(
+        m.intent(Intent::LogIn).as_slice(),
+        [Command::Login { .. }]
+    ));
+}
+
+/// Why each action is greyed in each state of the window, in the server's words.
+#[test]
+fn keys_are_greyed_by_the_windows_state_with_the_reason() {
+    use TicketState::{Called, Serving};
+    let none = None;
+    let busy = Some(Text::ErrWindowBusy);
+    let no_ticket = Some(Text::ErrNoCurrentTicket);
+    let paused = Some(Text::ErrWindowPaused);
+    let actions = Action::ALL;
+    // (current, paused) → one expected reason per action, in the order of `Action::ALL`:
+    // CallNext, Recall, Start, Finish, NoShow, Transfer, Hold, PauseOrResume, FinishAndCallNext,
+    // Unhold, Requeue, SpecialCall, SignOut.
+    type Row = ((Option<TicketState>, bool), [Option<Text>; 13]);
+    let table: [Row; 6] = [
+        (
+            (None, false),
+            [
+                none, no_ticket, no_ticket, no_ticket, no_ticket, no_ticket, no_ticket, none,
+                no_ticket, none, none, none, none,
+            ],
+        ),
+        (
+            (Some(Called), false),
+            [
+                busy, none, none, none, none, none, none, none, none, busy, none, busy, busy,
+            ],
+        ),
+        (
+            (Some(Serving), false),
+            [
+                busy,
+                Some(Text::RecallOnlyCalled),
+                Some(Text::AlreadyServing),
+                none,
+                Some(Text::NoShowOnlyCalled),
+                none,
+                none,
+                none,
+                none,
+                busy,
+                none,
+                busy,
+                busy,
+            ],
+        ),
+        (
+            (None, true),
+            [
+                paused, no_ticket, no_ticket, no_ticket, no_ticket, no_ticket, no_ticket, none,
+                no_ticket, paused, none, paused, none,
+            ],
+        ),
+        (
+            (Some(Called), true),
+            [
+                paused, paused, none, none, none, none, none, none, paused, busy, none, paused,
+                busy,
+            ],
+        ),
+        (
+            (Some(Serving), true),
+            [
+                paused,
+                paused,
+                Some(Text::AlreadyServing),
+                none,
+                Some(Text::NoShowOnlyCalled),
+                none,
+                none,
+                none,
+                paused,
+                busy,
+                none,
+                paused,
+                busy,
+            ],
+        ),
+    ];
+    for ((state, is_paused), expected) in table {
+        let mut m = signed_in();
+        window_is(&mut m, state.map(|s| current(3, s)), is_paused, &[]);
+        for (action, want) in actions.into_iter().zip(expected) {
+            assert_eq!(
+                m.unavailable(action),
+                want.map(Unavailable::State),
+                "{action:?} at {state:?}, paused {is_paused}"
+            );
+            assert_eq!(m.may(action), want.is_none());
+        }
+    }
+}
+
+#[test]
+fn a_greyed_key_pressed_anyway_says_why_and_sends_nothing() {
+    let mut m = signed_in();
+    for (intent, why) in [
+        (Intent::Act(WindowAction::Recall), Text::ErrNoCurrentTicket),
+        (
+            Intent::Act(WindowAction::FinishAndCallNext),
+            Text::ErrNoCurrentTicket,
+        ),
+        (Intent::OpenTransfer, Text::ErrNoCurrentTicket),
+    ] {
+        assert!(m.intent(intent).is_empty());
+        assert_eq!(m.message, Some(why));
+        assert!(m.pending.is_none());
+    }
+    window_is(
+        &mut m,
+        Some(current(3, TicketState::Serving)),
+        true,
+        &["T004"],
+    );
+    for (intent, why) in [
+        (Intent::Act(WindowAction::CallNext), Text::ErrWindowPaused),
+        (Intent::Act(WindowAction::Recall), Text::ErrWindowPaused),
+        (Intent::Act(WindowAction::NoShow), Text::NoShowOnlyCalled),
+        (
+            Intent::Act(WindowAction::Unhold { ticket_id: 4 }),
+            Text::ErrWindowBusy,
+        ),
+    ] {
+        assert!(m.intent(intent).is_empty());
+        assert_eq!(m.message, Some(why));
+    }
+    // What does apply still goes out.
+    let (action, _) = act(&m.intent(Intent::Act(WindowAction::Finish)));
+    assert_eq!(action, WindowAction::Finish);
+}
+
+#[test]
+fn offline_or_in_flight_greys_every_key_without_a_message_but_sign_out_stays() {
+    let mut m = signed_in();
+    window_is(&mut m, Some(current(3, TicketState::Called)), false, &[]);
+    act(&m.intent(Intent::Act(WindowAction::Recall)));
+    assert_eq!(m.unavailable(Action::Start), Some(Unavailable::InFlight));
+    assert_eq!(m.unavailable(Action::SignOut), Some(Unavailable::InFlight));
+    assert!(m.intent(Intent::Act(WindowAction::Start)).is_empty());
+    assert_eq!(m.message, None, "the press in flight is answer enough");
+    m.pending = None;
+    window_is(&mut m, None, false, &[]);
+    offline(&mut m);
+    assert_eq!(
+        m.unavailable(Action::CallNext),
+        Some(Unavailable::Offline(Text::Reconnecting))
+    );
+    assert_eq!(m.unavailable(Action::SignOut), None, "queued when offline");
+    assert!(m.intent(Intent::Act(WindowAction::CallNext)).is_empty());
+    assert_eq!(m.message, None);
 }
 
 #[test]

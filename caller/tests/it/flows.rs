@@ -51,11 +51,13 @@ fn an_empty_queue_is_said_in_plain_chinese() {
     press(&mut h, Key::F1);
     settle(&mut h);
     assert!(h.query_by_label("当前无人等候").is_some());
-    // Buttons work as well as keys.
+    // Nothing to finish: F4 is greyed, and tapped anyway it says why without asking the server.
+    assert!(disabled(&h, "F4 办结"));
     h.get_by_label("F4 办结").click();
     h.step();
-    settle(&mut h);
-    // The refusal, under the card that says the same.
+    h.step();
+    assert!(h.state().model.pending.is_none(), "nothing sent");
+    // The reason, under the card that says the same.
     assert_eq!(h.query_all_by_label("当前没有叫号或办理中的号").count(), 2);
 }
 
@@ -96,6 +98,10 @@ fn no_show_then_requeue_from_the_list() {
                 .as_ref()
                 .is_some_and(|p| p.no_show.iter().any(|t| t.id == ticket.id))
     });
+    assert!(
+        h.query_by_label("已过号").is_some(),
+        "the list says what it holds"
+    );
     h.get_by_label("顺延（重新排队）").click();
     h.step();
     wait(&mut h, "the ticket back in the queue", |app| {
@@ -271,14 +277,18 @@ fn the_timer_turns_late_past_the_limit_and_today_counts_it() {
     wait(&mut h, "the counts", |app| {
         app.model.preview.as_ref().is_some_and(|p| p.waiting == 3)
     });
-    assert!(h.query_by_label("企业开办 2 · 税务 1").is_some());
-    assert!(h.query_by_label("普通 3").is_some());
+    assert!(h.query_by_label("按事项：企业开办 2 · 税务 1").is_some());
+    assert!(h.query_by_label("按类别：普通 3").is_some());
     hall.clock.advance_ms(5 * 60_000);
     press(&mut h, Key::F1);
     wait(&mut h, "the call", |app| {
         current(app) == Some(first.number.clone())
     });
-    assert!(h.query_by_label("企业开办 1 · 税务 1").is_some());
+    assert!(h.query_by_label("按事项：企业开办 1 · 税务 1").is_some());
+    assert!(
+        h.query_by_label("限时 15 分钟").is_some(),
+        "the limit, labelled"
+    );
     press(&mut h, Key::F3);
     wait(&mut h, "serving", |app| {
         app.model.current().is_some_and(|c| c.handling_ms.is_some())

@@ -324,3 +324,32 @@ pub fn disabled(h: &Harness<'static, CallerApp>, label: &str) -> bool {
     use egui_kittest::kittest::NodeT;
     h.get_by_label(label).accesskit_node().is_disabled()
 }
+
+/// Hovers the button or field with this exact label and says whether `text` then shows (the
+/// reason of a greyed key). Moves the pointer away again afterwards.
+pub fn hover_shows(h: &mut Harness<'static, CallerApp>, label: &str, text: &str) -> bool {
+    // The same words may be on screen already (the card says 当前没有叫号或办理中的号 too).
+    let before = h.query_all_by_label(text).count();
+    h.get_by_label(label).hover();
+    // Past egui's tooltip delay (0.5 s; the harness steps 0.25 s a frame).
+    for _ in 0..4 {
+        h.step();
+    }
+    let shown = h.query_all_by_label(text).count() > before;
+    h.hover_at(egui::pos2(1.0, SIZE[1] - 1.0));
+    h.step();
+    h.step();
+    shown
+}
+
+/// Moves the hall's clock a minute past the end of the caller's login (its token expires).
+pub fn past_the_login(hall: &Hall, h: &Harness<'static, CallerApp>) {
+    let expires = h
+        .state()
+        .model
+        .session
+        .as_ref()
+        .map(|s| s.expires_at)
+        .expect("logged in");
+    hall.clock.set(expires + 60_000);
+}

@@ -163,7 +163,7 @@ pub(super) fn en(text: Text) -> &'static str {
         ByService => "By service: {list}",
         ByClass => "By class: {list}",
         SessionEnded => "Your sign-in has ended (expired or revoked); please log in again",
-        ReturnToWindow => "After logging in you return to window {n}",
+        ReturnToWindow => "You go straight to window {n} after logging in",
         SignOutQueued => {
             "Offline: window {n} is closed as soon as the link is back; keep this program open"
         }

@@ -372,7 +372,7 @@ texts! {
     ByClass,
     /// The staff token expired or was revoked: back to sign-in with this reason.
     SessionEnded,
-    /// On the sign-in screen after the login ended: the window `{n}` is kept.
+    /// On the sign-in screen when the login goes straight to window `{n}` (the login ended there, or `--window`).
     ReturnToWindow,
     /// Signed out while offline: the sign-out of window `{n}` is sent when the link is back.
     SignOutQueued,

@@ -162,7 +162,7 @@ pub(super) fn zh(text: Text) -> &'static str {
         ByService => "按事项：{list}",
         ByClass => "按类别：{list}",
         SessionEnded => "登录已失效（已过期或已被注销），请重新登录",
-        ReturnToWindow => "登录后回到 {n}号窗口",
+        ReturnToWindow => "登录后直接进入 {n}号窗口",
         SignOutQueued => "网络断开：{n}号窗口将在网络恢复后自动签退，请勿关闭本程序",
         SignedOut => "{n}号窗口已签退",
         SignOutNotDone => "{n}号窗口未能签退，仍为签到状态，请登录后重新签退",

@@ -302,6 +302,43 @@ async fn a_lost_answer_is_retried_with_the_same_request_id() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_action_that_must_arrive_is_sent_until_answered_with_one_id() {
+    // Three lost answers in a row, more than one call's retries: it keeps going.
+    let (base, fake) = fake_http(3).await;
+    let server = qcall_client::ServerAddr::parse(&base).expect("addr");
+    let client = RestClient::with_timeout(&server, Duration::from_millis(200))
+        .expect("client")
+        .with_retry(RetryPolicy {
+            attempts: 1,
+            pause: Duration::from_millis(1),
+        });
+    let press = RequestId::new();
+    let backoff = qcall_client::connection::Backoff::new(
+        Duration::from_millis(5),
+        Duration::from_millis(20),
+        fastrand::Rng::with_seed(7),
+    );
+    let answer = client
+        .window_action_until_answered(1, &WindowAction::CallNext, &press, backoff)
+        .await
+        .expect("answered in the end");
+    assert_eq!(answer.window.number, 1);
+    let ids = fake.ids.lock().expect("lock").clone();
+    assert_eq!(ids, vec![press.to_string(); 4], "one intent, one id");
+
+    // An answer that is not a lost one (here a 404 page) is returned, not retried.
+    let closed = client
+        .window_action_until_answered(
+            1,
+            &WindowAction::Resume,
+            &RequestId::new(),
+            qcall_client::connection::Backoff::standard(),
+        )
+        .await;
+    assert!(matches!(closed, Err(ClientError::Decode(_))), "{closed:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn transport_failures_are_typed() {
     let (base, fake) = fake_http(usize::MAX).await;
     let server = qcall_client::ServerAddr::parse(&base).expect("addr");
