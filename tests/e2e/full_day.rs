@@ -520,7 +520,25 @@ fn a_full_hall_day() {
     );
 
     // The business day rolls over at 04:00: queues empty, the board clears, numbering restarts.
+    // Yesterday's 12-hour logins have ended: the callers are back at the sign-in with the reason,
+    // and the clerks' first login of the day takes each straight back to their window.
     h.server.clock.set(at("2026-11-24T04:01"));
+    h.wait("the callers are back at the sign-in", |h| {
+        h.callers.iter().all(|c| {
+            c.model.screen == qcall_caller::Screen::Login
+                && c.model.message == Some(qcall_client::Text::SessionEnded)
+                && c.model.auto_window.is_some()
+        })
+    });
+    for c in &mut h.callers {
+        let commands = c
+            .model
+            .intent(Intent::Password("demo-staff".into()))
+            .into_iter()
+            .chain(c.model.intent(Intent::LogIn))
+            .collect();
+        c.run(commands);
+    }
     h.wait("every party is in the new business day", |h| {
         // The new day's name comes first, then the fresh snapshot that replaces the stale state.
         let day = |live: &qcall_client::LiveState| {
@@ -531,7 +549,9 @@ fn a_full_hall_day() {
         let next = Some("2026-11-24".to_string());
         day(&h.kiosk.model.live) == next
             && day(h.board.model.live()) == next
-            && h.callers.iter().all(|c| day(&c.model.live) == next)
+            && h.callers
+                .iter()
+                .all(|c| day(&c.model.live) == next && c.model.can_act())
     });
     assert_eq!(h.kiosk_waiting("company"), 0, "yesterday's queue is gone");
     assert!(
