@@ -7,7 +7,10 @@
 //! - **A snapshot replaces everything** (R20): the server never sends "events since", so after a
 //!   reconnect nothing of the old state survives except what the new snapshot says.
 //! - Events with a sequence number the snapshot already covers are ignored.
-//! - Recent calls are newest first, at most [`RECENT_CALLS`], each call id once.
+//! - Recent calls are newest first, at most [`RECENT_CALLS`] kept, each call id once. Every call of
+//!   a snapshot is looked at for news before that cap, so a burst of more than [`RECENT_CALLS`]
+//!   calls missed during a reconnect still reaches the announcer (R16, CONTRACT C3: the server
+//!   sends every call of the last 60 s).
 //! - Open tickets (staff only) hold open states only: a ticket that is done, cancelled or expired
 //!   leaves the list.
 //!
@@ -102,7 +105,6 @@ impl LiveState {
             .recent_calls
             .sort_by_key(|c| std::cmp::Reverse(c.call_id));
         snapshot.recent_calls.dedup_by_key(|c| c.call_id);
-        snapshot.recent_calls.truncate(RECENT_CALLS);
         snapshot.windows.sort_by_key(|w| w.number);
         snapshot.open_tickets.retain(|t| t.state.is_open());
         snapshot.open_tickets.sort_by_key(|t| t.id);
@@ -116,6 +118,8 @@ impl LiveState {
         if let Some(newest) = snapshot.recent_calls.first() {
             self.last_call_id = self.last_call_id.max(newest.call_id);
         }
+        // Only now, after the news is taken: the kept list is capped.
+        snapshot.recent_calls.truncate(RECENT_CALLS);
         self.snapshot = Some(snapshot);
         self.stale = false;
         Applied {
@@ -519,6 +523,30 @@ mod tests {
         // The same calls again after a reconnect are not announced twice.
         let again = live.apply_snapshot(snapshot(10, staff("s1", Some(1))));
         assert!(again.new_calls.is_empty());
+    }
+
+    #[test]
+    fn every_call_of_a_snapshot_is_news_before_the_list_is_capped() {
+        let mut live = LiveState::new();
+        live.apply_snapshot(snapshot(10, staff("s1", Some(1))));
+        // A reconnect after a burst: 30 calls the client never saw, more than it keeps.
+        let mut burst = snapshot(50, staff("s1", Some(1)));
+        let template = burst.recent_calls[0].clone();
+        burst.recent_calls = (6..36)
+            .map(|id| Call {
+                call_id: id,
+                ..template.clone()
+            })
+            .collect();
+        let applied = live.apply_snapshot(burst);
+        let ids: Vec<u64> = applied.new_calls.iter().map(|c| c.call_id).collect();
+        assert_eq!(ids, (6..36).collect::<Vec<u64>>(), "all 30, oldest first");
+        assert_eq!(
+            live.recent_calls().len(),
+            RECENT_CALLS,
+            "the kept list is capped"
+        );
+        assert_eq!(live.recent_calls()[0].call_id, 35);
     }
 
     #[test]
