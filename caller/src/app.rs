@@ -253,6 +253,18 @@ impl CallerApp {
     }
 }
 
+impl Drop for CallerApp {
+    fn drop(&mut self) {
+        if let Some(d) = &self.model.deferred_sign_out {
+            // The queued sign-out dies with the app: say so where hall IT will look.
+            warn!(
+                window = d.window,
+                "the caller closes before its sign-out reached the server: the window stays signed in"
+            );
+        }
+    }
+}
+
 impl eframe::App for CallerApp {
     fn logic(&mut self, _ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.pump();

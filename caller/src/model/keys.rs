@@ -105,6 +105,7 @@ impl Unavailable {
 impl Model {
     /// Why `action` cannot apply now, or `None` when it can.
     pub fn unavailable(&self, action: Action) -> Option<Unavailable> {
+        // Not at a window (yet): nothing on the main screen applies; a sign-in is on its way.
         if self.screen != super::Screen::Main || self.window.is_none() {
             return Some(Unavailable::InFlight);
         }
