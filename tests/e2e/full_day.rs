@@ -131,14 +131,23 @@ impl Hall {
             .block_on(self.rest().health())
             .expect("health")
             .seq;
+        // A kiosk hears only of changes to what it shows (tiles, windows, notices): it has caught up
+        // when its tiles are the server's.
+        let tiles = self
+            .server
+            .rt
+            .block_on(self.rest().with_bearer(KIOSK_KEY).availability())
+            .expect("availability")
+            .services;
         self.wait("every party has caught up", move |h| {
-            h.kiosk.model.live.seq() >= seq
+            h.kiosk.model.live.availability() == tiles.as_slice()
                 && h.board.model.live().seq() >= seq
                 && h.screen1.model.live().seq() >= seq
-                && h.callers.iter().all(|c| c.model.live.seq() >= seq)
-                && h.callers.iter().all(|c| {
-                    // The answer, and the queue and figures it fetches after each change.
-                    c.model.pending.is_none()
+                // A clerk whose session ended (C7) hears nothing more until they sign in again.
+                && h.callers.iter().filter(|c| !session_ended(c)).all(|c| {
+                    c.model.live.seq() >= seq
+                        // The answer, and the queue and figures it fetches after each change.
+                        && c.model.pending.is_none()
                         && c.is_idle()
                         && !c.model.preview_in_flight
                         && !c.model.preview_dirty
@@ -519,17 +528,18 @@ fn a_full_hall_day() {
         h.voice.spoken[0].1
     );
 
-    // The business day rolls over at 04:00: queues empty, the board clears, numbering restarts.
-    // Yesterday's 12-hour logins have ended: the callers are back at the sign-in with the reason,
-    // and the clerks' first login of the day takes each straight back to their window.
-    h.server.clock.set(at("2026-11-24T04:01"));
-    h.wait("the callers are back at the sign-in", |h| {
-        h.callers.iter().all(|c| {
-            c.model.screen == qcall_caller::Screen::Login
-                && c.model.message == Some(qcall_client::Text::SessionEnded)
-                && c.model.auto_window.is_some()
-        })
+    // The clerks' 12-hour logins (08:30) end at 20:30: the server closes their sockets and refuses
+    // the old token (C7), so no screen of a clerk keeps receiving tickets overnight; each caller is
+    // back at the sign-in with the reason, keeping its window.
+    h.server.clock.set(at("2026-11-23T20:31"));
+    h.wait("every clerk's session has ended", |h| {
+        h.callers.iter().all(session_ended)
     });
+    assert!(h.callers.iter().all(|c| c.model.auto_window.is_some()));
+
+    // The business day rolls over at 04:00: queues empty, the board clears, numbering restarts.
+    // The clerks' first login of the day takes each straight back to their window.
+    h.server.clock.set(at("2026-11-24T04:01"));
     for c in &mut h.callers {
         let commands = c
             .model
@@ -561,4 +571,11 @@ fn a_full_hall_day() {
     assert_eq!(h.current(0), None);
     let first_of_day = h.take("company", TicketClass::Normal);
     assert_eq!(first_of_day.number, company[0].number, "numbering restarts");
+}
+
+/// Whether the server ended this clerk's session (C7): the caller is back at the sign-in and says
+/// why.
+fn session_ended(c: &CallerApp) -> bool {
+    c.model.screen == qcall_caller::Screen::Login
+        && c.model.message == Some(qcall_client::Text::SessionEnded)
 }

@@ -84,6 +84,7 @@ fn snapshot(seq: u64, windows: Vec<WindowView>, tickets: Vec<Ticket>) -> Snapsho
             window: Some(1),
         },
         hall: HallInfo {
+            start_on_call: false,
             name_zh: "政务服务大厅".into(),
             name_en: "Hall".into(),
             time_zone: "Asia/Shanghai".into(),
@@ -118,6 +119,7 @@ fn login() -> LoginResponse {
 
 fn answer(window_view: WindowView, ticket: Option<Ticket>) -> ActionResponse {
     ActionResponse {
+        finished: None,
         ticket,
         window: window_view,
         call: None,
