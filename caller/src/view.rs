@@ -593,7 +593,9 @@ fn suggested_key(model: &Model) -> Option<Key> {
     let waiting = model.preview.as_ref().is_some_and(|p| p.waiting > 0);
     match model.current().map(|c| c.state) {
         None => Some(Key::F1),
-        Some(TicketState::Called) => Some(Key::F3),
+        Some(TicketState::Called) if !model.start_on_call() => Some(Key::F3),
+        Some(TicketState::Called) if waiting => Some(Key::F9),
+        Some(TicketState::Called) => Some(Key::F4),
         Some(TicketState::Serving) if waiting => Some(Key::F9),
         Some(TicketState::Serving) => Some(Key::F4),
         Some(_) => None,

@@ -142,7 +142,11 @@ impl Model {
                 .or(paused)
                 .or(serving.then_some(Text::RecallOnlyCalled)),
             Action::Unhold => busy.or(paused),
-            Action::Start => no_current.or(serving.then_some(Text::AlreadyServing)),
+            // In a hall whose calls start service (the leg's start is the call), F3 has nothing
+            // left to record.
+            Action::Start => no_current
+                .or(self.start_on_call().then_some(Text::StartedOnCall))
+                .or(serving.then_some(Text::AlreadyServing)),
             Action::NoShow => no_current.or(serving.then_some(Text::NoShowOnlyCalled)),
             Action::Finish | Action::Transfer | Action::Hold => no_current,
             // Finishing is allowed while paused; calling the next is not.

@@ -360,6 +360,12 @@ impl Model {
             .or_else(|| self.live.window(n))
     }
 
+    /// Whether a call also starts service in this hall (`rules.start_on_call`): then 开始办理 is
+    /// never needed, and F9 is one key per citizen.
+    pub fn start_on_call(&self) -> bool {
+        self.live.hall().is_some_and(|h| h.start_on_call)
+    }
+
     /// Whether the window is paused now.
     pub fn is_paused(&self) -> bool {
         self.my_window()
@@ -854,6 +860,16 @@ impl Model {
                     _ => {
                         if matches!(action, WindowAction::CallNumber { .. }) {
                             self.special_number.clear();
+                        }
+                        if action == WindowAction::FinishAndCallNext
+                            && answer.ticket.is_none()
+                            && let Some(done) = &answer.finished
+                        {
+                            // The finish happened; nobody waited to be called.
+                            self.notice = Some(
+                                Text::FinishedNobodyWaits
+                                    .fill(self.lang, &[("number", &done.number)]),
+                            );
                         }
                         self.window_override = Some(answer.window);
                         if answer.ticket.is_some() {

@@ -1052,3 +1052,61 @@ fn a_window_given_at_start_is_signed_in_after_the_login_or_refused_in_words() {
     assert_eq!(m.screen, Screen::ChooseWindow);
     assert_eq!(m.message, Some(Text::WindowNotAllowed));
 }
+
+#[test]
+fn f9_finishes_and_calls_the_next_and_says_when_nobody_waits() {
+    let mut m = signed_in();
+    window_is(&mut m, Some(current(3, TicketState::Serving)), false, &[]);
+    let next = current(4, TicketState::Called);
+    let mut called = answer(
+        window(1, Some(next), false),
+        Some(ticket(4, "tax", TicketState::Called)),
+    );
+    called.finished = Some(ticket(3, "tax", TicketState::Done));
+    let (action, commands) = round_trip(
+        &mut m,
+        Intent::Act(WindowAction::FinishAndCallNext),
+        Ok(called),
+    );
+    assert_eq!(action, WindowAction::FinishAndCallNext);
+    assert!(commands.contains(&Command::Today { window: 1 }));
+    assert_eq!(m.current().map(|c| c.number), Some("T004".into()));
+    assert_eq!(m.notice, None);
+    // The last one: finished, and nobody to call.
+    let mut done = answer(window(1, None, false), None);
+    done.finished = Some(ticket(4, "tax", TicketState::Done));
+    round_trip(
+        &mut m,
+        Intent::Act(WindowAction::FinishAndCallNext),
+        Ok(done),
+    );
+    assert_eq!(m.current(), None);
+    assert_eq!(m.notice.as_deref(), Some("T004 已办结，当前无人等候"));
+    assert_eq!(m.message, None, "not a refusal");
+}
+
+#[test]
+fn in_a_hall_that_starts_on_call_start_is_greyed_for_that_reason() {
+    let mut m = signed_in();
+    // The call started service: the ticket is 已叫号 with its handling time running.
+    let mut called = current(3, TicketState::Called);
+    called.started_at = Some(called.called_at);
+    let mut s = snapshot(9, vec![window(1, Some(called), false)], vec![]);
+    s.hall.start_on_call = true;
+    m.on_update(&Update::Snapshot {
+        snapshot: Box::new(s),
+        received_at: NOW,
+    });
+    assert!(m.start_on_call());
+    assert_eq!(
+        m.unavailable(Action::Start),
+        Some(Unavailable::State(Text::StartedOnCall))
+    );
+    assert_eq!(m.unavailable(Action::FinishAndCallNext), None);
+    assert_eq!(
+        m.unavailable(Action::Recall),
+        None,
+        "the citizen may not have come yet"
+    );
+    assert!(m.current().is_some_and(|c| c.handling_ms.is_some()));
+}

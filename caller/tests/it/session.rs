@@ -253,3 +253,42 @@ fn signing_out_offline_closes_the_window_when_the_server_is_back() {
     );
     assert!(window.staff.is_none());
 }
+
+#[test]
+fn signing_out_with_held_tickets_puts_them_back_for_other_windows() {
+    let hall = Hall::start();
+    let held = hall.issue("company").ticket;
+    let mut h = caller(&hall);
+    sign_in(&mut h, "1001", 1);
+    press(&mut h, egui::Key::F1);
+    wait(&mut h, "the call", |app| {
+        current(app) == Some(held.number.clone())
+    });
+    press(&mut h, egui::Key::F7);
+    wait(&mut h, "held", |app| {
+        current(app).is_none()
+            && app
+                .model
+                .preview
+                .as_ref()
+                .is_some_and(|p| p.held.len() == 1)
+    });
+    h.get_by_label("退出登录").click();
+    h.step();
+    wait(&mut h, "the sign-in screen", |app| {
+        app.model.screen == Screen::Login
+    });
+    let says = format!(
+        "1号窗口已签退\n挂起的 {} 已回到队首，可由其他窗口叫号",
+        held.number
+    );
+    assert!(
+        h.query_by_label(&says).is_some(),
+        "{:?}",
+        h.state().model.notice
+    );
+    // Window 2 serves the same service: the held ticket is the next it calls.
+    let other = hall.staff_at("1002", 2);
+    let called = hall.act(&other, 2, qcall_client::WindowAction::CallNext);
+    assert_eq!(called.ticket.map(|t| t.id), Some(held.id));
+}

@@ -140,6 +140,29 @@ fn main_screen_paused() {
 }
 
 #[test]
+fn main_screen_in_a_hall_that_starts_on_call() {
+    let hall = Hall::start_with(starting_on_call());
+    for service in ["company", "tax", "company"] {
+        hall.issue(service);
+    }
+    let mut h = caller(&hall);
+    sign_in(&mut h, "1001", 1);
+    hall.clock.advance_ms(2 * 60_000);
+    press(&mut h, Key::F1);
+    wait(&mut h, "the call", |app| {
+        app.model.current().is_some_and(|c| c.handling_ms.is_some())
+            && app.model.preview.as_ref().is_some_and(|p| p.next.len() == 2)
+    });
+    // One key per citizen: F9 is suggested, F3 greyed with the reason on hover.
+    h.state_mut().model.fixed_server_now = Some(hall_now(&hall) + 95_000);
+    h.get_by_label("F3 开始办理").hover();
+    for _ in 0..4 {
+        h.step();
+    }
+    h.snapshot("caller_main_start_on_call");
+}
+
+#[test]
 fn sign_in_after_the_login_ended() {
     let mut hall = Hall::start();
     let mut h = caller(&hall);

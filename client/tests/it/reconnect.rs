@@ -393,12 +393,8 @@ async fn an_expired_staff_token_is_refused_for_good_over_rest_and_the_socket() {
     let mut caller = Watcher::start(&net, ConnectionConfig::new(addr.ws_url(), hello));
     caller.until("connected", WAIT, |l| l.is_live()).await;
 
-    // The login's hours pass; the server restarts (or the socket is refused as the token ends).
+    // The login's hours pass: the open socket is refused (C7), and so is REST.
     clock.set(login.expires_at + 60_000);
-    let refused = staff.preview(1, None).await.expect_err("an expired token");
-    assert!(refused.credential_refused(), "{refused:?}");
-    server.stop().await;
-    let server = Server::start(port, dir.path(), clock.clone()).await;
     caller
         .until("told to sign in again", WAIT, |l| {
             l.connection().needs_sign_in()
@@ -409,6 +405,36 @@ async fn an_expired_staff_token_is_refused_for_good_over_rest_and_the_socket() {
         assert!(std::time::Instant::now() < deadline, "still dialling");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+    assert_eq!(
+        caller.conn.attempts(),
+        1,
+        "refused on its open socket, never redialled"
+    );
+    let refused = staff.preview(1, None).await.expect_err("an expired token");
+    assert!(refused.credential_refused(), "{refused:?}");
+    // A new connection with the old token (an app restarted with it) is refused at its hello,
+    // once.
+    let mut late = Watcher::start(
+        &net,
+        ConnectionConfig::new(
+            addr.ws_url(),
+            Hello::Staff {
+                token: login.token.clone(),
+            },
+        ),
+    );
+    late.until("refused at the hello", WAIT, |l| {
+        l.connection().needs_sign_in()
+    })
+    .await;
+    let deadline = std::time::Instant::now() + WAIT;
+    while !late.conn.is_stopped() {
+        assert!(std::time::Instant::now() < deadline, "still dialling");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(late.conn.attempts(), 1);
+    assert!(!late.live.has_snapshot());
+    drop(late);
     let attempts = caller.conn.attempts();
     // The last state the caller had stays on screen; the window stays signed in on the server.
     assert_eq!(caller.live.my_window().map(|w| w.number), Some(1));
