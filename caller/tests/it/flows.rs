@@ -327,14 +327,8 @@ fn f9_finishes_and_calls_the_next_in_one_press() {
     let mut h = caller(&hall);
     sign_in(&mut h, "1001", 1);
     h.state_mut().model.debounce_ms = 0;
-    press(&mut h, Key::F1);
-    wait(&mut h, "the call", |app| {
-        current(app) == Some(first.number.clone())
-    });
-    press(&mut h, Key::F3);
-    wait(&mut h, "serving", |app| {
-        app.model.current().map(|c| c.state) == Some(TicketState::Serving)
-    });
+    call_and_start(&mut h);
+    assert_eq!(current(h.state()), Some(first.number.clone()));
     press(&mut h, Key::F9);
     wait(&mut h, "the next one called", |app| {
         current(app) == Some(second.number.clone())

@@ -151,7 +151,11 @@ fn main_screen_in_a_hall_that_starts_on_call() {
     press(&mut h, Key::F1);
     wait(&mut h, "the call", |app| {
         app.model.current().is_some_and(|c| c.handling_ms.is_some())
-            && app.model.preview.as_ref().is_some_and(|p| p.next.len() == 2)
+            && app
+                .model
+                .preview
+                .as_ref()
+                .is_some_and(|p| p.next.len() == 2)
     });
     // One key per citizen: F9 is suggested, F3 greyed with the reason on hover.
     h.state_mut().model.fixed_server_now = Some(hall_now(&hall) + 95_000);

@@ -378,3 +378,13 @@ pub fn past_the_login(hall: &Hall, h: &Harness<'static, CallerApp>) {
         .expect("logged in");
     hall.clock.set(expires + 60_000);
 }
+
+/// F1 then F3: the next ticket called and its service started.
+pub fn call_and_start(h: &mut Harness<'static, CallerApp>) {
+    press(h, egui::Key::F1);
+    wait(h, "the call", |app| current(app).is_some());
+    press(h, egui::Key::F3);
+    wait(h, "serving", |app| {
+        app.model.current().map(|c| c.state) == Some(TicketState::Serving)
+    });
+}

@@ -400,11 +400,7 @@ async fn an_expired_staff_token_is_refused_for_good_over_rest_and_the_socket() {
             l.connection().needs_sign_in()
         })
         .await;
-    let deadline = std::time::Instant::now() + WAIT;
-    while !caller.conn.is_stopped() {
-        assert!(std::time::Instant::now() < deadline, "still dialling");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    stopped(&caller).await;
     assert_eq!(
         caller.conn.attempts(),
         1,
@@ -427,11 +423,7 @@ async fn an_expired_staff_token_is_refused_for_good_over_rest_and_the_socket() {
         l.connection().needs_sign_in()
     })
     .await;
-    let deadline = std::time::Instant::now() + WAIT;
-    while !late.conn.is_stopped() {
-        assert!(std::time::Instant::now() < deadline, "still dialling");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    stopped(&late).await;
     assert_eq!(late.conn.attempts(), 1);
     assert!(!late.live.has_snapshot());
     drop(late);
@@ -455,4 +447,12 @@ async fn an_expired_staff_token_is_refused_for_good_over_rest_and_the_socket() {
     );
     drop(caller);
     server.stop().await;
+}
+
+/// Waits until the connection's task has ended for good (it will dial no more).
+async fn stopped(w: &Watcher) {
+    eventually("the connection to stop", WAIT, || {
+        w.conn.is_stopped().then_some(())
+    })
+    .await;
 }
