@@ -7,7 +7,10 @@
 //! - **A snapshot replaces everything** (R20): the server never sends "events since", so after a
 //!   reconnect nothing of the old state survives except what the new snapshot says.
 //! - Events with a sequence number the snapshot already covers are ignored.
-//! - Recent calls are newest first, at most [`RECENT_CALLS`], each call id once.
+//! - Recent calls are newest first, at most [`RECENT_CALLS`] kept, each call id once. Every call of
+//!   a snapshot is looked at for news before that cap, so a burst of more than [`RECENT_CALLS`]
+//!   calls missed during a reconnect still reaches the announcer (R16, CONTRACT C3: the server
+//!   sends every call of the last 60 s).
 //! - Open tickets (staff only) hold open states only: a ticket that is done, cancelled or expired
 //!   leaves the list.
 //!

@@ -56,6 +56,13 @@ impl ClientError {
         }
     }
 
+    /// Whether the server refused the credential itself (HTTP 401 `unauthorized`): a staff token
+    /// that expired or was revoked, or an unknown key. Neither a retry nor another action can
+    /// succeed with it; a staff app takes the person back to sign-in.
+    pub fn credential_refused(&self) -> bool {
+        self.code() == Some(ErrorCode::Unauthorized)
+    }
+
     /// Whether sending the same request again (same request id) may succeed: the answer was lost,
     /// or the server said nothing changed and to retry.
     pub fn is_transient(&self) -> bool {
@@ -138,8 +145,11 @@ pub enum WindowAction {
     Recall,
     /// 开始办理 (F3): the citizen arrived.
     Start,
-    /// 办结 (F4).
+    /// 办结 (F4), from `called` (service not started separately) or `serving`.
     Finish,
+    /// 办结并叫下一位 (F9): finish the current ticket and call the next by R11, in one server
+    /// command (one request id, one transaction).
+    FinishAndCallNext,
     /// 过号 (F5): the called citizen did not come.
     NoShow,
     /// 顺延: requeue a no-show behind the next N (R9).
@@ -181,6 +191,7 @@ impl WindowAction {
             WindowAction::Recall => "recall",
             WindowAction::Start => "start",
             WindowAction::Finish => "finish",
+            WindowAction::FinishAndCallNext => "finish-and-call-next",
             WindowAction::NoShow => "no-show",
             WindowAction::Requeue { .. } => "requeue",
             WindowAction::Transfer { .. } => "transfer",
@@ -357,6 +368,28 @@ impl RestClient {
         self.send(Method::Post, &path, Some(action.body(id)?)).await
     }
 
+    /// Sends a window action until the server answers it (done, or a refusal), however long the
+    /// link is down: the same request id every time, so the server acts once (R6), with `backoff`
+    /// between tries. For an action that must reach the server in the end, such as a sign-out
+    /// made offline; it may run for hours, so run it on the network thread.
+    pub async fn window_action_until_answered(
+        &self,
+        window: WindowNo,
+        action: &WindowAction,
+        id: &RequestId,
+        mut backoff: crate::connection::Backoff,
+    ) -> Result<ActionResponse, ClientError> {
+        loop {
+            match self.window_action(window, action, id).await {
+                Err(e) if e.is_transient() => {
+                    debug!(window, route = action.route(), cause = %e, "waiting for the server");
+                    tokio::time::sleep(backoff.next_delay()).await;
+                }
+                answer => return answer,
+            }
+        }
+    }
+
     /// Who this window would call next, in order (R11), with its held and no-show tickets. `limit`
     /// defaults to 20 on the server.
     pub async fn preview(
@@ -510,6 +543,10 @@ impl RestClient {
         }
         match serde_json::from_slice::<ErrorBody>(&bytes) {
             Ok(body) => Err(ClientError::Api(body.error)),
+            // A 401 is about the credential whoever wrote the page (a proxy in front, say).
+            Err(_) if status == reqwest::StatusCode::UNAUTHORIZED => Err(ClientError::Api(
+                ApiError::new(ErrorCode::Unauthorized, format!("{url}: HTTP 401")),
+            )),
             Err(_) => Err(ClientError::Decode(format!(
                 "{url}: HTTP {status} without an error body: {}",
                 String::from_utf8_lossy(&bytes[..bytes.len().min(200)])
@@ -570,6 +607,7 @@ mod tests {
             (WindowAction::Recall, "recall"),
             (WindowAction::Start, "start"),
             (WindowAction::Finish, "finish"),
+            (WindowAction::FinishAndCallNext, "finish-and-call-next"),
             (WindowAction::NoShow, "no-show"),
             (WindowAction::Requeue { ticket_id: 5 }, "requeue"),
             (
@@ -618,6 +656,11 @@ mod tests {
             ClientError::Api(ApiError::new(ErrorCode::WindowBusy, "x")).code(),
             Some(ErrorCode::WindowBusy)
         );
+        assert!(ClientError::Api(ApiError::new(ErrorCode::Unauthorized, "x")).credential_refused());
+        assert!(
+            !ClientError::Api(ApiError::new(ErrorCode::BadCredentials, "x")).credential_refused()
+        );
+        assert!(!ClientError::Timeout.credential_refused());
     }
 
     #[test]
