@@ -90,6 +90,7 @@ say_zh "$ZH/hao.wav"       "hao4"
 say_zh "$ZH/dao.wav"       "dao4"
 say_zh "$ZH/chuangkou.wav" "chuang1 kou3"
 say_zh "$ZH/banli.wav"     "ban4 li3"
+say_zh "$ZH/bai.wav"       "bai3"
 
 echo "== voice/en"
 en_nums=(zero one two three four five six seven eight nine
@@ -100,6 +101,7 @@ for i in "${!en_tens[@]}"; do say_en "$EN/$(( (i + 2) * 10 )).wav" "${en_tens[$i
 say_en "$EN/number.wav"       "number"
 say_en "$EN/please_go_to.wav" "please go to"
 say_en "$EN/window.wav"       "window"
+say_en "$EN/hundred.wav"      "hundred"
 
 # Letters: read by their English names in both packs (as is usual in Chinese
 # halls), so the zh pack gets the same English-voice clips.

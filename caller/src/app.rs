@@ -10,8 +10,10 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use qcall_client::connection::ConnectionConfig;
-use qcall_client::{Connection, Lang, NetThread, Requests, RestClient, ServerAddr, Wake};
+use qcall_client::connection::{Backoff, ConnectionConfig};
+use qcall_client::{
+    Connection, Lang, NetThread, Requests, RestClient, ServerAddr, Wake, WindowAction,
+};
 use qcall_protocol::{Hello, WindowNo};
 use tracing::warn;
 
@@ -212,6 +214,17 @@ impl CallerApp {
                 self.requests
                     .spawn(async move { Reply::Today(window, rest.today(window).await) });
             }
+            Command::SignOutLater { window, token, id } => {
+                // The connection's backoff (0.5 s up to 5 s) between tries, one request id.
+                let rest = self.rest.with_bearer(token);
+                let backoff = Backoff::standard();
+                self.requests.spawn(async move {
+                    let answer = rest
+                        .window_action_until_answered(window, &WindowAction::SignOut, &id, backoff)
+                        .await;
+                    Reply::SignOutLater(window, answer)
+                });
+            }
             Command::Save(remembered) => {
                 let Some(path) = self.state_file.clone() else {
                     return;
@@ -237,6 +250,18 @@ impl CallerApp {
     /// and the model shows it.
     fn authed_client(&self) -> RestClient {
         self.authed.clone().unwrap_or_else(|| self.rest.clone())
+    }
+}
+
+impl Drop for CallerApp {
+    fn drop(&mut self) {
+        if let Some(d) = &self.model.deferred_sign_out {
+            // The queued sign-out dies with the app: say so where hall IT will look.
+            warn!(
+                window = d.window,
+                "the caller closes before its sign-out reached the server: the window stays signed in"
+            );
+        }
     }
 }
 

@@ -1,9 +1,11 @@
 //! Draws the [`Model`] and reports what the person asked for. **Views never do I/O and never change
 //! the model**: they return an [`Intent`] and the glue applies it.
 //!
-//! Keys: F1 叫号, F2 重呼, F3 开始办理, F4 办结, F5 过号, F6 转移, F7 挂起, F8 暂停/恢复, Esc closes a
-//! dialog. Only the first press of a key counts: egui marks a held key's repeats, and they are
-//! dropped here.
+//! Keys: F1 叫号, F2 重呼, F3 开始办理, F4 办结, F5 过号, F6 转移, F7 挂起, F8 暂停/恢复,
+//! F9 办结并叫下一位 (the one key of a normal day: finish this citizen and call the next), Esc closes
+//! a dialog. Only the first press of a key counts: egui marks a held key's repeats, and they are
+//! dropped here. A key that cannot apply now is drawn greyed with the reason on hover
+//! ([`Model::unavailable`]); tapped or pressed anyway, the model says the reason.
 
 use egui::{Align, Button, Color32, Key, Layout, RichText, Ui, Vec2};
 use qcall_client::i18n::{class_text, fill, pause_text, state_text};
@@ -11,10 +13,13 @@ use qcall_client::ui::{TextSize, class_colour, palette};
 use qcall_client::{Text, WindowAction};
 use qcall_protocol::{PauseReason, Ticket, TicketState, TransferTarget, WindowStatus};
 
-use crate::model::{CurrentView, Dialog, Intent, Model, Screen, clock_text, minutes};
+use crate::model::{Action, CurrentView, Dialog, Intent, Model, Screen, clock_text, minutes};
+
+/// The suggested next key: a calm blue, not red (red reads as danger at a window).
+pub const SUGGESTED: Color32 = Color32::from_rgb(0x0D, 0x47, 0xA1);
 
 /// The F-key of each main action, in button order.
-pub const KEYS: [(Key, &str); 8] = [
+pub const KEYS: [(Key, &str); 9] = [
     (Key::F1, "F1"),
     (Key::F2, "F2"),
     (Key::F3, "F3"),
@@ -23,6 +28,7 @@ pub const KEYS: [(Key, &str); 8] = [
     (Key::F6, "F6"),
     (Key::F7, "F7"),
     (Key::F8, "F8"),
+    (Key::F9, "F9"),
 ];
 
 /// The intent of an F-key on the main screen.
@@ -36,6 +42,23 @@ pub fn key_intent(key: Key) -> Option<Intent> {
         Key::F6 => Intent::OpenTransfer,
         Key::F7 => Intent::Act(WindowAction::Hold),
         Key::F8 => Intent::PauseOrResume,
+        Key::F9 => Intent::Act(WindowAction::FinishAndCallNext),
+        _ => return None,
+    })
+}
+
+/// What a main key does, for whether it applies now.
+pub fn key_action(key: Key) -> Option<Action> {
+    Some(match key {
+        Key::F1 => Action::CallNext,
+        Key::F2 => Action::Recall,
+        Key::F3 => Action::Start,
+        Key::F4 => Action::Finish,
+        Key::F5 => Action::NoShow,
+        Key::F6 => Action::Transfer,
+        Key::F7 => Action::Hold,
+        Key::F8 => Action::PauseOrResume,
+        Key::F9 => Action::FinishAndCallNext,
         _ => return None,
     })
 }
@@ -51,6 +74,7 @@ pub fn button_label(model: &Model, key: Key) -> String {
         Key::F5 => Text::NoShow,
         Key::F6 => Text::Transfer,
         Key::F7 => Text::Hold,
+        Key::F9 => Text::FinishAndCallNext,
         _ if model.is_paused() => Text::Resume,
         _ => Text::Pause,
     };
@@ -93,6 +117,22 @@ fn set(out: &mut Option<Intent>, intent: Intent) {
     }
 }
 
+/// Adds `button`, enabled when `action` applies now, otherwise greyed with the reason on hover.
+/// Returns whether it was clicked, greyed or not: a tap on a greyed button (a touch screen has no
+/// hover) reaches the model, which shows the reason instead of sending anything.
+fn gated(model: &Model, ui: &mut Ui, action: Action, button: Button<'_>) -> bool {
+    let why = model.unavailable(action);
+    let response = ui.add_enabled(why.is_none(), button);
+    match why {
+        None => response.clicked(),
+        Some(why) => {
+            let tapped = response.contains_pointer() && ui.input(|i| i.pointer.primary_clicked());
+            response.on_disabled_hover_text(why.text().get(model.lang));
+            tapped
+        }
+    }
+}
+
 fn heading(text: impl Into<String>) -> RichText {
     RichText::new(text)
         .size(TextSize::Heading.points(1.0))
@@ -100,6 +140,18 @@ fn heading(text: impl Into<String>) -> RichText {
 }
 
 fn message_line(model: &Model, ui: &mut Ui, out: &mut Option<Intent>) {
+    if let Some(notice) = &model.notice {
+        ui.horizontal(|ui| {
+            ui.label(
+                RichText::new(notice)
+                    .color(SUGGESTED)
+                    .size(TextSize::Heading.points(1.0)),
+            );
+            if model.message.is_none() && ui.button(Text::Confirm.get(model.lang)).clicked() {
+                set(out, Intent::Dismiss);
+            }
+        });
+    }
     if let Some(text) = model.message {
         ui.horizontal(|ui| {
             ui.label(
@@ -205,7 +257,31 @@ fn login(model: &Model, ui: &mut Ui, out: &mut Option<Intent>) {
                 set(out, Intent::LogIn);
             }
             ui.add_space(16.0);
-            message_line(model, ui, out);
+            if let Some(n) = model.auto_window {
+                ui.label(Text::ReturnToWindow.fill(lang, &[("n", &n)]));
+            }
+            // Why this screen is up (a refused password, an ended login, a sign-out), centred
+            // under the fields; it goes with the next login.
+            if let Some(text) = model.message {
+                let colour = if text == Text::SessionEnded {
+                    palette::WARN
+                } else {
+                    palette::ERROR
+                };
+                ui.label(
+                    RichText::new(text.get(lang))
+                        .color(colour)
+                        .size(TextSize::Heading.points(1.0))
+                        .strong(),
+                );
+            }
+            if let Some(notice) = &model.notice {
+                ui.label(
+                    RichText::new(notice)
+                        .color(SUGGESTED)
+                        .size(TextSize::Heading.points(1.0)),
+                );
+            }
         });
     });
 }
@@ -307,10 +383,12 @@ fn main_screen(model: &Model, ui: &mut Ui, out: &mut Option<Intent>) {
                 );
             }
             ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
-                if ui
-                    .add_enabled(model.pending.is_none(), Button::new(Text::LogOut.get(lang)))
-                    .clicked()
-                {
+                if gated(
+                    model,
+                    ui,
+                    Action::SignOut,
+                    Button::new(Text::LogOut.get(lang)),
+                ) {
                     set(out, Intent::LogOut);
                 }
                 if model.pending.is_some() {
@@ -362,13 +440,16 @@ fn main_screen(model: &Model, ui: &mut Ui, out: &mut Option<Intent>) {
                 set(out, Intent::SpecialNumber(number));
             }
             let submitted = field.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
-            let enabled = model.can_act() && !model.special_number.trim().is_empty();
-            if (ui
-                .add_enabled(enabled, Button::new(Text::SpecialCall.get(lang)))
-                .clicked()
-                || submitted)
-                && enabled
-            {
+            let typed = !model.special_number.trim().is_empty();
+            let button = Button::new(Text::SpecialCall.get(lang));
+            let clicked = if typed {
+                gated(model, ui, Action::SpecialCall, button)
+            } else {
+                ui.add_enabled(false, button)
+                    .on_disabled_hover_text(Text::EnterNumber.get(lang));
+                false
+            };
+            if (clicked || submitted) && typed {
                 set(out, Intent::SpecialCall);
             }
         });
@@ -443,8 +524,8 @@ fn timers(model: &Model, c: &CurrentView, ui: &mut Ui) {
                 ui.label(Text::CalledFor.fill(lang, &[("time", &clock_text(c.since_call_ms))]));
             }
         }
-        if let Some(m) = c.expected_minutes {
-            ui.label(RichText::new(format!("/ {}", Text::Minutes.fill(lang, &[("n", &m)]))).weak());
+        if let Some(m) = c.expected_minutes.filter(|m| *m > 0) {
+            ui.label(RichText::new(Text::TimeLimit.fill(lang, &[("n", &m)])).weak());
         }
         if c.recalls > 0 {
             ui.label(Text::RecallCount.fill(lang, &[("n", &c.recalls)]));
@@ -466,46 +547,56 @@ fn tag(ui: &mut Ui, text: &str, colour: Color32) {
 }
 
 fn action_buttons(model: &Model, ui: &mut Ui, out: &mut Option<Intent>) {
-    let enabled = model.can_act();
     let suggested = suggested_key(model);
-    let width = ((ui.available_width() - 3.0 * 12.0) / 4.0).max(120.0);
+    let gap = 12.0;
+    let width = ((ui.available_width() - 3.0 * gap) / 4.0).max(120.0);
+    let mut key_button = |ui: &mut Ui, key: Key, size: Vec2| {
+        let suggested = Some(key) == suggested;
+        let mut text = RichText::new(button_label(model, key))
+            .size(TextSize::Button.points(1.0))
+            .strong();
+        if suggested {
+            text = text.color(palette::ON_COLOUR);
+        }
+        let mut button = Button::new(text).min_size(size);
+        if suggested {
+            button = button.fill(SUGGESTED);
+        }
+        if let Some(action) = key_action(key)
+            && gated(model, ui, action, button)
+            && let Some(intent) = key_intent(key)
+        {
+            set(out, intent);
+        }
+    };
     egui::Grid::new("actions")
         .num_columns(4)
-        .spacing([12.0, 12.0])
+        .spacing([gap, gap])
         .show(ui, |ui| {
-            for (i, (key, _)) in KEYS.iter().enumerate() {
-                let suggested = Some(*key) == suggested;
-                let mut text = RichText::new(button_label(model, *key))
-                    .size(TextSize::Button.points(1.0))
-                    .strong();
-                if suggested {
-                    text = text.color(palette::ON_COLOUR);
-                }
-                let mut button = Button::new(text).min_size(Vec2::new(width, 84.0));
-                if suggested {
-                    button = button.fill(palette::ACTION);
-                }
-                let response = ui.add_enabled(enabled, button);
-                if response.clicked()
-                    && let Some(intent) = key_intent(*key)
-                {
-                    set(out, intent);
-                }
+            for (i, (key, _)) in KEYS.iter().take(8).enumerate() {
+                key_button(ui, *key, Vec2::new(width, 84.0));
                 if i % 4 == 3 {
                     ui.end_row();
                 }
             }
         });
+    // The key of a normal day, the whole width under the others (centred: its words too).
+    ui.add_space(gap);
+    ui.vertical_centered(|ui| key_button(ui, Key::F9, Vec2::new(4.0 * width + 3.0 * gap, 84.0)));
 }
 
-/// The key the window most likely needs next, drawn in the action colour.
+/// The key the window most likely needs next, drawn in [`SUGGESTED`].
 fn suggested_key(model: &Model) -> Option<Key> {
     if model.is_paused() {
         return Some(Key::F8);
     }
+    let waiting = model.preview.as_ref().is_some_and(|p| p.waiting > 0);
     match model.current().map(|c| c.state) {
         None => Some(Key::F1),
-        Some(TicketState::Called) => Some(Key::F3),
+        Some(TicketState::Called) if !model.start_on_call() => Some(Key::F3),
+        Some(TicketState::Called) if waiting => Some(Key::F9),
+        Some(TicketState::Called) => Some(Key::F4),
+        Some(TicketState::Serving) if waiting => Some(Key::F9),
         Some(TicketState::Serving) => Some(Key::F4),
         Some(_) => None,
     }
@@ -530,7 +621,6 @@ fn ticket_line(model: &Model, t: &Ticket, ui: &mut Ui) {
 
 fn queue_lists(model: &Model, ui: &mut Ui, out: &mut Option<Intent>) {
     let lang = model.lang;
-    let enabled = model.can_act();
     let none = |ui: &mut Ui| {
         ui.label(RichText::new(Text::NoneNow.get(lang)).weak());
     };
@@ -567,10 +657,12 @@ fn queue_lists(model: &Model, ui: &mut Ui, out: &mut Option<Intent>) {
     for t in held {
         ui.horizontal(|ui| ticket_line(model, t, ui));
         right_aligned_row(ui, |ui| {
-            if ui
-                .add_enabled(enabled, Button::new(Text::Unhold.get(lang)))
-                .clicked()
-            {
+            if gated(
+                model,
+                ui,
+                Action::Unhold,
+                Button::new(Text::Unhold.get(lang)),
+            ) {
                 set(out, Intent::Act(WindowAction::Unhold { ticket_id: t.id }));
             }
         });
@@ -585,10 +677,12 @@ fn queue_lists(model: &Model, ui: &mut Ui, out: &mut Option<Intent>) {
         ui.horizontal(|ui| ticket_line(model, t, ui));
         right_aligned_row(ui, |ui| {
             if model.requeue_allowed(t) {
-                if ui
-                    .add_enabled(enabled, Button::new(Text::Requeue.get(lang)))
-                    .clicked()
-                {
+                if gated(
+                    model,
+                    ui,
+                    Action::Requeue,
+                    Button::new(Text::Requeue.get(lang)),
+                ) {
                     set(out, Intent::Act(WindowAction::Requeue { ticket_id: t.id }));
                 }
             } else {
@@ -605,13 +699,15 @@ fn right_aligned_row(ui: &mut Ui, add: impl FnOnce(&mut Ui)) {
     });
 }
 
-/// Who waits, per service and per class: `企业开办 3 · 税务 1` and `绿色通道 1 · 普通 3`.
+/// Who waits, per service and per class: `按事项：企业开办 3 · 税务 1` and
+/// `按类别：绿色通道 1 · 普通 3`.
 fn waiting_counts(model: &Model, ui: &mut Ui) {
     let counts = model.waiting_counts();
     let lang = model.lang;
-    let line = |parts: Vec<String>| parts.join(" · ");
+    let line = |text: Text, parts: Vec<String>| text.fill(lang, &[("list", &parts.join(" · "))]);
     if !counts.by_service.is_empty() {
         ui.label(line(
+            Text::ByService,
             counts
                 .by_service
                 .iter()
@@ -621,6 +717,7 @@ fn waiting_counts(model: &Model, ui: &mut Ui) {
     }
     if !counts.by_class.is_empty() {
         ui.label(line(
+            Text::ByClass,
             counts
                 .by_class
                 .iter()

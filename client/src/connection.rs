@@ -6,16 +6,21 @@
 //! 5 s), after any failure, including a link that went silent: the server sends a heartbeat every
 //! 10 s, so 25 s without any message means the link is dead even if TCP has not noticed. Every
 //! (re)connect starts with a full snapshot that replaces the client's state: the server never sends
-//! "events since", so there is nothing to get wrong. A refused hello (bad key, expired token) is
-//! retried slowly, every 5 s, because an admin may fix the config meanwhile.
+//! "events since", so there is nothing to get wrong. A refused device key is retried slowly, every
+//! 5 s, because an admin may fix the config meanwhile. A refused staff token (expired after its
+//! hours, or revoked) is different: that token can never become valid again, so the connection
+//! **stops** and reports it ([`ConnectionState::Refused`] with `retrying: false`), and the app takes
+//! the person back to sign-in. The server may refuse a staff socket at any time, also after the
+//! snapshot, when its token expires or is revoked.
 //!
 //! This module does not depend on egui: the UI sees only a channel, a state and a [`Wake`] hook.
 
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
-use qcall_protocol::{ApiError, Event, Hello, Millis, ServerMsg, Snapshot};
+use qcall_protocol::{ApiError, ErrorCode, Event, Hello, Millis, ServerMsg, Snapshot};
 use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
@@ -126,12 +131,16 @@ pub enum ConnectionState {
         /// The latest failure.
         last_error: LinkError,
     },
-    /// The server refused the hello (unknown device key, expired staff token). Retried slowly.
+    /// The server refused this client: an unknown device key (retried slowly), or a staff token
+    /// that expired or was revoked (not retried: see [`ConnectionState::needs_sign_in`]).
     Refused {
         /// The server's reason; apps translate it by its code.
         reason: ApiError,
         /// Since when.
         since: Instant,
+        /// Whether the connection keeps trying (every [`ConnectionConfig::refused_retry`]). `false`
+        /// means it has stopped for good: only a new credential (a new sign-in) can help.
+        retrying: bool,
     },
 }
 
@@ -139,6 +148,18 @@ impl ConnectionState {
     /// Whether the client's state is live (the snapshot arrived and the link is up).
     pub fn is_connected(&self) -> bool {
         matches!(self, ConnectionState::Connected { .. })
+    }
+
+    /// Whether the server refused the staff token for good (expired or revoked): the connection
+    /// has stopped, and the app must take the person back to sign-in with the reason.
+    pub fn needs_sign_in(&self) -> bool {
+        matches!(
+            self,
+            ConnectionState::Refused {
+                retrying: false,
+                ..
+            }
+        )
     }
 
     /// When this state began.
@@ -157,7 +178,18 @@ impl ConnectionState {
         match (self, other) {
             (Connecting { .. }, Connecting { .. }) | (Connected { .. }, Connected { .. }) => true,
             (Reconnecting { last_error: a, .. }, Reconnecting { last_error: b, .. }) => a == b,
-            (Refused { reason: a, .. }, Refused { reason: b, .. }) => a == b,
+            (
+                Refused {
+                    reason: a,
+                    retrying: x,
+                    ..
+                },
+                Refused {
+                    reason: b,
+                    retrying: y,
+                    ..
+                },
+            ) => a == b && x == y,
             _ => false,
         }
     }
@@ -194,6 +226,10 @@ struct Shared {
     state: Mutex<ConnectionState>,
     tx: mpsc::Sender<Update>,
     wake: Wake,
+    /// Dials so far (the first connect included).
+    attempts: AtomicU64,
+    /// The connection gave up for good (a refused staff token); set as its task ends.
+    stopped: AtomicBool,
 }
 
 impl Shared {
@@ -240,6 +276,8 @@ impl Connection {
             }),
             tx,
             wake,
+            attempts: AtomicU64::new(0),
+            stopped: AtomicBool::new(false),
         });
         let (stop, stopped) = watch::channel(false);
         net.handle().spawn(run(config, shared.clone(), stopped));
@@ -249,6 +287,18 @@ impl Connection {
     /// The link's state now (also delivered as [`Update::State`] when it changes).
     pub fn state(&self) -> ConnectionState {
         self.shared.state()
+    }
+
+    /// How many times it has dialled the server so far, the first attempt included: retries are
+    /// counted, not timed (logs, tests).
+    pub fn attempts(&self) -> u64 {
+        self.shared.attempts.load(Ordering::SeqCst)
+    }
+
+    /// Whether the connection has stopped for good and will not dial again: the server refused
+    /// its staff token ([`ConnectionState::needs_sign_in`]). Set after that state is delivered.
+    pub fn is_stopped(&self) -> bool {
+        self.shared.stopped.load(Ordering::SeqCst)
     }
 
     /// The next update, if one is waiting. Never blocks.
@@ -298,6 +348,12 @@ impl Backoff {
         }
     }
 
+    /// The connection's own delays, [`BACKOFF_MIN`] doubling to [`BACKOFF_MAX`], with fresh
+    /// randomness: for anything else that waits for the server to come back.
+    pub fn standard() -> Backoff {
+        Backoff::new(BACKOFF_MIN, BACKOFF_MAX, fastrand::Rng::new())
+    }
+
     /// The delay before the next attempt; each call moves one step up.
     pub fn next_delay(&mut self) -> Duration {
         let ceiling = self.ceiling();
@@ -337,11 +393,22 @@ async fn run(config: ConnectionConfig, shared: Arc<Shared>, mut stop: watch::Rec
             _ = stop.changed() => return,
         };
         let delay = match ended {
+            Ended::Refused(reason) if refusal_is_final(&config.hello, &reason) => {
+                info!(code = ?reason.code, reason = %reason.message, "the server refused the staff token; not retrying");
+                shared.set_state(ConnectionState::Refused {
+                    reason,
+                    since: Instant::now(),
+                    retrying: false,
+                });
+                shared.stopped.store(true, Ordering::SeqCst);
+                return;
+            }
             Ended::Refused(reason) => {
                 warn!(code = ?reason.code, reason = %reason.message, "the server refused this client");
                 shared.set_state(ConnectionState::Refused {
                     reason,
                     since: down_since,
+                    retrying: true,
                 });
                 backoff.reset();
                 config.refused_retry
@@ -368,8 +435,17 @@ async fn run(config: ConnectionConfig, shared: Arc<Shared>, mut stop: watch::Rec
     }
 }
 
+/// Whether a refusal ends the connection: a staff token the server refuses as `unauthorized` has
+/// expired or been revoked and cannot become valid again, so redialling with it would only hammer
+/// the server and keep the person from signing in again. A refused device key may be fixed in the
+/// config by an admin, and other codes are the server's passing state: those are retried.
+fn refusal_is_final(hello: &Hello, reason: &ApiError) -> bool {
+    matches!(hello, Hello::Staff { .. }) && reason.code == ErrorCode::Unauthorized
+}
+
 /// One connection from dial to failure. Returns only when the link is gone.
 async fn session(config: &ConnectionConfig, shared: &Shared) -> Ended {
+    shared.attempts.fetch_add(1, Ordering::SeqCst);
     let lost = |error| Ended::Lost {
         error,
         connected: false,
@@ -539,6 +615,7 @@ mod tests {
         let refused = |code| ConnectionState::Refused {
             reason: ApiError::new(code, "x"),
             since: t0,
+            retrying: true,
         };
         assert!(
             !refused(qcall_protocol::ErrorCode::Unauthorized)
@@ -547,34 +624,74 @@ mod tests {
     }
 
     #[test]
+    fn a_refused_staff_token_is_final_and_a_refused_device_key_is_not() {
+        let unauthorized = ApiError::new(ErrorCode::Unauthorized, "expired");
+        let staff = Hello::Staff { token: "t".into() };
+        let device = Hello::Device { key: "k".into() };
+        assert!(refusal_is_final(&staff, &unauthorized));
+        assert!(
+            !refusal_is_final(&device, &unauthorized),
+            "an admin may fix a device key"
+        );
+        assert!(!refusal_is_final(
+            &staff,
+            &ApiError::new(ErrorCode::Unavailable, "starting")
+        ));
+        let t0 = Instant::now();
+        let refused = |retrying| ConnectionState::Refused {
+            reason: unauthorized.clone(),
+            since: t0,
+            retrying,
+        };
+        assert!(refused(false).needs_sign_in());
+        assert!(!refused(true).needs_sign_in());
+        assert!(!refused(true).same_as(&refused(false)), "news for the UI");
+    }
+
+    #[test]
     fn start_returns_at_once_in_connecting_state() {
-        // Nothing listens on this port: bind, then drop, a local socket.
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
+        // A server that takes the TCP connection and never answers the WebSocket handshake: had
+        // `start` waited for the outcome, it would come back after the connect timeout with the
+        // state `Reconnecting { Timeout }`.
+        let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = silent.local_addr().expect("addr").port();
+        let net = NetThread::start().expect("net");
+        let mut config = ConnectionConfig::new(
+            format!("ws://127.0.0.1:{port}/api/v1/ws"),
+            Hello::Device { key: "k".into() },
+        );
+        config.connect_timeout = Duration::from_secs(30);
+        let conn = Connection::start(&net, config, crate::no_wake());
+        assert!(
+            matches!(conn.state(), ConnectionState::Connecting { .. }),
+            "no waiting for the network: {:?}",
+            conn.state()
+        );
+        assert!(conn.try_recv().is_none(), "nothing happened yet");
+        let (_tcp, _) = silent
+            .accept()
+            .expect("the connection dials in the background");
+        drop(conn);
+
+        // Refused TCP becomes Reconnecting with a connect error.
+        let closed = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("free port")
             .port();
-        let net = NetThread::start().expect("net");
-        let started = Instant::now();
         let conn = Connection::start(
             &net,
             ConnectionConfig::new(
-                format!("ws://127.0.0.1:{port}/api/v1/ws"),
+                format!("ws://127.0.0.1:{closed}/api/v1/ws"),
                 Hello::Device { key: "k".into() },
             ),
             crate::no_wake(),
         );
-        assert!(
-            started.elapsed() < Duration::from_millis(50),
-            "no waiting for the network"
-        );
-        assert!(matches!(conn.state(), ConnectionState::Connecting { .. }));
-        // Refused TCP becomes Reconnecting with a connect error, promptly.
-        let deadline = Instant::now() + Duration::from_secs(5);
+        let deadline = Instant::now() + Duration::from_secs(30);
         let state = loop {
             if let Some(Update::State(s)) = conn.try_recv() {
                 break s;
             }
-            assert!(Instant::now() < deadline, "no state change within 5 s");
+            assert!(Instant::now() < deadline, "no state change within 30 s");
             std::thread::sleep(Duration::from_millis(10));
         };
         assert!(
@@ -588,5 +705,7 @@ mod tests {
             "{state:?}"
         );
         assert!(!conn.state().is_connected());
+        assert!(conn.attempts() >= 1);
+        assert!(!conn.is_stopped(), "a dead server is retried");
     }
 }

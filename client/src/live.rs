@@ -7,7 +7,10 @@
 //! - **A snapshot replaces everything** (R20): the server never sends "events since", so after a
 //!   reconnect nothing of the old state survives except what the new snapshot says.
 //! - Events with a sequence number the snapshot already covers are ignored.
-//! - Recent calls are newest first, at most [`RECENT_CALLS`], each call id once.
+//! - Recent calls are newest first, at most [`RECENT_CALLS`] kept, each call id once. Every call of
+//!   a snapshot is looked at for news before that cap, so a burst of more than [`RECENT_CALLS`]
+//!   calls missed during a reconnect still reaches the announcer (R16, CONTRACT C3: the server
+//!   sends every call of the last 60 s).
 //! - Open tickets (staff only) hold open states only: a ticket that is done, cancelled or expired
 //!   leaves the list.
 //! - Rating invites (staff, and a rating pad for its own window) are kept per window, the latest
@@ -117,10 +120,8 @@ impl LiveState {
             .recent_calls
             .sort_by_key(|c| std::cmp::Reverse(c.call_id));
         snapshot.recent_calls.dedup_by_key(|c| c.call_id);
-        snapshot.recent_calls.truncate(RECENT_CALLS);
-        snapshot.windows.sort_by_key(|w| w.number);
-        snapshot.open_tickets.retain(|t| t.state.is_open());
-        snapshot.open_tickets.sort_by_key(|t| t.id);
+        // Every call the snapshot brings is news to the display's voice before the list is
+        // capped: the server sends all calls of the last 60 s, however many (R16).
         let mut new_calls: Vec<Call> = snapshot
             .recent_calls
             .iter()
@@ -131,6 +132,10 @@ impl LiveState {
         if let Some(newest) = snapshot.recent_calls.first() {
             self.last_call_id = self.last_call_id.max(newest.call_id);
         }
+        snapshot.recent_calls.truncate(RECENT_CALLS);
+        snapshot.windows.sort_by_key(|w| w.number);
+        snapshot.open_tickets.retain(|t| t.state.is_open());
+        snapshot.open_tickets.sort_by_key(|t| t.id);
         self.snapshot = Some(snapshot);
         self.stale = false;
         self.rating_invites.clear();
@@ -642,6 +647,24 @@ mod tests {
         // The same calls again after a reconnect are not announced twice.
         let again = live.apply_snapshot(snapshot(10, staff("s1", Some(1))));
         assert!(again.new_calls.is_empty());
+    }
+
+    #[test]
+    fn every_call_of_a_long_snapshot_is_news_before_the_list_is_capped() {
+        // C3: a reconnect after a burst brings more than RECENT_CALLS calls; the display's
+        // voice must hear of every one (R16 then decides which are recent enough to speak).
+        let mut live = LiveState::new();
+        let mut long = snapshot(10, Identity::Display { name: "b".into() });
+        long.recent_calls = (1..=35).rev().map(|n| call(n, "A", 1)).collect();
+        let applied = live.apply_snapshot(long);
+        let ids: Vec<u64> = applied.new_calls.iter().map(|c| c.call_id).collect();
+        assert_eq!(ids, (1..=35).collect::<Vec<u64>>());
+        assert_eq!(
+            live.recent_calls().len(),
+            RECENT_CALLS,
+            "the board's list stays short"
+        );
+        assert_eq!(live.recent_calls()[0].call_id, 35);
     }
 
     #[test]

@@ -56,6 +56,13 @@ impl ClientError {
         }
     }
 
+    /// Whether the server refused the credential itself (HTTP 401 `unauthorized`): a staff token
+    /// that expired or was revoked, or an unknown key. Neither a retry nor another action can
+    /// succeed with it; a staff app takes the person back to sign-in.
+    pub fn credential_refused(&self) -> bool {
+        self.code() == Some(ErrorCode::Unauthorized)
+    }
+
     /// Whether sending the same request again (same request id) may succeed: the answer was lost,
     /// or the server said nothing changed and to retry.
     pub fn is_transient(&self) -> bool {
@@ -138,8 +145,11 @@ pub enum WindowAction {
     Recall,
     /// 开始办理 (F3): the citizen arrived.
     Start,
-    /// 办结 (F4).
+    /// 办结 (F4), from `called` (service not started separately) or `serving`.
     Finish,
+    /// 办结并叫下一位 (F9): finish the current ticket and call the next by R11, in one server
+    /// command (one request id, one transaction).
+    FinishAndCallNext,
     /// 过号 (F5): the called citizen did not come.
     NoShow,
     /// 顺延: requeue a no-show behind the next N (R9).
@@ -181,6 +191,7 @@ impl WindowAction {
             WindowAction::Recall => "recall",
             WindowAction::Start => "start",
             WindowAction::Finish => "finish",
+            WindowAction::FinishAndCallNext => "finish-and-call-next",
             WindowAction::NoShow => "no-show",
             WindowAction::Requeue { .. } => "requeue",
             WindowAction::Transfer { .. } => "transfer",
@@ -357,6 +368,28 @@ impl RestClient {
         self.send(Method::Post, &path, Some(action.body(id)?)).await
     }
 
+    /// Sends a window action until the server answers it (done, or a refusal), however long the
+    /// link is down: the same request id every time, so the server acts once (R6), with `backoff`
+    /// between tries. For an action that must reach the server in the end, such as a sign-out
+    /// made offline; it may run for hours, so run it on the network thread.
+    pub async fn window_action_until_answered(
+        &self,
+        window: WindowNo,
+        action: &WindowAction,
+        id: &RequestId,
+        mut backoff: crate::connection::Backoff,
+    ) -> Result<ActionResponse, ClientError> {
+        loop {
+            match self.window_action(window, action, id).await {
+                Err(e) if e.is_transient() => {
+                    debug!(window, route = action.route(), cause = %e, "waiting for the server");
+                    tokio::time::sleep(backoff.next_delay()).await;
+                }
+                answer => return answer,
+            }
+        }
+    }
+
     /// Who this window would call next, in order (R11), with its held and no-show tickets. `limit`
     /// defaults to 20 on the server.
     pub async fn preview(
@@ -418,6 +451,41 @@ impl RestClient {
         self.send_url(Method::Get, &url, None).await
     }
 
+    /// The bytes at `path` on the server (a server-relative URL such as the staff photo's
+    /// `/api/v1/staff/{staff_no}/photo`), with the bearer; retried like every GET. A refusal
+    /// comes back with the server's code (`not_found` for a missing file).
+    pub async fn get_bytes(&self, path: &str) -> Result<Vec<u8>, ClientError> {
+        let url = format!("{}{path}", self.base);
+        let mut attempt = 1;
+        loop {
+            match self.bytes_once(&url).await {
+                Err(e) if e.is_transient() && attempt < self.retry.attempts => {
+                    debug!(url, attempt, cause = %e, "retrying");
+                    attempt += 1;
+                    tokio::time::sleep(self.retry.pause).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn bytes_once(&self, url: &str) -> Result<Vec<u8>, ClientError> {
+        let mut request = self.http.get(url);
+        if let Some(bearer) = &self.bearer {
+            request = request.bearer_auth(bearer);
+        }
+        let response = request.send().await.map_err(transport)?;
+        let status = response.status();
+        let bytes = response.bytes().await.map_err(transport)?;
+        if status.is_success() {
+            return Ok(bytes.to_vec());
+        }
+        match serde_json::from_slice::<ErrorBody>(&bytes) {
+            Ok(body) => Err(ClientError::Api(body.error)),
+            Err(_) => Err(ClientError::Decode(format!("{url}: HTTP {status}"))),
+        }
+    }
+
     async fn send<T: DeserializeOwned>(
         &self,
         method: Method,
@@ -475,6 +543,10 @@ impl RestClient {
         }
         match serde_json::from_slice::<ErrorBody>(&bytes) {
             Ok(body) => Err(ClientError::Api(body.error)),
+            // A 401 is about the credential whoever wrote the page (a proxy in front, say).
+            Err(_) if status == reqwest::StatusCode::UNAUTHORIZED => Err(ClientError::Api(
+                ApiError::new(ErrorCode::Unauthorized, format!("{url}: HTTP 401")),
+            )),
             Err(_) => Err(ClientError::Decode(format!(
                 "{url}: HTTP {status} without an error body: {}",
                 String::from_utf8_lossy(&bytes[..bytes.len().min(200)])
@@ -535,6 +607,7 @@ mod tests {
             (WindowAction::Recall, "recall"),
             (WindowAction::Start, "start"),
             (WindowAction::Finish, "finish"),
+            (WindowAction::FinishAndCallNext, "finish-and-call-next"),
             (WindowAction::NoShow, "no-show"),
             (WindowAction::Requeue { ticket_id: 5 }, "requeue"),
             (
@@ -583,6 +656,11 @@ mod tests {
             ClientError::Api(ApiError::new(ErrorCode::WindowBusy, "x")).code(),
             Some(ErrorCode::WindowBusy)
         );
+        assert!(ClientError::Api(ApiError::new(ErrorCode::Unauthorized, "x")).credential_refused());
+        assert!(
+            !ClientError::Api(ApiError::new(ErrorCode::BadCredentials, "x")).credential_refused()
+        );
+        assert!(!ClientError::Timeout.credential_refused());
     }
 
     #[test]

@@ -23,8 +23,12 @@ pub const CHINESE_FONT_NAME: &str = "NotoSansSC-qcall";
 /// because kiosk users are often elderly and hall touch screens are large and slightly slow.
 pub const TOUCH_TARGET: f32 = 56.0;
 
-/// egui's default fonts with the Chinese font as the first fallback of both families: Latin text
-/// keeps egui's font, every hanzi comes from ours.
+/// The embedded Chinese font first for proportional text, so mixed Chinese text is one face:
+/// the digits and letters of "1号窗口" or "请A001号" come from the same font as the hanzi beside
+/// them, with the same size and baseline (egui's Latin font has smaller digits that sit higher
+/// next to hanzi). egui's fonts stay behind it for what the subset lacks (emoji, rare symbols).
+/// Monospace keeps egui's monospaced font first (aligned columns of digits), with ours as its
+/// first fallback for hanzi.
 pub fn font_definitions() -> FontDefinitions {
     let mut fonts = FontDefinitions::default();
     fonts.font_data.insert(
@@ -32,8 +36,12 @@ pub fn font_definitions() -> FontDefinitions {
         Arc::new(FontData::from_static(CHINESE_FONT)),
     );
     for family in [FontFamily::Proportional, FontFamily::Monospace] {
+        let at = match family {
+            FontFamily::Proportional => 0,
+            _ => 1,
+        };
         let list = fonts.families.entry(family).or_default();
-        let at = list.len().min(1);
+        let at = list.len().min(at);
         list.insert(at, CHINESE_FONT_NAME.to_owned());
     }
     fonts
@@ -296,13 +304,48 @@ mod tests {
     }
 
     #[test]
-    fn the_chinese_font_is_the_first_fallback() {
+    fn proportional_text_is_one_face_and_monospace_falls_back_to_it() {
         let fonts = font_definitions();
-        for family in [FontFamily::Proportional, FontFamily::Monospace] {
-            let list = &fonts.families[&family];
-            assert_eq!(list[1], CHINESE_FONT_NAME, "{family:?}: {list:?}");
-        }
+        let proportional = &fonts.families[&FontFamily::Proportional];
+        assert_eq!(proportional[0], CHINESE_FONT_NAME, "{proportional:?}");
+        assert!(proportional.len() > 1, "egui's fonts stay as fallbacks");
+        let mono = &fonts.families[&FontFamily::Monospace];
+        assert_ne!(mono[0], CHINESE_FONT_NAME, "{mono:?}");
+        assert_eq!(mono[1], CHINESE_FONT_NAME, "{mono:?}");
         assert!(CHINESE_FONT.len() > 500_000, "the real subset, not a stub");
+    }
+
+    /// (ascent, height) of the face that drew glyph `index` of `text` in a proportional font.
+    fn face_of(ctx: &Context, text: &str, index: usize) -> (f32, f32) {
+        let galley = ctx.fonts_mut(|f| {
+            f.layout_no_wrap(text.to_owned(), FontId::proportional(100.0), Color32::WHITE)
+        });
+        let glyph = galley.rows[0].glyphs[index];
+        (glyph.font_face_ascent, glyph.font_face_height)
+    }
+
+    #[test]
+    fn digits_next_to_hanzi_come_from_the_same_face() {
+        // "1号窗口": the digit and 号 come from one face, so they share size and baseline.
+        let ctx = context(true);
+        assert_eq!(face_of(&ctx, "1号窗口", 0), face_of(&ctx, "1号窗口", 1));
+        assert_eq!(face_of(&ctx, "请A001号", 1), face_of(&ctx, "请A001号", 0));
+        // With egui's Latin font first (as before), the digit comes from another face.
+        let mut latin_first = font_definitions();
+        let list = latin_first
+            .families
+            .get_mut(&FontFamily::Proportional)
+            .expect("family");
+        list.retain(|f| f != CHINESE_FONT_NAME);
+        list.insert(1, CHINESE_FONT_NAME.to_owned());
+        let other = Context::default();
+        other.set_fonts(latin_first);
+        other
+            .run_ui(egui::RawInput::default(), |ui| {
+                ui.label("取号");
+            })
+            .drop_without_applying_deltas();
+        assert_ne!(face_of(&other, "1号窗口", 0), face_of(&other, "1号窗口", 1));
     }
 
     #[test]

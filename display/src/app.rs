@@ -9,21 +9,23 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use qcall_client::connection::{Connection, ConnectionConfig};
+use qcall_client::connection::{Connection, ConnectionConfig, Update};
 use qcall_client::i18n::Lang;
 use qcall_client::ui::{Look, apply_look, install_fonts};
-use qcall_client::{NetThread, ServerAddr};
+use qcall_client::{NetThread, Requests, RestClient, ServerAddr};
 use qcall_protocol::{Hello, Millis};
 
-use crate::model::{Model, Screen, until_next_minute};
-use crate::player::{AudioStatus, Player, PlayerOptions, VoicePack, hall_clock};
-use crate::view::view;
+use crate::model::{BoardLayout, Model, Screen, until_next_minute};
+use crate::photo::{MAX_PHOTO_PX, Photos, is_server_url};
+use crate::player::{AudioStatus, Player, PlayerOptions, VoicePack};
+use crate::still::StillLayer;
+use crate::view::view_with;
 
 /// The voice of a hall board: the loaded pack and where to play it.
 pub struct Voice {
     /// The voice pack, loaded (and checked) before the window opens.
     pub pack: VoicePack,
-    /// The output and retry period; the quiet-hours clock is replaced by the hall's.
+    /// The output, clock and retry period; the time zone is replaced by the hall's.
     pub options: PlayerOptions,
 }
 
@@ -44,22 +46,34 @@ pub struct DisplayOptions {
     pub lang: Lang,
     /// `--mode`: overrides the device's config on the server.
     pub screen: Option<Screen>,
+    /// `--layout`: the hall board's layout.
+    pub layout: Option<BoardLayout>,
     /// The announcement voice; `None` for a silent display.
     pub voice: Option<Voice>,
+    /// Started `--silent`: no voice on purpose, so no "无音频" mark. Without it, a display whose
+    /// settings turn audio on but that has no voice (the pack could not be loaded) shows the
+    /// mark.
+    pub silent: bool,
 }
 
 /// The running display: model, connection, player.
 pub struct DisplayApp {
     model: Model,
-    // Dropped in this order: the connection before the thread it runs on.
+    // Dropped in this order: the connection and requests before the thread they run on.
     connection: Connection,
+    photo_requests: Requests<(String, Result<egui::ColorImage, String>)>,
+    rest: Option<RestClient>,
+    photos: Photos,
     _net: NetThread,
     voice: Option<Voice>,
+    silent: bool,
     player: Option<Player>,
     /// To wake the frame loop from the player thread.
     ctx: egui::Context,
     /// The local clock; tests fix it for snapshot images.
     clock: Box<dyn Fn() -> Millis>,
+    /// The hall board's still part as a texture (OpenGL only).
+    still: StillLayer,
 }
 
 impl std::fmt::Debug for DisplayApp {
@@ -78,18 +92,40 @@ impl DisplayApp {
         apply_look(ctx, Look::Dark, 1.0);
         let net = NetThread::start()?;
         let repaint = ctx.clone();
+        let rest = match RestClient::new(&options.server) {
+            Ok(rest) => Some(rest.with_bearer(options.key.clone())),
+            Err(e) => {
+                tracing::warn!(cause = %e, "no REST client; staff photos are not shown");
+                None
+            }
+        };
+        let photo_wake = ctx.clone();
+        let photo_requests = Requests::new(&net, Arc::new(move || photo_wake.request_repaint()));
         let config =
             ConnectionConfig::new(options.server.ws_url(), Hello::Device { key: options.key });
         let connection =
             Connection::start(&net, config, Arc::new(move || repaint.request_repaint()));
+        let mut model = Model::new(options.screen, options.lang);
+        model.set_layout(options.layout);
+        if let Some(voice) = &options.voice {
+            for missing in voice.pack.missing() {
+                tracing::error!(pack = %voice.pack.dir().display(), "voice pack: {missing}");
+            }
+            model.voice.missing = voice.pack.missing().to_vec();
+        }
         Ok(DisplayApp {
-            model: Model::new(options.screen, options.lang),
+            model,
             connection,
+            photo_requests,
+            rest,
+            photos: Photos::default(),
             _net: net,
             voice: options.voice,
+            silent: options.silent,
             player: None,
             ctx: ctx.clone(),
             clock: Box::new(qcall_client::local_now),
+            still: StillLayer::new(),
         })
     }
 
@@ -118,21 +154,76 @@ impl DisplayApp {
             if applied.resynced {
                 self.on_resync();
             }
-            if !applied.new_calls.is_empty()
-                && let (Some(player), Some(at)) = (&self.player, self.model.server_time())
-            {
-                // The server time of the message that carried them: R16's 60 s rule holds
-                // after a reconnect whatever the PC's clock says.
-                player.submit_all(applied.new_calls, at);
+            let carries_state = matches!(update, Update::Snapshot { .. } | Update::Events { .. });
+            if let (Some(player), Some(at)) = (&self.player, self.model.server_time()) {
+                // The windows first: a call is spoken only while its ticket is called there.
+                if carries_state {
+                    player.update_windows(self.model.live().windows(), at);
+                }
+                if !applied.new_calls.is_empty() {
+                    // The server time of the message that carried them: R16's 60 s rule holds
+                    // after a reconnect whatever the PC's clock says.
+                    player.submit_all(applied.new_calls, at);
+                }
             }
         }
-        let audio_wanted = self.model.live().display().is_some_and(|d| d.audio);
-        self.model.no_audio = audio_wanted
-            && (self.voice.is_none() && self.player.is_none()
-                || self
-                    .player
-                    .as_ref()
-                    .is_some_and(|p| matches!(p.audio_status(), AudioStatus::NoDevice { .. })));
+        self.load_photos();
+        let wanted = !self.silent && self.model.live().display().is_some_and(|d| d.audio);
+        let voice = &mut self.model.voice;
+        voice.wanted = wanted;
+        match &self.player {
+            Some(player) => {
+                voice.no_sound = matches!(player.audio_status(), AudioStatus::NoDevice { .. });
+                voice.problems = player.settings_problems();
+                voice.speaking = player.now_playing();
+            }
+            // No player although audio is on: the pack could not be loaded (or the thread not
+            // started).
+            None => voice.no_sound = self.voice.is_none(),
+        }
+    }
+
+    /// Takes the photos that arrived, and asks once for the photo of the staff member on this
+    /// window screen.
+    fn load_photos(&mut self) {
+        for (url, result) in self.photo_requests.drain().collect::<Vec<_>>() {
+            self.photos.finish(&self.ctx, &url, result);
+        }
+        let Some(Screen::Window(n)) = self.model.screen() else {
+            return;
+        };
+        let Some(url) = self
+            .model
+            .live()
+            .window(n)
+            .and_then(|w| w.staff.as_ref())
+            .and_then(|s| s.photo.clone())
+        else {
+            return;
+        };
+        if !is_server_url(&url) {
+            if self.photos.start(&url) {
+                tracing::warn!(photo = %url, "staff photo is not a server URL; the card shows the initial");
+            }
+            return;
+        }
+        let Some(rest) = self.rest.clone() else {
+            return;
+        };
+        if !self.photos.start(&url) {
+            return;
+        }
+        self.photo_requests.spawn(async move {
+            let result = match rest.get_bytes(&url).await {
+                Ok(bytes) => tokio::task::spawn_blocking(move || {
+                    crate::photo::decode(&bytes, MAX_PHOTO_PX).map_err(|e| e.to_string())
+                })
+                .await
+                .unwrap_or_else(|e| Err(e.to_string())),
+                Err(e) => Err(e.to_string()),
+            };
+            (url, result)
+        });
     }
 
     /// A snapshot arrived: start the player with the display's settings, or pass them on.
@@ -153,16 +244,18 @@ impl DisplayApp {
             return;
         };
         let mut options = voice.options;
-        match hall_clock(self.model.time_zone()) {
-            Ok(clock) => options.clock = clock,
-            Err(e) => {
-                tracing::warn!(cause = %e, "unknown hall time zone; quiet hours use the PC's")
-            }
+        options.time_zone = self.model.time_zone().to_owned();
+        if jiff::tz::TimeZone::get(&options.time_zone).is_err() {
+            tracing::warn!(time_zone = %options.time_zone, "unknown hall time zone; quiet hours read UTC");
         }
         match Player::start(voice.pack, &settings, options) {
             Ok(player) => {
                 let ctx = self.ctx.clone();
                 player.on_status_change(move || ctx.request_repaint());
+                // The snapshot's windows, then its calls (`pump` hands them over next).
+                if let Some(at) = self.model.server_time() {
+                    player.update_windows(self.model.live().windows(), at);
+                }
                 self.player = Some(player);
             }
             Err(e) => {
@@ -172,10 +265,16 @@ impl DisplayApp {
     }
 
     /// Draws the screen and asks for the next repaint only when something will change: this is
-    /// `App::ui`.
+    /// `App::ui` (without the still layer, which needs the OpenGL renderer).
     pub fn show(&mut self, ui: &mut egui::Ui) {
+        self.show_with(ui, false);
+    }
+
+    /// [`DisplayApp::show`], with the hall board's still part kept as a texture when `opengl`.
+    pub fn show_with(&mut self, ui: &mut egui::Ui, opengl: bool) {
         let now = (self.clock)();
-        view(&self.model, ui, now);
+        let still = opengl.then_some(&mut self.still);
+        view_with(&self.model, ui, now, still, &self.photos);
         let server_now = self.model.live().server_now(now);
         let mut next = Duration::from_millis(until_next_minute(server_now).unsigned_abs());
         if let Some(ms) = self.model.highlight_next_change(now) {
@@ -190,7 +289,7 @@ impl eframe::App for DisplayApp {
         self.pump();
     }
 
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        self.show(ui);
+    fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
+        self.show_with(ui, frame.gl().is_some());
     }
 }

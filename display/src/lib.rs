@@ -2,7 +2,8 @@
 //!
 //! - [`model`]: what a screen shows, as plain data built from the live hall (R18, R19, R20);
 //!   pure and unit-tested.
-//! - [`view`]: draws a [`model::Model`] with egui; no I/O.
+//! - [`view`]: draws a [`model::Model`] with egui; no I/O. [`still`] keeps the hall board's
+//!   still part as a texture while only the marquee moves (OpenGL).
 //! - [`app`]: the eframe glue: connection, player, repaint policy. The binary `qcall-display`
 //!   is a thin wrapper around it.
 //! - [`announce`]: the composer, a pure function from a call and the display's settings to the
@@ -14,7 +15,9 @@ pub mod announce;
 pub mod app;
 pub mod cli;
 pub mod model;
+pub mod photo;
 pub mod player;
+pub mod still;
 pub mod view;
 
 pub use app::{DisplayApp, DisplayOptions, Voice};

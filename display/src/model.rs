@@ -16,14 +16,16 @@ use qcall_protocol::{
     WindowStatus,
 };
 
-use crate::player::should_speak;
+use crate::announce::SettingsProblem;
+use crate::player::{MissingLanguage, should_speak};
 
 /// How long the latest call stays highlighted after it arrives (R18 "for a few seconds").
 pub const HIGHLIGHT_MS: Millis = 8_000;
 /// The highlight blinks with this half-period, so eyes across the hall find the new number.
 pub const BLINK_MS: Millis = 500;
-/// How many earlier calls the hall board lists under "最近叫号".
-pub const RECENT_ON_BOARD: usize = 8;
+/// How many calls the hall board lists under "最近叫号", newest (highlighted) first: large rows,
+/// each at least a sixteenth of the screen height.
+pub const RECENT_ON_BOARD: usize = 6;
 /// The time zone used before the first snapshot names the hall's.
 pub const DEFAULT_TIME_ZONE: &str = "Asia/Shanghai";
 
@@ -84,6 +86,38 @@ pub enum LinkMark {
     Refused,
 }
 
+/// How the hall board lays out its calls (the device's `layout` in the hall config, C1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BoardLayout {
+    /// The latest call large, with the recent calls as large rows (the default).
+    #[default]
+    Calls,
+    /// One cell per open window with its current number: halls with many windows.
+    Windows,
+}
+
+/// Parses the `--layout` option: `calls` or `windows`.
+pub fn parse_layout(text: &str) -> Result<BoardLayout, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "calls" => Ok(BoardLayout::Calls),
+        "windows" => Ok(BoardLayout::Windows),
+        _ => Err(format!("{text:?}: expected `calls` or `windows`")),
+    }
+}
+
+/// One window of the hall board's per-window layout.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WindowCell {
+    /// The window's number.
+    pub number: WindowNo,
+    /// The ticket called to or served at it.
+    pub current: Option<String>,
+    /// 暂停服务.
+    pub paused: bool,
+    /// Its call arrived live less than [`HIGHLIGHT_MS`] ago and the blink is "on".
+    pub highlight_on: bool,
+}
+
 /// One call as a line of the board.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallLine {
@@ -128,12 +162,20 @@ pub struct Board {
     /// Whether the latest call is highlighted now (it arrived less than [`HIGHLIGHT_MS`] ago and
     /// is in the "on" phase of its blink).
     pub highlight_on: bool,
-    /// Earlier calls, newest first, one line per ticket, at most [`RECENT_ON_BOARD`].
+    /// The calls listed as rows, newest (the latest) first, one line per ticket, at most
+    /// [`RECENT_ON_BOARD`].
     pub recent: Vec<CallLine>,
-    /// Waiting count per service group, in the kiosk's order: (group name, waiting).
+    /// Waiting count per service, named as on the ticket, in the kiosk's order: (service name,
+    /// waiting). Disabled services are left out.
     pub waiting: Vec<(String, u32)>,
     /// The marquee lines.
     pub notices: Vec<String>,
+    /// Calls or windows.
+    pub layout: BoardLayout,
+    /// The open (or paused) windows, by number, for [`BoardLayout::Windows`].
+    pub windows: Vec<WindowCell>,
+    /// The call being announced now, when the board speaks.
+    pub speaking: Option<CallLine>,
 }
 
 /// What a window screen shows in its middle (R19).
@@ -162,7 +204,8 @@ pub struct WindowScreen {
     pub number: WindowNo,
     /// The window's name, e.g. `综合窗口`.
     pub name: String,
-    /// The configured screen text (services served, a slogan).
+    /// The configured screen text (services served, a slogan), shown as what the window
+    /// handles, apart from the ticket.
     pub screen_text: String,
     /// Open, paused or closed.
     pub state: WindowState,
@@ -178,12 +221,58 @@ pub struct WindowScreen {
     pub time: String,
 }
 
+/// The board's voice as the screen shows it, kept here so that device health can report it
+/// (R31): whether sound works, which configured languages the pack cannot speak, which
+/// settings it cannot follow, and the call being spoken.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct VoiceState {
+    /// This display is meant to speak: its settings say `audio` and it was not started
+    /// `--silent`. Nothing below is shown otherwise.
+    pub wanted: bool,
+    /// No sound: no sound device, or no usable voice pack ("无音频").
+    pub no_sound: bool,
+    /// Languages of the pack left out because clips are missing, with the files.
+    pub missing: Vec<MissingLanguage>,
+    /// Announcement settings the board cannot follow as written (a template it cannot speak),
+    /// and what it does instead.
+    pub problems: Vec<SettingsProblem>,
+    /// The call being spoken now.
+    pub speaking: Option<u64>,
+}
+
+impl VoiceState {
+    /// The marks a screen shows for the voice: 无音频, the missing languages, a settings fault.
+    pub fn marks(&self, lang: Lang) -> Vec<String> {
+        if !self.wanted {
+            return Vec::new();
+        }
+        let mut marks = Vec::new();
+        if self.no_sound {
+            marks.push(Text::NoAudio.get(lang).to_owned());
+        }
+        if !self.missing.is_empty() {
+            let langs: Vec<&str> = self.missing.iter().map(|m| m.lang.code()).collect();
+            marks.push(Text::VoiceIncomplete.fill(lang, &[("langs", &langs.join("、"))]));
+        }
+        let faulty = self
+            .problems
+            .iter()
+            .any(|p| !matches!(p, SettingsProblem::LanguageNotInPack(_)));
+        if faulty {
+            marks.push(Text::AnnounceSettingsFault.get(lang).to_owned());
+        }
+        marks
+    }
+}
+
 /// A display's state: the live hall, the link, the highlight. Updated by server messages only.
 #[derive(Debug, Clone)]
 pub struct Model {
     live: LiveState,
     /// `--mode`, which wins over the server's config.
     screen_override: Option<Screen>,
+    /// `--layout`, which wins over the server's config.
+    layout_override: Option<BoardLayout>,
     /// The screen language.
     pub lang: Lang,
     /// The latest call that arrived live, and the local time it arrived.
@@ -194,8 +283,8 @@ pub struct Model {
     /// Local time when the data was last known current (an update while connected, or the moment
     /// the link dropped).
     last_current: Option<Millis>,
-    /// Set by the glue from the player: the "无音频" mark.
-    pub no_audio: bool,
+    /// Set by the glue from the player and the voice pack.
+    pub voice: VoiceState,
 }
 
 impl Model {
@@ -204,12 +293,28 @@ impl Model {
         Model {
             live: LiveState::new(),
             screen_override,
+            layout_override: None,
             lang,
             highlight: None,
             window_highlights: BTreeMap::new(),
             last_current: None,
-            no_audio: false,
+            voice: VoiceState::default(),
         }
+    }
+
+    /// Sets the `--layout` override of the hall board.
+    pub fn set_layout(&mut self, layout: Option<BoardLayout>) {
+        self.layout_override = layout;
+    }
+
+    /// The hall board's layout: the `--layout` override, else the device's `layout` in the hall
+    /// config (C1), else calls.
+    pub fn layout(&self) -> BoardLayout {
+        self.layout_override
+            .unwrap_or_else(|| match self.live.display().map(|d| d.board_layout) {
+                Some(qcall_protocol::BoardLayout::Windows) => BoardLayout::Windows,
+                _ => BoardLayout::Calls,
+            })
     }
 
     /// The live hall, for the glue (player settings) and tests.
@@ -303,15 +408,22 @@ impl Model {
     /// Milliseconds until the highlight of the screen shown changes its look next, if it is
     /// running: the glue repaints then, and not otherwise.
     pub fn highlight_next_change(&self, local_now: Millis) -> Option<Millis> {
-        let since = match self.screen() {
-            Some(Screen::Window(n)) => self.window_highlights.get(&n).map(|(_, at)| *at),
-            _ => self.highlight.map(|(_, at)| at),
-        }?;
-        let age = local_now - since;
-        if !(0..HIGHLIGHT_MS).contains(&age) {
-            return None;
+        let next = |since: Millis| {
+            let age = local_now - since;
+            (0..HIGHLIGHT_MS)
+                .contains(&age)
+                .then(|| BLINK_MS - age % BLINK_MS)
+        };
+        match self.screen() {
+            Some(Screen::Window(n)) => next(self.window_highlights.get(&n)?.1),
+            // Every window's cell blinks on its own.
+            _ if self.layout() == BoardLayout::Windows => self
+                .window_highlights
+                .values()
+                .filter_map(|(_, at)| next(*at))
+                .min(),
+            _ => next(self.highlight?.1),
         }
-        Some(BLINK_MS - age % BLINK_MS)
     }
 
     /// `Some(on)` while the board's highlight runs.
@@ -349,9 +461,9 @@ impl Model {
         );
         let calls = self.live.recent_calls();
         let latest = calls.first().map(CallLine::from);
-        let mut shown: Vec<i64> = calls.first().map(|c| c.ticket_id).into_iter().collect();
+        let mut shown: Vec<i64> = Vec::new();
         let mut recent = Vec::new();
-        for call in calls.iter().skip(1) {
+        for call in calls {
             if recent.len() == RECENT_ON_BOARD {
                 break;
             }
@@ -363,16 +475,40 @@ impl Model {
         }
         let waiting = self
             .live
-            .groups()
+            .services()
             .iter()
-            .map(|g| {
+            .filter(|s| s.enabled)
+            .map(|s| {
                 let name = match self.lang {
-                    Lang::Zh => g.name_zh.clone(),
-                    Lang::En => g.name_en.clone(),
+                    Lang::Zh => s.name_zh.clone(),
+                    Lang::En => s.name_en.clone(),
                 };
-                (name, self.live.waiting_in_group(&g.id))
+                let n = self.live.availability_of(&s.id).map_or(0, |a| a.waiting);
+                (name, n)
             })
             .collect();
+        let windows = self
+            .live
+            .windows()
+            .iter()
+            .filter(|w| w.status != WindowStatus::Closed)
+            .map(|w| {
+                let current = w.current.as_ref().map(|c| c.number.clone());
+                let highlight_on =
+                    self.window_highlight_phase(w.number, current.as_deref(), local_now)
+                        == Some(true);
+                WindowCell {
+                    number: w.number,
+                    current,
+                    paused: w.status == WindowStatus::Paused,
+                    highlight_on,
+                }
+            })
+            .collect();
+        let speaking = self
+            .voice
+            .speaking
+            .and_then(|id| calls.iter().find(|c| c.call_id == id).map(CallLine::from));
         Board {
             hall_name: self.hall_name(),
             date,
@@ -388,6 +524,9 @@ impl Model {
                 .filter(|n| !n.trim().is_empty())
                 .cloned()
                 .collect(),
+            layout: self.layout(),
+            windows,
+            speaking,
         }
     }
 

@@ -16,8 +16,11 @@ use qcall_client::ui::{call_number_size, class_colour, palette};
 use qcall_protocol::Millis;
 
 use crate::model::{
-    Board, CallLine, LinkMark, Model, Screen, WindowScreen, WindowState, pause_line,
+    Board, BoardLayout, LinkMark, Model, RECENT_ON_BOARD, Screen, WindowScreen, WindowState,
+    pause_line,
 };
+use crate::photo::Photos;
+use crate::still::{StillLayer, key_of};
 
 /// The marquee's speed, in screen heights per second (about 86 px/s at 720 lines).
 pub const MARQUEE_SPEED: f32 = 0.12;
@@ -40,12 +43,24 @@ const MARQUEE_BAND: Color32 = Color32::from_rgb(0x7A, 0x0F, 0x14);
 /// Draws the display's screen for `model` at local time `local_now` (the clock, the highlight).
 /// The screen is the override or the device's config; before either is known, a calm "连接中".
 pub fn view(model: &Model, ui: &mut Ui, local_now: Millis) {
+    view_with(model, ui, local_now, None, &Photos::default());
+}
+
+/// [`view`], drawing the hall board's still part from `still` when it has it (OpenGL only; see
+/// [`crate::still`]) and staff photos from `photos`.
+pub fn view_with(
+    model: &Model,
+    ui: &mut Ui,
+    local_now: Millis,
+    still: Option<&mut StillLayer>,
+    photos: &Photos,
+) {
     let rect = ui.max_rect();
     ui.painter().rect_filled(rect, 0.0, ui.visuals().panel_fill);
     match model.screen() {
-        Some(Screen::HallBoard) => board(ui, rect, model, &model.board(local_now)),
+        Some(Screen::HallBoard) => board(ui, rect, model, &model.board(local_now), still),
         Some(Screen::Window(n)) => {
-            window_screen(ui, rect, model, &model.window_screen(n, local_now))
+            window_screen(ui, rect, model, &model.window_screen(n, local_now), photos)
         }
         None => waiting_for_server(ui, rect, model),
     }
@@ -69,257 +84,399 @@ fn waiting_for_server(ui: &mut Ui, rect: Rect, model: &Model) {
     );
 }
 
-/// The hall board (综合屏, R18).
-fn board(ui: &mut Ui, rect: Rect, model: &Model, b: &Board) {
+/// The hall board (综合屏, R18). Landscape: the latest call on the left, the recent calls (or
+/// the windows) on the right; portrait: one above the other. Every text is fitted to its box,
+/// never cut.
+fn board(ui: &mut Ui, rect: Rect, model: &Model, b: &Board, mut still: Option<&mut StillLayer>) {
     let (w, h) = (rect.width(), rect.height());
+    let portrait = h > w;
+    // The unit of every size but the called number's: the shorter side.
+    let u = w.min(h);
     let lang = model.lang;
-    let pad = h * 0.02;
+    let pad = u * 0.02;
+    let band = (!b.notices.is_empty())
+        .then(|| Rect::from_min_max(pos2(rect.min.x, rect.max.y - u * 0.075), rect.max));
+    let notices = b.notices.join("　　　");
+    // Everything but the marquee's text, as it decides the picture.
+    let key = key_of(&(
+        b,
+        model.link(model.time_zone()),
+        model.voice.marks(lang),
+        rect,
+        ui.ctx().pixels_per_point(),
+    ));
+    if let Some(still) = still.as_deref_mut()
+        && still.draw(ui, key)
+    {
+        if let Some(band) = band {
+            marquee_text(ui, band, &notices, u);
+        }
+        return;
+    }
 
     // Header: hall name and status marks on the left, time and date on the right.
-    let header = Rect::from_min_size(rect.min, vec2(w, h * 0.11));
+    let header = Rect::from_min_size(rect.min, vec2(w, u * 0.11));
     ui.painter().rect_filled(header, 0.0, PANEL);
     header_line(ui, header);
+    let clock_w = if portrait { w * 0.4 } else { w * 0.3 };
     let name_rect = Rect::from_min_max(
         header.min + vec2(pad * 1.5, 0.0),
         pos2(
-            header.min.x + w * 0.62,
+            header.max.x - clock_w - pad,
             header.min.y + header.height() * 0.72,
         ),
     );
-    place(
-        ui,
-        name_rect,
-        Align::Min,
-        RichText::new(&b.hall_name)
-            .size(h * 0.05)
-            .color(TEXT)
-            .strong(),
-    );
+    fit(ui, name_rect, Align::Min, &b.hall_name, u * 0.05, TEXT);
     let marks_rect = Rect::from_min_max(
-        pos2(name_rect.min.x, name_rect.max.y - h * 0.01),
+        pos2(name_rect.min.x, name_rect.max.y - u * 0.01),
         pos2(name_rect.max.x, header.max.y),
     );
     marks(ui, marks_rect, model);
     let clock_rect = Rect::from_min_max(
-        pos2(header.max.x - w * 0.34, header.min.y),
+        pos2(header.max.x - clock_w, header.min.y),
         pos2(header.max.x - pad * 1.5, header.max.y),
     );
     let (time_rect, date_rect) = split_h(clock_rect, 0.62);
-    place(
-        ui,
-        time_rect,
-        Align::Max,
-        RichText::new(&b.time).size(h * 0.052).color(TEXT).strong(),
-    );
-    place(
-        ui,
-        date_rect,
-        Align::Max,
-        RichText::new(&b.date).size(h * 0.03).color(MUTED),
-    );
+    fit(ui, time_rect, Align::Max, &b.time, u * 0.052, TEXT);
+    fit(ui, date_rect, Align::Max, &b.date, u * 0.03, MUTED);
 
-    // Footer: the marquee, then above it the waiting counts per group.
+    // Footer: the marquee, then above it the waiting counts per service.
     let mut body_bottom = rect.max.y;
-    if !b.notices.is_empty() {
-        let band = Rect::from_min_max(pos2(rect.min.x, rect.max.y - h * 0.075), rect.max);
-        marquee(ui, band, &b.notices.join("　　　"), h);
+    if let Some(band) = band {
+        ui.painter().rect_filled(band, 0.0, MARQUEE_BAND);
         body_bottom = band.min.y;
     }
+    let per_line = 4;
+    let lines = b.waiting.len().div_ceil(per_line).max(1);
     let waiting_rect = Rect::from_min_max(
-        pos2(rect.min.x, body_bottom - h * 0.1),
+        pos2(rect.min.x, body_bottom - u * (0.04 + 0.06 * lines as f32)),
         pos2(rect.max.x, body_bottom),
     );
-    waiting_bar(ui, waiting_rect, &b.waiting, lang, h);
+    waiting_bar(ui, waiting_rect, &b.waiting, per_line, lang, u);
     let body = Rect::from_min_max(
         pos2(rect.min.x, header.max.y),
         pos2(rect.max.x, waiting_rect.min.y),
     );
 
-    // Body: the latest call, large, on the left; the recent calls on the right.
-    let (left, right) = split_w(body, 0.56);
-    latest_call(ui, left.shrink(pad), b, lang, h);
-    recent_calls(ui, right.shrink(pad), &b.recent, lang, h);
+    match b.layout {
+        BoardLayout::Calls => {
+            let (first, second) = if portrait {
+                split_h(body, 0.45)
+            } else {
+                split_w(body, 0.5)
+            };
+            latest_call(ui, first.shrink(pad), b, lang, h, u);
+            recent_calls(ui, second.shrink(pad), b, lang, h, u);
+        }
+        BoardLayout::Windows => windows_grid(ui, body.shrink(pad), b, lang, u),
+    }
+    // The still part is complete: keep its picture, then draw what moves.
+    if let Some(still) = still {
+        still.capture(ui, key);
+    }
+    if let Some(band) = band {
+        marquee_text(ui, band, &notices, u);
+    }
 }
 
-/// The latest call: "正在叫号", the number at R18 size, then where to go.
-fn latest_call(ui: &mut Ui, rect: Rect, b: &Board, lang: Lang, h: f32) {
+/// The latest call: "正在叫号", the number as large as the panel allows up to R18's size, then
+/// the window just as large ("请到" small above it), then the window's name.
+fn latest_call(ui: &mut Ui, rect: Rect, b: &Board, lang: Lang, h: f32, u: f32) {
     let fill = if b.highlight_on { palette::CALL } else { PANEL };
     ui.painter().rect_filled(rect, CornerRadius::same(16), fill);
-    let (fg, caption_fg) = if b.highlight_on {
-        (Color32::BLACK, Color32::from_gray(30))
+    let (fg, caption_fg, text_fg) = if b.highlight_on {
+        (Color32::BLACK, Color32::from_gray(30), Color32::BLACK)
     } else {
-        (palette::CALL, MUTED)
+        (palette::CALL, MUTED, TEXT)
     };
-    let caption = Rect::from_min_size(rect.min, vec2(rect.width(), rect.height() * 0.14));
-    place(
+    let inner = rect.shrink2(vec2(u * 0.025, 0.0));
+    let row = |from: f32, to: f32| {
+        Rect::from_min_max(
+            pos2(inner.min.x, rect.min.y + rect.height() * from),
+            pos2(inner.max.x, rect.min.y + rect.height() * to),
+        )
+    };
+    let caption = row(0.0, 0.12);
+    fit(
         ui,
-        caption.shrink2(vec2(h * 0.02, 0.0)),
+        caption,
         Align::Min,
-        RichText::new(Text::NowCalling.get(lang))
-            .size(h * 0.04)
-            .color(caption_fg),
+        Text::NowCalling.get(lang),
+        u * 0.04,
+        caption_fg,
     );
     let Some(call) = &b.latest else {
         // No call yet today: a calm line rather than an empty panel.
-        place(
+        fit(
             ui,
             rect,
             Align::Center,
-            RichText::new(Text::WindowAwaitingCall.get(lang))
-                .size(h * 0.06)
-                .color(MUTED),
+            Text::WindowAwaitingCall.get(lang),
+            u * 0.06,
+            MUTED,
         );
         return;
     };
     if call.recall {
-        place(
+        fit(
             ui,
-            caption.shrink2(vec2(h * 0.02, 0.0)),
+            caption,
             Align::Max,
-            RichText::new(Text::RecallTag.get(lang))
-                .size(h * 0.04)
-                .color(caption_fg),
+            Text::RecallTag.get(lang),
+            u * 0.04,
+            caption_fg,
         );
     }
-    let number_rect = Rect::from_min_max(
-        pos2(rect.min.x, caption.max.y),
-        pos2(rect.max.x, rect.min.y + rect.height() * 0.66),
-    );
-    place(
+    let number = row(0.12, 0.5);
+    let please = row(0.5, 0.57);
+    let window_row = row(0.57, 0.88);
+    let name = row(0.88, 1.0);
+    // The size that fills the row (with room for the glyphs' own height), at most R18's.
+    let size = |text: &str, area: Rect, glyph: f32| {
+        fit_size(
+            ui,
+            text,
+            call_number_size(h).min(area.height() / glyph),
+            area.width(),
+        )
+    };
+    let window = Text::WindowNumber.fill(lang, &[("n", &call.window)]);
+    let number_size = size(&call.number, number, 0.95);
+    // The window is what the citizen acts on: as large as the number (hanzi stand taller than
+    // digits at one size, so a little smaller type gives the same height).
+    let window_size = size(&window, window_row, 1.1).min(number_size * 0.85);
+    fit(ui, number, Align::Center, &call.number, number_size, fg);
+    fit(
         ui,
-        number_rect,
+        please,
         Align::Center,
-        RichText::new(&call.number)
-            .size(call_number_size(h))
-            .color(fg)
-            .strong(),
+        please_go(lang),
+        u * 0.035,
+        caption_fg,
     );
-    let go = Rect::from_min_max(
-        pos2(rect.min.x, number_rect.max.y),
-        pos2(rect.max.x, rect.min.y + rect.height() * 0.86),
-    );
-    place(
-        ui,
-        go,
-        Align::Center,
-        RichText::new(go_to_window(call, lang))
-            .size(h * 0.075)
-            .color(if b.highlight_on { Color32::BLACK } else { TEXT }),
-    );
-    let name = Rect::from_min_max(pos2(rect.min.x, go.max.y), rect.max);
-    place(
+    fit(ui, window_row, Align::Center, &window, window_size, text_fg);
+    fit(
         ui,
         name,
         Align::Center,
-        RichText::new(&call.window_name)
-            .size(h * 0.04)
-            .color(caption_fg),
+        &call.window_name,
+        u * 0.035,
+        caption_fg,
     );
 }
 
-/// "请到 3号窗口" / "Please go to window 3".
-fn go_to_window(call: &CallLine, lang: Lang) -> String {
-    let window = Text::WindowNumber.fill(lang, &[("n", &call.window)]);
+/// "请到" / "Please go to", over the window in the current call.
+fn please_go(lang: Lang) -> &'static str {
     match lang {
-        Lang::Zh => format!("请到 {window}"),
-        Lang::En => format!("Please go to {}", window.to_lowercase()),
+        Lang::Zh => "请到",
+        Lang::En => "Please go to",
     }
 }
 
-/// "最近叫号": number → window, newest first.
-fn recent_calls(ui: &mut Ui, rect: Rect, calls: &[CallLine], lang: Lang, h: f32) {
+/// "最近叫号": the latest calls as large rows "A001 → 3号窗口", newest first and highlighted; the
+/// call being announced named in the caption; 暂无叫号 while there is none.
+fn recent_calls(ui: &mut Ui, rect: Rect, b: &Board, lang: Lang, h: f32, u: f32) {
     ui.painter()
         .rect_filled(rect, CornerRadius::same(16), PANEL);
-    let caption = Rect::from_min_size(rect.min, vec2(rect.width(), rect.height() * 0.14));
-    let inner = rect.shrink2(vec2(h * 0.03, 0.0));
-    place(
+    let inner = rect.shrink2(vec2(u * 0.025, 0.0));
+    let (caption, rows) = split_h(inner, 0.12);
+    fit(
         ui,
-        Rect::from_min_max(
-            pos2(inner.min.x, caption.min.y),
-            pos2(inner.max.x, caption.max.y),
-        ),
+        caption,
         Align::Min,
-        RichText::new(Text::RecentCalls.get(lang))
-            .size(h * 0.04)
-            .color(MUTED),
+        Text::RecentCalls.get(lang),
+        u * 0.04,
+        MUTED,
     );
-    let rows = crate::model::RECENT_ON_BOARD as f32;
-    let row_h = (rect.max.y - caption.max.y) / rows;
-    let size = (row_h * 0.62).min(h * 0.06);
-    for (i, call) in calls.iter().enumerate() {
-        let top = caption.max.y + row_h * i as f32;
+    if let Some(spoken) = &b.speaking {
+        let text = format!("{} {}", Text::Announcing.get(lang), spoken.number);
+        let right = Rect::from_min_max(caption.center_top(), caption.max);
+        fit(ui, right, Align::Max, &text, u * 0.032, MUTED);
+    }
+    if b.recent.is_empty() {
+        fit(
+            ui,
+            rows,
+            Align::Center,
+            Text::NoCallsYet.get(lang),
+            u * 0.05,
+            MUTED,
+        );
+        return;
+    }
+    // As many rows as fit at a sixteenth of the screen height or more, up to RECENT_ON_BOARD.
+    let fitting = ((rows.height() / (h / 16.0)).floor() as usize).clamp(1, RECENT_ON_BOARD);
+    let row_h = rows.height() / fitting as f32;
+    let size = row_h * 0.55;
+    for (i, call) in b.recent.iter().take(fitting).enumerate() {
+        let top = rows.min.y + row_h * i as f32;
         let row = Rect::from_min_max(pos2(inner.min.x, top), pos2(inner.max.x, top + row_h));
-        if i > 0 {
+        let newest = i == 0;
+        let mut text_colour = TEXT;
+        let mut number_colour = class_colour(call.class).map_or(TEXT, |c| c.linear_multiply(1.6));
+        if newest {
+            let band = row.expand2(vec2(u * 0.012, -row_h * 0.06));
+            if b.highlight_on {
+                ui.painter()
+                    .rect_filled(band, CornerRadius::same(8), palette::CALL);
+                (text_colour, number_colour) = (Color32::BLACK, Color32::BLACK);
+            } else {
+                ui.painter().rect(
+                    band,
+                    CornerRadius::same(8),
+                    palette::CALL.gamma_multiply(0.18),
+                    Stroke::new(2.0, palette::CALL),
+                    egui::StrokeKind::Inside,
+                );
+                number_colour = palette::CALL;
+            }
+        } else if i > 1 {
             ui.painter()
                 .hline(row.x_range(), top, Stroke::new(1.0, RULE));
         }
-        let (num, win) = split_w(row, 0.45);
-        let colour = class_colour(call.class).map_or(TEXT, |c| c.linear_multiply(1.6));
-        place(
-            ui,
-            num,
-            Align::Min,
-            RichText::new(&call.number)
-                .size(size)
-                .color(colour)
-                .strong(),
+        let (num, win) = split_w(row.shrink2(vec2(u * 0.01, 0.0)), 0.42);
+        let window = format!(
+            "→ {}",
+            Text::WindowNumber.fill(lang, &[("n", &call.window)])
         );
-        place(
+        fit(ui, num, Align::Min, &call.number, size, number_colour);
+        fit(ui, win, Align::Max, &window, size, text_colour);
+    }
+}
+
+/// The per-window layout: one cell per open window, its number and its current ticket; a new
+/// call's cell blinks.
+fn windows_grid(ui: &mut Ui, rect: Rect, b: &Board, lang: Lang, u: f32) {
+    let n = b.windows.len();
+    if n == 0 {
+        ui.painter()
+            .rect_filled(rect, CornerRadius::same(16), PANEL);
+        fit(
             ui,
-            win,
-            Align::Max,
-            RichText::new(format!(
-                "→ {}",
-                Text::WindowNumber.fill(lang, &[("n", &call.window)])
-            ))
-            .size(size)
-            .color(TEXT),
+            rect,
+            Align::Center,
+            Text::NoCallsYet.get(lang),
+            u * 0.05,
+            MUTED,
+        );
+        return;
+    }
+    // The column count that gives the largest cells of a 2:1 shape.
+    let cols = (1..=n)
+        .max_by(|&a, &c| {
+            let score = |cols: usize| {
+                let rows = n.div_ceil(cols) as f32;
+                (rect.width() / cols as f32 / 2.0).min(rect.height() / rows)
+            };
+            score(a).total_cmp(&score(c))
+        })
+        .unwrap_or(1);
+    let rows = n.div_ceil(cols);
+    let gap = u * 0.015;
+    let cell_w = (rect.width() - gap * (cols as f32 - 1.0)) / cols as f32;
+    let cell_h = (rect.height() - gap * (rows as f32 - 1.0)) / rows as f32;
+    for (i, cell) in b.windows.iter().enumerate() {
+        let (r, c) = (i / cols, i % cols);
+        let area = Rect::from_min_size(
+            pos2(
+                rect.min.x + c as f32 * (cell_w + gap),
+                rect.min.y + r as f32 * (cell_h + gap),
+            ),
+            vec2(cell_w, cell_h),
+        );
+        let (fill, label, number) = if cell.highlight_on {
+            (palette::CALL, Color32::from_gray(30), Color32::BLACK)
+        } else {
+            (PANEL, MUTED, palette::CALL)
+        };
+        ui.painter().rect_filled(area, CornerRadius::same(12), fill);
+        let inner = area.shrink2(vec2(cell_w * 0.06, 0.0));
+        let (top, bottom) = split_h(inner, 0.34);
+        let title = Text::WindowNumber.fill(lang, &[("n", &cell.number)]);
+        fit(ui, top, Align::Center, &title, top.height() * 0.6, label);
+        let (text, colour, scale) = match (&cell.current, cell.paused) {
+            (_, true) => (Text::WindowPaused.get(lang).to_owned(), palette::WARN, 0.45),
+            (Some(current), false) => (current.clone(), number, 0.8),
+            (None, false) => ("—".to_owned(), label, 0.5),
+        };
+        fit(
+            ui,
+            bottom,
+            Align::Center,
+            &text,
+            bottom.height() * scale,
+            colour,
         );
     }
 }
 
-/// "等候人数": one cell per service group.
-fn waiting_bar(ui: &mut Ui, rect: Rect, groups: &[(String, u32)], lang: Lang, h: f32) {
+/// "等候人数": one cell per service, named as on the ticket, `per_line` cells a line.
+fn waiting_bar(
+    ui: &mut Ui,
+    rect: Rect,
+    services: &[(String, u32)],
+    per_line: usize,
+    lang: Lang,
+    u: f32,
+) {
     ui.painter().rect_filled(rect, 0.0, PANEL);
     ui.painter()
         .hline(rect.x_range(), rect.min.y, Stroke::new(1.0, RULE));
-    let label_w = rect.width() * 0.14;
-    let label = Rect::from_min_size(rect.min + vec2(h * 0.03, 0.0), vec2(label_w, rect.height()));
-    place(
+    let inner = rect.shrink2(vec2(u * 0.03, u * 0.02));
+    let label_w = (inner.width() * 0.12).max(u * 0.15);
+    let label = Rect::from_min_size(inner.min, vec2(label_w, inner.height()));
+    fit(
         ui,
         label,
         Align::Min,
-        RichText::new(Text::WaitingByGroup.get(lang))
-            .size(h * 0.035)
-            .color(MUTED),
+        Text::WaitingByGroup.get(lang),
+        u * 0.035,
+        MUTED,
     );
-    if groups.is_empty() {
+    if services.is_empty() {
         return;
     }
-    let cells = Rect::from_min_max(pos2(label.max.x, rect.min.y), rect.max);
-    let cell_w = cells.width() / groups.len() as f32;
-    for (i, (name, waiting)) in groups.iter().enumerate() {
+    let cells = Rect::from_min_max(pos2(label.max.x, inner.min.y), inner.max);
+    let lines = services.len().div_ceil(per_line);
+    let cell_w = cells.width() / per_line.min(services.len()) as f32;
+    let cell_h = cells.height() / lines as f32;
+    let texts: Vec<String> = services
+        .iter()
+        .map(|(name, waiting)| {
+            format!(
+                "{name}  {}",
+                Text::WaitingCount.fill(lang, &[("n", waiting)])
+            )
+        })
+        .collect();
+    // One size for every cell, the largest at which the longest fits.
+    let size = texts
+        .iter()
+        .fold((cell_h * 0.62).min(u * 0.036), |size, text| {
+            fit_size(ui, text, size, cell_w - u * 0.02)
+        });
+    for (i, text) in texts.iter().enumerate() {
         let cell = Rect::from_min_size(
-            pos2(cells.min.x + cell_w * i as f32, cells.min.y),
-            vec2(cell_w, cells.height()),
+            pos2(
+                cells.min.x + cell_w * (i % per_line) as f32,
+                cells.min.y + cell_h * (i / per_line) as f32,
+            ),
+            vec2(cell_w, cell_h),
         );
-        let text = format!(
-            "{name}  {}",
-            Text::WaitingCount.fill(lang, &[("n", waiting)])
-        );
-        place(
+        fit(
             ui,
-            cell,
+            cell.shrink2(vec2(u * 0.01, 0.0)),
             Align::Center,
-            RichText::new(text).size(h * 0.036).color(TEXT),
+            text,
+            size,
+            TEXT,
         );
     }
 }
 
 /// The notices, scrolling right to left at [`MARQUEE_SPEED`] when they do not fit, at most 30
 /// frames per second; still when they fit (no repaint at all).
-fn marquee(ui: &mut Ui, band: Rect, text: &str, h: f32) {
-    ui.painter().rect_filled(band, 0.0, MARQUEE_BAND);
+fn marquee_text(ui: &mut Ui, band: Rect, text: &str, h: f32) {
     let font = FontId::proportional(h * 0.042);
     let galley = ui.painter().layout_no_wrap(text.to_owned(), font, TEXT);
     let clip = band.shrink2(vec2(h * 0.02, 0.0));
@@ -342,7 +499,7 @@ fn marquee(ui: &mut Ui, band: Rect, text: &str, h: f32) {
 }
 
 /// The window screen (窗口屏, R19).
-fn window_screen(ui: &mut Ui, rect: Rect, model: &Model, s: &WindowScreen) {
+fn window_screen(ui: &mut Ui, rect: Rect, model: &Model, s: &WindowScreen, photos: &Photos) {
     let (w, h) = (rect.width(), rect.height());
     let lang = model.lang;
     let pad = h * 0.025;
@@ -359,14 +516,13 @@ fn window_screen(ui: &mut Ui, rect: Rect, model: &Model, s: &WindowScreen) {
         ),
     );
     let number = Text::WindowNumber.fill(lang, &[("n", &s.number)]);
-    place(
+    fit(
         ui,
         title,
         Align::Min,
-        RichText::new(format!("{number}  {}", s.name))
-            .size(h * 0.085)
-            .color(TEXT)
-            .strong(),
+        &format!("{number}  {}", s.name),
+        h * 0.085,
+        TEXT,
     );
     marks(
         ui,
@@ -390,13 +546,16 @@ fn window_screen(ui: &mut Ui, rect: Rect, model: &Model, s: &WindowScreen) {
     let card_h = h * 0.3;
     let card = Rect::from_min_max(pos2(rect.min.x, rect.max.y - card_h), rect.max);
     let middle = Rect::from_min_max(pos2(rect.min.x, header.max.y), pos2(rect.max.x, card.min.y));
+    // What the window handles, labelled as such, apart from the ticket (which has one service).
+    let services = (!s.screen_text.is_empty())
+        .then(|| Text::WindowServices.fill(lang, &[("services", &s.screen_text)]));
     if let Some(staff) = &s.staff {
         ui.painter().rect_filled(card, 0.0, PANEL);
         ui.painter()
             .hline(card.x_range(), card.min.y, Stroke::new(1.0, RULE));
         let inner = card.shrink(pad);
         let photo = Rect::from_min_size(inner.min, vec2(inner.height() * 0.75, inner.height()));
-        photo_frame(ui, photo, staff, h);
+        photo_frame(ui, photo, staff, photos, h);
         let text_left = photo.max.x + pad * 1.5;
         let name = Rect::from_min_max(
             pos2(text_left, inner.min.y),
@@ -425,12 +584,21 @@ fn window_screen(ui: &mut Ui, rect: Rect, model: &Model, s: &WindowScreen) {
         );
         let badges = Rect::from_min_max(pos2(text_left, no.max.y), inner.max);
         badge_row(ui, badges, &staff.badges, h);
-    } else if !s.screen_text.is_empty() {
-        place(
+        if let Some(services) = &services {
+            let right = Rect::from_min_max(
+                pos2(inner.center().x, inner.min.y),
+                pos2(inner.max.x, inner.min.y + inner.height() * 0.42),
+            );
+            fit(ui, right, Align::Max, services, h * 0.04, MUTED);
+        }
+    } else if let Some(services) = &services {
+        fit(
             ui,
             card.shrink(pad),
             Align::Center,
-            RichText::new(&s.screen_text).size(h * 0.045).color(MUTED),
+            services,
+            h * 0.045,
+            MUTED,
         );
     }
 
@@ -454,7 +622,12 @@ fn window_screen(ui: &mut Ui, rect: Rect, model: &Model, s: &WindowScreen) {
                     .size(h * 0.045)
                     .color(MUTED),
             );
-            let size = call_number_size(h) * 1.15;
+            let size = fit_size(
+                ui,
+                number,
+                (call_number_size(h) * 1.15).min(num.height() / 0.95),
+                num.width() - h * 0.14,
+            );
             let colour = if s.highlight_on {
                 // The new call blinks: the number on a band of the call colour.
                 let galley = ui.painter().layout_no_wrap(
@@ -472,19 +645,11 @@ fn window_screen(ui: &mut Ui, rect: Rect, model: &Model, s: &WindowScreen) {
             } else {
                 palette::CALL
             };
-            place(
-                ui,
-                num,
-                Align::Center,
-                RichText::new(number).size(size).color(colour).strong(),
-            );
-            if s.staff.is_some() && !s.screen_text.is_empty() {
-                place(
-                    ui,
-                    sub,
-                    Align::Center,
-                    RichText::new(&s.screen_text).size(h * 0.04).color(MUTED),
-                );
+            fit(ui, num, Align::Center, number, size, colour);
+            // The sentence the citizen looks for, while they are being called.
+            if s.calling {
+                let sentence = Text::ComeToThisWindow.fill(lang, &[("number", number)]);
+                fit(ui, sub, Align::Center, &sentence, h * 0.07, TEXT);
             }
         }
         WindowState::Open { current: None } => {
@@ -496,14 +661,6 @@ fn window_screen(ui: &mut Ui, rect: Rect, model: &Model, s: &WindowScreen) {
                     .size(h * 0.08)
                     .color(TEXT),
             );
-            if !s.screen_text.is_empty() {
-                place(
-                    ui,
-                    sub,
-                    Align::Center,
-                    RichText::new(&s.screen_text).size(h * 0.04).color(MUTED),
-                );
-            }
         }
         WindowState::Paused { reason } => {
             place(
@@ -550,9 +707,35 @@ fn window_screen(ui: &mut Ui, rect: Rect, model: &Model, s: &WindowScreen) {
     }
 }
 
-/// The staff photo's frame. Photos are not loaded yet (the server sends a path); the frame shows
-/// the name's first character instead, so the card's layout does not change when photos come.
-fn photo_frame(ui: &mut Ui, rect: Rect, staff: &qcall_protocol::StaffCard, h: f32) {
+/// The staff photo's frame: the photo, cropped to the frame's shape (never stretched), once it
+/// is loaded; otherwise (none configured, loading, failed) the name's first character.
+fn photo_frame(
+    ui: &mut Ui,
+    rect: Rect,
+    staff: &qcall_protocol::StaffCard,
+    photos: &Photos,
+    h: f32,
+) {
+    if let Some(texture) = staff.photo.as_deref().and_then(|url| photos.texture(url)) {
+        let [w, hh] = texture.size().map(|n| n as f32);
+        // Cover: the part of the photo with the frame's aspect, centred.
+        let (frame, photo) = (rect.width() / rect.height(), w / hh);
+        let uv = if photo > frame {
+            let keep = frame / photo;
+            Rect::from_min_max(pos2((1.0 - keep) / 2.0, 0.0), pos2((1.0 + keep) / 2.0, 1.0))
+        } else {
+            let keep = photo / frame;
+            Rect::from_min_max(pos2(0.0, (1.0 - keep) / 2.0), pos2(1.0, (1.0 + keep) / 2.0))
+        };
+        ui.painter().image(texture.id(), rect, uv, Color32::WHITE);
+        ui.painter().rect_stroke(
+            rect,
+            CornerRadius::same(8),
+            Stroke::new(2.0, RULE),
+            egui::StrokeKind::Inside,
+        );
+        return;
+    }
     ui.painter().rect(
         rect,
         CornerRadius::same(8),
@@ -612,9 +795,7 @@ fn marks(ui: &mut Ui, rect: Rect, model: &Model) {
             }
         }
     }
-    if model.no_audio {
-        parts.push(Text::NoAudio.get(lang).to_owned());
-    }
+    parts.extend(model.voice.marks(lang));
     if parts.is_empty() {
         return;
     }
@@ -660,6 +841,39 @@ fn place(ui: &mut Ui, rect: Rect, align: Align, text: RichText) {
                 .wrap_mode(TextWrapMode::Truncate),
         );
     });
+}
+
+/// The largest size up to `wanted` at which `text` fits `max_width` on one line.
+fn fit_size(ui: &Ui, text: &str, wanted: f32, max_width: f32) -> f32 {
+    let width = ui
+        .painter()
+        .layout_no_wrap(text.to_owned(), FontId::proportional(wanted), TEXT)
+        .size()
+        .x;
+    if width <= max_width || width <= 0.0 {
+        wanted
+    } else {
+        (wanted * max_width / width * 0.98).max(1.0)
+    }
+}
+
+/// One line of `text` in `rect` like [`place`], at `size` or smaller so that it fits the width:
+/// fitted, never cut.
+fn fit(ui: &mut Ui, rect: Rect, align: Align, text: &str, size: f32, colour: Color32) {
+    let size = fit_size(ui, text, size, rect.width());
+    // A line taller than its box (large type in a tight row) stays centred on the box.
+    let line = ui
+        .ctx()
+        .fonts_mut(|f| f.row_height(&FontId::proportional(size)));
+    // Kept on the screen: a line at the top edge grows downwards only.
+    let rect = Rect::from_center_size(rect.center(), vec2(rect.width(), rect.height().max(line)))
+        .intersect(ui.max_rect());
+    place(
+        ui,
+        rect,
+        align,
+        RichText::new(text).size(size).color(colour),
+    );
 }
 
 /// Splits `rect` into a top part of `fraction` of its height and the rest.

@@ -6,7 +6,8 @@
 #   idle_cpu_pct=<n>       goal ≤ 2 (repaints: the clock once a minute, nothing else)
 #                          (each figure is followed by the build profile and the load average:
 #                          other work on the machine inflates it)
-#   marquee_cpu_pct=<n>    goal ≤ 25 (the marquee at ≤ 30 fps)
+#   marquee_cpu_pct=<n>    goal ≤ 25 (the marquee at ≤ 30 fps; with glow the board's still part
+#                          is one texture, see display/src/still.rs)
 # as percent of one core, and stops everything it started.
 #
 # Needs: Xvfb, curl, mesa-vulkan-drivers; builds qcall-server and qcall-display (debug) if asked:
@@ -73,5 +74,7 @@ echo "idle_cpu_pct=$(measure) (profile $PROFILE, renderer $RENDERER, load averag
 notices '{"notices":["取号后请在休息区等候，留意屏幕与语音叫号","过号请到窗口重新排队","办不成事，请到8号窗口反映","清廉大厅 阳光服务 每一次叫号都公开可查"]}'
 sleep 2
 echo "marquee_cpu_pct=$(measure) (profile $PROFILE, renderer $RENDERER, load average $(cut -d' ' -f1-3 /proc/loadavg))"
+# SHOT=file.png: a screenshot of the board with the marquee moving, to look at.
+if [[ -n "${SHOT:-}" ]]; then DISPLAY="$SCREEN" import -window root "$SHOT"; fi
 
 kill -0 "$BOARD" 2>/dev/null || { echo "the board exited; its log:" >&2; cat "$WORK/display.log" >&2; exit 1; }

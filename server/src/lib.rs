@@ -43,12 +43,41 @@ pub struct Options {
     pub clock: Arc<dyn Clock>,
 }
 
+/// Timings and sizes a deployment keeps at their defaults; tests shorten them to see their effect.
+#[derive(Debug, Clone)]
+pub struct Tuning {
+    /// A quiet WebSocket gets a heartbeat this often (default 10 s).
+    pub heartbeat: Duration,
+    /// How many pushes a WebSocket may fall behind before it is resynced with a snapshot.
+    pub push_capacity: usize,
+}
+
+impl Default for Tuning {
+    fn default() -> Self {
+        Tuning {
+            heartbeat: Duration::from_millis(qcall_protocol::HEARTBEAT_INTERVAL_MS),
+            push_capacity: 4096,
+        }
+    }
+}
+
 /// Serves the hall on `listener` until `shutdown` completes, then closes WebSockets, finishes the
 /// engine's last batch and closes the database before returning.
 pub async fn run(
     listener: TcpListener,
     config: HallConfig,
     options: Options,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    run_tuned(listener, config, options, Tuning::default(), shutdown).await
+}
+
+/// [`run`] with other [`Tuning`].
+pub async fn run_tuned(
+    listener: TcpListener,
+    config: HallConfig,
+    options: Options,
+    tuning: Tuning,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let config = Arc::new(config);
@@ -66,10 +95,10 @@ pub async fn run(
         }
     }
     // Opening, migrating and restoring block on SQLite: off the async workers.
-    let (cfg, clock) = (config.clone(), options.clock.clone());
+    let (cfg, clock, capacity) = (config.clone(), options.clock.clone(), tuning.push_capacity);
     let (engine, secret, engine_thread) = tokio::task::spawn_blocking(move || {
         let store = store::Store::open(&db)?;
-        engine::Engine::start(cfg, store, clock)
+        engine::Engine::start_with(cfg, store, clock, capacity)
     })
     .await?
     .with_context(|| format!("cannot open the database {}", options.db_path.display()))?;
@@ -81,6 +110,7 @@ pub async fn run(
         config: config.clone(),
         clock: options.clock.clone(),
         data_dir: data_dir.clone(),
+        heartbeat: tuning.heartbeat,
         ws: state::WsControl {
             stop: stop_rx,
             alive: alive_tx,

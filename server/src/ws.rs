@@ -228,7 +228,7 @@ async fn member(
     if !send(&mut socket, &first).await {
         return;
     }
-    let mut heartbeat = tokio::time::interval(Duration::from_millis(HEARTBEAT_INTERVAL_MS));
+    let mut heartbeat = tokio::time::interval(app.heartbeat);
     heartbeat.reset();
     // A staff socket lives only as long as its token (C7): checked every second against the hall's
     // clock, so an expired or revoked session stops receiving tickets.
@@ -327,7 +327,7 @@ async fn public(app: App, mut socket: WebSocket, token: String) {
         return;
     }
     let mut seq = seq;
-    let mut heartbeat = tokio::time::interval(Duration::from_millis(HEARTBEAT_INTERVAL_MS));
+    let mut heartbeat = tokio::time::interval(app.heartbeat);
     heartbeat.reset();
     loop {
         tokio::select! {

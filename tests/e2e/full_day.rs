@@ -529,14 +529,26 @@ fn a_full_hall_day() {
     );
 
     // The clerks' 12-hour logins (08:30) end at 20:30: the server closes their sockets and refuses
-    // the old token (C7), so no screen of a clerk keeps receiving tickets overnight.
+    // the old token (C7), so no screen of a clerk keeps receiving tickets overnight; each caller is
+    // back at the sign-in with the reason, keeping its window.
     h.server.clock.set(at("2026-11-23T20:31"));
     h.wait("every clerk's session has ended", |h| {
         h.callers.iter().all(session_ended)
     });
+    assert!(h.callers.iter().all(|c| c.model.auto_window.is_some()));
 
     // The business day rolls over at 04:00: queues empty, the board clears, numbering restarts.
+    // The clerks' first login of the day takes each straight back to their window.
     h.server.clock.set(at("2026-11-24T04:01"));
+    for c in &mut h.callers {
+        let commands = c
+            .model
+            .intent(Intent::Password("demo-staff".into()))
+            .into_iter()
+            .chain(c.model.intent(Intent::LogIn))
+            .collect();
+        c.run(commands);
+    }
     h.wait("every party is in the new business day", |h| {
         // The new day's name comes first, then the fresh snapshot that replaces the stale state.
         let day = |live: &qcall_client::LiveState| {
@@ -545,7 +557,11 @@ fn a_full_hall_day() {
                 .map(|hall| hall.business_day.clone())
         };
         let next = Some("2026-11-24".to_string());
-        day(&h.kiosk.model.live) == next && day(h.board.model.live()) == next
+        day(&h.kiosk.model.live) == next
+            && day(h.board.model.live()) == next
+            && h.callers
+                .iter()
+                .all(|c| day(&c.model.live) == next && c.model.can_act())
     });
     assert_eq!(h.kiosk_waiting("company"), 0, "yesterday's queue is gone");
     assert!(
@@ -557,11 +573,9 @@ fn a_full_hall_day() {
     assert_eq!(first_of_day.number, company[0].number, "numbering restarts");
 }
 
-/// Whether the server ended this clerk's session (C7): the socket refused as unauthorized.
+/// Whether the server ended this clerk's session (C7): the caller is back at the sign-in and says
+/// why.
 fn session_ended(c: &CallerApp) -> bool {
-    matches!(
-        c.model.live.connection(),
-        qcall_client::connection::ConnectionState::Refused { reason, .. }
-            if reason.code == ErrorCode::Unauthorized
-    )
+    c.model.screen == qcall_caller::Screen::Login
+        && c.model.message == Some(qcall_client::Text::SessionEnded)
 }

@@ -4,5 +4,6 @@
 #![allow(unreachable_pub, missing_docs)]
 
 mod full_day;
+mod opening_hours;
 mod smoke;
 mod util;

@@ -19,10 +19,12 @@ pub fn at(local: &str) -> Millis {
         .as_millisecond()
 }
 
-/// The demo hall's server on a fixed local port, stoppable and restartable on the same database.
+/// The demo hall's server (or another hall's) on a fixed local port, stoppable and restartable on
+/// the same database.
 pub struct Server {
     pub rt: tokio::runtime::Runtime,
     pub clock: ManualClock,
+    config: HallConfig,
     pub port: u16,
     pub dir: tempfile::TempDir,
     running: Option<(
@@ -34,6 +36,11 @@ pub struct Server {
 impl Server {
     /// Starts the demo hall at `now` on a free port with a fresh database.
     pub fn start(now: Millis) -> Server {
+        Server::start_hall(HallConfig::demo(), now)
+    }
+
+    /// Starts `config`'s hall at `now` on a free port with a fresh database.
+    pub fn start_hall(config: HallConfig, now: Millis) -> Server {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -47,6 +54,7 @@ impl Server {
         let mut server = Server {
             rt,
             clock: ManualClock::new(now),
+            config,
             port,
             dir: tempfile::tempdir().expect("tmp"),
             running: None,
@@ -85,7 +93,7 @@ impl Server {
         };
         let task = self.rt.spawn(qcall_server::run(
             listener,
-            HallConfig::demo(),
+            self.config.clone(),
             options,
             async move {
                 let _ = stopped.await;

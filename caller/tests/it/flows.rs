@@ -51,11 +51,13 @@ fn an_empty_queue_is_said_in_plain_chinese() {
     press(&mut h, Key::F1);
     settle(&mut h);
     assert!(h.query_by_label("当前无人等候").is_some());
-    // Buttons work as well as keys.
+    // Nothing to finish: F4 is greyed, and tapped anyway it says why without asking the server.
+    assert!(disabled(&h, "F4 办结"));
     h.get_by_label("F4 办结").click();
     h.step();
-    settle(&mut h);
-    // The refusal, under the card that says the same.
+    h.step();
+    assert!(h.state().model.pending.is_none(), "nothing sent");
+    // The reason, under the card that says the same.
     assert_eq!(h.query_all_by_label("当前没有叫号或办理中的号").count(), 2);
 }
 
@@ -96,6 +98,10 @@ fn no_show_then_requeue_from_the_list() {
                 .as_ref()
                 .is_some_and(|p| p.no_show.iter().any(|t| t.id == ticket.id))
     });
+    assert!(
+        h.query_by_label("已过号").is_some(),
+        "the list says what it holds"
+    );
     h.get_by_label("顺延（重新排队）").click();
     h.step();
     wait(&mut h, "the ticket back in the queue", |app| {
@@ -273,14 +279,18 @@ fn the_timer_turns_late_past_the_limit_and_today_counts_it() {
     wait(&mut h, "the counts", |app| {
         app.model.preview.as_ref().is_some_and(|p| p.waiting == 3)
     });
-    assert!(h.query_by_label("企业开办 2 · 税务 1").is_some());
-    assert!(h.query_by_label("普通 3").is_some());
+    assert!(h.query_by_label("按事项：企业开办 2 · 税务 1").is_some());
+    assert!(h.query_by_label("按类别：普通 3").is_some());
     hall.clock.advance_ms(5 * 60_000);
     press(&mut h, Key::F1);
     wait(&mut h, "the call", |app| {
         current(app) == Some(first.number.clone())
     });
-    assert!(h.query_by_label("企业开办 1 · 税务 1").is_some());
+    assert!(h.query_by_label("按事项：企业开办 1 · 税务 1").is_some());
+    assert!(
+        h.query_by_label("限时 15 分钟").is_some(),
+        "the limit, labelled"
+    );
     press(&mut h, Key::F3);
     wait(&mut h, "serving", |app| {
         app.model.current().is_some_and(|c| c.handling_ms.is_some())
@@ -306,5 +316,107 @@ fn the_timer_turns_late_past_the_limit_and_today_counts_it() {
         "平均办理 16 分钟",
     ] {
         assert!(h.query_by_label(label).is_some(), "{label}");
+    }
+}
+
+#[test]
+fn f9_finishes_and_calls_the_next_in_one_press() {
+    let hall = Hall::start();
+    let first = hall.issue("company").ticket;
+    let second = hall.issue("company").ticket;
+    let mut h = caller(&hall);
+    sign_in(&mut h, "1001", 1);
+    h.state_mut().model.debounce_ms = 0;
+    call_and_start(&mut h);
+    assert_eq!(current(h.state()), Some(first.number.clone()));
+    press(&mut h, Key::F9);
+    wait(&mut h, "the next one called", |app| {
+        current(app) == Some(second.number.clone())
+            && app.model.today.as_ref().is_some_and(|t| t.served == 1)
+    });
+    let token = token(h.state());
+    assert_eq!(hall.ticket(&token, first.id).state, TicketState::Done);
+    assert!(h.state().model.message.is_none());
+    // 办结 straight from 已叫号 too, and nobody waits after it.
+    press(&mut h, Key::F9);
+    wait(&mut h, "finished, nobody to call", |app| {
+        current(app).is_none() && app.model.today.as_ref().is_some_and(|t| t.served == 2)
+    });
+    assert!(
+        h.query_by_label(&format!("{} 已办结，当前无人等候", second.number))
+            .is_some()
+    );
+    let done = hall.ticket(&token, second.id);
+    assert_eq!(done.state, TicketState::Done);
+    assert_eq!(
+        done.leg().started_at,
+        None,
+        "service was not started separately"
+    );
+}
+
+#[test]
+fn f4_finishes_a_called_ticket_without_f3() {
+    let hall = Hall::start();
+    let ticket = hall.issue("company").ticket;
+    let mut h = caller(&hall);
+    sign_in(&mut h, "1001", 1);
+    press(&mut h, Key::F1);
+    wait(&mut h, "the call", |app| current(app).is_some());
+    assert!(!disabled(&h, "F4 办结"));
+    press(&mut h, Key::F4);
+    wait(&mut h, "finished", |app| {
+        current(app).is_none() && app.model.today.as_ref().is_some_and(|t| t.served == 1)
+    });
+    assert!(h.state().model.message.is_none());
+    let token = token(h.state());
+    assert_eq!(hall.ticket(&token, ticket.id).state, TicketState::Done);
+}
+
+#[test]
+fn in_a_hall_that_starts_on_call_each_citizen_is_one_key() {
+    let hall = Hall::start_with(starting_on_call());
+    let tickets: Vec<_> = (0..3).map(|_| hall.issue("company").ticket).collect();
+    let mut h = caller(&hall);
+    sign_in(&mut h, "1001", 1);
+    h.state_mut().model.debounce_ms = 0;
+    press(&mut h, Key::F1);
+    wait(&mut h, "called, its handling time running", |app| {
+        app.model
+            .current()
+            .is_some_and(|c| c.number == tickets[0].number && c.handling_ms.is_some())
+    });
+    assert!(h.query_by_label_contains("办理用时").is_some());
+    assert!(disabled(&h, "F3 开始办理"));
+    assert!(hover_shows(
+        &mut h,
+        "F3 开始办理",
+        "本大厅叫号即开始办理，无需此键"
+    ));
+    for (i, next) in tickets.iter().enumerate().skip(1) {
+        press(&mut h, Key::F9);
+        wait(&mut h, "the next citizen", |app| {
+            current(app) == Some(next.number.clone())
+                && app
+                    .model
+                    .today
+                    .as_ref()
+                    .is_some_and(|t| t.served == i as u32)
+        });
+    }
+    press(&mut h, Key::F9);
+    wait(&mut h, "the day's last", |app| {
+        current(app).is_none() && app.model.today.as_ref().is_some_and(|t| t.served == 3)
+    });
+    assert!(
+        h.state().model.message.is_none(),
+        "{:?}",
+        h.state().model.message
+    );
+    let token = token(h.state());
+    for t in &tickets {
+        let done = hall.ticket(&token, t.id);
+        assert_eq!(done.state, TicketState::Done);
+        assert!(done.leg().started_at.is_some(), "started at the call");
     }
 }

@@ -4,6 +4,7 @@
 #![allow(unreachable_pub, missing_docs)]
 
 mod flows;
+mod keys;
 mod perf;
 mod race;
 mod resilience;

@@ -1,6 +1,8 @@
-//! The session around the work: signing out closes the window, the state file brings back the
-//! server, staff number and window, and a launcher can sign in without typing (`--window` and
-//! `QCALL_PASSWORD`), falling back to the screens with the reason when the server refuses.
+//! The session around the work: signing out closes the window (also when pressed offline: it is
+//! sent when the server is back), the state file brings back the server, staff number and window,
+//! a launcher can sign in without typing (`--window` and `QCALL_PASSWORD`), falling back to the
+//! screens with the reason when the server refuses, and a login that ends (12 hours, or revoked)
+//! takes the clerk back to sign-in with the reason and then straight back to the window.
 
 use egui_kittest::kittest::{NodeT, Queryable};
 use qcall_caller::Screen;
@@ -145,4 +147,148 @@ fn a_window_refused_at_start_leaves_the_window_choice_with_the_reason() {
     wait(&mut h, "the main screen", |app| {
         app.model.screen == Screen::Main && app.model.window == Some(7)
     });
+}
+
+/// The sign-in screen after the login ended, then straight back to work at the same window.
+fn back_at_work(h: &mut egui_kittest::Harness<'static, qcall_caller::CallerApp>, window: u32) {
+    wait(h, "the sign-in screen", |app| {
+        app.model.screen == Screen::Login
+    });
+    assert!(
+        h.query_by_label("登录已失效（已过期或已被注销），请重新登录")
+            .is_some()
+    );
+    assert!(
+        h.query_by_label(&format!("登录后直接进入 {window}号窗口"))
+            .is_some()
+    );
+    assert_eq!(h.get_by_label("工号").value().as_deref(), Some("1001"));
+    type_into(h, "密码", PASSWORD);
+    h.get_by_label("登录").click();
+    wait(h, "back at the window", |app| {
+        app.model.screen == Screen::Main
+            && app.model.window == Some(window)
+            && app.model.live.is_live()
+    });
+    assert!(h.state().model.message.is_none());
+}
+
+#[test]
+fn an_ended_login_seen_on_the_socket_goes_back_to_sign_in_keeping_the_window() {
+    let mut hall = Hall::start();
+    let mut h = caller(&hall);
+    sign_in(&mut h, "1001", 1);
+    past_the_login(&hall, &h);
+    // The server comes back (a restart) and refuses the old token on the reconnect.
+    hall.restart();
+    back_at_work(&mut h, 1);
+    let token = token(h.state());
+    let w = hall.window(&token, 1);
+    assert_eq!(w.status, WindowStatus::Open);
+    assert_eq!(w.staff.map(|s| s.staff_no).as_deref(), Some("1001"));
+}
+
+#[test]
+fn an_ended_login_refused_over_rest_goes_back_to_sign_in_keeping_the_window() {
+    let hall = Hall::start();
+    let ticket = hall.issue("company").ticket;
+    let mut h = caller(&hall);
+    sign_in(&mut h, "1002", 2);
+    past_the_login(&hall, &h);
+    press(&mut h, egui::Key::F1);
+    wait(&mut h, "the sign-in screen", |app| {
+        app.model.screen == Screen::Login
+    });
+    assert!(h.query_by_label("登录后直接进入 2号窗口").is_some());
+    assert_eq!(h.get_by_label("工号").value().as_deref(), Some("1002"));
+    type_into(&mut h, "密码", PASSWORD);
+    h.get_by_label("登录").click();
+    wait(&mut h, "back at window 2", |app| {
+        app.model.screen == Screen::Main && app.model.window == Some(2) && app.model.live.is_live()
+    });
+    // Nothing was called by the refused press; the next one works.
+    assert_eq!(current(h.state()), None);
+    press(&mut h, egui::Key::F1);
+    wait(&mut h, "the call", |app| {
+        current(app) == Some(ticket.number.clone())
+    });
+}
+
+#[test]
+fn signing_out_offline_closes_the_window_when_the_server_is_back() {
+    let mut hall = Hall::start();
+    let mut h = caller(&hall);
+    sign_in(&mut h, "1003", 4);
+    let token = token(h.state());
+    hall.stop();
+    wait(&mut h, "the link lost", |app| !app.model.live.is_live());
+    assert!(!disabled(&h, "退出登录"), "signing out works offline");
+    h.get_by_label("退出登录").click();
+    h.step();
+    wait(&mut h, "the sign-in screen", |app| {
+        app.model.screen == Screen::Login
+    });
+    assert!(
+        h.query_by_label("网络断开：4号窗口将在网络恢复后自动签退，请勿关闭本程序")
+            .is_some()
+    );
+    // Someone logs in before the server is back: the login waits for the sign-out.
+    type_into(&mut h, "密码", PASSWORD);
+    h.get_by_label("登录").click();
+    h.step();
+    assert!(h.state().model.logging_in);
+    hall.restart();
+    wait_for(
+        &mut h,
+        std::time::Duration::from_secs(30),
+        "the sign-out, then the login",
+        |app| app.model.screen == Screen::ChooseWindow,
+    );
+    assert!(h.query_by_label("4号窗口已签退").is_some());
+    let window = hall.window(&token, 4);
+    assert_eq!(
+        window.status,
+        WindowStatus::Closed,
+        "签退 reached the server"
+    );
+    assert!(window.staff.is_none());
+}
+
+#[test]
+fn signing_out_with_held_tickets_puts_them_back_for_other_windows() {
+    let hall = Hall::start();
+    let held = hall.issue("company").ticket;
+    let mut h = caller(&hall);
+    sign_in(&mut h, "1001", 1);
+    press(&mut h, egui::Key::F1);
+    wait(&mut h, "the call", |app| {
+        current(app) == Some(held.number.clone())
+    });
+    press(&mut h, egui::Key::F7);
+    wait(&mut h, "held", |app| {
+        current(app).is_none()
+            && app
+                .model
+                .preview
+                .as_ref()
+                .is_some_and(|p| p.held.len() == 1)
+    });
+    h.get_by_label("退出登录").click();
+    h.step();
+    wait(&mut h, "the sign-in screen", |app| {
+        app.model.screen == Screen::Login
+    });
+    let says = format!(
+        "1号窗口已签退\n挂起的 {} 已回到队首，可由其他窗口叫号",
+        held.number
+    );
+    assert!(
+        h.query_by_label(&says).is_some(),
+        "{:?}",
+        h.state().model.notice
+    );
+    // Window 2 serves the same service: the held ticket is the next it calls.
+    let other = hall.staff_at("1002", 2);
+    let called = hall.act(&other, 2, qcall_client::WindowAction::CallNext);
+    assert_eq!(called.ticket.map(|t| t.id), Some(held.id));
 }

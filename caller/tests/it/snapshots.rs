@@ -1,7 +1,11 @@
 //! Images of the sign-in and main screens (egui_kittest snapshots, rendered by wgpu; on a machine
-//! without a GPU, lavapipe renders them on the CPU). Regenerate with `UPDATE_SNAPSHOTS=1`.
+//! without a GPU, lavapipe renders them on the CPU): the keys greyed per state of the window, the
+//! suggested key, F9, the lists and the sign-in after a login ended. Regenerate with
+//! `UPDATE_SNAPSHOTS=1`.
 
 use egui::Key;
+use egui_kittest::kittest::Queryable;
+use qcall_protocol::TicketState;
 
 use crate::util::*;
 
@@ -58,6 +62,124 @@ fn main_screen_serving_with_a_queue() {
     h.step();
     h.step();
     h.snapshot("caller_main_serving");
+}
+
+/// A window that has worked a while: one no-show and one held ticket in its lists, three waiting.
+fn a_busy_window(hall: &Hall) -> egui_kittest::Harness<'static, qcall_caller::CallerApp> {
+    for service in ["company", "tax", "company", "tax", "company"] {
+        hall.issue(service);
+    }
+    let mut h = caller(hall);
+    sign_in(&mut h, "1001", 1);
+    h.state_mut().model.debounce_ms = 0;
+    hall.clock.advance_ms(3 * 60_000);
+    press(&mut h, Key::F1);
+    wait(&mut h, "the first call", |app| current(app).is_some());
+    press(&mut h, Key::F5);
+    settle(&mut h);
+    press(&mut h, Key::F1);
+    wait(&mut h, "the second call", |app| current(app).is_some());
+    press(&mut h, Key::F7);
+    wait(&mut h, "the lists", |app| {
+        current(app).is_none()
+            && app
+                .model
+                .preview
+                .as_ref()
+                .is_some_and(|p| p.held.len() == 1 && p.no_show.len() == 1 && p.next.len() == 3)
+    });
+    h.state_mut().model.fixed_server_now = Some(hall_now(hall));
+    h.step();
+    h
+}
+
+#[test]
+fn main_screen_idle_with_its_lists() {
+    let hall = Hall::start();
+    let mut h = a_busy_window(&hall);
+    // Nothing current: F1 is suggested, what needs a ticket is greyed; the reason on hover.
+    h.get_by_label("F9 办结并叫下一位").hover();
+    for _ in 0..4 {
+        h.step();
+    }
+    h.snapshot("caller_main_idle");
+}
+
+#[test]
+fn main_screen_called_with_one_held() {
+    let hall = Hall::start();
+    let mut h = a_busy_window(&hall);
+    press(&mut h, Key::F1);
+    wait(&mut h, "the third call", |app| {
+        app.model.current().map(|c| c.state) == Some(TicketState::Called)
+            && app
+                .model
+                .preview
+                .as_ref()
+                .is_some_and(|p| p.next.len() == 2)
+    });
+    h.state_mut().model.fixed_server_now = Some(hall_now(&hall) + 42_000);
+    // 回呼 is greyed while another ticket is current; the reason on hover.
+    h.get_by_label("回呼").hover();
+    for _ in 0..4 {
+        h.step();
+    }
+    h.snapshot("caller_main_called");
+}
+
+#[test]
+fn main_screen_paused() {
+    let hall = Hall::start();
+    let mut h = a_busy_window(&hall);
+    press(&mut h, Key::F8);
+    h.get_by_label("休息").click();
+    h.step();
+    wait(&mut h, "paused", |app| app.model.is_paused());
+    h.step();
+    h.snapshot("caller_main_paused");
+}
+
+#[test]
+fn main_screen_in_a_hall_that_starts_on_call() {
+    let hall = Hall::start_with(starting_on_call());
+    for service in ["company", "tax", "company"] {
+        hall.issue(service);
+    }
+    let mut h = caller(&hall);
+    sign_in(&mut h, "1001", 1);
+    hall.clock.advance_ms(2 * 60_000);
+    press(&mut h, Key::F1);
+    wait(&mut h, "the call", |app| {
+        app.model.current().is_some_and(|c| c.handling_ms.is_some())
+            && app
+                .model
+                .preview
+                .as_ref()
+                .is_some_and(|p| p.next.len() == 2)
+    });
+    // One key per citizen: F9 is suggested, F3 greyed with the reason on hover.
+    h.state_mut().model.fixed_server_now = Some(hall_now(&hall) + 95_000);
+    h.get_by_label("F3 开始办理").hover();
+    for _ in 0..4 {
+        h.step();
+    }
+    h.snapshot("caller_main_start_on_call");
+}
+
+#[test]
+fn sign_in_after_the_login_ended() {
+    let mut hall = Hall::start();
+    let mut h = caller(&hall);
+    sign_in(&mut h, "1001", 1);
+    past_the_login(&hall, &h);
+    hall.restart();
+    wait(&mut h, "the sign-in screen", |app| {
+        app.model.screen == qcall_caller::Screen::Login
+    });
+    h.state_mut().model.server = "http://192.168.1.10:8700".into();
+    h.step();
+    h.step();
+    h.snapshot("caller_session_ended");
 }
 
 fn hall_now(hall: &Hall) -> qcall_protocol::Millis {

@@ -39,8 +39,9 @@ struct Server {
 }
 
 impl Server {
-    /// Serves the demo hall from `db` on `bind`; returns once it listens, with its address.
+    /// Serves `config` from `db` on `bind`; returns once it listens, with its address.
     fn start(
+        config: HallConfig,
         db: std::path::PathBuf,
         clock: &ManualClock,
         bind: std::net::SocketAddr,
@@ -73,7 +74,7 @@ impl Server {
                 addr_tx
                     .send(listener.local_addr().expect("addr"))
                     .expect("send");
-                qcall_server::run(listener, HallConfig::demo(), options, async move {
+                qcall_server::run(listener, config, options, async move {
                     let _ = stopped.await;
                 })
                 .await
@@ -92,12 +93,32 @@ impl Server {
     }
 }
 
+/// The demo hall's config with `rules.start_on_call` on: a call also starts service (C4).
+pub fn starting_on_call() -> HallConfig {
+    let src = include_str!("../../../server/demo-hall.toml");
+    assert!(
+        src.contains("start_on_call = false"),
+        "the demo hall names the rule"
+    );
+    HallConfig::parse(
+        &src.replace("start_on_call = false", "start_on_call = true"),
+        "demo-hall.toml (start_on_call)",
+    )
+    .expect("valid")
+}
+
 impl Hall {
+    /// The built-in demo hall.
     pub fn start() -> Hall {
+        Hall::start_with(HallConfig::demo())
+    }
+
+    /// Another hall config (restarts serve the demo hall).
+    pub fn start_with(config: HallConfig) -> Hall {
         let dir = tempfile::tempdir().expect("tmp");
         let clock = ManualClock::new(START);
         let any: std::net::SocketAddr = "127.0.0.1:0".parse().expect("address");
-        let (server, local) = Server::start(dir.path().join("hall.db"), &clock, any);
+        let (server, local) = Server::start(config, dir.path().join("hall.db"), &clock, any);
         let addr = ServerAddr::parse(&format!("http://{local}")).expect("address");
         let kiosk = RestClient::new(&addr).expect("client").with_bearer(KIOSK);
         let rt = tokio::runtime::Builder::new_current_thread()
@@ -125,8 +146,12 @@ impl Hall {
     /// Starts the server again on the same database and port.
     pub fn restart(&mut self) {
         self.stop();
-        let (server, local) =
-            Server::start(self.dir.path().join("hall.db"), &self.clock, self.local);
+        let (server, local) = Server::start(
+            HallConfig::demo(),
+            self.dir.path().join("hall.db"),
+            &self.clock,
+            self.local,
+        );
         assert_eq!(local, self.local);
         self.server = Some(server);
     }
@@ -323,4 +348,43 @@ impl Hall {
 pub fn disabled(h: &Harness<'static, CallerApp>, label: &str) -> bool {
     use egui_kittest::kittest::NodeT;
     h.get_by_label(label).accesskit_node().is_disabled()
+}
+
+/// Hovers the button or field with this exact label and says whether `text` then shows (the
+/// reason of a greyed key). Moves the pointer away again afterwards.
+pub fn hover_shows(h: &mut Harness<'static, CallerApp>, label: &str, text: &str) -> bool {
+    // The same words may be on screen already (the card says 当前没有叫号或办理中的号 too).
+    let before = h.query_all_by_label(text).count();
+    h.get_by_label(label).hover();
+    // Past egui's tooltip delay (0.5 s; the harness steps 0.25 s a frame).
+    for _ in 0..4 {
+        h.step();
+    }
+    let shown = h.query_all_by_label(text).count() > before;
+    h.hover_at(egui::pos2(1.0, SIZE[1] - 1.0));
+    h.step();
+    h.step();
+    shown
+}
+
+/// Moves the hall's clock a minute past the end of the caller's login (its token expires).
+pub fn past_the_login(hall: &Hall, h: &Harness<'static, CallerApp>) {
+    let expires = h
+        .state()
+        .model
+        .session
+        .as_ref()
+        .map(|s| s.expires_at)
+        .expect("logged in");
+    hall.clock.set(expires + 60_000);
+}
+
+/// F1 then F3: the next ticket called and its service started.
+pub fn call_and_start(h: &mut Harness<'static, CallerApp>) {
+    press(h, egui::Key::F1);
+    wait(h, "the call", |app| current(app).is_some());
+    press(h, egui::Key::F3);
+    wait(h, "serving", |app| {
+        app.model.current().map(|c| c.state) == Some(TicketState::Serving)
+    });
 }

@@ -154,6 +154,25 @@ pub(super) fn en(text: Text) -> &'static str {
         WindowNotAllowed => "You may not sign in at that window; please choose another",
         MeanWaitUnknown => "Mean wait —",
         MeanHandlingUnknown => "Mean handling —",
+        FinishAndCallNext => "Finish and call next",
+        AlreadyServing => "Service has already started",
+        StartedOnCall => "In this hall service starts with the call",
+        RecallOnlyCalled => "Service has started: no recall needed",
+        NoShowOnlyCalled => "Service has started: not a no-show",
+        TimeLimit => "limit {n} min",
+        ByService => "By service: {list}",
+        ByClass => "By class: {list}",
+        SessionEnded => "Your sign-in has ended (expired or revoked); please log in again",
+        ReturnToWindow => "You go straight to window {n} after logging in",
+        SignOutQueued => {
+            "Offline: window {n} is closed as soon as the link is back; keep this program open"
+        }
+        SignedOut => "Window {n} is closed",
+        SignOutNotDone => {
+            "Window {n} could not be closed and is still open; log in and close it again"
+        }
+        HeldReturned => "Held {numbers} went back to the head of the queue for other windows",
+        FinishedNobodyWaits => "{number} finished; nobody is waiting",
 
         // Display
         NowCalling => "Now calling",
@@ -172,6 +191,12 @@ pub(super) fn en(text: Text) -> &'static str {
         // display
         LastUpdated => "Last update {time}",
         WindowAwaitingCall => "Please wait for your number",
+        VoiceIncomplete => "Voice incomplete ({langs})",
+        AnnounceSettingsFault => "Announcement settings fault",
+        NoCallsYet => "No calls yet",
+        ComeToThisWindow => "Number {number}, please come to this window",
+        WindowServices => "This window handles: {services}",
+        Announcing => "Announcing",
 
         // Refusals
         ErrBadRequest => "Something entered is not valid; please check and try again",

@@ -354,6 +354,36 @@ texts! {
     MeanWaitUnknown,
     /// Today's mean handling when nothing was served yet.
     MeanHandlingUnknown,
+    /// The one key for the common case: finish the current ticket and call the next (`finish-and-call-next`).
+    FinishAndCallNext,
+    /// Why 开始办理 is greyed: service has started.
+    AlreadyServing,
+    /// Why 开始办理 is greyed in a hall whose calls start service (`start_on_call`).
+    StartedOnCall,
+    /// Why 重呼 is greyed: the citizen is already at the window.
+    RecallOnlyCalled,
+    /// Why 过号 is greyed: the citizen came and service started.
+    NoShowOnlyCalled,
+    /// The service's handling time limit (限时办结), `{n}` minutes, beside the timer.
+    TimeLimit,
+    /// The queue panel's counts per service, `{list}`.
+    ByService,
+    /// The queue panel's counts per ticket class, `{list}`.
+    ByClass,
+    /// The staff token expired or was revoked: back to sign-in with this reason.
+    SessionEnded,
+    /// On the sign-in screen when the login goes straight to window `{n}` (the login ended there, or `--window`).
+    ReturnToWindow,
+    /// Signed out while offline: the sign-out of window `{n}` is sent when the link is back.
+    SignOutQueued,
+    /// The sign-out of window `{n}` went through.
+    SignedOut,
+    /// A queued sign-out of window `{n}` was refused: the window stays open on the server.
+    SignOutNotDone,
+    /// After a sign-out: the held tickets `{numbers}` went back to the head of their queue.
+    HeldReturned,
+    /// 办结并叫下一位 finished `{number}` and nobody waits.
+    FinishedNobodyWaits,
 
     // ---- Display (R18, R19) -------------------------------------------------------------------
     /// Over the latest call on the hall board.
@@ -387,6 +417,18 @@ texts! {
     LastUpdated,
     /// A window screen whose window is open but has no called or serving ticket.
     WindowAwaitingCall,
+    /// A mark on the hall board: the voice pack lacks clips of these languages, `{langs}`; they are not spoken.
+    VoiceIncomplete,
+    /// A mark on the hall board: an announcement setting (e.g. the template) cannot be followed as written.
+    AnnounceSettingsFault,
+    /// The hall board's list of calls before the first call of the day.
+    NoCallsYet,
+    /// On a window screen under the called number: `{number}`.
+    ComeToThisWindow,
+    /// On a window screen: what the window handles (its configured text), `{services}`.
+    WindowServices,
+    /// A tag on the call being announced now.
+    Announcing,
 
     // ---- Refusals: one sentence per `ErrorCode` (R30) ------------------------------------------
     /// `bad_request`.
@@ -626,6 +668,9 @@ pub fn connection_text(state: &ConnectionState) -> Option<Text> {
         ConnectionState::Connected { .. } => None,
         ConnectionState::Connecting { .. } => Some(Text::Connecting),
         ConnectionState::Reconnecting { .. } => Some(Text::Reconnecting),
+        ConnectionState::Refused {
+            retrying: false, ..
+        } => Some(Text::SessionEnded),
         ConnectionState::Refused { reason, .. } => Some(match reason.code {
             ErrorCode::Unauthorized => Text::DeviceRefused,
             other => error_text(other),
@@ -686,6 +731,7 @@ pub fn action_text(action: &WindowAction) -> Text {
         WindowAction::Recall => Text::Recall,
         WindowAction::Start => Text::StartService,
         WindowAction::Finish => Text::Finish,
+        WindowAction::FinishAndCallNext => Text::FinishAndCallNext,
         WindowAction::NoShow => Text::NoShow,
         WindowAction::Requeue { .. } => Text::Requeue,
         WindowAction::Transfer { .. } => Text::Transfer,
@@ -891,7 +937,14 @@ mod tests {
         let refused = ConnectionState::Refused {
             reason: qcall_protocol::ApiError::new(ErrorCode::Unauthorized, "bad key"),
             since: std::time::Instant::now(),
+            retrying: true,
         };
         assert_eq!(connection_text(&refused), Some(Text::DeviceRefused));
+        let ended = ConnectionState::Refused {
+            reason: qcall_protocol::ApiError::new(ErrorCode::Unauthorized, "token expired"),
+            since: std::time::Instant::now(),
+            retrying: false,
+        };
+        assert_eq!(connection_text(&ended), Some(Text::SessionEnded));
     }
 }

@@ -136,7 +136,7 @@ pub(super) fn zh(text: Text) -> &'static str {
         WindowQueue => "本窗口排队顺序",
         WaitingTotal => "共 {n} 人等候",
         HeldTickets => "挂起的号",
-        NoShowTickets => "过号的号",
+        NoShowTickets => "已过号",
         TodayServed => "今日办结 {n}",
         TodayNoShow => "今日过号 {n}",
         MeanWait => "平均等候 {n} 分钟",
@@ -153,6 +153,21 @@ pub(super) fn zh(text: Text) -> &'static str {
         WindowNotAllowed => "您不能在该窗口签到，请选择其他窗口",
         MeanWaitUnknown => "平均等候 —",
         MeanHandlingUnknown => "平均办理 —",
+        FinishAndCallNext => "办结并叫下一位",
+        AlreadyServing => "已在办理中",
+        StartedOnCall => "本大厅叫号即开始办理，无需此键",
+        RecallOnlyCalled => "已开始办理，无需重呼",
+        NoShowOnlyCalled => "已开始办理，不能过号",
+        TimeLimit => "限时 {n} 分钟",
+        ByService => "按事项：{list}",
+        ByClass => "按类别：{list}",
+        SessionEnded => "登录已失效（已过期或已被注销），请重新登录",
+        ReturnToWindow => "登录后直接进入 {n}号窗口",
+        SignOutQueued => "网络断开：{n}号窗口将在网络恢复后自动签退，请勿关闭本程序",
+        SignedOut => "{n}号窗口已签退",
+        SignOutNotDone => "{n}号窗口未能签退，仍为签到状态，请登录后重新签退",
+        HeldReturned => "挂起的 {numbers} 已回到队首，可由其他窗口叫号",
+        FinishedNobodyWaits => "{number} 已办结，当前无人等候",
 
         // Display
         NowCalling => "正在叫号",
@@ -171,6 +186,12 @@ pub(super) fn zh(text: Text) -> &'static str {
         // display
         LastUpdated => "最后更新 {time}",
         WindowAwaitingCall => "请等候叫号",
+        VoiceIncomplete => "语音不全（{langs}）",
+        AnnounceSettingsFault => "播报设置有误",
+        NoCallsYet => "暂无叫号",
+        ComeToThisWindow => "请{number}号到本窗口办理",
+        WindowServices => "本窗口办理：{services}",
+        Announcing => "正在播报",
 
         // Refusals
         ErrBadRequest => "输入有误，请检查后重试",

@@ -275,13 +275,31 @@ async fn a_bad_key_is_refused_with_the_servers_reason_and_retried() {
         "the server's own words, for the log"
     );
     assert!(!w.live.has_snapshot());
-    // Retried every 200 ms, it stays refused without flapping through "reconnecting".
-    tokio::time::sleep(Duration::from_millis(700)).await;
+    // Retried every 200 ms (counted: three more hellos), it stays refused without flapping
+    // through "reconnecting".
+    let first_refusal = w.live.connection().since();
+    let deadline = std::time::Instant::now() + WAIT;
+    while w.conn.attempts() < 4 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no retry: {} attempts",
+            w.conn.attempts()
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(
+        first_refusal.elapsed() >= 3 * Duration::from_millis(200),
+        "slowly, not hammering"
+    );
     w.pump();
     assert!(matches!(
         w.live.connection(),
-        ConnectionState::Refused { .. }
+        ConnectionState::Refused { retrying: true, .. }
     ));
+    assert!(
+        !w.conn.is_stopped(),
+        "a device key may be fixed by an admin"
+    );
     let states = w
         .updates
         .iter()
@@ -352,4 +370,89 @@ async fn a_new_business_day_is_a_full_resync_on_the_same_link() {
     assert_matches_server(&mut board, addr.ws_url(), &hello).await;
     drop(board);
     server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_staff_token_is_refused_for_good_over_rest_and_the_socket() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let clock = ManualClock::new(START);
+    let port = free_port();
+    let server = Server::start(port, dir.path(), clock.clone()).await;
+    let addr = addr(port);
+    let rest = RestClient::new(&addr).expect("rest");
+    let login = rest.login("1001", PASSWORD).await.expect("login");
+    let staff = rest.with_bearer(login.token.clone());
+    staff
+        .window_action(1, &WindowAction::SignIn, &RequestId::new())
+        .await
+        .expect("sign in");
+    let net = NetThread::start().expect("net");
+    let hello = Hello::Staff {
+        token: login.token.clone(),
+    };
+    let mut caller = Watcher::start(&net, ConnectionConfig::new(addr.ws_url(), hello));
+    caller.until("connected", WAIT, |l| l.is_live()).await;
+
+    // The login's hours pass: the open socket is refused (C7), and so is REST.
+    clock.set(login.expires_at + 60_000);
+    caller
+        .until("told to sign in again", WAIT, |l| {
+            l.connection().needs_sign_in()
+        })
+        .await;
+    stopped(&caller).await;
+    assert_eq!(
+        caller.conn.attempts(),
+        1,
+        "refused on its open socket, never redialled"
+    );
+    let refused = staff.preview(1, None).await.expect_err("an expired token");
+    assert!(refused.credential_refused(), "{refused:?}");
+    // A new connection with the old token (an app restarted with it) is refused at its hello,
+    // once.
+    let mut late = Watcher::start(
+        &net,
+        ConnectionConfig::new(
+            addr.ws_url(),
+            Hello::Staff {
+                token: login.token.clone(),
+            },
+        ),
+    );
+    late.until("refused at the hello", WAIT, |l| {
+        l.connection().needs_sign_in()
+    })
+    .await;
+    stopped(&late).await;
+    assert_eq!(late.conn.attempts(), 1);
+    assert!(!late.live.has_snapshot());
+    drop(late);
+    let attempts = caller.conn.attempts();
+    // The last state the caller had stays on screen; the window stays signed in on the server.
+    assert_eq!(caller.live.my_window().map(|w| w.number), Some(1));
+    let relogin = rest.login("1001", PASSWORD).await.expect("log in again");
+    let windows = rest
+        .with_bearer(relogin.token)
+        .windows()
+        .await
+        .expect("windows");
+    assert_eq!(
+        windows.iter().find(|w| w.number == 1).map(|w| w.status),
+        Some(WindowStatus::Open)
+    );
+    assert_eq!(
+        caller.conn.attempts(),
+        attempts,
+        "the stopped task dials no more"
+    );
+    drop(caller);
+    server.stop().await;
+}
+
+/// Waits until the connection's task has ended for good (it will dial no more).
+async fn stopped(w: &Watcher) {
+    eventually("the connection to stop", WAIT, || {
+        w.conn.is_stopped().then_some(())
+    })
+    .await;
 }

@@ -2,7 +2,7 @@
 //! request id per intent, and the transport failures a fake server produces on demand.
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::routing::{get, post};
 use qcall_client::rest::RetryPolicy;
@@ -157,17 +157,33 @@ async fn requests_run_off_the_ui_thread_and_deliver_through_the_channel() {
             counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         }),
     );
-    let started = Instant::now();
+    // The request cannot finish before the gate opens, and the gate opens only once `spawn` has
+    // returned: had `spawn` waited for its request, it would never return (and the test fails
+    // at the deadline instead of hanging).
+    let (open, gate) = tokio::sync::oneshot::channel::<()>();
+    let (returned, spawn_returned) = std::sync::mpsc::channel();
     let touch = issue("social");
-    requests.spawn({
+    let spawner = std::thread::spawn({
         let kiosk = kiosk.clone();
-        async move { kiosk.issue(&touch).await }
+        move || {
+            requests.spawn(async move {
+                let _ = gate.await;
+                kiosk.issue(&touch).await
+            });
+            let _ = returned.send(requests.in_flight());
+            requests
+        }
     });
+    let in_flight = spawn_returned
+        .recv_timeout(Duration::from_secs(30))
+        .expect("spawning never waits for the request");
+    assert_eq!(in_flight, 1, "on its way");
+    let requests = spawner.join().expect("spawner");
     assert!(
-        started.elapsed() < Duration::from_millis(20),
-        "spawning never waits"
+        requests.try_recv().is_none(),
+        "not answered before the gate"
     );
-    assert_eq!(requests.in_flight(), 1);
+    open.send(()).expect("the request waits at the gate");
     let answer = eventually("the issue answer", Duration::from_secs(10), || {
         requests.try_recv()
     })
@@ -234,6 +250,15 @@ async fn fake_http(answer_from: usize) -> (String, Fake) {
             ),
         )
         .route(
+            "/api/v1/windows",
+            get(|| async {
+                (
+                    axum::http::StatusCode::UNAUTHORIZED,
+                    "<html>401 Authorization Required</html>",
+                )
+            }),
+        )
+        .route(
             "/api/v1/hall",
             get(|| async {
                 (
@@ -278,6 +303,43 @@ async fn a_lost_answer_is_retried_with_the_same_request_id() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_action_that_must_arrive_is_sent_until_answered_with_one_id() {
+    // Three lost answers in a row, more than one call's retries: it keeps going.
+    let (base, fake) = fake_http(3).await;
+    let server = qcall_client::ServerAddr::parse(&base).expect("addr");
+    let client = RestClient::with_timeout(&server, Duration::from_millis(200))
+        .expect("client")
+        .with_retry(RetryPolicy {
+            attempts: 1,
+            pause: Duration::from_millis(1),
+        });
+    let press = RequestId::new();
+    let backoff = qcall_client::connection::Backoff::new(
+        Duration::from_millis(5),
+        Duration::from_millis(20),
+        fastrand::Rng::with_seed(7),
+    );
+    let answer = client
+        .window_action_until_answered(1, &WindowAction::CallNext, &press, backoff)
+        .await
+        .expect("answered in the end");
+    assert_eq!(answer.window.number, 1);
+    let ids = fake.ids.lock().expect("lock").clone();
+    assert_eq!(ids, vec![press.to_string(); 4], "one intent, one id");
+
+    // An answer that is not a lost one (here a 404 page) is returned, not retried.
+    let closed = client
+        .window_action_until_answered(
+            1,
+            &WindowAction::Resume,
+            &RequestId::new(),
+            qcall_client::connection::Backoff::standard(),
+        )
+        .await;
+    assert!(matches!(closed, Err(ClientError::Decode(_))), "{closed:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn transport_failures_are_typed() {
     let (base, fake) = fake_http(usize::MAX).await;
     let server = qcall_client::ServerAddr::parse(&base).expect("addr");
@@ -287,23 +349,28 @@ async fn transport_failures_are_typed() {
             attempts: 2,
             pause: Duration::from_millis(10),
         });
-    let started = Instant::now();
     let r = client
         .window_action(1, &WindowAction::CallNext, &RequestId::new())
         .await;
     assert_eq!(r, Err(ClientError::Timeout));
-    assert!(
-        started.elapsed() < Duration::from_secs(2),
-        "gives up: {:?}",
-        started.elapsed()
+    assert_eq!(
+        fake.ids.lock().expect("lock").len(),
+        2,
+        "tried twice, then gave up"
     );
-    assert_eq!(fake.ids.lock().expect("lock").len(), 2, "tried twice");
 
     // Not our protocol: an HTML error page.
     match client.hall().await {
         Err(ClientError::Decode(text)) => assert!(text.contains("502"), "{text}"),
         other => panic!("expected a decode error, got {other:?}"),
     }
+
+    // A 401 page from something in front of the server is still about the credential.
+    let r = client.windows().await;
+    assert!(
+        r.as_ref().is_err_and(ClientError::credential_refused),
+        "{r:?}"
+    );
 
     // Nobody listening.
     let closed =

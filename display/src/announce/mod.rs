@@ -12,10 +12,10 @@
 //!   tells a waiting citizen "a new call starts here".
 //! - Ticket numbers are read character by character: `A001` → `letter_a 0 0 1`, `AB012` →
 //!   `letter_a letter_b 0 1 2`, `A1000` → `letter_a 1 0 0 0`.
-//! - Window numbers are read as numbers up to 99 (zh `12` → `10 2`, `20` → `2 10`; en `23` →
-//!   `20 3`). **Windows 100–999 are read digit by digit** in both languages (`101` → `1 0 1`):
-//!   the voice pack has no 百 / "hundred" clip, and a digit-by-digit window number is
-//!   understood, where a made-up reading would not be.
+//! - Window numbers are read as numbers (zh `12` → `10 2`, `20` → `2 10`, `101` → `1 bai 0 1`
+//!   一百零一, `110` → `1 bai 1 10` 一百一十; en `23` → `20 3`, `101` → `1 hundred 1`), up to 999;
+//!   from 1000 on digit by digit. A pack without the 百 / "hundred" clip (recorded before it was
+//!   part of the contract) reads 100–999 digit by digit ([`Composer::without_hundreds`]).
 //! - Templates are parsed into the words the voice pack has ([`parse_template`]). A template
 //!   with a word that has no clip is reported once ([`SettingsProblem`]) and the default
 //!   template is spoken instead: never a silent wrong announcement.
@@ -231,8 +231,25 @@ const EN_WORDS: [(&[&str], &str); 3] = [
 ];
 const EN_KNOWN: &str = "number, please go to, window";
 
-/// Every clip of `lang` that the composer may ever use. The voice pack must have all of them
-/// (the player checks at load); the list equals the `[clips]` of `assets/voice/pack.toml`.
+/// The clip that reads hundreds in window numbers (百, "hundred"): optional in a pack, see
+/// [`optional_clips_of`].
+pub fn hundred_clip(lang: Lang) -> Clip {
+    let name = match lang {
+        Lang::Zh => "bai",
+        Lang::En => "hundred",
+    };
+    Clip { lang, name }
+}
+
+/// Clips of `lang` a pack may lack: without them the composer reads windows 100–999 digit by
+/// digit, and the player warns. The shipped pack has them.
+pub fn optional_clips_of(lang: Lang) -> Vec<Clip> {
+    vec![hundred_clip(lang)]
+}
+
+/// Every clip of `lang` that the composer needs. A language of the voice pack is spoken only
+/// when it has all of them (the player checks at load), plus [`optional_clips_of`]; together
+/// they equal the `[clips]` of `assets/voice/pack.toml`.
 pub fn clips_of(lang: Lang) -> Vec<Clip> {
     let names: Vec<&'static str> = match lang {
         Lang::Zh => DIGITS
@@ -371,12 +388,30 @@ pub fn number_clips(lang: Lang, number: &str) -> Result<Vec<Clip>, ComposeError>
 }
 
 /// The clips that read a window number as a number: zh `3` → `3`, `10` → `10` (十), `12` →
-/// `10 2`, `20` → `2 10`, `99` → `9 10 9`; en `13` → `13`, `23` → `20 3`, `90` → `90`. From 100
-/// on, digit by digit in both languages (`101` → `1 0 1`): the pack has no 百 / "hundred" clip.
+/// `10 2`, `20` → `2 10`, `99` → `9 10 9`, `101` → `1 bai 0 1` (一百零一), `110` → `1 bai 1 10`
+/// (一百一十), `200` → `2 bai`; en `13` → `13`, `23` → `20 3`, `90` → `90`, `101` → `1 hundred
+/// 1`, `120` → `1 hundred 20`. From 1000 on, digit by digit.
 pub fn window_clips(lang: Lang, window: WindowNo) -> Vec<Clip> {
     let n = window as usize;
     let names: Vec<&'static str> = match (lang, n) {
-        (_, 100..) => digits_of(n),
+        (_, 1000..) => digits_of(n),
+        (_, 100..) => {
+            let mut names = vec![DIGITS[n / 100], hundred_clip(lang).name];
+            let rest = n % 100;
+            match (lang, rest) {
+                (_, 0) => {}
+                (Lang::Zh, 1..=9) => names.extend(["0", DIGITS[rest]]),
+                // 一百一十: after 百 the ten is read with its 一.
+                (Lang::Zh, 10..=19) => {
+                    names.extend(["1", "10"]);
+                    if rest > 10 {
+                        names.push(DIGITS[rest % 10]);
+                    }
+                }
+                _ => names.extend(window_clips(lang, rest as WindowNo).iter().map(|c| c.name)),
+            }
+            names
+        }
         (Lang::Zh, 0..=9) => vec![DIGITS[n]],
         (Lang::Zh, 10) => vec!["10"],
         (Lang::Zh, 11..=19) => vec!["10", DIGITS[n % 10]],
@@ -387,6 +422,14 @@ pub fn window_clips(lang: Lang, window: WindowNo) -> Vec<Clip> {
         (Lang::En, _) => vec![EN_TENS[n / 10], DIGITS[n % 10]],
     };
     names.into_iter().map(|name| Clip { lang, name }).collect()
+}
+
+/// The clips that read a window number digit by digit (`101` → `1 0 1`).
+pub fn window_digit_clips(lang: Lang, window: WindowNo) -> Vec<Clip> {
+    digits_of(window as usize)
+        .into_iter()
+        .map(|name| Clip { lang, name })
+        .collect()
 }
 
 fn digits_of(n: usize) -> Vec<&'static str> {
@@ -404,6 +447,8 @@ pub struct Composer {
     chime: bool,
     zh: Vec<Token>,
     en: Vec<Token>,
+    /// Languages whose pack has no hundred clip: windows 100–999 digit by digit.
+    no_hundreds: Vec<Lang>,
 }
 
 impl Default for Composer {
@@ -415,6 +460,7 @@ impl Default for Composer {
             chime: true,
             zh: default_tokens(Lang::Zh),
             en: default_tokens(Lang::En),
+            no_hundreds: Vec::new(),
         }
     }
 }
@@ -487,8 +533,16 @@ impl Composer {
             chime: settings.chime,
             zh,
             en,
+            no_hundreds: Vec::new(),
         };
         (composer, problems)
+    }
+
+    /// The same composer reading windows 100–999 digit by digit in `langs` (their pack has no
+    /// [`hundred_clip`]).
+    pub fn without_hundreds(mut self, langs: &[Lang]) -> Composer {
+        self.no_hundreds = langs.to_vec();
+        self
     }
 
     /// The languages spoken, in order.
@@ -509,13 +563,24 @@ impl Composer {
     /// The announcement of ticket `number` to `window`: the chime (once, when on), then the
     /// phrase in each language, the whole block `repeat` times, then [`TAIL_MS`] of silence.
     pub fn compose(&self, number: &str, window: WindowNo) -> Result<Vec<Piece>, ComposeError> {
+        self.compose_times(number, window, self.repeat)
+    }
+
+    /// Like [`Composer::compose`] with the block spoken `repeat` times (at least once) instead
+    /// of the configured count: the player speaks a call once while others wait behind it.
+    pub fn compose_times(
+        &self,
+        number: &str,
+        window: WindowNo,
+        repeat: u32,
+    ) -> Result<Vec<Piece>, ComposeError> {
         let mut pieces = Vec::new();
         if self.chime {
             pieces.push(Piece::Chime);
             pieces.push(Piece::Pause(CHIME_GAP_MS));
         }
         let mut first = true;
-        for _ in 0..self.repeat {
+        for _ in 0..repeat.max(1) {
             for &lang in &self.languages {
                 if !first {
                     pieces.push(Piece::Pause(PHRASE_GAP_MS));
@@ -544,6 +609,9 @@ impl Composer {
             match *token {
                 Token::Word(name) => clips.push(Clip { lang, name }),
                 Token::Number => clips.extend(number_clips(lang, number)?),
+                Token::Window if window >= 100 && self.no_hundreds.contains(&lang) => {
+                    clips.extend(window_digit_clips(lang, window));
+                }
                 Token::Window => clips.extend(window_clips(lang, window)),
             }
         }

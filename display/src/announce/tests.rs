@@ -38,6 +38,22 @@ fn check(languages: &[&str], repeat: u32, chime: bool, number: &str, window: u32
 /// The spoken Chinese numeral of 1–99, written the way a person would (十二, 二十, 九十九).
 fn chinese_numeral(n: u32) -> String {
     const D: [&str; 10] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
+    if n >= 100 {
+        // 一百, 一百零五, 一百一十, 一百二十三: after 百 a zero ten is 零 and a ten keeps its 一.
+        let (hundreds, rest) = (n / 100, n % 100);
+        let mut s = format!("{}百", D[hundreds as usize]);
+        if (1..10).contains(&rest) {
+            s.push('零');
+            s.push_str(D[rest as usize]);
+        } else if rest >= 10 {
+            s.push_str(D[(rest / 10) as usize]);
+            s.push('十');
+            if rest % 10 > 0 {
+                s.push_str(D[(rest % 10) as usize]);
+            }
+        }
+        return s;
+    }
     let (tens, units) = (n / 10, n % 10);
     let mut s = String::new();
     if tens > 1 {
@@ -56,6 +72,7 @@ fn chinese_numeral(n: u32) -> String {
 fn zh_clip_of(c: char) -> &'static str {
     match c {
         '零' => "0",
+        '百' => "bai",
         '一' => "1",
         '二' => "2",
         '三' => "3",
@@ -192,31 +209,68 @@ fn windows_from_the_readme() {
 }
 
 #[test]
-fn windows_from_100_are_read_digit_by_digit() {
-    for lang in Lang::ALL {
-        for (window, expected) in [
-            (100, "1 0 0"),
-            (101, "1 0 1"),
-            (110, "1 1 0"),
-            (120, "1 2 0"),
-            (999, "9 9 9"),
-        ] {
-            assert_eq!(
-                names(&window_clips(lang, window)),
-                expected,
-                "{lang} {window}"
-            );
-        }
+fn windows_from_100_to_999_are_read_as_numbers() {
+    for (lang, window, expected) in [
+        (Lang::Zh, 100, "1 bai"),
+        (Lang::Zh, 101, "1 bai 0 1"),
+        (Lang::Zh, 105, "1 bai 0 5"),
+        (Lang::Zh, 110, "1 bai 1 10"),
+        (Lang::Zh, 111, "1 bai 1 10 1"),
+        (Lang::Zh, 120, "1 bai 2 10"),
+        (Lang::Zh, 123, "1 bai 2 10 3"),
+        (Lang::Zh, 200, "2 bai"),
+        (Lang::Zh, 999, "9 bai 9 10 9"),
+        (Lang::En, 100, "1 hundred"),
+        (Lang::En, 101, "1 hundred 1"),
+        (Lang::En, 110, "1 hundred 10"),
+        (Lang::En, 115, "1 hundred 15"),
+        (Lang::En, 120, "1 hundred 20"),
+        (Lang::En, 123, "1 hundred 20 3"),
+        (Lang::En, 999, "9 hundred 90 9"),
+        (Lang::Zh, 1000, "1 0 0 0"),
+        (Lang::En, 1234, "1 2 3 4"),
+    ] {
+        assert_eq!(
+            names(&window_clips(lang, window)),
+            expected,
+            "{lang} {window}"
+        );
     }
-    // Every window the config allows can be spoken with clips the pack has.
+    // Every zh reading of 100–999 says the Chinese numeral, character by character.
+    for n in 100..=999 {
+        let expected: Vec<&str> = chinese_numeral(n).chars().map(zh_clip_of).collect();
+        assert_eq!(names(&window_clips(Lang::Zh, n)), expected.join(" "), "{n}");
+    }
+    // Every window can be spoken with clips the pack has.
     for lang in Lang::ALL {
-        let have = clips_of(lang);
-        for window in 1..=999 {
+        let have: Vec<Clip> = clips_of(lang)
+            .into_iter()
+            .chain(optional_clips_of(lang))
+            .collect();
+        for window in 1..=1200 {
             for clip in window_clips(lang, window) {
                 assert!(have.contains(&clip), "{clip} for window {window}");
             }
         }
     }
+}
+
+#[test]
+fn a_pack_without_the_hundred_clip_reads_windows_from_100_digit_by_digit() {
+    let s = settings(&["zh", "en"], 1, false);
+    let composer = Composer::new(&s, &Lang::ALL)
+        .0
+        .without_hundreds(&[Lang::En]);
+    assert_eq!(
+        describe(&composer.compose("A1", 101).expect("composes")),
+        "zh qing letter_a 1 hao dao 1 bai 0 1 hao chuangkou banli \
+         | en number letter_a 1 please_go_to window 1 0 1"
+    );
+    assert_eq!(
+        describe(&composer.compose("A1", 99).expect("composes")),
+        "zh qing letter_a 1 hao dao 9 10 9 hao chuangkou banli \
+         | en number letter_a 1 please_go_to window 90 9"
+    );
 }
 
 #[test]
@@ -593,7 +647,11 @@ fn clips_of_lists_exactly_the_pack_manifest() {
             .iter()
             .map(|v| v.as_str().expect("string"))
             .collect();
-        let mut ours: Vec<&str> = clips_of(lang).iter().map(|c| c.name).collect();
+        let mut ours: Vec<&str> = clips_of(lang)
+            .iter()
+            .chain(&optional_clips_of(lang))
+            .map(|c| c.name)
+            .collect();
         listed.sort_unstable();
         ours.sort_unstable();
         assert_eq!(ours, listed, "{lang}");
@@ -608,7 +666,9 @@ fn every_composed_clip_is_in_the_list_the_pack_is_checked_against() {
         for number in numbers {
             for piece in composer.compose(number, window).expect("composes") {
                 if let Piece::Clip(clip) = piece {
-                    assert!(clips_of(clip.lang).contains(&clip), "{clip}");
+                    let known = clips_of(clip.lang).contains(&clip)
+                        || optional_clips_of(clip.lang).contains(&clip);
+                    assert!(known, "{clip}");
                 }
             }
         }

@@ -225,15 +225,27 @@ fn the_board_shows_hall_time_latest_call_recent_tickets_once_and_waiting_per_gro
     let numbers: Vec<&str> = b.recent.iter().map(|c| c.number.as_str()).collect();
     assert_eq!(
         numbers,
-        [
-            "A012", "A011", "A010", "A009", "A008", "A007", "A006", "A005"
-        ],
-        "newest first, the latest's ticket not repeated, capped"
+        ["A003", "A012", "A011", "A010", "A009", "A008"],
+        "newest (the latest) first, each ticket once, capped"
     );
+    assert!(b.recent[0].recall);
     assert_eq!(
         b.waiting,
-        vec![("税务".to_string(), 5), ("社保".to_string(), 2)]
+        vec![
+            ("tax".to_string(), 4),
+            ("vat".to_string(), 1),
+            ("pension".to_string(), 2)
+        ],
+        "per service, named as on the ticket"
     );
+    assert_eq!(b.layout, BoardLayout::Calls);
+    let cells: Vec<(WindowNo, bool)> = b.windows.iter().map(|c| (c.number, c.paused)).collect();
+    assert_eq!(
+        cells,
+        [(1, false), (2, true)],
+        "open and paused windows, not closed"
+    );
+    assert_eq!(b.speaking, None);
     assert_eq!(
         b.notices,
         vec!["清廉大厅".to_string()],
@@ -501,4 +513,46 @@ fn a_window_screen_highlights_its_own_new_call_and_says_calling_until_service_st
     }
     events(&mut m, 4, other + 1, vec![Event::Window { window: called }]);
     assert!(!m.window_screen(1, other + 1).calling);
+}
+
+#[test]
+fn the_voice_marks_say_no_sound_missing_languages_and_faulty_settings_only_when_speaking() {
+    use crate::announce::{Lang as Voice, TemplateError};
+    let mut v = VoiceState {
+        wanted: false,
+        no_sound: true,
+        missing: vec![MissingLanguage {
+            lang: Voice::En,
+            files: vec!["en/window.wav".into()],
+        }],
+        problems: vec![SettingsProblem::Template {
+            lang: Voice::Zh,
+            template: "请{number}号前往{window}号窗口".into(),
+            error: TemplateError::UnknownWord {
+                word: "前往".into(),
+                known: "",
+            },
+            default: crate::announce::DEFAULT_TEMPLATE_ZH,
+        }],
+        speaking: None,
+    };
+    assert!(
+        v.marks(Lang::Zh).is_empty(),
+        "--silent or audio off: no marks"
+    );
+    v.wanted = true;
+    assert_eq!(
+        v.marks(Lang::Zh),
+        ["无音频", "语音不全（en）", "播报设置有误"]
+    );
+    v.no_sound = false;
+    v.problems = vec![SettingsProblem::LanguageNotInPack(Voice::En)];
+    assert_eq!(
+        v.marks(Lang::Zh),
+        ["语音不全（en）"],
+        "a language the pack lacks is the missing-clips mark alone"
+    );
+    v.missing.clear();
+    v.problems.clear();
+    assert!(v.marks(Lang::En).is_empty());
 }

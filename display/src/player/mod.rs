@@ -1,25 +1,29 @@
 //! The hall board's voice: a thread that announces calls one at a time, in call order, through
 //! rodio (R16, R17).
 //!
-//! The screen hands every call it learns of to [`Player::submit`], which never blocks: the
-//! player thread owns the queue, the device and the voice pack. Per call it decides once, and
-//! logs, what happens:
+//! The screen hands every call it learns of to [`Player::submit`], and every change of the
+//! windows to [`Player::update_windows`]; neither blocks: the player thread owns the queue, the
+//! device and the voice pack. Per call it decides once, and logs, what happens:
 //!
 //! - a `call_id` already seen is ignored (a reconnect's snapshot does not replay; a recall has
 //!   its own id and is announced again);
 //! - a call older than 60 s when it arrives is shown only ([`should_speak`]);
-//! - otherwise it is queued, ordered by `call_id` (the server's sequence: call order), and
-//!   never dropped; when its turn comes it is composed with the current settings and played,
-//!   unless audio is off, it is quiet hours, or there is no sound device, in which case it is
-//!   logged as silent and the queue moves on.
+//! - otherwise it is queued, ordered by `call_id` (the server's sequence: call order). When its
+//!   turn comes, [`backlog::decide`] skips it if its ticket is no longer called at its window or
+//!   if it is too late and newer calls wait (never the newest), and has it spoken once instead of
+//!   `repeat` times while others wait; it is then composed with the current settings and played,
+//!   unless audio is off or it is quiet hours (by the server's clock in the hall's time zone).
 //!
-//! With no sound device the player keeps doing all of the above silently, reports
-//! [`AudioStatus::NoDevice`] (the screen's "无音频" mark) and tries to open the device again
-//! every [`PlayerOptions::device_retry`].
+//! **A call is not lost to the sound device**: while there is none, calls stay queued (and the
+//! backlog rules keep the queue short); a call that was playing when the device failed or hung
+//! goes back into the queue, and is logged as interrupted only after [`MAX_ATTEMPTS`]. The
+//! player reports [`AudioStatus::NoDevice`] (the screen's "无音频" mark) and tries to open the
+//! device again every [`PlayerOptions::device_retry`].
 
+pub mod backlog;
 mod output;
 mod pack;
-mod quiet;
+mod quiet_hours;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -28,18 +32,18 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
 
-use qcall_protocol::{Call, DisplaySettings, Millis, WindowNo};
+use qcall_protocol::{Call, DisplaySettings, Millis, WindowNo, WindowView};
 
-use crate::announce::{Composer, SettingsProblem, describe};
+use crate::announce::{Composer, Piece, SettingsProblem, describe};
+use backlog::{Decision, Skip, Windows, decide, windows_of};
 
+pub use backlog::{MAX_LAG_MS, MAX_SPEAK_AGE_MS, should_speak};
 pub use output::{DeviceErrors, OpenOutput, Output, default_output};
 pub use pack::{
-    CHANNELS, FADE_MS, MissingClip, PackError, Rendered, SAMPLE_RATE, Segment, VoicePack,
-    ms_to_samples, samples_to_duration,
+    CHANNELS, FADE_MS, MissingClip, MissingLanguage, PackError, Rendered, SAMPLE_RATE, Segment,
+    VoicePack, ms_to_samples, samples_to_duration,
 };
-pub use quiet::{
-    MAX_SPEAK_AGE_MS, MinuteClock, QuietHours, hall_clock, should_speak, system_clock,
-};
+pub use quiet_hours::{QuietHours, minute_of_day};
 
 /// How often a missing sound device is looked for again, by default.
 pub const DEVICE_RETRY: Duration = Duration::from_secs(10);
@@ -49,6 +53,21 @@ pub const LOG_CAPACITY: usize = 256;
 const SEEN_CAPACITY: usize = 4096;
 /// How long past its own length an announcement may take before the output counts as stalled.
 const STALL_MARGIN: Duration = Duration::from_secs(3);
+/// How often one call is started on a device that fails under it before it is given up.
+pub const MAX_ATTEMPTS: u32 = 3;
+/// The hall time zone until the app names the hall's.
+pub const DEFAULT_TIME_ZONE: &str = "Asia/Shanghai";
+
+/// A monotonic clock: the time since some fixed origin. The player measures with it how much
+/// server time has passed since the server last told the time (the backlog's lags, quiet
+/// hours); tests drive it by the samples the output has taken.
+pub type Clock = Arc<dyn Fn() -> Duration + Send + Sync>;
+
+/// The real monotonic clock.
+pub fn monotonic_clock() -> Clock {
+    let origin = Instant::now();
+    Arc::new(move || origin.elapsed())
+}
 
 /// Whether the hall board can make sound. The screen shows a small "无音频" mark for
 /// [`AudioStatus::NoDevice`].
@@ -101,6 +120,10 @@ pub enum Outcome {
         event_to_audio: Duration,
         /// How long the announcement is.
         duration: Duration,
+        /// From the call (server time) to the moment it was handed to the output.
+        lag_ms: Millis,
+        /// Spoken once instead of `repeat` times because other calls were waiting.
+        once: bool,
     },
     /// Shown on the screen but not spoken.
     Silent(Silence),
@@ -114,16 +137,13 @@ pub enum Silence {
         /// Its age at arrival.
         age_ms: Millis,
     },
+    /// Skipped by the backlog rules when its turn came ([`backlog::decide`]).
+    Skipped(Skip),
     /// Quiet hours when its turn came.
     QuietHours,
     /// This display's settings say `audio = false`.
     AudioOff,
-    /// No sound device when its turn came.
-    NoDevice {
-        /// Why.
-        reason: String,
-    },
-    /// The device failed while it played.
+    /// The device failed or hung under it [`MAX_ATTEMPTS`] times.
     Interrupted {
         /// Why.
         reason: String,
@@ -135,23 +155,26 @@ pub enum Silence {
     },
 }
 
-/// What the player needs from outside: where to play, what time it is, how often to retry.
+/// What the player needs from outside: where to play, how time passes, how often to retry.
 pub struct PlayerOptions {
     /// Opens the output; [`default_output`] in the app, a test mixer in tests.
     pub output: OpenOutput,
-    /// The local minute of the day, for quiet hours; [`hall_clock`] in the app.
-    pub clock: MinuteClock,
+    /// Measures the time since the server last told the time; [`monotonic_clock`] in the app.
+    pub clock: Clock,
     /// How often to look for a sound device again while there is none.
     pub device_retry: Duration,
+    /// The hall's time zone, in which quiet hours are read (`HallInfo::time_zone`).
+    pub time_zone: String,
 }
 
 impl Default for PlayerOptions {
-    /// The default sound device, the PC's local time, a retry every 10 s.
+    /// The default sound device, the real clock, a retry every 10 s, Shanghai time.
     fn default() -> Self {
         PlayerOptions {
             output: default_output(),
-            clock: system_clock(),
+            clock: monotonic_clock(),
             device_retry: DEVICE_RETRY,
+            time_zone: DEFAULT_TIME_ZONE.into(),
         }
     }
 }
@@ -169,7 +192,13 @@ pub(crate) enum Msg {
     Calls {
         calls: Vec<Call>,
         now: Millis,
+        clock: Duration,
         received: Instant,
+    },
+    Windows {
+        windows: Windows,
+        now: Millis,
+        clock: Duration,
     },
     Settings(Box<DisplaySettings>),
     Started {
@@ -228,6 +257,7 @@ impl Shared {
 pub struct Player {
     tx: Sender<Msg>,
     shared: Arc<Shared>,
+    clock: Clock,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -271,6 +301,7 @@ impl Player {
         shared.lock().problems = effective.problems.clone();
         let worker_tx = tx.clone();
         let worker_shared = shared.clone();
+        let clock = options.clock.clone();
         // The worker is built on its thread: the output it opens there need not be `Send`.
         let thread = std::thread::Builder::new()
             .name("qcall-audio".into())
@@ -280,6 +311,7 @@ impl Player {
         Ok(Player {
             tx,
             shared,
+            clock,
             thread: Some(thread),
         })
     }
@@ -299,7 +331,19 @@ impl Player {
         let _ = self.tx.send(Msg::Calls {
             calls,
             now,
+            clock: (self.clock)(),
             received: Instant::now(),
+        });
+    }
+
+    /// The windows as the display knows them now, at server time `now`: when a call's turn
+    /// comes, it is spoken only if its ticket is still the called ticket at its window. Send it
+    /// before the calls of the same update, and after every update that changed a window.
+    pub fn update_windows(&self, windows: &[WindowView], now: Millis) {
+        let _ = self.tx.send(Msg::Windows {
+            windows: windows_of(windows),
+            now,
+            clock: (self.clock)(),
         });
     }
 
@@ -309,8 +353,9 @@ impl Player {
         let _ = self.tx.send(Msg::Settings(Box::new(settings.clone())));
     }
 
-    /// Calls `wake` (on the player thread) whenever [`Player::audio_status`] changes: the screen
-    /// passes `request_repaint` and needs no timer to keep its "无音频" mark current.
+    /// Calls `wake` (on the player thread) whenever [`Player::audio_status`] or
+    /// [`Player::now_playing`] changes: the screen passes `request_repaint` and needs no timer to
+    /// keep its "无音频" mark and its mark of the call being spoken current.
     pub fn on_status_change(&self, wake: impl Fn() + Send + 'static) {
         *self
             .shared
@@ -377,6 +422,8 @@ impl Drop for Player {
 struct Pending {
     call: Box<Call>,
     received: Instant,
+    /// How often it was started on a device that then failed.
+    attempts: u32,
 }
 
 struct Playing {
@@ -386,6 +433,41 @@ struct Playing {
     duration: Duration,
     started: Option<Instant>,
     deadline: Instant,
+    lag_ms: Millis,
+    once: bool,
+}
+
+/// One announcement as the hall board plays it: the clips as [`describe`] writes them, the
+/// sound, and the settings it could not follow as written.
+#[derive(Debug, Clone)]
+pub struct Announcement {
+    /// The clips, e.g. `chime | zh qing letter_a 0 0 1 hao dao 3 hao chuangkou banli | …`.
+    pub clips: String,
+    /// The pieces in order.
+    pub pieces: Vec<Piece>,
+    /// The samples, at [`SAMPLE_RATE`] mono, exactly as handed to the output.
+    pub rendered: Rendered,
+    /// Settings the board cannot follow as written, and what it does instead.
+    pub problems: Vec<SettingsProblem>,
+}
+
+/// Renders the announcement of ticket `number` to `window` exactly as the player would for a
+/// call with nothing waiting behind it: the same settings check, composer, pack, fades and
+/// volume (`qcall display say` uses it to preview a pack). Err names why it cannot be spoken.
+pub fn render_announcement(
+    pack: &VoicePack,
+    settings: &DisplaySettings,
+    number: &str,
+    window: WindowNo,
+) -> Result<Announcement, String> {
+    let effective = Effective::new(settings, pack);
+    let (pieces, rendered) = effective.render(pack, number, window, effective.composer.repeat())?;
+    Ok(Announcement {
+        clips: describe(&pieces),
+        pieces,
+        rendered,
+        problems: effective.problems,
+    })
 }
 
 /// The display's settings as the player follows them.
@@ -400,6 +482,7 @@ struct Effective {
 impl Effective {
     fn new(settings: &DisplaySettings, pack: &VoicePack) -> Effective {
         let (composer, mut problems) = Composer::new(settings, pack.languages());
+        let composer = composer.without_hundreds(&pack.without_hundreds());
         let (quiet, quiet_problems) = QuietHours::parse(&settings.quiet_hours);
         problems.extend(quiet_problems);
         let volume = if settings.volume.is_finite() {
@@ -420,6 +503,24 @@ impl Effective {
             audio: settings.audio,
             problems,
         }
+    }
+
+    /// Composes and renders an announcement spoken `repeat` times.
+    fn render(
+        &self,
+        pack: &VoicePack,
+        number: &str,
+        window: WindowNo,
+        repeat: u32,
+    ) -> Result<(Vec<Piece>, Rendered), String> {
+        let pieces = self
+            .composer
+            .compose_times(number, window, repeat)
+            .map_err(|e| e.to_string())?;
+        let rendered = pack
+            .render(&pieces, self.volume)
+            .map_err(|e| e.to_string())?;
+        Ok((pieces, rendered))
     }
 
     /// Logs the problems unless they were already logged: a snapshot after each reconnect
@@ -443,6 +544,9 @@ struct Worker {
     settings: Effective,
     queue: BTreeMap<u64, Pending>,
     seen: BTreeSet<u64>,
+    windows: Windows,
+    // The server time last told, and the clock's reading then.
+    sync: Option<(Millis, Duration)>,
     output: Option<Output>,
     // When to try the device again, while there is none.
     next_retry: Option<Instant>,
@@ -471,6 +575,8 @@ impl Worker {
             settings,
             queue: BTreeMap::new(),
             seen: BTreeSet::new(),
+            windows: Windows::new(),
+            sync: None,
             output: None,
             next_retry: Some(Instant::now()),
             playing: None,
@@ -516,12 +622,22 @@ impl Worker {
                 Msg::Calls {
                     calls,
                     now,
+                    clock,
                     received,
                 } => {
                     self.processed += 1;
+                    self.sync = Some((now, clock));
                     for call in calls {
                         self.arrive(Box::new(call), now, received);
                     }
+                }
+                Msg::Windows {
+                    windows,
+                    now,
+                    clock,
+                } => {
+                    self.sync = Some((now, clock));
+                    self.windows = windows;
                 }
                 Msg::Settings(settings) => self.apply_settings(&settings),
                 Msg::Started { token, at } => {
@@ -557,64 +673,107 @@ impl Worker {
             self.seen.pop_first();
         }
         if should_speak(call.at, now) {
-            self.queue.insert(call.call_id, Pending { call, received });
+            self.queue.insert(
+                call.call_id,
+                Pending {
+                    call,
+                    received,
+                    attempts: 0,
+                },
+            );
         } else {
             let age_ms = now.saturating_sub(call.at);
             self.log(&call, Outcome::Silent(Silence::TooOld { age_ms }));
         }
     }
 
-    /// Takes calls off the queue, oldest id first, until one plays or the queue is empty.
+    /// The server's time now, from the last time it was told and the clock since.
+    fn server_now(&self) -> Option<Millis> {
+        let (server, at) = self.sync?;
+        let since = (self.options.clock)().saturating_sub(at);
+        Some(server + Millis::try_from(since.as_millis()).unwrap_or(Millis::MAX / 2))
+    }
+
+    /// Takes calls off the queue, oldest id first, until one plays or the queue is empty; with
+    /// no output, the call whose turn it is stays queued until the device is back.
     fn start_next(&mut self) {
-        while let Some((_, pending)) = self.queue.pop_first() {
-            let call = &pending.call;
-            if !self.settings.audio {
-                self.log(call, Outcome::Silent(Silence::AudioOff));
-                continue;
-            }
-            if self.settings.quiet.contains((self.options.clock)()) {
-                self.log(call, Outcome::Silent(Silence::QuietHours));
-                continue;
-            }
-            let pieces = match self.settings.composer.compose_call(call) {
-                Ok(pieces) => pieces,
-                Err(err) => {
-                    let reason = err.to_string();
-                    self.log(call, Outcome::Silent(Silence::Unspeakable { reason }));
-                    continue;
-                }
+        while let Some(&id) = self.queue.keys().next() {
+            let behind = self.queue.len() - 1;
+            let now = self.server_now();
+            let decision = match now {
+                Some(now) => decide(&self.queue[&id].call, behind, &self.windows, now),
+                None => Decision::Speak { once: behind > 0 },
             };
-            let rendered = match self.pack.render(&pieces, self.settings.volume) {
-                Ok(rendered) => rendered,
-                Err(err) => {
-                    let reason = err.to_string();
-                    self.log(call, Outcome::Silent(Silence::Unspeakable { reason }));
-                    continue;
-                }
-            };
-            let Some(output) = &self.output else {
-                let reason = match &self.shared.lock().status {
-                    AudioStatus::NoDevice { reason, .. } => reason.clone(),
-                    _ => "no output".into(),
-                };
-                self.log(call, Outcome::Silent(Silence::NoDevice { reason }));
-                continue;
-            };
-            self.next_token += 1;
-            let token = self.next_token;
-            let duration = rendered.duration();
-            let source = output::Tracked::new(rendered.into_source(), token, self.tx.clone());
-            output.mixer().add(source);
-            self.playing = Some(Playing {
-                token,
-                pending,
-                clips: describe(&pieces),
-                duration,
-                started: None,
-                deadline: Instant::now() + duration + STALL_MARGIN,
+            let quiet = now.is_some_and(|now| {
+                let minute = minute_of_day(now, &self.options.time_zone);
+                self.settings.quiet.contains(minute)
             });
+            let silence = match decision {
+                Decision::Skip(skip) => Some(Silence::Skipped(skip)),
+                Decision::Speak { .. } if !self.settings.audio => Some(Silence::AudioOff),
+                Decision::Speak { .. } if quiet => Some(Silence::QuietHours),
+                Decision::Speak { .. } => None,
+            };
+            if let Some(silence) = silence {
+                if let Some(pending) = self.queue.remove(&id) {
+                    self.log(&pending.call, Outcome::Silent(silence));
+                }
+                continue;
+            }
+            if self.output.is_none() {
+                // Requeued, not dropped: it plays when the device is back (if still wanted).
+                return;
+            }
+            let Some(pending) = self.queue.remove(&id) else {
+                return;
+            };
+            let once = behind > 0;
+            if !self.play(pending, once, now) {
+                continue;
+            }
             return;
         }
+    }
+
+    /// Composes, renders and hands `pending` to the output; false (logged) when it cannot be
+    /// spoken.
+    fn play(&mut self, pending: Pending, once: bool, now: Option<Millis>) -> bool {
+        let call = &pending.call;
+        let repeat = if once {
+            1
+        } else {
+            self.settings.composer.repeat()
+        };
+        let rendered = self
+            .settings
+            .render(&self.pack, &call.number, call.window, repeat);
+        let (pieces, rendered) = match rendered {
+            Ok(ok) => ok,
+            Err(reason) => {
+                self.log(call, Outcome::Silent(Silence::Unspeakable { reason }));
+                return false;
+            }
+        };
+        let Some(output) = &self.output else {
+            return false;
+        };
+        let lag_ms = now.map_or(0, |now| now.saturating_sub(call.at).max(0));
+        self.next_token += 1;
+        let token = self.next_token;
+        let duration = rendered.duration();
+        let source = output::Tracked::new(rendered.into_source(), token, self.tx.clone());
+        output.mixer().add(source);
+        self.playing = Some(Playing {
+            token,
+            pending,
+            clips: describe(&pieces),
+            duration,
+            started: None,
+            deadline: Instant::now() + duration + STALL_MARGIN,
+            lag_ms,
+            once,
+        });
+        true
     }
 
     fn finish(&mut self, token: u64) {
@@ -628,12 +787,16 @@ impl Worker {
             number = %playing.pending.call.number,
             window = playing.pending.call.window,
             event_to_audio_ms = event_to_audio.as_millis() as u64,
+            lag_ms = playing.lag_ms,
+            once = playing.once,
             "announced"
         );
         let outcome = Outcome::Spoken {
             clips: playing.clips,
             event_to_audio,
             duration: playing.duration,
+            lag_ms: playing.lag_ms,
+            once: playing.once,
         };
         self.log(&playing.pending.call, outcome);
     }
@@ -691,10 +854,22 @@ impl Worker {
         }
         tracing::warn!(%reason, "audio output lost; retrying");
         if let Some(playing) = self.playing.take() {
-            let silence = Silence::Interrupted {
-                reason: reason.clone(),
-            };
-            self.log(&playing.pending.call, Outcome::Silent(silence));
+            let mut pending = playing.pending;
+            pending.attempts += 1;
+            if pending.attempts >= MAX_ATTEMPTS {
+                let silence = Silence::Interrupted {
+                    reason: reason.clone(),
+                };
+                self.log(&pending.call, Outcome::Silent(silence));
+            } else {
+                // Back into the queue: it plays again when the device is back.
+                tracing::info!(
+                    call_id = pending.call.call_id,
+                    attempts = pending.attempts,
+                    "interrupted announcement requeued"
+                );
+                self.queue.insert(pending.call.call_id, pending);
+            }
         }
         self.next_retry = Some(Instant::now() + self.options.device_retry);
         self.set_status(AudioStatus::NoDevice {
@@ -726,13 +901,19 @@ impl Worker {
         });
     }
 
-    /// Makes the queue's progress visible to [`Player::wait_idle`].
+    /// Makes the queue's progress visible to [`Player::wait_idle`], and wakes the screen when
+    /// the call being spoken changes.
     fn publish(&self) {
         let mut state = self.shared.lock();
         state.processed = self.processed;
         state.busy = !self.queue.is_empty() || self.playing.is_some();
-        state.playing = self.playing.as_ref().map(|p| p.pending.call.call_id);
+        let playing = self.playing.as_ref().map(|p| p.pending.call.call_id);
+        let changed = state.playing != playing;
+        state.playing = playing;
         drop(state);
         self.shared.changed.notify_all();
+        if changed {
+            self.shared.status_changed();
+        }
     }
 }

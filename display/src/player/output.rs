@@ -74,41 +74,82 @@ impl DeviceErrors {
 pub type OpenOutput = Box<dyn FnMut(&DeviceErrors) -> Result<Output, String> + Send>;
 
 /// The system's default sound device through rodio (ALSA on Linux). With no sound card this
-/// returns an error, never panics; the player keeps working silently and retries.
+/// returns an error, never panics; the player keeps its calls queued and retries.
+///
+/// alsa-lib writes its own complaints (eight lines of "cannot find card" and the like on a PC
+/// without a sound card) straight to stderr on every attempt, which would flood the log at each
+/// retry. The attempt runs with a thread-local ALSA error handler instead, and those lines go to
+/// the log at debug level (the error itself is reported once by the player).
 pub fn default_output() -> OpenOutput {
     Box::new(|errors: &DeviceErrors| {
-        let errors = errors.clone();
-        let builder = rodio::DeviceSinkBuilder::from_default_device().map_err(|e| chain(&e))?;
-        let mut sink = builder
-            .with_error_callback(move |err: rodio::CpalError| {
-                // Under- and overruns, refused real-time priority and rerouting are glitches,
-                // not a lost device.
-                if matches!(
-                    err.kind(),
-                    rodio::CpalErrorKind::Xrun
-                        | rodio::CpalErrorKind::RealtimeDenied
-                        | rodio::CpalErrorKind::DeviceChanged
-                ) {
-                    tracing::debug!(cause = %err, "audio glitch");
-                } else {
-                    errors.report(err.to_string());
-                }
-            })
-            .open_sink_or_fallback()
-            .map_err(|e| chain(&e))?;
-        sink.log_on_drop(false);
-        let config = sink.config();
-        let description = format!(
-            "default device, {} Hz, {} channel(s), {:?}",
-            config.sample_rate(),
-            config.channel_count(),
-            config.sample_format()
-        );
-        Ok(Output {
-            mixer: sink.mixer().clone(),
-            description,
-            _keep_open: Some(Box::new(sink)),
+        let alsa_lines = AlsaMessages::capture();
+        let result = open_default(errors);
+        alsa_lines.log();
+        result
+    })
+}
+
+/// alsa-lib's messages of one device attempt, kept off stderr.
+struct AlsaMessages {
+    #[cfg(target_os = "linux")]
+    buffer: Option<std::rc::Rc<std::cell::RefCell<alsa::Output>>>,
+}
+
+impl AlsaMessages {
+    /// Sends alsa-lib's messages on this thread to a fresh buffer from now on.
+    fn capture() -> AlsaMessages {
+        AlsaMessages {
+            #[cfg(target_os = "linux")]
+            buffer: alsa::Output::local_error_handler().ok(),
+        }
+    }
+
+    /// Logs what alsa-lib said since [`AlsaMessages::capture`], at debug level.
+    fn log(self) {
+        #[cfg(target_os = "linux")]
+        if let Some(buffer) = self.buffer {
+            let text = buffer
+                .borrow()
+                .buffer_string(|b| String::from_utf8_lossy(b).into_owned());
+            for line in text.lines().filter(|l| !l.trim().is_empty()) {
+                tracing::debug!(alsa = %line, "alsa-lib");
+            }
+        }
+    }
+}
+
+fn open_default(errors: &DeviceErrors) -> Result<Output, String> {
+    let errors = errors.clone();
+    let builder = rodio::DeviceSinkBuilder::from_default_device().map_err(|e| chain(&e))?;
+    let mut sink = builder
+        .with_error_callback(move |err: rodio::CpalError| {
+            // Under- and overruns, refused real-time priority and rerouting are glitches,
+            // not a lost device.
+            if matches!(
+                err.kind(),
+                rodio::CpalErrorKind::Xrun
+                    | rodio::CpalErrorKind::RealtimeDenied
+                    | rodio::CpalErrorKind::DeviceChanged
+            ) {
+                tracing::debug!(cause = %err, "audio glitch");
+            } else {
+                errors.report(err.to_string());
+            }
         })
+        .open_sink_or_fallback()
+        .map_err(|e| chain(&e))?;
+    sink.log_on_drop(false);
+    let config = sink.config();
+    let description = format!(
+        "default device, {} Hz, {} channel(s), {:?}",
+        config.sample_rate(),
+        config.channel_count(),
+        config.sample_format()
+    );
+    Ok(Output {
+        mixer: sink.mixer().clone(),
+        description,
+        _keep_open: Some(Box::new(sink)),
     })
 }
 

@@ -10,7 +10,7 @@ use std::time::Duration;
 use rodio::buffer::SamplesBuffer;
 use rodio::source::UniformSourceIterator;
 
-use crate::announce::{Clip, Lang, Piece, clips_of};
+use crate::announce::{Clip, Lang, Piece, clips_of, optional_clips_of};
 
 /// The one format every clip is converted to at load, and announcements are rendered in: the
 /// voice pack's own contract format, so that a conforming pack is used bit for bit. The output
@@ -30,9 +30,9 @@ const BUILTIN_CHIME: &[u8] = include_bytes!("../../../assets/chime.wav");
 /// Why a voice pack cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum PackError {
-    /// Clips the composer needs are not there. All of them are listed, so that one look fixes
-    /// the pack.
-    #[error("voice pack {dir}: missing {} clip(s): {}", missing.len(), list(missing))]
+    /// No language of the pack is complete. Every missing clip is listed, so that one look
+    /// fixes the pack.
+    #[error("voice pack {dir}: no language is complete; missing {} clip(s): {}", missing.len(), list(missing))]
     Missing {
         /// The pack folder.
         dir: PathBuf,
@@ -72,11 +72,33 @@ fn list(items: &[String]) -> String {
 #[error("the voice pack has no clip {0}")]
 pub struct MissingClip(pub Clip);
 
+/// A language the pack lists but cannot speak, with the clips it lacks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingLanguage {
+    /// The language.
+    pub lang: Lang,
+    /// The missing files, relative to the pack folder (`en/letter_q.wav`).
+    pub files: Vec<String>,
+}
+
+impl std::fmt::Display for MissingLanguage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "language {} is not spoken: missing {} clip(s): {}",
+            self.lang,
+            self.files.len(),
+            list(&self.files)
+        )
+    }
+}
+
 /// A loaded voice pack. Cloning is cheap: the samples are shared.
 #[derive(Debug, Clone)]
 pub struct VoicePack {
     dir: PathBuf,
     languages: Vec<Lang>,
+    missing: Vec<MissingLanguage>,
     clips: HashMap<Clip, Arc<[f32]>>,
     chime: Arc<[f32]>,
     warnings: Vec<String>,
@@ -101,36 +123,56 @@ impl VoicePack {
         installed.unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/voice"))
     }
 
-    /// Loads the pack in `dir` (layout: `assets/voice/README.md`): the languages listed in its
-    /// `pack.toml` (both when it has none), every clip of each that the composer may use
-    /// ([`clips_of`]), and `chime.wav` from the folder if there is one, else the shipped chime.
+    /// Loads the pack in `dir` (layout: `assets/voice/README.md`): each language listed in its
+    /// `pack.toml` (both when it has none) **that is complete**, i.e. has every clip the
+    /// composer needs ([`clips_of`]), with its optional clips ([`optional_clips_of`]) when
+    /// present; and `chime.wav` from the folder if there is one, else the shipped chime. A
+    /// language with missing clips is left out and reported in [`VoicePack::missing`] (so a
+    /// hall that recorded only zh still speaks zh); a missing optional clip is a warning.
     /// Every clip is decoded now, converted to [`SAMPLE_RATE`] mono, and faded in and out over
     /// [`FADE_MS`]; a clip in another format than the contract's is converted and noted in
-    /// [`VoicePack::warnings`]. Fails, naming every missing file, if a clip is missing.
+    /// [`VoicePack::warnings`]. Fails, naming every missing file, when no language is complete.
     pub fn load(dir: &Path) -> Result<VoicePack, PackError> {
         let mut warnings = Vec::new();
-        let languages = read_languages(dir, &mut warnings)?;
-        let missing: Vec<String> = languages
-            .iter()
-            .flat_map(|&lang| clips_of(lang))
-            .map(|clip| format!("{}/{}.wav", clip.lang, clip.name))
-            .filter(|rel| !dir.join(rel).is_file())
-            .collect();
-        if !missing.is_empty() {
+        let listed = read_languages(dir, &mut warnings)?;
+        let rel = |clip: Clip| format!("{}/{}.wav", clip.lang, clip.name);
+        let mut languages = Vec::new();
+        let mut missing = Vec::new();
+        for lang in listed {
+            let files: Vec<String> = clips_of(lang)
+                .into_iter()
+                .map(rel)
+                .filter(|rel| !dir.join(rel).is_file())
+                .collect();
+            if files.is_empty() {
+                languages.push(lang);
+            } else {
+                missing.push(MissingLanguage { lang, files });
+            }
+        }
+        if languages.is_empty() {
             return Err(PackError::Missing {
                 dir: dir.into(),
-                missing,
+                missing: missing.into_iter().flat_map(|m| m.files).collect(),
             });
         }
         let mut clips = HashMap::new();
         for &lang in &languages {
             for clip in clips_of(lang) {
-                let path = dir.join(format!("{}/{}.wav", clip.lang, clip.name));
-                let bytes = std::fs::read(&path).map_err(|err| PackError::Decode {
-                    path: path.clone(),
-                    reason: err.to_string(),
-                })?;
-                clips.insert(clip, decode(&path, &bytes, &mut warnings)?);
+                let path = dir.join(rel(clip));
+                clips.insert(clip, read_clip(&path, &mut warnings)?);
+            }
+            for clip in optional_clips_of(lang) {
+                let path = dir.join(rel(clip));
+                if path.is_file() {
+                    clips.insert(clip, read_clip(&path, &mut warnings)?);
+                } else {
+                    warnings.push(format!(
+                        "{}: {} is missing; windows 100–999 are read digit by digit in {lang}",
+                        dir.display(),
+                        rel(clip)
+                    ));
+                }
             }
         }
         let own_chime = dir.join("chime.wav");
@@ -146,6 +188,7 @@ impl VoicePack {
         Ok(VoicePack {
             dir: dir.into(),
             languages,
+            missing,
             clips,
             chime,
             warnings,
@@ -160,6 +203,26 @@ impl VoicePack {
     /// The languages it has clips for, for [`crate::announce::Composer::new`].
     pub fn languages(&self) -> &[Lang] {
         &self.languages
+    }
+
+    /// The languages `pack.toml` lists that are not spoken because clips are missing: the board
+    /// logs them and shows a mark, and device health reports them.
+    pub fn missing(&self) -> &[MissingLanguage] {
+        &self.missing
+    }
+
+    /// The languages among [`VoicePack::languages`] that lack an optional clip (the hundred
+    /// of window numbers), for [`crate::announce::Composer::without_hundreds`].
+    pub fn without_hundreds(&self) -> Vec<Lang> {
+        self.languages
+            .iter()
+            .copied()
+            .filter(|&lang| {
+                optional_clips_of(lang)
+                    .into_iter()
+                    .any(|c| !self.clips.contains_key(&c))
+            })
+            .collect()
     }
 
     /// What was odd but usable (a clip in another format, too long, no `pack.toml`), one line
@@ -258,6 +321,14 @@ pub fn ms_to_samples(ms: u32) -> usize {
 /// How long `n` samples at [`SAMPLE_RATE`] play.
 pub fn samples_to_duration(n: usize) -> Duration {
     Duration::from_secs_f64(n as f64 / f64::from(SAMPLE_RATE))
+}
+
+fn read_clip(path: &Path, warnings: &mut Vec<String>) -> Result<Arc<[f32]>, PackError> {
+    let bytes = std::fs::read(path).map_err(|err| PackError::Decode {
+        path: path.into(),
+        reason: err.to_string(),
+    })?;
+    decode(path, &bytes, warnings)
 }
 
 fn read_languages(dir: &Path, warnings: &mut Vec<String>) -> Result<Vec<Lang>, PackError> {

@@ -7,6 +7,7 @@
 mod alsa;
 mod pack;
 mod queue;
+mod say;
 mod screens;
 mod server;
 mod util;

@@ -1,8 +1,12 @@
 //! The voice pack as loaded and rendered: format, length, level and fades of what the hall
 //! hears, checked on WAV files written with rodio's own writer.
 
-use qcall_display::announce::{Clip, Composer, Lang, Piece, clips_of, describe};
-use qcall_display::player::{FADE_MS, PackError, SAMPLE_RATE, VoicePack, ms_to_samples};
+use qcall_display::announce::{
+    Clip, Composer, Lang, Piece, SettingsProblem, clips_of, describe, optional_clips_of,
+};
+use qcall_display::player::{
+    FADE_MS, MissingLanguage, PackError, SAMPLE_RATE, VoicePack, ms_to_samples,
+};
 
 use crate::util::{contract_spec, settings, shipped_pack, write_pack, write_wav};
 
@@ -215,9 +219,14 @@ fn clips_in_another_format_are_resampled_to_one_format() {
     assert!(clip.len().abs_diff(expected) <= 2, "{} samples", clip.len());
     let peak = clip.iter().fold(0.0_f32, |m, x| m.max(x.abs()));
     assert!((0.45..=0.5).contains(&peak), "peak {peak}");
+    let clips: usize = Lang::ALL
+        .iter()
+        .map(|&l| clips_of(l).len() + optional_clips_of(l).len())
+        .sum();
+    assert_eq!(clips, 101);
     assert_eq!(
         pack.warnings().len(),
-        99,
+        clips,
         "one note per clip: {:?}",
         pack.warnings()[0]
     );
@@ -254,6 +263,47 @@ fn a_pack_missing_clips_names_every_missing_file() {
     let (composer, problems) = Composer::new(&settings(&["zh", "en"], 1, true), pack.languages());
     assert_eq!(composer.languages(), &[Lang::Zh]);
     assert_eq!(problems.len(), 1, "{problems:?}");
+}
+
+/// A hall that recorded only zh but kept the shipped `pack.toml` (zh, en): zh is loaded and
+/// spoken, en is reported with its missing files; a pack without the hundred clip still loads
+/// and reads windows from 100 digit by digit.
+#[test]
+fn an_incomplete_language_is_left_out_and_reported_not_the_whole_pack() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_pack(dir.path(), contract_spec(), |_| vec![0.1; 1000]);
+    std::fs::remove_file(dir.path().join("en/letter_q.wav")).expect("rm");
+    std::fs::remove_file(dir.path().join("en/window.wav")).expect("rm");
+    std::fs::remove_file(dir.path().join("zh/bai.wav")).expect("rm");
+    let pack = VoicePack::load(dir.path()).expect("zh is complete");
+    assert_eq!(pack.languages(), &[Lang::Zh]);
+    assert_eq!(
+        pack.missing(),
+        &[MissingLanguage {
+            lang: Lang::En,
+            files: vec!["en/letter_q.wav".into(), "en/window.wav".into()],
+        }]
+    );
+    assert!(
+        pack.missing()[0].to_string().contains("en/window.wav"),
+        "{}",
+        pack.missing()[0]
+    );
+    assert_eq!(pack.without_hundreds(), [Lang::Zh]);
+    assert!(
+        pack.warnings().iter().any(|w| w.contains("zh/bai.wav")),
+        "{:?}",
+        pack.warnings()
+    );
+    let (composer, problems) = Composer::new(&settings(&["zh", "en"], 1, false), pack.languages());
+    assert_eq!(problems, [SettingsProblem::LanguageNotInPack(Lang::En)]);
+    let composer = composer.without_hundreds(&pack.without_hundreds());
+    let pieces = composer.compose("A1", 101).expect("composes");
+    assert_eq!(
+        describe(&pieces),
+        "zh qing letter_a 1 hao dao 1 0 1 hao chuangkou banli"
+    );
+    pack.render(&pieces, 1.0).expect("every clip is there");
 }
 
 #[test]

@@ -7,7 +7,7 @@ use egui_kittest::kittest::Queryable;
 use egui_kittest::{Harness, SnapshotResults};
 use qcall_client::WindowAction;
 use qcall_client::ui::{Look, apply_look, install_fonts};
-use qcall_display::model::{LinkMark, WindowState};
+use qcall_display::model::{BoardLayout, LinkMark, WindowState};
 use qcall_display::{DisplayApp, Model, Screen};
 use qcall_protocol::PauseReason;
 
@@ -51,8 +51,13 @@ fn a_call_shows_on_the_board_and_on_its_window_screen_only() {
     until(&mut board, "the call on the board", |a| {
         latest_on_board(a).as_deref() == Some(number.as_str())
     });
-    board.get_by_label(&number);
-    board.get_by_label("请到 1号窗口");
+    assert!(
+        board.get_all_by_label(&number).count() >= 2,
+        "large and in the rows"
+    );
+    board.get_by_label("请到");
+    board.get_by_label("1号窗口");
+    board.get_by_label("→ 1号窗口");
     board.get_by_label("正在叫号");
 
     until(&mut window_1, "the call on window 1's screen", |a| {
@@ -62,6 +67,7 @@ fn a_call_shows_on_the_board_and_on_its_window_screen_only() {
             }
     });
     window_1.get_by_label(&number);
+    window_1.get_by_label(&format!("请{number}号到本窗口办理"));
     window_1.get_by_label("1号窗口  综合窗口");
     window_1.get_by_label("工号 1001");
 
@@ -125,7 +131,7 @@ fn the_board_keeps_its_state_while_the_server_is_down_and_recovers_on_its_own() 
     until(&mut board, "the lost link", |a| {
         matches!(a.model().link("Asia/Shanghai"), LinkMark::Lost { .. })
     });
-    board.get_by_label(&first);
+    assert!(board.query_all_by_label(&first).count() > 0);
     assert!(
         board
             .query_by_label_contains("网络已断开 正在重新连接 · 最后更新")
@@ -148,7 +154,7 @@ fn the_board_keeps_its_state_while_the_server_is_down_and_recovers_on_its_own() 
     until(&mut board, "a call after the restart", |a| {
         latest_on_board(a).as_deref() == Some(second.as_str())
     });
-    board.get_by_label(&first);
+    assert!(board.query_all_by_label(&first).count() > 0);
 }
 
 #[test]
@@ -171,11 +177,22 @@ fn notices_edited_on_the_server_reach_the_marquee_without_a_restart() {
     until(&mut board, "the marquee off", |a| notices(a).is_empty());
 }
 
-/// Renders `model` alone, at `size`, with a fixed clock, so the image does not depend on how many
-/// frames the test took to get its data (the marquee's position, the highlight's blink). Returns
-/// the height in pixels of what is drawn in the call colour: the called number's glyphs.
-fn image(results: &mut SnapshotResults, model: Model, size: Vec2, name: &str) -> u32 {
-    let now = qcall_client::local_now() + 20_000;
+/// Renders `model` alone, at `size`, with a fixed clock, so the image does not depend on how
+/// many frames the test took to get its data (the marquee's position, the highlight's blink),
+/// and returns the box (left, top, right, bottom, in pixels)
+/// of what is drawn in the call colour in the left and top `fraction` (x, y) of the screen: the
+/// called number in the current-call panel.
+fn number_box(
+    results: &mut SnapshotResults,
+    model: Model,
+    size: Vec2,
+    name: &str,
+    fraction: (f32, f32),
+) -> Option<(u32, u32, u32, u32)> {
+    // 20 s after the model's last news in hall time (the manual clock), whatever the wall clock says:
+    // the clock on screen must not depend on how long the test took to get here.
+    let hall_time = model.live().snapshot().map_or(0, |s| s.at) + 20_000;
+    let now = hall_time - model.live().server_now(0);
     let mut harness = Harness::builder()
         .with_size(size)
         .wgpu()
@@ -188,18 +205,21 @@ fn image(results: &mut SnapshotResults, model: Model, size: Vec2, name: &str) ->
     results.add(harness.try_snapshot(name));
     let image = harness.render().expect("render");
     let call = qcall_client::ui::palette::CALL;
-    let rows: Vec<u32> = (0..image.height())
-        .filter(|&y| {
-            (0..image.width()).any(|x| {
-                let [r, g, b, _] = image.get_pixel(x, y).0;
-                r.abs_diff(call.r()) < 8 && g.abs_diff(call.g()) < 8 && b.abs_diff(call.b()) < 8
-            })
-        })
-        .collect();
-    match (rows.first(), rows.last()) {
-        (Some(top), Some(bottom)) => bottom - top + 1,
-        _ => 0,
+    let width = (image.width() as f32 * fraction.0) as u32;
+    let height = (image.height() as f32 * fraction.1) as u32;
+    let mut found: Option<(u32, u32, u32, u32)> = None;
+    for y in 0..height {
+        for x in 0..width {
+            let [r, g, b, _] = image.get_pixel(x, y).0;
+            if r.abs_diff(call.r()) < 8 && g.abs_diff(call.g()) < 8 && b.abs_diff(call.b()) < 8 {
+                found = Some(match found {
+                    None => (x, y, x, y),
+                    Some((l, t, r, b)) => (l.min(x), t.min(y), r.max(x), b.max(y)),
+                });
+            }
+        }
     }
+    found
 }
 
 #[test]
@@ -237,10 +257,14 @@ fn snapshot_images_of_the_board_and_a_window_screen() {
     let mut results = SnapshotResults::new();
     // R18, legible from 10 m: the called number's digits are at least a sixth of the screen
     // height, on both screens and at both sizes (measured on the rendered pixels).
-    for (model, name) in [(board_model, "board"), (window_model, "window")] {
+    for (model, name, fraction) in [
+        (board_model, "board", (0.5, 1.0)),
+        (window_model, "window", (1.0, 1.0)),
+    ] {
         for size in [FULL_HD, HD] {
             let name = format!("{name}_{}x{}", size.x, size.y);
-            let height = image(&mut results, model.clone(), size, &name);
+            let height = number_box(&mut results, model.clone(), size, &name, fraction)
+                .map_or(0, |b| b.3 - b.1 + 1);
             println!("{name}: called number {height} px high");
             assert!(
                 height as f32 >= size.y / 6.0,
@@ -250,4 +274,290 @@ fn snapshot_images_of_the_board_and_a_window_screen() {
         }
     }
     // Dropping the results fails the test with every mismatch at once.
+}
+
+/// A hall as a snapshot would bring it: eight services, eight windows (1–6 open with a ticket
+/// each, 7 paused, 8 closed), and `calls` calls (the newest first, the newest `latest`).
+fn hall_snapshot(calls: usize, latest: &str) -> qcall_protocol::Snapshot {
+    use qcall_protocol::*;
+    let at = START + 20_000;
+    let services = [
+        ("social", "社保医保"),
+        ("fund", "公积金"),
+        ("household", "户籍"),
+        ("company", "企业开办"),
+        ("tax", "税务"),
+        ("property", "不动产登记"),
+        ("green", "绿色通道"),
+        ("complaint", "办不成事反映"),
+    ];
+    let number = |i: usize| {
+        if i == 0 {
+            latest.to_owned()
+        } else {
+            format!("A{:03}", 39 - i)
+        }
+    };
+    let recent_calls = (0..calls)
+        .map(|i| Call {
+            call_id: 100 - i as u64,
+            ticket_id: 100 - i as i64,
+            number: number(i),
+            class: if i == 2 {
+                TicketClass::Priority
+            } else {
+                TicketClass::Normal
+            },
+            service_id: "company".into(),
+            window: (i % 6 + 1) as u32,
+            window_name: "综合窗口".into(),
+            at: at - 15_000 * i as i64,
+            recall: false,
+        })
+        .collect::<Vec<_>>();
+    let windows = (1..=8u32)
+        .map(|n| {
+            let call = recent_calls.iter().find(|c| c.window == n);
+            WindowView {
+                number: n,
+                name: "综合窗口".into(),
+                screen_text: String::new(),
+                primary: Vec::new(),
+                secondary: Vec::new(),
+                status: match n {
+                    7 => WindowStatus::Paused,
+                    8 => WindowStatus::Closed,
+                    _ => WindowStatus::Open,
+                },
+                pause_reason: (n == 7).then_some(PauseReason::Break),
+                paused_since: None,
+                staff: None,
+                current: call.filter(|_| n < 7).map(|c| CurrentTicket {
+                    id: c.ticket_id,
+                    number: c.number.clone(),
+                    class: c.class,
+                    state: TicketState::Called,
+                    service_id: c.service_id.clone(),
+                    called_at: c.at,
+                    started_at: None,
+                }),
+                held: Vec::new(),
+            }
+        })
+        .collect();
+    Snapshot {
+        seq: 5,
+        at,
+        identity: Identity::Display {
+            name: "hall-board".into(),
+        },
+        hall: HallInfo {
+            start_on_call: false,
+            name_zh: "示范政务服务中心".into(),
+            name_en: "Demo Government Service Centre".into(),
+            time_zone: "Asia/Shanghai".into(),
+            business_day: "2026-11-23".into(),
+            issuing_open: true,
+            hours_today: Vec::new(),
+            notices: vec!["取号后请在休息区等候，留意屏幕与语音叫号".into()],
+            requeue_limit_minutes: 30,
+            requeue_behind: 3,
+            priority_ratio: 3,
+        },
+        groups: Vec::new(),
+        services: services
+            .iter()
+            .map(|(id, name)| Service {
+                id: (*id).into(),
+                name_zh: (*name).into(),
+                name_en: (*id).into(),
+                group_id: "g".into(),
+                prefix: "A".into(),
+                enabled: true,
+                daily_cap: None,
+                expected_minutes: 10,
+                materials: Vec::new(),
+                ask_citizen_id: false,
+                ask_phone: false,
+                warn_waiting_count: None,
+                warn_waiting_minutes: None,
+            })
+            .collect(),
+        windows,
+        availability: services
+            .iter()
+            .enumerate()
+            .map(|(i, (id, _))| Availability {
+                service_id: (*id).into(),
+                waiting: (i * 3 % 7) as u32,
+                issued_today: 10,
+                estimated_wait_minutes: Some(5),
+                refusal: None,
+            })
+            .collect(),
+        recent_calls,
+        open_tickets: Vec::new(),
+        display: None,
+        ticket: None,
+    }
+}
+
+/// A connected hall board that got `snapshot` (no live call: nothing blinks).
+fn board_model(snapshot: qcall_protocol::Snapshot, layout: BoardLayout) -> Model {
+    use qcall_client::{ConnectionState, Update};
+    let mut model = Model::new(Some(Screen::HallBoard), qcall_client::Lang::Zh);
+    model.set_layout(Some(layout));
+    let now = qcall_client::local_now();
+    model.apply(
+        &Update::Snapshot {
+            received_at: now - 60_000,
+            snapshot: Box::new(snapshot),
+        },
+        now - 60_000,
+    );
+    model.apply(
+        &Update::State(ConnectionState::Connected {
+            since: std::time::Instant::now(),
+        }),
+        now,
+    );
+    model
+}
+
+/// The hall board with 0, 1 and 6 recent calls in both layouts, portrait 1080×1920, 4:3
+/// 1024×768, and a two-letter four-digit number: the called number is never cut (it lies
+/// inside its panel) and is at least a sixth of the screen height where the width allows.
+#[test]
+fn snapshot_images_of_the_board_layouts_orientations_and_long_numbers() {
+    let mut results = SnapshotResults::new();
+    for layout in [BoardLayout::Calls, BoardLayout::Windows] {
+        for calls in [0, 1, 6] {
+            let tag = match layout {
+                BoardLayout::Calls => "calls",
+                BoardLayout::Windows => "windows",
+            };
+            let name = format!("board_{tag}_{calls}_1280x720");
+            let model = board_model(hall_snapshot(calls, "A039"), layout);
+            let b = model.board(qcall_client::local_now());
+            assert_eq!(b.recent.len(), calls);
+            let size = HD;
+            let found = number_box(&mut results, model, size, &name, (0.5, 1.0));
+            if layout == BoardLayout::Calls && calls > 0 {
+                let (_, top, _, bottom) = found.expect("the number is drawn");
+                assert!((bottom - top + 1) as f32 >= size.y / 6.0, "{name}");
+            }
+        }
+    }
+    for (size, name) in [
+        (vec2(1080.0, 1920.0), "board_calls_ab1000_1080x1920"),
+        (vec2(1024.0, 768.0), "board_calls_ab1000_1024x768"),
+    ] {
+        let model = board_model(hall_snapshot(6, "AB1000"), BoardLayout::Calls);
+        let portrait = size.y > size.x;
+        // The current-call panel: the top of a portrait board, the left of a landscape one.
+        let fraction = if portrait { (1.0, 0.45) } else { (0.5, 1.0) };
+        let (left, top, right, bottom) =
+            number_box(&mut results, model, size, name, fraction).expect("drawn");
+        let panel_right = size.x * fraction.0;
+        println!(
+            "{name}: number {}×{} px",
+            right - left + 1,
+            bottom - top + 1
+        );
+        // The width decides here (a sixth of the height would not fit): fitted, not cut.
+        assert!(
+            left > 10 && (right as f32) < panel_right - 10.0,
+            "{name}: cut or overflowing"
+        );
+        assert!(
+            (bottom - top + 1) as f32 >= size.y / 12.0,
+            "{name}: still large"
+        );
+    }
+    let model = board_model(hall_snapshot(6, "AB1000"), BoardLayout::Windows);
+    number_box(
+        &mut results,
+        model,
+        vec2(1080.0, 1920.0),
+        "board_windows_1080x1920",
+        (1.0, 1.0),
+    );
+}
+
+/// A window screen whose staff card has a photo (C2's URL): the photo, cropped to the frame;
+/// the same card with the photo failed shows the initial.
+#[test]
+fn snapshot_of_a_window_screen_with_the_staff_photo() {
+    use qcall_client::{ConnectionState, Update};
+    use qcall_display::photo::{MAX_PHOTO_PX, Photos, decode};
+    let url = "/api/v1/staff/1001/photo";
+    let mut snapshot = hall_snapshot(1, "A039");
+    snapshot.windows[0].screen_text = "企业开办 · 税务".into();
+    snapshot.windows[0].staff = Some(qcall_protocol::StaffCard {
+        staff_no: "1001".into(),
+        name: "张敏".into(),
+        badges: vec!["党员示范岗".into()],
+        photo: Some(url.into()),
+    });
+    let mut model = Model::new(Some(Screen::Window(1)), qcall_client::Lang::Zh);
+    let now = qcall_client::local_now();
+    model.apply(
+        &Update::Snapshot {
+            received_at: now - 60_000,
+            snapshot: Box::new(snapshot),
+        },
+        now - 60_000,
+    );
+    model.apply(
+        &Update::State(ConnectionState::Connected {
+            since: std::time::Instant::now(),
+        }),
+        now,
+    );
+    // A portrait-ish photo: a blue figure on a light background, wider than the frame's shape.
+    let img = image::RgbImage::from_fn(900, 1000, |x, y| {
+        let (dx, dy) = (x as f32 - 450.0, y as f32 - 420.0);
+        if dx * dx + dy * dy < 200.0 * 200.0 || (y > 650 && dx.abs() < 330.0) {
+            image::Rgb([40, 90, 170])
+        } else {
+            image::Rgb([225, 230, 235])
+        }
+    });
+    let mut png = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut png, image::ImageFormat::Png)
+        .expect("png");
+    let photo = decode(png.get_ref(), MAX_PHOTO_PX).expect("decodes");
+    let mut results = SnapshotResults::new();
+    for (loaded, name) in [
+        (true, "window_photo_1280x720"),
+        (false, "window_photo_failed_1280x720"),
+    ] {
+        let model = model.clone();
+        let photo = photo.clone();
+        let mut photos: Option<Photos> = None;
+        let mut harness = Harness::builder()
+            .with_size(HD)
+            .wgpu()
+            .with_context_setup(|ctx| {
+                install_fonts(ctx);
+                apply_look(ctx, Look::Dark, 1.0);
+            })
+            .build_ui(move |ui| {
+                let photos = photos.get_or_insert_with(|| {
+                    let mut p = Photos::default();
+                    p.start(url);
+                    let result = if loaded {
+                        Ok(photo.clone())
+                    } else {
+                        Err("not_found".to_string())
+                    };
+                    p.finish(ui.ctx(), url, result);
+                    p
+                });
+                qcall_display::view::view_with(&model, ui, now + 20_000, None, photos);
+            });
+        harness.run_steps(3);
+        results.add(harness.try_snapshot(name));
+    }
 }

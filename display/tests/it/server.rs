@@ -205,6 +205,8 @@ pub(crate) fn display_with_voice(
         key: key.into(),
         lang: qcall_client::Lang::Zh,
         screen,
+        layout: None,
+        silent: voice.is_none(),
         voice,
     });
     Harness::builder().with_size(size).build_ui_state(

@@ -3,13 +3,13 @@
 
 use std::num::NonZero;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use qcall_display::announce::{Clip, Composer, Lang, clips_of};
-use qcall_display::player::{OpenOutput, Output, SAMPLE_RATE, VoicePack};
+use qcall_display::announce::{Clip, Composer, Lang, clips_of, optional_clips_of};
+use qcall_display::player::{Clock, OpenOutput, Output, PlayerOptions, SAMPLE_RATE, VoicePack};
 use qcall_protocol::{Call, DisplayMode, DisplaySettings, Millis, TicketClass};
 use rodio::Source;
 
@@ -70,7 +70,7 @@ pub(crate) fn expected(
 pub(crate) fn write_pack(dir: &Path, spec: hound::WavSpec, clip: impl Fn(Clip) -> Vec<f32>) {
     for lang in Lang::ALL {
         std::fs::create_dir_all(dir.join(lang.code())).expect("mkdir");
-        for c in clips_of(lang) {
+        for c in clips_of(lang).into_iter().chain(optional_clips_of(lang)) {
             write_wav(
                 &dir.join(format!("{}/{}.wav", lang, c.name)),
                 spec,
@@ -105,12 +105,24 @@ pub(crate) fn contract_spec() -> hound::WavSpec {
     }
 }
 
+/// Options for a player on `device`, with its audio clock, in Shanghai time.
+pub(crate) fn options_on(device: &CaptureDevice) -> PlayerOptions {
+    PlayerOptions {
+        output: device.opener(),
+        clock: device.clock(),
+        device_retry: Duration::from_millis(20),
+        time_zone: "Asia/Shanghai".into(),
+    }
+}
+
 /// A test output: a rodio mixer in the pack's format whose samples a thread pulls as fast as
-/// they come and keeps, like a sound card that never drops anything. Can be paused (stops
-/// pulling, like a hung device).
+/// they come (or at a set multiple of real time) and keeps, like a sound card that never drops
+/// anything. Can be paused (stops pulling, like a hung device). Its clock is the audio taken so
+/// far, so a player driven by it measures lags in the time a hall would hear.
 pub(crate) struct CaptureDevice {
     mixer: rodio::mixer::Mixer,
     samples: Arc<Mutex<Vec<f32>>>,
+    taken: Arc<AtomicU64>,
     paused: Arc<AtomicBool>,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
@@ -118,22 +130,39 @@ pub(crate) struct CaptureDevice {
 
 impl CaptureDevice {
     pub(crate) fn start() -> CaptureDevice {
+        CaptureDevice::start_paced(None)
+    }
+
+    /// Pulls at most `speed` times as fast as a sound card would (`None`: as fast as it can).
+    pub(crate) fn start_paced(speed: Option<f64>) -> CaptureDevice {
         let rate = NonZero::new(SAMPLE_RATE).expect("rate");
         let (mixer, mut source) = rodio::mixer::mixer(NonZero::<u16>::MIN, rate);
         assert_eq!(source.sample_rate(), rate);
         let samples = Arc::new(Mutex::new(Vec::new()));
+        let taken = Arc::new(AtomicU64::new(0));
         let paused = Arc::new(AtomicBool::new(false));
         let stop = Arc::new(AtomicBool::new(false));
-        let (out, p, s) = (samples.clone(), paused.clone(), stop.clone());
+        let (out, n, p, s) = (samples.clone(), taken.clone(), paused.clone(), stop.clone());
         let thread = std::thread::spawn(move || {
             let mut local = Vec::with_capacity(8192);
+            let begun = Instant::now();
+            let mut pulled = 0u64;
             while !s.load(Ordering::SeqCst) {
                 if p.load(Ordering::SeqCst) {
                     std::thread::sleep(Duration::from_millis(1));
                     continue;
                 }
+                if let Some(speed) = speed {
+                    let allowed = begun.elapsed().as_secs_f64() * f64::from(SAMPLE_RATE) * speed;
+                    if pulled as f64 >= allowed {
+                        std::thread::sleep(Duration::from_micros(500));
+                        continue;
+                    }
+                }
                 match source.next() {
                     Some(sample) => {
+                        pulled += 1;
+                        n.fetch_add(1, Ordering::SeqCst);
                         local.push(sample);
                         if local.len() == 8192 {
                             out.lock().expect("lock").append(&mut local);
@@ -150,6 +179,7 @@ impl CaptureDevice {
         CaptureDevice {
             mixer,
             samples,
+            taken,
             paused,
             stop,
             thread: Some(thread),
@@ -160,6 +190,14 @@ impl CaptureDevice {
     pub(crate) fn opener(&self) -> OpenOutput {
         let mixer = self.mixer.clone();
         Box::new(move |_errors| Ok(Output::from_mixer(mixer.clone(), "capture")))
+    }
+
+    /// The audio taken so far, as a clock for the player.
+    pub(crate) fn clock(&self) -> Clock {
+        let taken = self.taken.clone();
+        Arc::new(move || {
+            Duration::from_secs_f64(taken.load(Ordering::SeqCst) as f64 / f64::from(SAMPLE_RATE))
+        })
     }
 
     pub(crate) fn pause(&self, paused: bool) {

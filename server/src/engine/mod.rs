@@ -56,10 +56,21 @@ pub(crate) struct Engine {
 
 impl Engine {
     /// Opens the store, rebuilds the hall and starts the engine thread.
+    #[cfg(test)]
     pub(crate) fn start(
+        config: Arc<HallConfig>,
+        store: Store,
+        clock: Arc<dyn Clock>,
+    ) -> Result<(Engine, Vec<u8>, std::thread::JoinHandle<()>), StoreError> {
+        Engine::start_with(config, store, clock, 4096)
+    }
+
+    /// Like `start`, keeping up to `push_capacity` pushes for slow WebSockets.
+    pub(crate) fn start_with(
         config: Arc<HallConfig>,
         mut store: Store,
         clock: Arc<dyn Clock>,
+        push_capacity: usize,
     ) -> Result<(Engine, Vec<u8>, std::thread::JoinHandle<()>), StoreError> {
         let secret = store.secret()?;
         let restored = store.restore()?;
@@ -73,7 +84,7 @@ impl Engine {
             "hall restored"
         );
         let (tx, rx) = mpsc::channel(16 * 1024);
-        let (push, _) = broadcast::channel(4096);
+        let (push, _) = broadcast::channel(push_capacity.max(1));
         let engine = Engine {
             tx,
             push: push.clone(),
@@ -434,3 +445,6 @@ fn reply_json(reply: &Reply) -> String {
     };
     value.unwrap_or_else(|e| format!(r#"{{"error":{{"code":"internal","message":"{e}"}}}}"#))
 }
+
+#[cfg(test)]
+mod tests;

@@ -66,6 +66,9 @@ pub(crate) enum Saved {
 pub(crate) struct Store {
     conn: Connection,
     path: std::path::PathBuf,
+    /// Tests set it to make the next commits fail after writing, as a full disk would.
+    #[cfg(test)]
+    pub(crate) fail_commits: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Store {
@@ -79,6 +82,8 @@ impl Store {
         let mut store = Store {
             conn,
             path: path.to_path_buf(),
+            #[cfg(test)]
+            fail_commits: Default::default(),
         };
         migrations::migrate(&mut store.conn)?;
         Ok(store)
@@ -248,6 +253,14 @@ impl Store {
                     r.fingerprint
                 ])?;
             }
+        }
+        #[cfg(test)]
+        if self.fail_commits.load(std::sync::atomic::Ordering::SeqCst) {
+            // Everything above was written; the transaction is dropped, so it rolls back.
+            return Err(StoreError::Sqlite(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL),
+                Some("injected: database or disk is full".into()),
+            )));
         }
         tx.commit()?;
         Ok(())

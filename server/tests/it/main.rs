@@ -3,10 +3,13 @@
 #![allow(unreachable_pub, missing_docs)]
 
 mod bad_input;
+mod clock;
 mod crash;
+mod edges;
 mod hall_day;
 mod live;
 mod race;
 mod ratings;
+mod requests;
 mod sessions;
 mod util;

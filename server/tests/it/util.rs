@@ -127,6 +127,25 @@ pub fn round_the_clock(windows: u32) -> String {
         )
 }
 
+/// [`round_the_clock`] with its business day turning twelve hours from now (Shanghai time), so a
+/// test on the real binary and the system clock never crosses a day boundary, whatever the time of
+/// day it runs at.
+pub fn round_the_clock_for_now(windows: u32) -> String {
+    let now =
+        jiff::Zoned::now().with_time_zone(jiff::tz::TimeZone::get("Asia/Shanghai").expect("tz"));
+    let later = now
+        .checked_add(jiff::SignedDuration::from_hours(12))
+        .expect("later");
+    round_the_clock(windows).replace(
+        "cutoff_minutes = 0",
+        &format!(
+            "cutoff_minutes = 0\nday_boundary = \"{:02}:{:02}\"",
+            later.hour(),
+            later.minute()
+        ),
+    )
+}
+
 /// The real `qcall-server` binary on a free port, with `dir/hall.toml` as config and `dir` as its data
 /// folder. Killed when dropped.
 pub struct Binary {
@@ -227,6 +246,16 @@ impl TestServer {
         clock: ManualClock,
         dir: Option<Arc<tempfile::TempDir>>,
     ) -> TestServer {
+        TestServer::start_tuned(toml, clock, dir, qcall_server::Tuning::default()).await
+    }
+
+    /// [`TestServer::start_with`] with other timings and sizes.
+    pub async fn start_tuned(
+        toml: &str,
+        clock: ManualClock,
+        dir: Option<Arc<tempfile::TempDir>>,
+        tuning: qcall_server::Tuning,
+    ) -> TestServer {
         let config = HallConfig::parse(toml, "test.toml").expect("test config");
         let dir = dir.unwrap_or_else(|| Arc::new(tempfile::tempdir().expect("tmp")));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -238,9 +267,15 @@ impl TestServer {
             db_path: dir.path().join("hall.db"),
             clock: Arc::new(clock.clone()),
         };
-        let task = tokio::spawn(qcall_server::run(listener, config, options, async move {
-            let _ = stopped.await;
-        }));
+        let task = tokio::spawn(qcall_server::run_tuned(
+            listener,
+            config,
+            options,
+            tuning,
+            async move {
+                let _ = stopped.await;
+            },
+        ));
         TestServer {
             base: format!("http://{addr}"),
             ws_url: format!("ws://{addr}/api/v1/ws"),

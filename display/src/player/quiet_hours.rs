@@ -1,42 +1,21 @@
-//! When not to speak: quiet hours (by local minute of the day, from an injected clock) and calls
-//! too old to announce after a reconnect (R16).
+//! Quiet hours: minute ranges of the hall's day in which nothing is spoken, read on the
+//! server's clock in the hall's time zone (never the display PC's own clock, which may be off).
 
 use qcall_protocol::Millis;
 
 use crate::announce::SettingsProblem;
 
-/// Calls older than this when they reach the display are shown but not spoken (R16): after a
-/// reconnect, the snapshot's recent calls must not start a replay storm.
-pub const MAX_SPEAK_AGE_MS: Millis = 60_000;
-
-/// Whether a call made at `call_at` should still be spoken when it reaches the display at `now`
-/// (both server times in epoch milliseconds; see [`crate::player::Player::submit`] for which
-/// `now` to pass). A call from the "future" (clock skew) is spoken.
-pub fn should_speak(call_at: Millis, now: Millis) -> bool {
-    now.saturating_sub(call_at) <= MAX_SPEAK_AGE_MS
-}
-
-/// The local minute of the day (0–1439) now. Injected into the player so that tests control it.
-pub type MinuteClock = Box<dyn Fn() -> u32 + Send>;
-
-/// A clock reading the minute of the day in the hall's time zone (`HallInfo::time_zone`, e.g.
-/// `Asia/Shanghai`), which is what the config's quiet hours mean. jiff's bundled tz database
-/// makes this independent of the display PC's own time zone setting.
-pub fn hall_clock(time_zone: &str) -> Result<MinuteClock, jiff::Error> {
-    let tz = jiff::tz::TimeZone::get(time_zone)?;
-    Ok(Box::new(move || {
-        minute_of(&jiff::Timestamp::now().to_zoned(tz.clone()))
-    }))
-}
-
-/// A clock reading the minute of the day in the PC's own time zone.
-pub fn system_clock() -> MinuteClock {
-    Box::new(|| minute_of(&jiff::Zoned::now()))
-}
-
-fn minute_of(now: &jiff::Zoned) -> u32 {
-    let (h, m) = (now.hour(), now.minute());
-    u32::try_from(h).unwrap_or(0) * 60 + u32::try_from(m).unwrap_or(0)
+/// The minute of the day (0–1439) of server instant `at` in the hall's time zone `time_zone`
+/// (`HallInfo::time_zone`, e.g. `Asia/Shanghai`), which is what the config's quiet hours mean.
+/// jiff's bundled tz database makes this independent of the PC's own time zone setting; an
+/// unknown zone reads UTC rather than failing.
+pub fn minute_of_day(at: Millis, time_zone: &str) -> u32 {
+    let tz = jiff::tz::TimeZone::get(time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let Ok(ts) = jiff::Timestamp::from_millisecond(at) else {
+        return 0;
+    };
+    let zoned = ts.to_zoned(tz);
+    u32::try_from(zoned.hour()).unwrap_or(0) * 60 + u32::try_from(zoned.minute()).unwrap_or(0)
 }
 
 /// Quiet hours: minute ranges of the day in which nothing is spoken.
@@ -82,24 +61,6 @@ fn parse_range(text: &str) -> Option<(u32, u32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn calls_older_than_a_minute_are_not_spoken() {
-        let now = 1_000_000_000;
-        for (age, speak) in [
-            (0, true),
-            (1, true),
-            (59_999, true),
-            (60_000, true),
-            (60_001, false),
-            (3_600_000, false),
-            (-5_000, true),
-        ] {
-            assert_eq!(should_speak(now - age, now), speak, "age {age} ms");
-        }
-        assert!(!should_speak(Millis::MIN, Millis::MAX));
-        assert!(should_speak(Millis::MAX, Millis::MIN));
-    }
 
     fn quiet(entries: &[&str]) -> (QuietHours, Vec<SettingsProblem>) {
         QuietHours::parse(&entries.iter().map(|e| e.to_string()).collect::<Vec<_>>())
@@ -154,10 +115,17 @@ mod tests {
     }
 
     #[test]
-    fn hall_clock_reads_a_minute_of_the_day() {
-        let clock = hall_clock("Asia/Shanghai").expect("bundled tz");
-        assert!(clock() < 1440);
-        assert!(system_clock()() < 1440);
-        assert!(hall_clock("Mars/Olympus_Mons").is_err());
+    fn minutes_are_read_in_the_hall_time_zone_from_server_time() {
+        // 2026-11-23 02:00 UTC is 10:00 in Shanghai, whatever zone the PC is set to.
+        let at = 1_795_399_200_000;
+        assert_eq!(minute_of_day(at, "Asia/Shanghai"), 10 * 60);
+        assert_eq!(minute_of_day(at, "UTC"), 2 * 60);
+        assert_eq!(minute_of_day(at + 59_999, "Asia/Shanghai"), 10 * 60);
+        assert_eq!(minute_of_day(at + 60_000, "Asia/Shanghai"), 10 * 60 + 1);
+        assert_eq!(
+            minute_of_day(at, "Mars/Olympus_Mons"),
+            2 * 60,
+            "unknown: UTC"
+        );
     }
 }
