@@ -16,9 +16,9 @@ use std::time::Duration;
 use qcall_protocol::{
     API_PREFIX, ActionRequest, ActionResponse, ApiError, AvailabilityResponse, CallNumberRequest,
     ErrorBody, ErrorCode, HallResponse, Health, IssueRequest, IssueResponse, LoginRequest,
-    LoginResponse, PauseReason, PauseRequest, PreviewResponse, PublicTicket, Ticket,
-    TicketActionRequest, TicketId, TicketResponse, TransferRequest, TransferTarget, WindowNo,
-    WindowToday, WindowView,
+    LoginResponse, PauseReason, PauseRequest, PreviewResponse, PublicTicket, Rating,
+    RatingPadState, RatingRequest, Ticket, TicketActionRequest, TicketId, TicketResponse,
+    TransferRequest, TransferTarget, WindowNo, WindowToday, WindowView,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -442,6 +442,18 @@ impl RestClient {
             )));
         }
         self.send(Method::Get, &format!("/public/tickets/{token}"), None)
+            .await
+    }
+
+    /// What a rating pad needs at every (re)connect: idle time, staff card, the invite on offer.
+    pub async fn rating_pad(&self) -> Result<RatingPadState, ClientError> {
+        self.send(Method::Get, "/rating-pad", None).await
+    }
+
+    /// A rating from the pad (R21). `request.request_id` is one per citizen's choice, kept for
+    /// retries: a rating sent twice is one rating (R6).
+    pub async fn rate_at_pad(&self, request: &RatingRequest) -> Result<Rating, ClientError> {
+        self.send(Method::Post, "/rating-pad/ratings", Some(json(request)?))
             .await
     }
 

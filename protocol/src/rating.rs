@@ -200,7 +200,7 @@ impl AppealState {
 }
 
 /// `POST /rating-pad/ratings`: the rating pad at a window rates a leg served there.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RatingRequest {
     /// One per citizen's 提交; a retry with the same id gets the same answer and stores nothing more.
