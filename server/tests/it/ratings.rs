@@ -979,3 +979,102 @@ async fn the_openapi_document_states_the_limits_the_server_enforces() {
     assert!(done.ticket.is_some());
     server.stop().await;
 }
+
+/// The citizen's status page `/t/{token}` (R7, R21) as a browser gets it: the page carries the
+/// rating form with exactly the levels, reasons and text limit the server takes, and the requests
+/// its script makes (read the rating status, send the rating with one request id per choice, send
+/// it again after a lost answer) get the answers the page shows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_status_page_carries_the_rating_form_and_its_requests_work_as_the_page_sends_them() {
+    let server = TestServer::start(1).await;
+    let s1 = server.at_window("s1", 1).await;
+    let issued = server
+        .client(KIOSK)
+        .issue("a", TicketClass::Normal)
+        .await
+        .expect("issue");
+    let public = server.anonymous();
+    let page_path = issued.status_path.clone();
+    assert_eq!(page_path, format!("/t/{}", issued.token));
+
+    // The page: HTML with the form, its words and codes, and the server's own limit.
+    let response = public
+        .http
+        .get(format!("{}{page_path}", public.base))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(response.status().as_u16(), 200);
+    assert!(
+        response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/html")),
+        "served as HTML"
+    );
+    let html = response.text().await.expect("html");
+    for needle in [
+        r#"<section id="rate" hidden"#,
+        "请对本次服务进行评价",
+        "提交评价",
+        "感谢您的评价",
+        "/rating`",
+    ] {
+        assert!(html.contains(needle), "the page has {needle:?}");
+    }
+    for level in RatingLevel::ALL {
+        let pair = format!(r#"["{}", "{}"]"#, level.as_str(), level.name_zh());
+        assert!(html.contains(&pair), "the form offers {pair}");
+    }
+    for reason in RatingReason::ALL {
+        let pair = format!(r#"["{}", "{}"]"#, reason.as_str(), reason.name_zh());
+        assert!(html.contains(&pair), "the form offers {pair}");
+    }
+    assert!(
+        html.contains(&format!(r#"maxlength="{RATING_TEXT_MAX_CHARS}""#)),
+        "the text box stops where the server does"
+    );
+
+    // Before 办结 the page's status call says there is nothing to rate yet.
+    let rating_path = format!("/api/v1/public/tickets/{}/rating", issued.token);
+    let before: PublicRatingStatus = public.get(&rating_path).await.expect("status");
+    assert_eq!((before.leg, before.open), (None, false));
+    s1.act(1, "call-next").await.expect("call");
+    s1.act(1, "finish").await.expect("finish");
+    let open: PublicRatingStatus = public.get(&rating_path).await.expect("status");
+    assert_eq!((open.leg, open.open), (Some(0), true));
+
+    // The body exactly as the page's script builds it (a 差评 with its reason and words).
+    let body = json!({
+        "request_id": "page-0123456789abcdef01234567",
+        "leg": open.leg,
+        "level": "very_dissatisfied",
+        "reasons": ["attitude", "other"],
+        "text": "窗口说明不清楚，电话13812345678",
+    });
+    let given: PublicRatingStatus = public.post(&rating_path, &body).await.expect("rated");
+    let rating = given.rating.clone().expect("the rating is shown back");
+    assert_eq!(rating.level, RatingLevel::VeryDissatisfied);
+    assert_eq!(
+        rating.text.as_deref(),
+        Some("窗口说明不清楚，电话138****5678"),
+        "a phone number in the words is masked (R29)"
+    );
+    assert!(!given.open, "the form is not shown again");
+    // The answer was lost and the citizen taps 提交评价 again: the same id, the same answer.
+    let again: PublicRatingStatus = public.post(&rating_path, &body).await.expect("retry");
+    assert_eq!(again, given);
+    // Another tab with a new id: refused as rated (the page then reloads the status).
+    let other = public
+        .post::<PublicRatingStatus>(
+            &rating_path,
+            &json!({ "request_id": "page-ffff", "leg": 0, "level": "satisfied" }),
+        )
+        .await
+        .expect_err("one rating per leg");
+    assert_eq!(other.code, ErrorCode::AlreadyRated);
+    let manager = server.staff("m1").await;
+    assert_eq!(all_ratings(&manager).await.len(), 1, "one rating stored");
+    server.stop().await;
+}
