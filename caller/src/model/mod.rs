@@ -25,8 +25,9 @@
 use qcall_client::i18n::client_error_text;
 use qcall_client::{ClientError, LiveState, RequestId, Text, Update, WindowAction};
 use qcall_protocol::{
-    ActionResponse, Event, LoginResponse, Millis, PauseReason, PreviewResponse, Ticket, TicketId,
-    TransferTarget, WindowNo, WindowStatus, WindowToday, WindowView,
+    ActionResponse, AppealState, Event, LoginResponse, Millis, PauseReason, PreviewResponse,
+    RatingNotice, Ticket, TicketId, TransferTarget, WindowNo, WindowStatus, WindowToday,
+    WindowView,
 };
 use serde::{Deserialize, Serialize};
 
@@ -121,6 +122,8 @@ pub enum Intent {
     Retry,
     /// Hide the message.
     Dismiss,
+    /// Hide the 差评 notice.
+    DismissBadRating,
 }
 
 /// Work for the glue: the model never does I/O itself.
@@ -249,6 +252,9 @@ pub struct Model {
     pub preview_dirty: bool,
     /// Today's figures.
     pub today: Option<WindowToday>,
+    /// The latest 差评 of a leg this staff member served here, until dismissed: a discreet notice,
+    /// not a dialog (R21, R22).
+    pub bad_rating: Option<RatingNotice>,
     /// The action on its way.
     pub pending: Option<Pending>,
     /// The last action, when it failed in a way that a retry (same id) may fix.
@@ -311,6 +317,7 @@ impl Model {
             preview_in_flight: false,
             preview_dirty: false,
             today: None,
+            bad_rating: None,
             pending: None,
             failed: None,
             message: None,
@@ -484,6 +491,10 @@ impl Model {
             Intent::Dismiss => {
                 self.message = None;
                 self.notice = None;
+                vec![]
+            }
+            Intent::DismissBadRating => {
+                self.bad_rating = None;
                 vec![]
             }
         }
@@ -710,6 +721,22 @@ impl Model {
         }
         if touched {
             commands.extend(self.request_preview());
+        }
+        // A rating of a leg served here: today's figures change; a new 差评 of this staff member's
+        // own service is told to them, discreetly.
+        let me = self.session.as_ref().map(|s| s.staff.staff_no.as_str());
+        let mut rated_here = false;
+        for rating in applied.ratings.iter().filter(|r| r.window == n) {
+            rated_here = true;
+            if rating.level.is_bad()
+                && rating.appeal == AppealState::None
+                && rating.staff_no.as_deref() == me
+            {
+                self.bad_rating = Some(rating.clone());
+            }
+        }
+        if rated_here {
+            commands.push(Command::Today { window: n });
         }
         commands
     }

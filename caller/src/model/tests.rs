@@ -1110,3 +1110,93 @@ fn in_a_hall_that_starts_on_call_start_is_greyed_for_that_reason() {
     );
     assert!(m.current().is_some_and(|c| c.handling_ms.is_some()));
 }
+
+#[test]
+fn ratings_here_refresh_the_figures_and_a_bad_one_of_my_own_service_is_a_dismissable_notice() {
+    let mut m = signed_in();
+    let rated =
+        |seq: u64, window: WindowNo, staff: &str, level: RatingLevel, appeal| Update::Events {
+            seq,
+            at: NOW,
+            events: vec![Event::Rated {
+                rating: RatingNotice {
+                    id: seq,
+                    ticket_id: seq as i64,
+                    number: format!("A{seq:03}"),
+                    leg: 0,
+                    business_day: "2026-11-23".into(),
+                    window,
+                    staff_no: Some(staff.into()),
+                    service_id: "tax".into(),
+                    level,
+                    source: RatingSource::Pad,
+                    at: NOW,
+                    appeal,
+                    case_id: None,
+                },
+            }],
+            received_at: NOW,
+        };
+    // Another window's rating: nothing here.
+    assert!(
+        m.on_update(&rated(
+            10,
+            2,
+            "1002",
+            RatingLevel::VeryDissatisfied,
+            AppealState::None
+        ))
+        .is_empty()
+    );
+    assert_eq!(m.bad_rating, None);
+    // A good rating here: the figures are fetched again, no notice.
+    assert_eq!(
+        m.on_update(&rated(
+            11,
+            1,
+            "1001",
+            RatingLevel::Satisfied,
+            AppealState::None
+        )),
+        vec![Command::Today { window: 1 }]
+    );
+    assert_eq!(m.bad_rating, None);
+    // A 差评 of a colleague who sat here earlier: figures only.
+    m.on_update(&rated(
+        12,
+        1,
+        "1003",
+        RatingLevel::Dissatisfied,
+        AppealState::None,
+    ));
+    assert_eq!(m.bad_rating, None);
+    // My own 差评: the notice, until dismissed.
+    assert_eq!(
+        m.on_update(&rated(
+            13,
+            1,
+            "1001",
+            RatingLevel::Dissatisfied,
+            AppealState::None
+        )),
+        vec![Command::Today { window: 1 }]
+    );
+    assert_eq!(
+        m.bad_rating.as_ref().map(|r| r.number.as_str()),
+        Some("A013")
+    );
+    // Its appeal being decided later is a figure change, not a new notice.
+    m.intent(Intent::DismissBadRating);
+    assert_eq!(m.bad_rating, None);
+    assert_eq!(
+        m.on_update(&rated(
+            14,
+            1,
+            "1001",
+            RatingLevel::Dissatisfied,
+            AppealState::Upheld
+        )),
+        vec![Command::Today { window: 1 }]
+    );
+    assert_eq!(m.bad_rating, None);
+}
