@@ -61,7 +61,8 @@ fn main() {
             }
         };
         match Printer::new(destination.clone(), paper).print(&slip) {
-            Ok(()) => println!("sent to {destination}"),
+            Ok(Some(status)) => println!("sent to {destination}; the printer says {status:?}"),
+            Ok(None) => println!("sent to {destination} (it gave no status)"),
             Err(e) => {
                 eprintln!("{e}\n{}\n{}", e.message_zh(), e.message_en());
                 std::process::exit(1);

@@ -149,7 +149,15 @@ impl PrintWorker {
             .spawn(move || {
                 // Ends when the app drops the job sender.
                 for (ticket_id, slip) in rx {
-                    let result = printer.print(&slip);
+                    let result = printer.print(&slip).map(|status| {
+                        // Still printing: worth a warning for whoever changes the rolls.
+                        if status.is_some_and(|s| s.paper_near_end) {
+                            tracing::warn!(
+                                printer = %printer.destination,
+                                "the paper roll is nearly used up"
+                            );
+                        }
+                    });
                     if tx.send((ticket_id, result)).is_err() {
                         break;
                     }
