@@ -58,7 +58,10 @@ pub(crate) mod tests;
 use std::time::Duration;
 
 pub use encode::encode;
-pub use slip::{DEFAULT_NOTES, Paper, PaperError, SlipSettings, TicketSlip, class_label};
+pub use slip::{
+    DEFAULT_NOTES, Paper, PaperError, SlipSettings, TicketSlip, ahead_words, class_label,
+    where_line,
+};
 pub use status::{Fault, PrinterStatus, STATUS_QUERY};
 pub use text::render_text;
 pub use transport::{

@@ -65,7 +65,7 @@ fn slip() -> TicketSlip {
         warn_waiting_minutes: None,
     };
     let settings = SlipSettings::new("http://127.0.0.1:8700");
-    TicketSlip::from_issue(&issue, &hall, &service, "2026-11-23 10:02", &settings)
+    TicketSlip::from_issue(&issue, &hall, &service, "2026-11-23 10:02", &[2], &settings)
 }
 
 fn tcp(port: u16) -> Destination {
