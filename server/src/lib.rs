@@ -12,6 +12,7 @@ pub mod clock;
 pub mod config;
 mod core;
 mod engine;
+mod state;
 mod store;
 mod ws;
 
@@ -62,12 +63,12 @@ pub async fn run(
     .with_context(|| format!("cannot open the database {}", options.db_path.display()))?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let (alive_tx, mut alive_rx) = mpsc::channel::<()>(1);
-    let app = api::App {
+    let app = state::App {
         engine: engine.clone(),
         auth: Arc::new(auth::Auth::new(config.clone(), secret)),
         config: config.clone(),
         clock: options.clock.clone(),
-        ws: ws::WsControl {
+        ws: state::WsControl {
             stop: stop_rx,
             alive: alive_tx,
         },
@@ -75,7 +76,7 @@ pub async fn run(
     let (router, openapi) = api::router();
     let _ = api::OPENAPI.set(openapi.to_pretty_json().unwrap_or_default());
     let router = router
-        .route("/t/{token}", axum::routing::get(status_page))
+        .route("/t/{token}", axum::routing::get(api::status_page))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(config.limits.max_body_bytes))
@@ -124,12 +125,6 @@ pub async fn run(
     }
     info!("stopped");
     Ok(())
-}
-
-/// The citizen's status page (R7), opened by the QR code on the slip; it reads its ticket live over
-/// the WebSocket as a public client.
-async fn status_page() -> axum::response::Html<&'static str> {
-    axum::response::Html(include_str!("status.html"))
 }
 
 async fn not_found() -> impl IntoResponse {

@@ -13,20 +13,13 @@ use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use futures_util::StreamExt;
 use qcall_protocol::*;
-use tokio::sync::{broadcast, mpsc, watch};
+use tokio::sync::broadcast;
 use tracing::debug;
 
-use crate::api::{App, public_status};
 use crate::auth::Principal;
 use crate::core::Hall;
 use crate::engine::{Audience, Pushed};
-
-/// Stops WebSocket tasks at shutdown and lets the server wait for them.
-#[derive(Clone)]
-pub(crate) struct WsControl {
-    pub(crate) stop: watch::Receiver<bool>,
-    pub(crate) alive: mpsc::Sender<()>,
-}
+use crate::state::App;
 
 /// Live updates. Send one `Hello` text message; receive a `Snapshot`, then `Events` and `Heartbeat`s.
 #[utoipa::path(get, path = "/api/v1/ws", tag = "live", responses((status = 101, description = "WebSocket: first send a Hello, then read ServerMsg messages")))]
@@ -266,9 +259,9 @@ async fn member(
 async fn public(app: App, mut socket: WebSocket, token: String) {
     let mut stop = app.ws.stop.clone();
     let (status, mut rx) = match app.engine.subscribe(|_, _, _| ()).await {
-        Ok(((), rx)) => match public_status(&app, token.clone()).await {
+        Ok(((), rx)) => match app.public_status(token.clone()).await {
             Ok(status) => (status, rx),
-            Err(e) => return refuse(socket, e.0).await,
+            Err(e) => return refuse(socket, e).await,
         },
         Err(_) => return,
     };
@@ -325,7 +318,7 @@ async fn public(app: App, mut socket: WebSocket, token: String) {
                     Err(broadcast::error::RecvError::Lagged(_)) => true,
                     Err(broadcast::error::RecvError::Closed) => break,
                 };
-                if relevant && let Ok(now) = public_status(&app, token.clone()).await && now != last {
+                if relevant && let Ok(now) = app.public_status(token.clone()).await && now != last {
                     last = now.clone();
                     let msg = ServerMsg::Events { seq, at: app.clock.now(), events: vec![Event::PublicTicket { ticket: now }] };
                     if !send(&mut socket, &msg).await { break; }

@@ -1,0 +1,68 @@
+//! Taking a ticket (kiosks and staff): R5 refusals, R6 request ids, R29 personal data hashed or
+//! masked before the core sees it.
+
+use axum::extract::State;
+use qcall_protocol::*;
+
+use super::extract::{ApiJson, Issuer, RawJson};
+use super::{Answer, blocking, check_request_id, forbidden, random_hex};
+use crate::auth::{Principal, mask_phone};
+use crate::core::{Actor, Command, IssueCmd};
+use crate::state::App;
+
+/// Take a ticket (kiosks and staff). Idempotent by `request_id` (R6).
+#[utoipa::path(post, path = "/api/v1/tickets", tag = "tickets", request_body = IssueRequest, security(("bearer" = [])),
+    responses((status = 200, body = IssueResponse), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub(super) async fn issue(
+    State(app): State<App>,
+    Issuer(p): Issuer,
+    ApiJson(req): ApiJson<IssueRequest>,
+) -> Answer {
+    check_request_id(&req.request_id)?;
+    let actor = match &p {
+        Principal::Kiosk { name } => {
+            app.auth.take_issue_token(name, app.clock.now())?;
+            Actor::Kiosk(name.clone())
+        }
+        Principal::Staff { staff_no, .. } => Actor::Staff(staff_no.clone()),
+        Principal::Display { .. } => return Err(forbidden()), // Refused by `Issuer` already.
+    };
+    let citizen_hash = match req
+        .citizen_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        Some(id) => Some(app.auth.citizen_hash(id)?),
+        None => None,
+    };
+    let phone_masked = match req
+        .phone
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        Some(phone) => Some(mask_phone(phone)?),
+        None => None,
+    };
+    let helper = match (req.class, req.helper, &actor) {
+        (TicketClass::Priority, Some(h), Actor::Kiosk(_)) => {
+            let auth = app.auth.clone();
+            let staff_no = h.staff_no.clone();
+            blocking(move || auth.check_pin(&h.staff_no, &h.pin)).await?;
+            Some(staff_no)
+        }
+        _ => None,
+    };
+    let cmd = Command::Issue(IssueCmd {
+        service_id: req.service_id,
+        class: req.class,
+        citizen_hash,
+        phone_masked,
+        helper,
+        secret: random_hex(16)?,
+    });
+    Ok(RawJson(
+        app.engine.command(actor, Some(req.request_id), cmd).await?,
+    ))
+}

@@ -1,0 +1,148 @@
+//! REST under `/api/v1`: thin handlers that check who is asking (R27), turn the request into a core
+//! command or a read, and send it to the engine. Every refusal is `{ "error": { code, message } }`.
+//! The OpenAPI document is generated from these handlers' annotations, and the router from the same
+//! list, so the two cannot disagree.
+//!
+//! One file per audience: `hall` (every signed-in client), `session` (login), `kiosk` (issuing),
+//! `window` (the staff at a window), `manage` (managers), `public` (anyone: a citizen's own ticket).
+//! `extract` holds the extractors: our error shape, and the role checks done before a body is read.
+
+mod extract;
+mod hall;
+mod kiosk;
+mod manage;
+mod public;
+mod session;
+mod window;
+
+use qcall_protocol::*;
+use utoipa::OpenApi;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::core::{Actor, Command};
+use crate::state::App;
+pub(crate) use extract::{Failure, RawJson};
+pub(crate) use public::status_page;
+
+fn fail(code: ErrorCode, message: impl Into<String>) -> Failure {
+    Failure(ApiError::new(code, message))
+}
+
+fn json<T: serde::Serialize>(value: &T) -> Result<RawJson, Failure> {
+    serde_json::to_string(value)
+        .map(RawJson)
+        .map_err(|e| fail(ErrorCode::Internal, e.to_string()))
+}
+
+type Answer = Result<RawJson, Failure>;
+
+fn forbidden() -> Failure {
+    fail(ErrorCode::Forbidden, "this role may not do this")
+}
+
+fn check_request_id(id: &str) -> Result<(), Failure> {
+    if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(fail(
+            ErrorCode::BadRequest,
+            "request_id must be 1–64 visible ASCII characters",
+        ));
+    }
+    Ok(())
+}
+
+fn random_hex(bytes: usize) -> Result<String, Failure> {
+    let mut buf = vec![0u8; bytes];
+    getrandom::fill(&mut buf)
+        .map_err(|e| fail(ErrorCode::Internal, format!("no randomness: {e}")))?;
+    Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Runs a blocking check (argon2) off the async workers.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, Failure> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| fail(ErrorCode::Internal, e.to_string()))?
+        .map_err(Failure)
+}
+
+// ---- Routes ------------------------------------------------------------------------------------
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "qcall", description = "Queue-ticket and window-calling server of a government service hall. \
+        Authenticate with `Authorization: Bearer <token>`: a device key (kiosk, display) or a staff token from \
+        /api/v1/auth/login. Live updates: WebSocket /api/v1/ws (send a Hello, receive a Snapshot, then Events and \
+        Heartbeats)."),
+    modifiers(&BearerAuth),
+    components(schemas(Hello, ServerMsg, Snapshot, Event, Identity, DisplaySettings, DisplayMode))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
+
+/// The router and the OpenAPI document, built from the same list.
+pub(crate) fn router() -> (axum::Router<App>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(hall::healthz))
+        .routes(routes!(session::login))
+        .routes(routes!(hall::hall))
+        .routes(routes!(hall::availability))
+        .routes(routes!(hall::windows))
+        .routes(routes!(kiosk::issue))
+        .routes(routes!(window::ticket))
+        .routes(routes!(window::cancel))
+        .routes(routes!(window::preview))
+        .routes(routes!(window::today))
+        .routes(routes!(window::sign_in))
+        .routes(routes!(window::sign_out))
+        .routes(routes!(window::call_next))
+        .routes(routes!(window::call_number))
+        .routes(routes!(window::recall))
+        .routes(routes!(window::start))
+        .routes(routes!(window::finish))
+        .routes(routes!(window::no_show))
+        .routes(routes!(window::requeue))
+        .routes(routes!(window::transfer))
+        .routes(routes!(window::hold))
+        .routes(routes!(window::unhold))
+        .routes(routes!(window::pause))
+        .routes(routes!(window::resume))
+        .routes(routes!(manage::window_services))
+        .routes(routes!(manage::notices))
+        .routes(routes!(manage::audit))
+        .routes(routes!(public::public_hall))
+        .routes(routes!(public::public_ticket))
+        .routes(routes!(public::public_cancel))
+        .routes(routes!(crate::ws::ws))
+        .routes(routes!(openapi_json))
+        .split_for_parts()
+}
+
+/// Served as written by [`router`]; set once at start.
+pub(crate) static OPENAPI: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// The OpenAPI document of this API.
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "meta", responses((status = 200, description = "OpenAPI 3.1 document")))]
+async fn openapi_json() -> RawJson {
+    RawJson(OPENAPI.get().cloned().unwrap_or_default())
+}
+
+async fn command(app: &App, actor: Actor, request_id: Option<String>, cmd: Command) -> Answer {
+    if let Some(id) = &request_id {
+        check_request_id(id)?;
+    }
+    Ok(RawJson(app.engine.command(actor, request_id, cmd).await?))
+}

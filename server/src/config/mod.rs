@@ -1,0 +1,283 @@
+//! The hall configuration: one TOML file, validated at start with errors that name the file, the line
+//! and the fix. The built-in demo hall is `demo-hall.toml`, which also documents every key.
+
+use qcall_protocol::{DisplayMode, Role, Service, ServiceGroup, WindowNo};
+use serde::Deserialize;
+
+use crate::calendar::{self, Calendar};
+use raw::{Locator, RawConfig};
+
+mod raw;
+mod validate;
+
+/// The demo hall's source, also the commented reference of every key.
+pub const DEMO_HALL: &str = include_str!("../../demo-hall.toml");
+
+/// A config that cannot be used, with where and how to fix it.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}:{line}: {message}\n  fix: {fix}")]
+pub struct ConfigError {
+    /// The file (or `<built-in demo hall>`).
+    pub file: String,
+    /// 1-based line of the offending value; 0 when the file as a whole is wrong.
+    pub line: usize,
+    /// What is wrong.
+    pub message: String,
+    /// What to do about it.
+    pub fix: String,
+}
+
+/// A validated hall configuration: everything the queue core and the API need.
+#[derive(Debug, Clone)]
+pub struct HallConfig {
+    pub(crate) name_zh: String,
+    pub(crate) name_en: String,
+    pub(crate) calendar: Calendar,
+    pub(crate) rules: Rules,
+    pub(crate) limits: Limits,
+    pub(crate) groups: Vec<ServiceGroup>,
+    pub(crate) services: Vec<ServiceCfg>,
+    pub(crate) windows: Vec<WindowCfg>,
+    pub(crate) staff: Vec<StaffCfg>,
+    pub(crate) devices: Vec<DeviceCfg>,
+    pub(crate) announce: AnnounceCfg,
+    pub(crate) notices: Vec<String>,
+    /// True for the built-in demo hall: its secrets are public and printed in the log.
+    pub(crate) is_demo: bool,
+}
+
+/// Queue rules that a hall may tune (R9, R11, R8).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Rules {
+    #[serde(default = "default_requeue_limit")]
+    pub(crate) requeue_limit_minutes: u32,
+    #[serde(default = "default_requeue_behind")]
+    pub(crate) requeue_behind: u32,
+    #[serde(default = "default_priority_ratio")]
+    pub(crate) priority_ratio: u32,
+    #[serde(default = "default_estimate_min_served")]
+    pub(crate) estimate_min_served: u32,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Rules {
+            requeue_limit_minutes: default_requeue_limit(),
+            requeue_behind: default_requeue_behind(),
+            priority_ratio: default_priority_ratio(),
+            estimate_min_served: default_estimate_min_served(),
+        }
+    }
+}
+
+fn default_requeue_limit() -> u32 {
+    30
+}
+fn default_requeue_behind() -> u32 {
+    3
+}
+fn default_priority_ratio() -> u32 {
+    3
+}
+fn default_estimate_min_served() -> u32 {
+    5
+}
+
+/// Protective limits of the API.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Limits {
+    #[serde(default = "default_issue_per_minute")]
+    pub(crate) issue_per_minute: u32,
+    #[serde(default = "default_issue_burst")]
+    pub(crate) issue_burst: u32,
+    #[serde(default = "default_max_body")]
+    pub(crate) max_body_bytes: usize,
+    #[serde(default = "default_session_hours")]
+    pub(crate) session_hours: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            issue_per_minute: default_issue_per_minute(),
+            issue_burst: default_issue_burst(),
+            max_body_bytes: default_max_body(),
+            session_hours: default_session_hours(),
+        }
+    }
+}
+
+fn default_issue_per_minute() -> u32 {
+    60
+}
+fn default_issue_burst() -> u32 {
+    10
+}
+fn default_max_body() -> usize {
+    16 * 1024
+}
+fn default_session_hours() -> u32 {
+    12
+}
+
+/// A time-slot quota (分时段限号).
+#[derive(Debug, Clone)]
+pub(crate) struct Slot {
+    pub(crate) range: calendar::Range,
+    pub(crate) quota: u32,
+}
+
+/// A service with what the core needs beyond its wire form.
+#[derive(Debug, Clone)]
+pub(crate) struct ServiceCfg {
+    pub(crate) info: Service,
+    pub(crate) slots: Vec<Slot>,
+}
+
+/// A window as configured; its services may change live.
+#[derive(Debug, Clone)]
+pub(crate) struct WindowCfg {
+    pub(crate) number: WindowNo,
+    pub(crate) name: String,
+    pub(crate) screen_text: String,
+    pub(crate) primary: Vec<String>,
+    pub(crate) secondary: Vec<String>,
+}
+
+/// A staff account.
+#[derive(Debug, Clone)]
+pub(crate) struct StaffCfg {
+    pub(crate) staff_no: String,
+    pub(crate) name: String,
+    pub(crate) role: Role,
+    pub(crate) password_hash: String,
+    pub(crate) pin_hash: Option<String>,
+    pub(crate) badges: Vec<String>,
+    pub(crate) photo: Option<String>,
+    pub(crate) windows: Vec<WindowNo>,
+}
+
+/// What a device is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DeviceKind {
+    Kiosk,
+    Display(DisplayMode),
+}
+
+/// A kiosk or display.
+#[derive(Debug, Clone)]
+pub(crate) struct DeviceCfg {
+    pub(crate) name: String,
+    pub(crate) kind: DeviceKind,
+    pub(crate) key: String,
+    pub(crate) audio: bool,
+}
+
+/// Announcement settings sent to displays.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AnnounceCfg {
+    #[serde(default = "default_template_zh")]
+    pub(crate) template_zh: String,
+    #[serde(default = "default_template_en")]
+    pub(crate) template_en: String,
+    #[serde(default = "default_languages")]
+    pub(crate) languages: Vec<String>,
+    #[serde(default = "default_repeat")]
+    pub(crate) repeat: u32,
+    #[serde(default = "default_true")]
+    pub(crate) chime: bool,
+    #[serde(default = "default_volume")]
+    pub(crate) volume: f32,
+    #[serde(default)]
+    pub(crate) quiet_hours: Vec<String>,
+}
+
+impl Default for AnnounceCfg {
+    fn default() -> Self {
+        AnnounceCfg {
+            template_zh: default_template_zh(),
+            template_en: default_template_en(),
+            languages: default_languages(),
+            repeat: default_repeat(),
+            chime: true,
+            volume: default_volume(),
+            quiet_hours: Vec::new(),
+        }
+    }
+}
+
+fn default_template_zh() -> String {
+    "请{number}号到{window}号窗口办理".into()
+}
+fn default_template_en() -> String {
+    "Number {number}, please go to window {window}".into()
+}
+fn default_languages() -> Vec<String> {
+    vec!["zh".into()]
+}
+fn default_repeat() -> u32 {
+    2
+}
+fn default_true() -> bool {
+    true
+}
+fn default_volume() -> f32 {
+    0.8
+}
+
+impl HallConfig {
+    /// The built-in demo hall.
+    pub fn demo() -> HallConfig {
+        let mut config = HallConfig::parse(DEMO_HALL, "<built-in demo hall>")
+            .expect("the built-in demo hall is valid (tested)");
+        config.is_demo = true;
+        config
+    }
+
+    /// Reads and validates a config file.
+    pub fn load(path: &std::path::Path) -> Result<HallConfig, ConfigError> {
+        let file = path.display().to_string();
+        let src = std::fs::read_to_string(path).map_err(|err| ConfigError {
+            file: file.clone(),
+            line: 0,
+            message: format!("cannot read the file: {err}"),
+            fix: "check the path given to --config and the file's permissions".into(),
+        })?;
+        HallConfig::parse(&src, &file)
+    }
+
+    /// Parses and validates config text; `file` names it in errors.
+    pub fn parse(src: &str, file: &str) -> Result<HallConfig, ConfigError> {
+        let loc = Locator { file, src };
+        let raw: RawConfig = toml::from_str(src).map_err(|err| {
+            let span = err.span().unwrap_or(0..0);
+            loc.err(
+                if span.end == 0 { 0..1 } else { span },
+                err.message().to_string(),
+                "see demo-hall.toml in the server's source for every key with a comment",
+            )
+        })?;
+        validate::validate(raw, &loc)
+    }
+
+    /// Whether this is the built-in demo hall (public secrets).
+    pub fn is_demo(&self) -> bool {
+        self.is_demo
+    }
+
+    /// Tickets from a service.
+    pub(crate) fn service(&self, id: &str) -> Option<&ServiceCfg> {
+        self.services.iter().find(|s| s.info.id == id)
+    }
+
+    /// A staff account.
+    pub(crate) fn staff(&self, staff_no: &str) -> Option<&StaffCfg> {
+        self.staff.iter().find(|s| s.staff_no == staff_no)
+    }
+}
+
+#[cfg(test)]
+mod tests;

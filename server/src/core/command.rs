@@ -1,0 +1,189 @@
+//! The commands that change the hall, who sends them, and what applying one produces: the reply, the
+//! events to push, the changes to store and the audit line (R28).
+
+use qcall_protocol::{
+    ActionResponse, Event, IssueResponse, Millis, PauseReason, TicketClass, TicketId,
+    TicketResponse, TransferTarget, WindowNo, WindowView,
+};
+
+use super::state::{Stat, StoredTicket, WindowLive};
+
+/// Who asked for a change. Window commands need a staff member signed in at that window (R27).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Actor {
+    Kiosk(String),
+    Staff(String),
+    Public,
+    System,
+}
+
+impl Actor {
+    /// How the audit log names the actor.
+    pub(crate) fn label(&self) -> String {
+        match self {
+            Actor::Kiosk(name) => format!("device:{name}"),
+            Actor::Staff(no) => format!("staff:{no}"),
+            Actor::Public => "public".into(),
+            Actor::System => "system".into(),
+        }
+    }
+}
+
+/// A ticket issue, after the API checked credentials and hashed or masked personal data.
+#[derive(Debug, Clone)]
+pub(crate) struct IssueCmd {
+    pub(crate) service_id: String,
+    pub(crate) class: TicketClass,
+    pub(crate) citizen_hash: Option<String>,
+    pub(crate) phone_masked: Option<String>,
+    /// The staff member whose PIN unlocked a priority ticket at a kiosk.
+    pub(crate) helper: Option<String>,
+    /// The random part of the ticket's token.
+    pub(crate) secret: String,
+}
+
+/// A ticket named by id (staff) or by token (the citizen's own page).
+#[derive(Debug, Clone)]
+pub(crate) enum TicketRef {
+    Id(TicketId),
+    Token(String),
+}
+
+/// Everything that changes the hall.
+#[derive(Debug, Clone)]
+pub(crate) enum Command {
+    Issue(IssueCmd),
+    CallNext {
+        window: WindowNo,
+    },
+    CallNumber {
+        window: WindowNo,
+        number: String,
+    },
+    Recall {
+        window: WindowNo,
+    },
+    Start {
+        window: WindowNo,
+    },
+    Finish {
+        window: WindowNo,
+    },
+    NoShow {
+        window: WindowNo,
+    },
+    Requeue {
+        window: WindowNo,
+        ticket_id: TicketId,
+    },
+    Transfer {
+        window: WindowNo,
+        to: TransferTarget,
+        note: Option<String>,
+    },
+    Hold {
+        window: WindowNo,
+    },
+    Unhold {
+        window: WindowNo,
+        ticket_id: TicketId,
+    },
+    Pause {
+        window: WindowNo,
+        reason: PauseReason,
+    },
+    Resume {
+        window: WindowNo,
+    },
+    SignIn {
+        window: WindowNo,
+    },
+    SignOut {
+        window: WindowNo,
+    },
+    Cancel {
+        ticket: TicketRef,
+    },
+    SetNotices {
+        notices: Vec<String>,
+    },
+    SetWindowServices {
+        window: WindowNo,
+        primary: Vec<String>,
+        secondary: Vec<String>,
+    },
+}
+
+impl Command {
+    /// The name the audit log uses.
+    pub(crate) fn action(&self) -> &'static str {
+        match self {
+            Command::Issue(_) => "issue",
+            Command::CallNext { .. } => "call_next",
+            Command::CallNumber { .. } => "call_number",
+            Command::Recall { .. } => "recall",
+            Command::Start { .. } => "start",
+            Command::Finish { .. } => "finish",
+            Command::NoShow { .. } => "no_show",
+            Command::Requeue { .. } => "requeue",
+            Command::Transfer { .. } => "transfer",
+            Command::Hold { .. } => "hold",
+            Command::Unhold { .. } => "unhold",
+            Command::Pause { .. } => "pause",
+            Command::Resume { .. } => "resume",
+            Command::SignIn { .. } => "sign_in",
+            Command::SignOut { .. } => "sign_out",
+            Command::Cancel { .. } => "cancel",
+            Command::SetNotices { .. } => "set_notices",
+            Command::SetWindowServices { .. } => "set_window_services",
+        }
+    }
+}
+
+/// What the store must write for one applied command.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Change {
+    Ticket(Box<StoredTicket>),
+    Window(WindowLive),
+    Counter { key: String, value: u32 },
+    Stat { key: String, stat: Stat },
+    Notices(Vec<String>),
+}
+
+/// The reply to the client, before serialisation.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Reply {
+    Issued(Box<IssueResponse>),
+    Action(Box<ActionResponse>),
+    Ticket(Box<TicketResponse>),
+    Window(Box<WindowView>),
+    Notices(Vec<String>),
+    Rollover { business_day: String },
+}
+
+/// The audit line of an applied command (R28).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Audit {
+    pub(crate) actor: String,
+    pub(crate) action: &'static str,
+    pub(crate) window: Option<WindowNo>,
+    pub(crate) ticket_id: Option<TicketId>,
+    pub(crate) number: Option<String>,
+    pub(crate) out_of_order: bool,
+    pub(crate) detail: serde_json::Value,
+    /// The client's request id, set by the engine (R6).
+    pub(crate) request_id: Option<String>,
+}
+
+/// What one command did.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Applied {
+    /// The audit sequence number; also the push sequence number and the call id of calls.
+    pub(crate) seq: u64,
+    pub(crate) at: Millis,
+    pub(crate) business_day: String,
+    pub(crate) reply: Reply,
+    pub(crate) events: Vec<Event>,
+    pub(crate) changes: Vec<Change>,
+    pub(crate) audit: Audit,
+}

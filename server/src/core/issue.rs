@@ -1,0 +1,241 @@
+//! Taking and withdrawing a ticket: R1 numbering, R2 who may issue which class, the R5 refusals with
+//! daily caps and time-slot quotas, each service's kiosk tile, and cancelling a waiting ticket.
+
+use qcall_protocol::{
+    ApiError, Availability, ErrorCode, LegOutcome, Millis, Ticket, TicketClass, TicketResponse,
+    TicketState,
+};
+
+use super::{
+    Actor, Change, Effects, Hall, IssueCmd, QueuePos, Reply, StoredTicket, TicketRef, err, json,
+    last_leg, new_leg,
+};
+
+impl Hall {
+    /// Why a service cannot issue now, if it cannot (R5), before looking at the citizen.
+    pub(super) fn issue_refusal(&self, service: &str, now: Millis) -> Option<ApiError> {
+        let Some(s) = self.cfg.service(service) else {
+            return Some(err(
+                ErrorCode::UnknownService,
+                format!("no service {service:?} in this hall"),
+            ));
+        };
+        if !s.info.enabled {
+            return Some(err(
+                ErrorCode::ServiceDisabled,
+                format!("{} is not taking tickets now", s.info.name_en),
+            ));
+        }
+        if let Err(code) = self.cfg.calendar.issuing(now) {
+            let message = match code {
+                ErrorCode::PastCutoff => {
+                    "ticket issue has closed for today (cut-off before closing time)"
+                }
+                _ => "the hall is closed now",
+            };
+            return Some(err(code, message));
+        }
+        let issued = self
+            .counters
+            .get(&format!("num:{service}"))
+            .copied()
+            .unwrap_or(0);
+        if s.info.daily_cap.is_some_and(|cap| issued >= cap) {
+            return Some(err(
+                ErrorCode::DailyCapReached,
+                format!("{} has reached today's limit of tickets", s.info.name_en),
+            ));
+        }
+        if let Some((index, slot)) = self.current_slot(service, now)
+            && self
+                .counters
+                .get(&slot_key(service, index))
+                .copied()
+                .unwrap_or(0)
+                >= slot.quota
+        {
+            return Some(err(
+                ErrorCode::SlotQuotaReached,
+                format!("{} has no tickets left in this time slot", s.info.name_en),
+            ));
+        }
+        None
+    }
+
+    pub(super) fn current_slot(
+        &self,
+        service: &str,
+        now: Millis,
+    ) -> Option<(usize, crate::config::Slot)> {
+        let minute = self.cfg.calendar.local_minute(now);
+        let s = self.cfg.service(service)?;
+        s.slots
+            .iter()
+            .enumerate()
+            .find(|(_, sl)| (sl.range.0..sl.range.1).contains(&minute))
+            .map(|(i, sl)| (i, sl.clone()))
+    }
+
+    /// A service's kiosk tile.
+    pub(crate) fn availability(&self, service: &str, now: Millis) -> Availability {
+        let waiting = self.waiting.get(service).copied().unwrap_or(0);
+        Availability {
+            service_id: service.to_string(),
+            waiting,
+            issued_today: self
+                .counters
+                .get(&format!("num:{service}"))
+                .copied()
+                .unwrap_or(0),
+            estimated_wait_minutes: self.estimate(service, waiting),
+            refusal: self.issue_refusal(service, now).map(|e| e.code),
+        }
+    }
+
+    /// Every service's tile, in display order.
+    pub(crate) fn availability_all(&self, now: Millis) -> Vec<Availability> {
+        self.cfg
+            .services
+            .iter()
+            .map(|s| self.availability(&s.info.id, now))
+            .collect()
+    }
+
+    pub(super) fn issue(
+        &mut self,
+        actor: &Actor,
+        cmd: IssueCmd,
+        now: Millis,
+        fx: &mut Effects,
+    ) -> Result<Reply, ApiError> {
+        if let Some(refusal) = self.issue_refusal(&cmd.service_id, now) {
+            return Err(refusal);
+        }
+        match (actor, cmd.class) {
+            (Actor::Staff(_), _) | (Actor::Kiosk(_), TicketClass::Normal) => {}
+            (Actor::Kiosk(_), TicketClass::Priority) if cmd.helper.is_some() => {}
+            (Actor::Kiosk(_), TicketClass::Priority) => {
+                return Err(err(
+                    ErrorCode::ClassNotAllowed,
+                    "priority tickets at a kiosk need a staff member's PIN",
+                ));
+            }
+            _ => {
+                return Err(err(
+                    ErrorCode::ClassNotAllowed,
+                    format!("{} tickets are issued by staff only", cmd.class.as_str()),
+                ));
+            }
+        }
+        if let Some(hash) = &cmd.citizen_hash
+            && let Some(id) = self.citizens.get(&(cmd.service_id.clone(), hash.clone()))
+        {
+            let number = self
+                .tickets
+                .get(id)
+                .map(|t| t.ticket.number.clone())
+                .unwrap_or_default();
+            return Err(err(
+                ErrorCode::DuplicateCitizen,
+                format!("this citizen already holds ticket {number} for this service"),
+            ));
+        }
+        let service = self
+            .cfg
+            .service(&cmd.service_id)
+            .ok_or_else(|| err(ErrorCode::UnknownService, "unknown service"))?;
+        let prefix = service.info.prefix.clone();
+        let num_key = format!("num:{}", cmd.service_id);
+        let n = self.counters.get(&num_key).copied().unwrap_or(0) + 1;
+        let id = self.next_id;
+        self.next_id += 1;
+        self.counters.insert(num_key.clone(), n);
+        fx.changes.push(Change::Counter {
+            key: num_key,
+            value: n,
+        });
+        if let Some((index, _)) = self.current_slot(&cmd.service_id, now) {
+            let key = slot_key(&cmd.service_id, index);
+            let used = self.counters.get(&key).copied().unwrap_or(0) + 1;
+            self.counters.insert(key.clone(), used);
+            fx.changes.push(Change::Counter { key, value: used });
+        }
+        let ticket = Ticket {
+            id,
+            number: format!("{prefix}{n:03}"),
+            business_day: self.day.clone(),
+            class: cmd.class,
+            state: TicketState::Waiting,
+            origin_service_id: cmd.service_id.clone(),
+            service_id: cmd.service_id.clone(),
+            issued_at: now,
+            window: None,
+            phone_masked: cmd.phone_masked,
+            legs: vec![new_leg(&cmd.service_id, None, now, None)],
+        };
+        let stored = StoredTicket {
+            token: format!("{id:012x}{}", cmd.secret),
+            ticket,
+            citizen_hash: cmd.citizen_hash,
+            pos: QueuePos::issued(id),
+            transfer_seq: 0,
+        };
+        self.insert_open(stored.clone());
+        let response = self.issue_response(&stored);
+        fx.ticket_changed(&stored);
+        fx.detail = json(
+            serde_json::json!({ "service": cmd.service_id, "class": cmd.class, "helper": cmd.helper }),
+        );
+        fx.services.insert(cmd.service_id);
+        Ok(Reply::Issued(Box::new(response)))
+    }
+
+    pub(super) fn cancel(
+        &mut self,
+        actor: &Actor,
+        ticket: TicketRef,
+        now: Millis,
+        fx: &mut Effects,
+    ) -> Result<Reply, ApiError> {
+        let id = match &ticket {
+            TicketRef::Id(id) => *id,
+            TicketRef::Token(token) => self
+                .by_token(token)
+                .map(|t| t.ticket.id)
+                .ok_or_else(|| err(ErrorCode::UnknownTicket, "no open ticket with this token"))?,
+        };
+        let t = self
+            .tickets
+            .get(&id)
+            .ok_or_else(|| err(ErrorCode::UnknownTicket, format!("no open ticket {id}")))?;
+        if t.ticket.state != TicketState::Waiting {
+            return Err(err(
+                ErrorCode::WrongState,
+                format!(
+                    "ticket {} is {}; only a waiting ticket can be cancelled",
+                    t.ticket.number,
+                    t.ticket.state.as_str()
+                ),
+            ));
+        }
+        let _ = actor;
+        self.dequeue(id);
+        let mut t = self
+            .close(id)
+            .ok_or_else(|| err(ErrorCode::Internal, "ticket vanished"))?;
+        t.ticket.state = TicketState::Cancelled;
+        let leg = last_leg(&mut t.ticket);
+        leg.finished_at = Some(now);
+        leg.outcome = Some(LegOutcome::Cancelled);
+        fx.services.insert(t.ticket.service_id.clone());
+        if let Some(w) = t.ticket.leg().target_window {
+            fx.windows.push(w);
+        }
+        fx.ticket_changed(&t);
+        Ok(Reply::Ticket(Box::new(TicketResponse { ticket: t.ticket })))
+    }
+}
+
+pub(super) fn slot_key(service: &str, index: usize) -> String {
+    format!("slot:{service}:{index}")
+}

@@ -1,0 +1,60 @@
+//! What the hall keeps beyond the wire types: open tickets with their queue places, windows' live
+//! state, today's running figures, and what the store hands back at start-up. All of it is stored, so
+//! it is serialisable.
+
+use std::collections::{BTreeMap, HashMap};
+
+use qcall_protocol::{Call, Millis, PauseReason, Ticket, TicketId, WindowNo};
+use serde::{Deserialize, Serialize};
+
+use super::place::QueuePos;
+
+/// An open ticket with what only the server knows about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct StoredTicket {
+    pub(crate) ticket: Ticket,
+    pub(crate) token: String,
+    pub(crate) citizen_hash: Option<String>,
+    /// Place in its service queue while waiting.
+    pub(crate) pos: QueuePos,
+    /// Order among tickets transferred to one window.
+    pub(crate) transfer_seq: u64,
+}
+
+/// A window's live state, persisted so that a restart keeps sign-ins, pauses and current tickets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct WindowLive {
+    pub(crate) number: WindowNo,
+    pub(crate) primary: Vec<String>,
+    pub(crate) secondary: Vec<String>,
+    pub(crate) staff: Option<String>,
+    pub(crate) paused: Option<(PauseReason, Millis)>,
+    pub(crate) current: Option<TicketId>,
+    pub(crate) held: Vec<TicketId>,
+    /// Priority/appointment calls in a row (R11 K-ratio).
+    pub(crate) streak: u32,
+}
+
+/// Today's running figures of a service or window.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Stat {
+    pub(crate) served: u32,
+    pub(crate) no_show: u32,
+    pub(crate) wait_ms: i64,
+    pub(crate) handle_ms: i64,
+    pub(crate) pause_ms: BTreeMap<String, i64>,
+}
+
+/// State restored from the store at start-up.
+#[derive(Debug, Default)]
+pub(crate) struct Restored {
+    pub(crate) seq: u64,
+    pub(crate) next_ticket_id: TicketId,
+    pub(crate) business_day: Option<String>,
+    pub(crate) tickets: Vec<StoredTicket>,
+    pub(crate) windows: Vec<WindowLive>,
+    pub(crate) counters: HashMap<String, u32>,
+    pub(crate) stats: HashMap<String, Stat>,
+    pub(crate) notices: Option<Vec<String>>,
+    pub(crate) recent_calls: Vec<Call>,
+}

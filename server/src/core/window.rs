@@ -1,0 +1,216 @@
+//! A window's session (R14): who is signed in, pauses with their reason and counted time, and the
+//! answer every window action sends back.
+
+use qcall_protocol::{
+    ActionResponse, ApiError, Call, ErrorCode, Millis, PauseReason, Ticket, WindowNo, WindowStatus,
+    WindowView,
+};
+
+use super::{Actor, Effects, Hall, Reply, WindowLive, err, json};
+
+impl Hall {
+    /// The window, checked to be signed in by this actor and not paused when `need_open`.
+    pub(super) fn my_window(
+        &self,
+        actor: &Actor,
+        number: WindowNo,
+    ) -> Result<&WindowLive, ApiError> {
+        let w = self
+            .windows
+            .get(&number)
+            .ok_or_else(|| err(ErrorCode::UnknownWindow, format!("no window {number}")))?;
+        let Actor::Staff(staff_no) = actor else {
+            return Err(err(ErrorCode::Forbidden, "only staff act at windows"));
+        };
+        match &w.staff {
+            None => Err(err(
+                ErrorCode::WindowClosed,
+                format!("window {number} is closed: sign in first"),
+            )),
+            Some(s) if s != staff_no => Err(err(
+                ErrorCode::NotSignedIn,
+                format!("window {number} is signed in by staff {s}"),
+            )),
+            Some(_) => Ok(w),
+        }
+    }
+
+    pub(super) fn action_reply(
+        &self,
+        number: WindowNo,
+        ticket: Option<Ticket>,
+        call: Option<Call>,
+    ) -> Reply {
+        let window = self.window_view(number).unwrap_or_else(|| WindowView {
+            number,
+            name: String::new(),
+            screen_text: String::new(),
+            primary: vec![],
+            secondary: vec![],
+            status: WindowStatus::Closed,
+            pause_reason: None,
+            paused_since: None,
+            staff: None,
+            current: None,
+            held: vec![],
+        });
+        Reply::Action(Box::new(ActionResponse {
+            ticket,
+            window,
+            call,
+        }))
+    }
+
+    pub(super) fn pause(
+        &mut self,
+        actor: &Actor,
+        number: WindowNo,
+        reason: PauseReason,
+        now: Millis,
+        fx: &mut Effects,
+    ) -> Result<Reply, ApiError> {
+        let w = self.my_window(actor, number)?;
+        if w.paused.is_some() {
+            return Err(err(
+                ErrorCode::WindowPaused,
+                format!("window {number} is already paused"),
+            ));
+        }
+        let services: Vec<String> = w.primary.iter().chain(&w.secondary).cloned().collect();
+        if let Some(w) = self.windows.get_mut(&number) {
+            w.paused = Some((reason, now));
+        }
+        fx.window = Some(number);
+        fx.windows.push(number);
+        fx.services.extend(services);
+        fx.detail = json(serde_json::json!({ "reason": reason }));
+        Ok(self.action_reply(number, None, None))
+    }
+
+    pub(super) fn resume(
+        &mut self,
+        actor: &Actor,
+        number: WindowNo,
+        now: Millis,
+        fx: &mut Effects,
+    ) -> Result<Reply, ApiError> {
+        let w = self.my_window(actor, number)?;
+        let Some((reason, since)) = w.paused else {
+            return Err(err(
+                ErrorCode::WrongState,
+                format!("window {number} is not paused"),
+            ));
+        };
+        let services: Vec<String> = w.primary.iter().chain(&w.secondary).cloned().collect();
+        self.end_pause(number, reason, since, now, fx);
+        fx.window = Some(number);
+        fx.windows.push(number);
+        fx.services.extend(services);
+        Ok(self.action_reply(number, None, None))
+    }
+
+    /// Counts a pause's time by reason (R14) and clears it.
+    pub(super) fn end_pause(
+        &mut self,
+        number: WindowNo,
+        reason: PauseReason,
+        since: Millis,
+        now: Millis,
+        fx: &mut Effects,
+    ) {
+        if let Some(w) = self.windows.get_mut(&number) {
+            w.paused = None;
+        }
+        let reason = json(reason).as_str().unwrap_or("other").to_string();
+        self.bump_stat(&format!("window:{number}"), fx, |s| {
+            *s.pause_ms.entry(reason).or_default() += (now - since).max(0);
+        });
+    }
+
+    pub(super) fn sign_in(
+        &mut self,
+        actor: &Actor,
+        number: WindowNo,
+        _now: Millis,
+        fx: &mut Effects,
+    ) -> Result<Reply, ApiError> {
+        let Actor::Staff(staff_no) = actor else {
+            return Err(err(ErrorCode::Forbidden, "only staff sign in at windows"));
+        };
+        let w = self
+            .windows
+            .get(&number)
+            .ok_or_else(|| err(ErrorCode::UnknownWindow, format!("no window {number}")))?;
+        let staff = self
+            .cfg
+            .staff(staff_no)
+            .ok_or_else(|| err(ErrorCode::Unauthorized, "unknown staff"))?;
+        if !staff.windows.is_empty() && !staff.windows.contains(&number) {
+            return Err(err(
+                ErrorCode::Forbidden,
+                format!("staff {staff_no} may not sign in at window {number}"),
+            ));
+        }
+        match &w.staff {
+            Some(s) if s == staff_no => return Ok(self.action_reply(number, None, None)),
+            Some(s) => {
+                return Err(err(
+                    ErrorCode::WindowTaken,
+                    format!("staff {s} is signed in at window {number}"),
+                ));
+            }
+            None => {}
+        }
+        if let Some(other) = self
+            .windows
+            .values()
+            .find(|w| w.staff.as_deref() == Some(staff_no))
+        {
+            return Err(err(
+                ErrorCode::SignedInElsewhere,
+                format!(
+                    "staff {staff_no} is signed in at window {}: sign out there first",
+                    other.number
+                ),
+            ));
+        }
+        let services: Vec<String> = w.primary.iter().chain(&w.secondary).cloned().collect();
+        if let Some(w) = self.windows.get_mut(&number) {
+            w.staff = Some(staff_no.clone());
+            w.paused = None;
+            w.streak = 0;
+        }
+        fx.window = Some(number);
+        fx.windows.push(number);
+        fx.services.extend(services);
+        Ok(self.action_reply(number, None, None))
+    }
+
+    pub(super) fn sign_out(
+        &mut self,
+        actor: &Actor,
+        number: WindowNo,
+        now: Millis,
+        fx: &mut Effects,
+    ) -> Result<Reply, ApiError> {
+        let w = self.my_window(actor, number)?;
+        if w.current.is_some() {
+            return Err(err(
+                ErrorCode::WindowBusy,
+                "finish, hold or transfer the current ticket before signing out",
+            ));
+        }
+        let services: Vec<String> = w.primary.iter().chain(&w.secondary).cloned().collect();
+        if let Some((reason, since)) = w.paused {
+            self.end_pause(number, reason, since, now, fx);
+        }
+        if let Some(w) = self.windows.get_mut(&number) {
+            w.staff = None;
+            w.streak = 0;
+        }
+        fx.window = Some(number);
+        fx.windows.push(number);
+        fx.services.extend(services);
+        Ok(self.action_reply(number, None, None))
+    }
+}

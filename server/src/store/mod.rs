@@ -1,0 +1,298 @@
+//! SQLite storage: schema migrations, the group-committed write of a batch of applied commands, and
+//! the reads that rebuild the live hall after a restart.
+//!
+//! Only the engine thread owns a `Store`: SQLite calls block, so they never run on tokio's workers.
+//! WAL with `synchronous=FULL` makes every commit durable before anyone is told about it (R28); one
+//! commit (one fsync) covers every command of a batch, which is what lets durability keep up with load.
+//!
+//! The schema is in [`migrations`], the start-up reads in [`restore`], WAL checkpoints in [`checkpoint`].
+
+mod checkpoint;
+mod migrations;
+mod restore;
+
+use std::path::Path;
+
+use qcall_protocol::{AuditEntry, Millis, TicketId};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::auth::{hex, unhex};
+use crate::core::{Applied, Change, StoredTicket};
+
+/// Why the store failed. The engine answers `unavailable` and rebuilds from what was committed.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum StoreError {
+    #[error("database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("stored JSON is unreadable: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("the system has no randomness: {0}")]
+    Random(String),
+    #[error("the database was written by a newer qcall (schema {found}, this build knows {known})")]
+    TooNew { found: i64, known: usize },
+}
+
+/// A command's answer kept for retries with the same request id (R6).
+pub(crate) struct SavedRequest {
+    pub(crate) principal: String,
+    pub(crate) request_id: String,
+    pub(crate) response: String,
+}
+
+/// Who sent a request id, and the id: `("device:kiosk-1", "touch-17")`.
+pub(crate) type RequestKey = (String, String);
+
+/// The first answer to a request id, kept for the business day (R6).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Saved {
+    /// An issue: the answer is rebuilt from the ticket, so only its id is kept; the issue's audit row
+    /// is what persists it.
+    Issued(TicketId),
+    /// Any other command: its answer as sent, persisted in the `requests` table.
+    Json(std::sync::Arc<str>),
+}
+
+/// The hall's database.
+pub(crate) struct Store {
+    conn: Connection,
+    path: std::path::PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) and migrates the database at `path`.
+    pub(crate) fn open(path: &Path) -> Result<Store, StoreError> {
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let mut store = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
+        migrations::migrate(&mut store.conn)?;
+        Ok(store)
+    }
+
+    /// The answers to today's request ids (R6), for retries after a restart.
+    pub(crate) fn requests(&self, day: &str) -> Result<Vec<(RequestKey, Saved)>, StoreError> {
+        let mut out = Vec::new();
+        let mut stmt = self.conn.prepare(
+            "SELECT actor, request_id, ticket_id FROM audit
+             WHERE business_day = ?1 AND action = 'issue' AND request_id IS NOT NULL",
+        )?;
+        for row in stmt.query_map([day], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, TicketId>(2)?,
+            ))
+        })? {
+            let (actor, rid, id) = row?;
+            out.push(((actor, rid), Saved::Issued(id)));
+        }
+        let mut stmt = self.conn.prepare(
+            "SELECT principal, request_id, response FROM requests WHERE business_day = ?1",
+        )?;
+        for row in stmt.query_map([day], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })? {
+            let (actor, rid, json) = row?;
+            out.push(((actor, rid), Saved::Json(json.into())));
+        }
+        Ok(out)
+    }
+
+    /// The hall's secret for keyed hashes and staff tokens, made on first start.
+    pub(crate) fn secret(&mut self) -> Result<Vec<u8>, StoreError> {
+        let found: Option<String> = self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = 'secret'", [], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        if let Some(hex) = found.and_then(|h| unhex(&h)) {
+            return Ok(hex);
+        }
+        let mut secret = vec![0u8; 32];
+        getrandom::fill(&mut secret).map_err(|e| StoreError::Random(e.to_string()))?;
+        self.conn.execute(
+            "INSERT OR REPLACE INTO meta(key, value) VALUES ('secret', ?1)",
+            params![hex(&secret)],
+        )?;
+        Ok(secret)
+    }
+
+    /// Writes a batch of applied commands in one transaction: one fsync for all of them.
+    pub(crate) fn commit(
+        &mut self,
+        batch: &[Applied],
+        requests: &[SavedRequest],
+    ) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut audit = tx.prepare_cached(
+                "INSERT INTO audit (seq, at, business_day, actor, action, window, ticket_id, number, out_of_order, detail, request_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            )?;
+            let mut ticket = tx.prepare_cached(
+                "INSERT INTO tickets (id, business_day, number, service_id, class, state, issued_at, data)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT(id) DO UPDATE SET state = excluded.state, data = excluded.data",
+            )?;
+            let mut counter = tx.prepare_cached(
+                "INSERT INTO counters (business_day, key, value) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(business_day, key) DO UPDATE SET value = excluded.value",
+            )?;
+            let mut stat = tx.prepare_cached(
+                "INSERT INTO stats (business_day, key, data) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(business_day, key) DO UPDATE SET data = excluded.data",
+            )?;
+            let mut window = tx.prepare_cached(
+                "INSERT INTO windows (number, data) VALUES (?1, ?2)
+                 ON CONFLICT(number) DO UPDATE SET data = excluded.data",
+            )?;
+            for a in batch {
+                let day = &a.business_day;
+                audit.execute(params![
+                    a.seq as i64,
+                    a.at,
+                    day,
+                    a.audit.actor,
+                    a.audit.action,
+                    a.audit.window,
+                    a.audit.ticket_id,
+                    a.audit.number,
+                    a.audit.out_of_order,
+                    a.audit.detail.to_string(),
+                    a.audit.request_id,
+                ])?;
+                for change in &a.changes {
+                    match change {
+                        Change::Ticket(t) => {
+                            let x = &t.ticket;
+                            ticket.execute(params![
+                                x.id,
+                                x.business_day,
+                                x.number,
+                                x.origin_service_id,
+                                x.class.as_str(),
+                                x.state.as_str(),
+                                x.issued_at,
+                                serde_json::to_string(&**t)?,
+                            ])?;
+                        }
+                        Change::Counter { key, value } => {
+                            counter.execute(params![day, key, value])?;
+                        }
+                        Change::Stat { key, stat: s } => {
+                            stat.execute(params![day, key, serde_json::to_string(s)?])?;
+                        }
+                        Change::Window(w) => {
+                            window.execute(params![w.number, serde_json::to_string(w)?])?;
+                        }
+                        Change::Notices(n) => {
+                            tx.execute(
+                                "INSERT OR REPLACE INTO settings (key, value) VALUES ('notices', ?1)",
+                                params![serde_json::to_string(n)?],
+                            )?;
+                        }
+                    }
+                }
+                if a.audit.action == "day_rollover" {
+                    tx.execute("DELETE FROM requests WHERE business_day < ?1", params![day])?;
+                }
+            }
+            let day = batch
+                .last()
+                .map(|a| a.business_day.as_str())
+                .unwrap_or_default();
+            let mut request = tx.prepare_cached(
+                "INSERT OR IGNORE INTO requests (principal, request_id, business_day, response) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for r in requests {
+                request.execute(params![r.principal, r.request_id, day, r.response])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Any ticket by id, open or closed.
+    pub(crate) fn ticket(&self, id: TicketId) -> Result<Option<StoredTicket>, StoreError> {
+        let data: Option<String> = self
+            .conn
+            .prepare_cached("SELECT data FROM tickets WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))
+            .optional()?;
+        Ok(data.map(|d| serde_json::from_str(&d)).transpose()?)
+    }
+
+    /// A page of the audit log after `after`.
+    pub(crate) fn audit(&self, after: u64, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT seq, at, business_day, actor, action, window, ticket_id, number, out_of_order, detail
+             FROM audit WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![after as i64, limit], |r| {
+            Ok(AuditEntry {
+                seq: u64::try_from(r.get::<_, i64>(0)?).unwrap_or(0),
+                at: r.get(1)?,
+                business_day: r.get(2)?,
+                actor: r.get(3)?,
+                action: r.get(4)?,
+                window: r.get(5)?,
+                ticket_id: r.get(6)?,
+                number: r.get(7)?,
+                out_of_order: r.get(8)?,
+                detail: r.get(9)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Fills the database with `count` served tickets of past days, for the history benchmark.
+    pub(crate) fn seed_history(
+        &mut self,
+        count: u64,
+        services: &[(String, String)],
+        days_before: Millis,
+        day_of: impl Fn(Millis) -> String,
+    ) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut ticket = tx.prepare(
+                "INSERT INTO tickets (id, business_day, number, service_id, class, state, issued_at, data)
+                 VALUES (?1, ?2, ?3, ?4, 'normal', 'done', ?5, ?6)",
+            )?;
+            let mut audit = tx.prepare(
+                "INSERT INTO audit (seq, at, business_day, actor, action, window, ticket_id, number, out_of_order, detail)
+                 VALUES (?1, ?2, ?3, 'device:seed', 'issue', NULL, ?4, ?5, 0, '{}')",
+            )?;
+            let per_day = 2_000u64;
+            let start_ms = days_before - (count / per_day + 1) as i64 * 86_400_000;
+            for i in 0..count {
+                let id = i as i64 + 1;
+                let day_index = i / per_day;
+                let at = start_ms + day_index as i64 * 86_400_000 + (i % per_day) as i64 * 10_000;
+                let day = day_of(at);
+                let (service, prefix) = &services[(i % services.len() as u64) as usize];
+                let number = format!("{prefix}{:03}", i % per_day / services.len() as u64 + 1);
+                let data = format!(
+                    r#"{{"ticket":{{"id":{id},"number":"{number}","business_day":"{day}","class":"normal","state":"done","origin_service_id":"{service}","service_id":"{service}","issued_at":{at},"window":1,"phone_masked":null,"legs":[]}},"token":"{id:012x}00000000000000000000000000000000","citizen_hash":null,"pos":{{"tier":1,"key":0}},"transfer_seq":0}}"#
+                );
+                ticket.execute(params![id, day, number, service, at, data])?;
+                audit.execute(params![id, at, day, id, number])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;
