@@ -1,5 +1,6 @@
 //! The kiosk's rules without a window or a server: tiles and their refusals, 暂停取号, one ticket per
-//! touch, the helper's priority tickets, elder mode and the idle return.
+//! touch and lost answers asked for again, the id and phone fields, the helper's priority tickets,
+//! elder mode and the idle return, where the ticket says to wait.
 
 use std::time::{Duration, Instant};
 
