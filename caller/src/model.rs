@@ -961,6 +961,7 @@ mod tests {
                 window: Some(1),
             },
             hall: HallInfo {
+                start_on_call: false,
                 name_zh: "政务服务大厅".into(),
                 name_en: "Hall".into(),
                 time_zone: "Asia/Shanghai".into(),
@@ -995,6 +996,7 @@ mod tests {
 
     fn answer(window_view: WindowView, ticket: Option<Ticket>) -> ActionResponse {
         ActionResponse {
+            finished: None,
             ticket,
             window: window_view,
             call: None,

@@ -381,6 +381,7 @@ mod tests {
 
     fn hall() -> HallInfo {
         HallInfo {
+            start_on_call: false,
             name_zh: "测试大厅".into(),
             name_en: "Test hall".into(),
             time_zone: "Asia/Shanghai".into(),

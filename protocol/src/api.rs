@@ -190,6 +190,10 @@ pub struct ActionResponse {
     pub window: WindowView,
     /// The call this action made, for calls and recalls.
     pub call: Option<Call>,
+    /// The ticket finished by `finish-and-call-next` (then `ticket` and `call` are the next call, or
+    /// `None` when nobody waited).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished: Option<Ticket>,
 }
 
 /// The answer to a ticket cancel or other action with no window involved.

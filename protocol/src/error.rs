@@ -67,6 +67,15 @@ pub enum ErrorCode {
     TransferToSelf,
     /// Wrong staff number or password.
     BadCredentials,
+    /// The same request id was already used by this client for a different request (R6); choose a new
+    /// id for a new request.
+    RequestIdReused,
+    /// Too many wrong passwords for this staff number or from this address; `retry_after_s` says when.
+    LoginLocked,
+    /// Too many wrong kiosk PINs; `retry_after_s` says when.
+    PinLocked,
+    /// The server is busy checking other credentials; retry in a moment.
+    Busy,
     /// The server is shutting down or could not store the change; nothing changed, retry.
     Unavailable,
     /// A bug on the server. Nothing changed.
@@ -84,13 +93,13 @@ impl ErrorCode {
             NotFound | UnknownService | UnknownWindow | UnknownTicket => 404,
             MethodNotAllowed => 405,
             PayloadTooLarge => 413,
-            RateLimited => 429,
-            Unavailable => 503,
+            RateLimited | LoginLocked | PinLocked => 429,
+            Unavailable | Busy => 503,
             Internal => 500,
             WrongState | HallClosed | PastCutoff | ServiceDisabled | DailyCapReached
             | SlotQuotaReached | DuplicateCitizen | QueueEmpty | WindowBusy | NoCurrentTicket
             | WindowPaused | WindowClosed | WindowTaken | SignedInElsewhere | NotSignedIn
-            | RequeueExpired => 409,
+            | RequeueExpired | RequestIdReused => 409,
         }
     }
 }
@@ -111,6 +120,12 @@ pub struct ApiError {
     pub code: ErrorCode,
     /// A sentence for the person at the screen or in the log (English; apps translate by code).
     pub message: String,
+    /// The ticket number concerned, e.g. the number a citizen already holds (`duplicate_citizen`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<String>,
+    /// Seconds until a retry can succeed (`rate_limited`, `login_locked`, `pin_locked`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_s: Option<u32>,
 }
 
 impl ApiError {
@@ -119,7 +134,21 @@ impl ApiError {
         ApiError {
             code,
             message: message.into(),
+            ticket: None,
+            retry_after_s: None,
         }
+    }
+
+    /// The same error naming the ticket number concerned.
+    pub fn with_ticket(mut self, number: impl Into<String>) -> Self {
+        self.ticket = Some(number.into());
+        self
+    }
+
+    /// The same error saying when a retry can succeed.
+    pub fn with_retry_after(mut self, seconds: u32) -> Self {
+        self.retry_after_s = Some(seconds);
+        self
     }
 }
 

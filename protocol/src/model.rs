@@ -112,6 +112,21 @@ fn is_false(b: &bool) -> bool {
     !*b
 }
 
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+/// A hold (挂起) of a leg: from `at` until `until` (`None` while held).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Hold {
+    /// When the ticket was set aside.
+    pub at: Millis,
+    /// When it was called again or returned to the queue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<Millis>,
+}
+
 /// One stretch of a ticket's life: waiting in one queue, then called and served at one window (R4).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -121,23 +136,33 @@ pub struct Leg {
     /// Set when the leg was transferred to one window rather than to a service's queue.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_window: Option<WindowNo>,
-    /// When this leg started waiting (issue, transfer or requeue).
+    /// When this leg started waiting (issue or transfer); a requeue does not move it, so the leg's
+    /// wait is exact (R4).
     pub queued_at: Millis,
-    /// The window that called it, once called.
+    /// The window of the latest call (also after a no-show, which is the window that marked it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub window: Option<WindowNo>,
-    /// The staff number of whoever called it.
+    /// The staff number of whoever made the latest call.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub staff_no: Option<String>,
-    /// When it was first called on this leg.
+    /// When it was first called on this leg; never overwritten.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub called_at: Option<Millis>,
-    /// Every recall (重呼), and every 回呼 after a hold.
+    /// Every later call on this leg: recalls (重呼), 回呼 after a hold, and calls after a requeue.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub recalls: Vec<Millis>,
-    /// When the citizen reached the window (开始办理).
+    /// Every requeue after a no-show (顺延, R9), and every return to the queue of a held ticket
+    /// when its window signed out: the leg waited again from then.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requeues: Vec<Millis>,
+    /// When service started (开始办理, or the call when the hall starts service at the call); the
+    /// first start, never overwritten.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started_at: Option<Millis>,
+    /// Every hold (挂起) with its end (回呼 or a return to the queue): the citizen was away, so
+    /// handling time leaves these intervals out.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub holds: Vec<Hold>,
     /// When the leg ended, with [`Leg::outcome`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<Millis>,
@@ -150,9 +175,12 @@ pub struct Leg {
     /// Called ahead of the ticket "call next" would have chosen: a jump of the queue (R13).
     #[serde(default, skip_serializing_if = "is_false")]
     pub out_of_order: bool,
-    /// Times marked no-show (过号) on this leg, with the time of the last one.
+    /// When it was last marked no-show (过号) on this leg.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub no_show_at: Option<Millis>,
+    /// How many times it was marked no-show on this leg.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub no_shows: u32,
     /// Why the ticket was transferred into this leg (free text from staff).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
@@ -203,14 +231,46 @@ impl Leg {
             staff_no: None,
             called_at: None,
             recalls: Vec::new(),
+            requeues: Vec::new(),
             started_at: None,
+            holds: Vec::new(),
             finished_at: None,
             outcome: None,
             special_call: false,
             out_of_order: false,
             no_show_at: None,
+            no_shows: 0,
             note: None,
         }
+    }
+}
+
+impl Leg {
+    /// Milliseconds from joining the queue to the first call (R4): the wait a citizen felt.
+    pub fn wait_ms(&self) -> Option<Millis> {
+        self.called_at.map(|c| (c - self.queued_at).max(0))
+    }
+
+    /// Milliseconds of service: from the start (or the first call when service was not started
+    /// separately) to the end, without the time the ticket was held (R4).
+    pub fn handle_ms(&self) -> Option<Millis> {
+        let end = self.finished_at?;
+        let start = self.started_at.or(self.called_at)?;
+        let held: Millis = self
+            .holds
+            .iter()
+            .map(|h| (h.until.unwrap_or(end).min(end) - h.at.max(start)).max(0))
+            .sum();
+        Some((end - start - held).max(0))
+    }
+
+    /// Whether the citizen was served on this leg: it ended done, or it was transferred from the
+    /// window (a transfer needs the citizen at the window: 首问负责).
+    pub fn served(&self) -> bool {
+        matches!(
+            self.outcome,
+            Some(LegOutcome::Done | LegOutcome::Transferred)
+        )
     }
 }
 
@@ -303,7 +363,8 @@ pub struct StaffCard {
     pub name: String,
     /// Badges such as 党员示范岗 or 红旗窗口.
     pub badges: Vec<String>,
-    /// Path or URL of a photo, when configured.
+    /// Server-relative URL of the staff photo (`/api/v1/staff/{staff_no}/photo`), when the hall
+    /// configured one; fetched with the client's own bearer credential.
     pub photo: Option<String>,
 }
 
@@ -419,4 +480,8 @@ pub struct HallInfo {
     pub requeue_behind: u32,
     /// Calls of priority/appointment in a row before a normal ticket gets its turn (R11); 0 = strict.
     pub priority_ratio: u32,
+    /// Whether a call also starts service (the leg's `started_at` is the call), so windows need no
+    /// separate 开始办理.
+    #[serde(default)]
+    pub start_on_call: bool,
 }

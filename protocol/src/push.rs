@@ -48,6 +48,18 @@ pub enum DisplayMode {
     },
 }
 
+/// How a hall board lays out its calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum BoardLayout {
+    /// The latest call large, the recent calls below it as large rows (number → window).
+    #[default]
+    Calls,
+    /// One cell per open window with the number it called, for halls with many windows.
+    Windows,
+}
+
 /// A display's settings, from the hall config, sent in its snapshot.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -72,6 +84,9 @@ pub struct DisplaySettings {
     pub volume: f32,
     /// `HH:MM-HH:MM` ranges in hall time when nothing is spoken (calls are still shown).
     pub quiet_hours: Vec<String>,
+    /// A hall board's layout (window screens ignore it).
+    #[serde(default)]
+    pub board_layout: BoardLayout,
 }
 
 /// Who the server recognised, sent in every snapshot.
@@ -122,7 +137,8 @@ pub struct Snapshot {
     pub windows: Vec<WindowView>,
     /// Waiting counts, estimates and refusals per service (empty for public clients).
     pub availability: Vec<Availability>,
-    /// The latest calls, newest first (for displays and staff).
+    /// The latest calls, newest first (for displays and staff): every call of the last 60 s of server
+    /// time (so a display that reconnects can announce what it missed, R16), and at least the last 20.
     pub recent_calls: Vec<Call>,
     /// Open tickets of the day (staff and managers only; empty for others).
     pub open_tickets: Vec<Ticket>,

@@ -109,7 +109,10 @@ impl Auth {
             .verify_slice(&mac)
             .map_err(|_| bad())?;
         let expires: Millis = expires.parse().map_err(|_| bad())?;
-        if expires <= now {
+        // No token this hall issues lives longer than a session: a longer one is forged or from a
+        // hall whose session length was shortened since.
+        let longest = i64::from(self.config.limits.session_hours) * 3_600_000 + 60_000;
+        if expires <= now || expires > now + longest {
             return Err(bad());
         }
         // The account must still exist with that role in the current config.
@@ -178,10 +181,12 @@ impl Auth {
             *tokens -= 1.0;
             Ok(())
         } else {
+            let wait_s = ((1.0 - *tokens) / rate_per_ms / 1000.0).ceil().max(1.0) as u32;
             Err(err(
                 ErrorCode::RateLimited,
                 "this kiosk is issuing too fast; wait a moment",
-            ))
+            )
+            .with_retry_after(wait_s))
         }
     }
 }

@@ -103,6 +103,50 @@ impl Calendar {
     }
 }
 
+impl Calendar {
+    /// The first instant after `now` at which what may be issued can change by the clock alone: an
+    /// opening or closing time, the start of a cut-off, a minute in `extra` (e.g. time-slot edges),
+    /// local midnight (closed and extra open dates turn there) or the business-day boundary. Kiosks
+    /// must be told at these instants even when nobody sends a command.
+    pub(crate) fn next_edge(&self, now: Millis, extra: &[u32]) -> Option<Millis> {
+        let today = self.local(now).date();
+        let mut best: Option<Millis> = None;
+        for date in [Some(today), today.tomorrow().ok()].into_iter().flatten() {
+            let mut minutes: Vec<u32> = vec![0, self.boundary];
+            for &(start, end) in self.hours_on(date) {
+                minutes.extend([start, end]);
+                if end >= start + self.cutoff {
+                    minutes.push(end - self.cutoff);
+                }
+            }
+            minutes.extend_from_slice(extra);
+            for m in minutes.into_iter().filter(|m| *m <= 24 * 60) {
+                let Some(at) = self.instant(date, m) else {
+                    continue;
+                };
+                if at > now && best.is_none_or(|b| at < b) {
+                    best = Some(at);
+                }
+            }
+        }
+        best
+    }
+
+    /// The instant of a local date and minute of the day (1440 = the next midnight).
+    fn instant(&self, date: Date, minute: u32) -> Option<Millis> {
+        let midnight = date.to_datetime(jiff::civil::Time::midnight());
+        let dt = midnight
+            .checked_add(SignedDuration::from_mins(i64::from(minute)))
+            .ok()?;
+        Some(
+            dt.to_zoned(self.tz.clone())
+                .ok()?
+                .timestamp()
+                .as_millisecond(),
+        )
+    }
+}
+
 pub(crate) use qcall_protocol::time_of_day::parse_hhmm;
 
 /// Parses `HH:MM-HH:MM` with start before end.
@@ -196,6 +240,37 @@ pub(crate) mod tests {
         cal.extra_open.clear();
         assert_eq!(cal.issuing(at("2026-11-23 23:50")), Ok(()));
         assert_eq!(cal.issuing(at("2026-11-24 00:00")), Ok(()));
+    }
+
+    #[test]
+    fn next_edge_names_every_instant_the_clock_alone_changes_issuing() {
+        let cal = hall();
+        let check = |local: &str, extra: &[u32], expected: &str| {
+            assert_eq!(
+                cal.next_edge(at(local), extra),
+                Some(at(expected)),
+                "after {local}"
+            );
+        };
+        // Opening, cut-off, closing of the morning, then the afternoon (Monday 2026-11-23).
+        check("2026-11-23 04:00", &[], "2026-11-23 09:00");
+        check("2026-11-23 08:59", &[], "2026-11-23 09:00");
+        check("2026-11-23 09:00", &[], "2026-11-23 11:30");
+        check("2026-11-23 11:30", &[], "2026-11-23 12:00");
+        check("2026-11-23 12:00", &[], "2026-11-23 13:30");
+        check("2026-11-23 13:30", &[], "2026-11-23 16:30");
+        check("2026-11-23 16:30", &[], "2026-11-23 17:00");
+        // After closing: midnight, where the civil date (and a closed date) turns.
+        check("2026-11-23 17:00", &[], "2026-11-24 00:00");
+        check("2026-11-24 00:00", &[], "2026-11-24 04:00");
+        // A closed Wednesday has only midnight and the boundary.
+        check("2026-11-25 04:00", &[], "2026-11-26 00:00");
+        // An extra open Saturday.
+        check("2026-11-28 04:00", &[], "2026-11-28 09:00");
+        // Slot edges given by the services.
+        check("2026-11-23 09:00", &[10 * 60], "2026-11-23 10:00");
+        // Exactly at an edge, the next one: a strict "after".
+        assert!(cal.next_edge(at("2026-11-23 09:00"), &[]) > Some(at("2026-11-23 09:00")));
     }
 
     #[test]

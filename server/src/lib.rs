@@ -53,6 +53,18 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let config = Arc::new(config);
     let db = options.db_path.clone();
+    let data_dir = options
+        .db_path
+        .parent()
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default();
+    for s in &config.staff {
+        if let Some(photo) = &s.photo
+            && !data_dir.join(photo).is_file()
+        {
+            warn!(staff = %s.staff_no, photo = %data_dir.join(photo).display(), "staff photo not found; window screens show the initial");
+        }
+    }
     // Opening, migrating and restoring block on SQLite: off the async workers.
     let (cfg, clock) = (config.clone(), options.clock.clone());
     let (engine, secret, engine_thread) = tokio::task::spawn_blocking(move || {
@@ -68,6 +80,7 @@ pub async fn run(
         auth: Arc::new(auth::Auth::new(config.clone(), secret)),
         config: config.clone(),
         clock: options.clock.clone(),
+        data_dir: data_dir.clone(),
         ws: state::WsControl {
             stop: stop_rx,
             alive: alive_tx,

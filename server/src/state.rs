@@ -20,6 +20,8 @@ pub(crate) struct App {
     pub(crate) auth: Arc<Auth>,
     pub(crate) config: Arc<HallConfig>,
     pub(crate) clock: Arc<dyn Clock>,
+    /// The server's data folder (database, staff photos).
+    pub(crate) data_dir: std::path::PathBuf,
     pub(crate) ws: WsControl,
 }
 
@@ -36,13 +38,13 @@ impl App {
         let unknown = || ApiError::new(ErrorCode::UnknownTicket, "no ticket with this token");
         let id = token_id(&token).ok_or_else(unknown)?;
         self.engine
-            .read(move |hall, store, _| {
+            .read(move |hall, store, now| {
                 if let Some(t) = hall.by_token(&token) {
-                    return Ok(hall.public_ticket(t));
+                    return Ok(hall.public_ticket(t, now));
                 }
                 // A closed ticket: from the database, without a place in the queue.
                 match store.ticket(id) {
-                    Ok(Some(t)) if t.token == token => Ok(hall.public_ticket(&t)),
+                    Ok(Some(t)) if t.token == token => Ok(hall.public_ticket(&t, now)),
                     Ok(_) => Err(unknown()),
                     Err(e) => Err(ApiError::new(ErrorCode::Internal, e.to_string())),
                 }

@@ -39,6 +39,8 @@ enum Who {
         audience: Audience,
         identity: Identity,
         display: Option<DisplaySettings>,
+        /// A staff token, checked again every second: the socket closes when it expires.
+        session: Option<String>,
     },
     Public {
         token: String,
@@ -84,35 +86,34 @@ async fn serve(app: App, mut socket: WebSocket) {
             audience,
             identity,
             display,
-        } => member(app, socket, audience, identity, display).await,
+            session,
+        } => member(app, socket, audience, identity, display, session).await,
         Who::Public { token } => public(app, socket, token).await,
     }
 }
 
 fn identify(app: &App, hello: Hello) -> Result<Who, ApiError> {
     let now = app.clock.now();
-    let principal = match hello {
+    let (principal, session) = match hello {
         Hello::Public { ticket_token } => {
             return Ok(Who::Public {
                 token: ticket_token,
             });
         }
-        Hello::Device { key } => app.auth.principal(&key, now)?,
-        Hello::Staff { token } => app.auth.principal(&token, now)?,
+        Hello::Device { key } => (app.auth.principal(&key, now)?, None),
+        Hello::Staff { token } => (app.auth.principal(&token, now)?, Some(token)),
     };
     Ok(match principal {
         Principal::Kiosk { name } => Who::Member {
             audience: Audience::Kiosk,
             identity: Identity::Kiosk { name },
             display: None,
+            session: None,
         },
         Principal::Display { name, mode } => {
             let cfg = &app.config;
-            let audio = cfg
-                .devices
-                .iter()
-                .find(|d| d.name == name)
-                .is_some_and(|d| d.audio);
+            let device = cfg.devices.iter().find(|d| d.name == name);
+            let audio = device.is_some_and(|d| d.audio);
             let a = &cfg.announce;
             let display = DisplaySettings {
                 name: name.clone(),
@@ -125,11 +126,13 @@ fn identify(app: &App, hello: Hello) -> Result<Who, ApiError> {
                 chime: a.chime,
                 volume: a.volume,
                 quiet_hours: a.quiet_hours.clone(),
+                board_layout: device.map(|d| d.layout).unwrap_or_default(),
             };
             Who::Member {
                 audience: Audience::Display,
                 identity: Identity::Display { name },
                 display: Some(display),
+                session: None,
             }
         }
         Principal::Staff { staff_no, role } => Who::Member {
@@ -140,6 +143,7 @@ fn identify(app: &App, hello: Hello) -> Result<Who, ApiError> {
                 window: None,
             },
             display: None,
+            session,
         },
     })
 }
@@ -173,7 +177,7 @@ fn snapshot(
         groups: app.config.groups.clone(),
         services: app.config.services.iter().map(|s| s.info.clone()).collect(),
         windows: hall.window_views(),
-        availability: hall.availability_all(now),
+        availability: hall.tiles(),
         recent_calls: if audience == Audience::Kiosk {
             Vec::new()
         } else {
@@ -195,6 +199,7 @@ async fn member(
     audience: Audience,
     identity: Identity,
     display: Option<DisplaySettings>,
+    session: Option<String>,
 ) {
     let mut stop = app.ws.stop.clone();
     let subscribe = |app: &App| {
@@ -219,11 +224,23 @@ async fn member(
     }
     let mut heartbeat = tokio::time::interval(Duration::from_millis(HEARTBEAT_INTERVAL_MS));
     heartbeat.reset();
+    // A staff socket lives only as long as its token (C7): checked every second against the hall's
+    // clock, so an expired or revoked session stops receiving tickets.
+    let mut session_check = tokio::time::interval(Duration::from_secs(1));
+    session_check.reset();
     loop {
         tokio::select! {
             _ = stop.changed() => {
                 let _ = socket.send(Message::Close(None)).await;
                 break;
+            }
+            _ = session_check.tick(), if session.is_some() => {
+                if let Some(token) = &session
+                    && let Err(error) = app.auth.principal(token, app.clock.now())
+                {
+                    debug!("staff session ended; closing its socket");
+                    return refuse(socket, error).await;
+                }
             }
             pushed = rx.recv() => {
                 let resync = match pushed {

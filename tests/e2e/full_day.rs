@@ -131,14 +131,23 @@ impl Hall {
             .block_on(self.rest().health())
             .expect("health")
             .seq;
+        // A kiosk hears only of changes to what it shows (tiles, windows, notices): it has caught up
+        // when its tiles are the server's.
+        let tiles = self
+            .server
+            .rt
+            .block_on(self.rest().with_bearer(KIOSK_KEY).availability())
+            .expect("availability")
+            .services;
         self.wait("every party has caught up", move |h| {
-            h.kiosk.model.live.seq() >= seq
+            h.kiosk.model.live.availability() == tiles.as_slice()
                 && h.board.model.live().seq() >= seq
                 && h.screen1.model.live().seq() >= seq
-                && h.callers.iter().all(|c| c.model.live.seq() >= seq)
-                && h.callers.iter().all(|c| {
-                    // The answer, and the queue and figures it fetches after each change.
-                    c.model.pending.is_none()
+                // A clerk whose session ended (C7) hears nothing more until they sign in again.
+                && h.callers.iter().filter(|c| !session_ended(c)).all(|c| {
+                    c.model.live.seq() >= seq
+                        // The answer, and the queue and figures it fetches after each change.
+                        && c.model.pending.is_none()
                         && c.is_idle()
                         && !c.model.preview_in_flight
                         && !c.model.preview_dirty
@@ -519,6 +528,13 @@ fn a_full_hall_day() {
         h.voice.spoken[0].1
     );
 
+    // The clerks' 12-hour logins (08:30) end at 20:30: the server closes their sockets and refuses
+    // the old token (C7), so no screen of a clerk keeps receiving tickets overnight.
+    h.server.clock.set(at("2026-11-23T20:31"));
+    h.wait("every clerk's session has ended", |h| {
+        h.callers.iter().all(session_ended)
+    });
+
     // The business day rolls over at 04:00: queues empty, the board clears, numbering restarts.
     h.server.clock.set(at("2026-11-24T04:01"));
     h.wait("every party is in the new business day", |h| {
@@ -529,9 +545,7 @@ fn a_full_hall_day() {
                 .map(|hall| hall.business_day.clone())
         };
         let next = Some("2026-11-24".to_string());
-        day(&h.kiosk.model.live) == next
-            && day(h.board.model.live()) == next
-            && h.callers.iter().all(|c| day(&c.model.live) == next)
+        day(&h.kiosk.model.live) == next && day(h.board.model.live()) == next
     });
     assert_eq!(h.kiosk_waiting("company"), 0, "yesterday's queue is gone");
     assert!(
@@ -541,4 +555,13 @@ fn a_full_hall_day() {
     assert_eq!(h.current(0), None);
     let first_of_day = h.take("company", TicketClass::Normal);
     assert_eq!(first_of_day.number, company[0].number, "numbering restarts");
+}
+
+/// Whether the server ended this clerk's session (C7): the socket refused as unauthorized.
+fn session_ended(c: &CallerApp) -> bool {
+    matches!(
+        c.model.live.connection(),
+        qcall_client::connection::ConnectionState::Refused { reason, .. }
+            if reason.code == ErrorCode::Unauthorized
+    )
 }

@@ -112,6 +112,8 @@ fn no_show_then_requeue_from_the_list() {
 fn transfer_to_another_window_with_a_note() {
     let hall = Hall::start();
     let ticket = hall.issue("company").ticket;
+    // A transfer goes only to an open window (nobody would call it at a closed one).
+    let _window5 = hall.staff_at("1005", 5);
     let mut h = caller(&hall);
     sign_in(&mut h, "1001", 1);
     press(&mut h, Key::F1);

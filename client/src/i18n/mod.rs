@@ -491,6 +491,14 @@ texts! {
     ErrTransferToSelf,
     /// `bad_credentials`.
     ErrBadCredentials,
+    /// `request_id_reused`.
+    ErrRequestIdReused,
+    /// `login_locked`.
+    ErrLoginLocked,
+    /// `pin_locked`.
+    ErrPinLocked,
+    /// `busy`.
+    ErrBusy,
     /// `unavailable`.
     ErrUnavailable,
     /// `internal`.
@@ -599,6 +607,10 @@ pub fn error_text(code: ErrorCode) -> Text {
         RequeueExpired => Text::ErrRequeueExpired,
         TransferToSelf => Text::ErrTransferToSelf,
         BadCredentials => Text::ErrBadCredentials,
+        RequestIdReused => Text::ErrRequestIdReused,
+        LoginLocked => Text::ErrLoginLocked,
+        PinLocked => Text::ErrPinLocked,
+        Busy => Text::ErrBusy,
         Unavailable => Text::ErrUnavailable,
         Internal => Text::ErrInternal,
     }

@@ -23,6 +23,7 @@ fn snapshot(seq: u64) -> ServerMsg {
             name: "board".into(),
         },
         hall: HallInfo {
+            start_on_call: false,
             name_zh: "测试大厅".into(),
             name_en: "Test hall".into(),
             time_zone: "Asia/Shanghai".into(),

@@ -225,6 +225,7 @@ async fn fake_http(answer_from: usize) -> (String, Fake) {
                         tokio::time::sleep(Duration::from_secs(5)).await;
                     }
                     axum::Json(ActionResponse {
+                        finished: None,
                         ticket: None,
                         window: window_view(),
                         call: None,

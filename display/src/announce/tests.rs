@@ -6,6 +6,7 @@ use qcall_protocol::DisplayMode;
 
 fn settings(languages: &[&str], repeat: u32, chime: bool) -> DisplaySettings {
     DisplaySettings {
+        board_layout: Default::default(),
         name: "hall".into(),
         mode: DisplayMode::HallBoard,
         audio: true,

@@ -90,6 +90,7 @@ fn snapshot(seq: u64, at: Millis, calls: Vec<Call>) -> Snapshot {
             name: "board".into(),
         },
         hall: HallInfo {
+            start_on_call: false,
             name_zh: "示范政务服务中心".into(),
             name_en: "Demo Service Centre".into(),
             time_zone: "Asia/Shanghai".into(),
@@ -127,6 +128,7 @@ fn snapshot(seq: u64, at: Millis, calls: Vec<Call>) -> Snapshot {
         recent_calls: calls,
         open_tickets: Vec::new(),
         display: Some(qcall_protocol::DisplaySettings {
+            board_layout: Default::default(),
             name: "board".into(),
             mode: DisplayMode::WindowScreen { window: 2 },
             audio: true,

@@ -18,6 +18,7 @@ pub(crate) const NOW: Millis = 1_795_399_200_000;
 
 pub(crate) fn settings(languages: &[&str], repeat: u32, chime: bool) -> DisplaySettings {
     DisplaySettings {
+        board_layout: Default::default(),
         name: "hall-board".into(),
         mode: DisplayMode::HallBoard,
         audio: true,

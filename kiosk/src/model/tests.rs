@@ -54,6 +54,7 @@ fn snapshot(hours: &[&str], availability: Vec<Availability>) -> Snapshot {
         at: T0,
         identity: Identity::Kiosk { name: "k".into() },
         hall: HallInfo {
+            start_on_call: false,
             name_zh: "测试大厅".into(),
             name_en: "Test hall".into(),
             time_zone: "Asia/Shanghai".into(),

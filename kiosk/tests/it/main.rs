@@ -38,6 +38,7 @@ fn slip() -> TicketSlip {
         estimated_wait_minutes: Some(0),
     };
     let hall = HallInfo {
+        start_on_call: false,
         name_zh: "示例区政务服务大厅".into(),
         name_en: "Example District Service Hall".into(),
         time_zone: "Asia/Shanghai".into(),

@@ -148,6 +148,27 @@ impl FromRequestParts<App> for StaffCaller {
     }
 }
 
+/// Window staff (role `staff`), who act at the window they signed in to; managers and admins read
+/// every window but act at none (R27). Checked before the body.
+pub(crate) struct WindowStaff(pub(crate) String);
+
+impl FromRequestParts<App> for WindowStaff {
+    type Rejection = Failure;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Failure> {
+        match StaffCaller::from_request_parts(parts, app).await? {
+            StaffCaller {
+                staff_no,
+                role: Role::Staff,
+            } => Ok(WindowStaff(staff_no)),
+            _ => Err(fail(
+                ErrorCode::Forbidden,
+                "managers and admins do not act at windows: sign in with a staff account",
+            )),
+        }
+    }
+}
+
 /// A manager or admin (like [`StaffCaller`], checked before the body).
 pub(crate) struct ManagerCaller(pub(crate) String);
 

@@ -3,8 +3,8 @@
 use axum::extract::State;
 use qcall_protocol::*;
 
-use super::extract::Caller;
-use super::{Answer, json};
+use super::extract::{ApiPath, Caller, Failure};
+use super::{Answer, fail, json};
 use crate::state::App;
 
 /// Liveness for monitoring: `ok` when the engine answers.
@@ -41,12 +41,11 @@ pub(super) async fn hall(State(app): State<App>, _caller: Caller) -> Answer {
 /// Every service's waiting count, estimated wait (R8) and whether it can issue now (R5).
 #[utoipa::path(get, path = "/api/v1/availability", tag = "hall", security(("bearer" = [])), responses((status = 200, body = AvailabilityResponse), (status = 401, body = ErrorBody)))]
 pub(super) async fn availability(State(app): State<App>, _caller: Caller) -> Answer {
-    let issuing = app.config.clone();
     let body = app
         .engine
-        .read(move |hall, _, now| AvailabilityResponse {
-            issuing_open: issuing.calendar.issuing(now).is_ok(),
-            services: hall.availability_all(now),
+        .read(|hall, _, _| AvailabilityResponse {
+            issuing_open: hall.issuing_open(),
+            services: hall.tiles(),
         })
         .await?;
     json(&body)
@@ -57,3 +56,59 @@ pub(super) async fn availability(State(app): State<App>, _caller: Caller) -> Ans
 pub(super) async fn windows(State(app): State<App>, _caller: Caller) -> Answer {
     json(&app.engine.read(|hall, _, _| hall.window_views()).await?)
 }
+
+/// The photo of a staff member for window screens (亮身份, R19), from the hall's data folder.
+#[utoipa::path(get, path = "/api/v1/staff/{staff_no}/photo", tag = "hall", params(("staff_no" = String, Path, description = "工号")), security(("bearer" = [])),
+    responses((status = 200, description = "the photo, PNG or JPEG", content_type = "image/*"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(super) async fn staff_photo(
+    State(app): State<App>,
+    _caller: Caller,
+    ApiPath(staff_no): ApiPath<String>,
+) -> Result<axum::response::Response, Failure> {
+    use axum::http::{HeaderValue, header};
+    use axum::response::IntoResponse;
+    let missing = || fail(ErrorCode::NotFound, format!("no photo of staff {staff_no}"));
+    let path = app
+        .config
+        .staff(&staff_no)
+        .and_then(|s| s.photo.as_ref())
+        .map(|p| app.data_dir.join(p))
+        .ok_or_else(missing)?;
+    let read = path.clone();
+    let bytes = match tokio::task::spawn_blocking(move || std::fs::read(read))
+        .await
+        .map_err(|e| fail(ErrorCode::Internal, e.to_string()))?
+    {
+        Ok(bytes) if bytes.len() <= MAX_PHOTO_BYTES => bytes,
+        Ok(_) => {
+            tracing::warn!(path = %path.display(), "staff photo is over 4 MiB; not served");
+            return Err(missing());
+        }
+        Err(e) => {
+            tracing::warn!(path = %path.display(), cause = %e, "staff photo cannot be read");
+            return Err(missing());
+        }
+    };
+    let content_type = if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        "image/png"
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        "image/jpeg"
+    } else {
+        tracing::warn!(path = %path.display(), "staff photo is neither PNG nor JPEG; not served");
+        return Err(missing());
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, max-age=3600"),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// The largest staff photo served.
+const MAX_PHOTO_BYTES: usize = 4 * 1024 * 1024;

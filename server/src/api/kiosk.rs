@@ -8,6 +8,7 @@ use super::extract::{ApiJson, Issuer, RawJson};
 use super::{Answer, blocking, check_request_id, forbidden, random_hex};
 use crate::auth::{Principal, mask_phone};
 use crate::core::{Actor, Command, IssueCmd};
+use crate::engine::Gate;
 use crate::state::App;
 
 /// Take a ticket (kiosks and staff). Idempotent by `request_id` (R6).
@@ -19,12 +20,16 @@ pub(super) async fn issue(
     ApiJson(req): ApiJson<IssueRequest>,
 ) -> Answer {
     check_request_id(&req.request_id)?;
-    let actor = match &p {
+    // A kiosk's rate limit applies to new requests only: a retry gets its ticket (R6).
+    let (actor, gate): (Actor, Option<Gate>) = match &p {
         Principal::Kiosk { name } => {
-            app.auth.take_issue_token(name, app.clock.now())?;
-            Actor::Kiosk(name.clone())
+            let (auth, device, now) = (app.auth.clone(), name.clone(), app.clock.now());
+            (
+                Actor::Kiosk(name.clone()),
+                Some(Box::new(move || auth.take_issue_token(&device, now))),
+            )
         }
-        Principal::Staff { staff_no, .. } => Actor::Staff(staff_no.clone()),
+        Principal::Staff { staff_no, .. } => (Actor::Staff(staff_no.clone()), None),
         Principal::Display { .. } => return Err(forbidden()), // Refused by `Issuer` already.
     };
     let citizen_hash = match req
@@ -63,6 +68,8 @@ pub(super) async fn issue(
         secret: random_hex(16)?,
     });
     Ok(RawJson(
-        app.engine.command(actor, Some(req.request_id), cmd).await?,
+        app.engine
+            .command_gated(actor, Some(req.request_id), cmd, gate)
+            .await?,
     ))
 }

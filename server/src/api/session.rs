@@ -28,12 +28,7 @@ pub(super) async fn login(State(app): State<App>, ApiJson(req): ApiJson<LoginReq
         token,
         expires_at,
         role,
-        staff: StaffCard {
-            staff_no: staff.staff_no.clone(),
-            name: staff.name.clone(),
-            badges: staff.badges.clone(),
-            photo: staff.photo.clone(),
-        },
+        staff: staff.card(),
         windows,
     })
 }

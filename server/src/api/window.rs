@@ -6,7 +6,7 @@ use serde::Deserialize;
 use axum::extract::State;
 use qcall_protocol::*;
 
-use super::extract::{ApiJson, ApiPath, ApiQuery, Failure, StaffCaller};
+use super::extract::{ApiJson, ApiPath, ApiQuery, Failure, StaffCaller, WindowStaff};
 use super::{Answer, command, fail, json};
 use crate::core::{Actor, Command, TicketRef};
 use crate::state::App;
@@ -53,11 +53,11 @@ pub(super) async fn cancel(
 /// A window action by the staff member signed in there.
 pub(super) async fn at_window(
     app: &App,
-    staff: StaffCaller,
+    staff: WindowStaff,
     request_id: Option<String>,
     cmd: Command,
 ) -> Answer {
-    command(app, Actor::Staff(staff.staff_no), request_id, cmd).await
+    command(app, Actor::Staff(staff.0), request_id, cmd).await
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -80,15 +80,7 @@ pub(super) async fn preview(
     let result = app
         .engine
         .read(move |hall, _, _| {
-            let view = hall
-                .window_view(no)
-                .ok_or_else(|| fail(ErrorCode::UnknownWindow, format!("no window {no}")))?;
-            if role == Role::Staff && view.staff.as_ref().map(|s| &s.staff_no) != Some(&staff_no) {
-                return Err(fail(
-                    ErrorCode::NotSignedIn,
-                    format!("sign in at window {no} to see its queue"),
-                ));
-            }
+            may_see_window(hall, no, role, &staff_no)?;
             hall.preview(no, limit)
                 .ok_or_else(|| fail(ErrorCode::UnknownWindow, format!("no window {no}")))
         })
@@ -101,14 +93,13 @@ pub(super) async fn preview(
     responses((status = 200, body = WindowToday), (status = 404, body = ErrorBody)))]
 pub(super) async fn today(
     State(app): State<App>,
-    _staff: StaffCaller,
+    StaffCaller { staff_no, role }: StaffCaller,
     ApiPath(no): ApiPath<WindowNo>,
 ) -> Answer {
     let result = app
         .engine
         .read(move |hall, _, _| {
-            hall.window_view(no)
-                .ok_or_else(|| fail(ErrorCode::UnknownWindow, format!("no window {no}")))?;
+            may_see_window(hall, no, role, &staff_no)?;
             let s = hall.stat(&format!("window:{no}"));
             let mean = |total: i64, n: u32| {
                 (n > 0).then(|| u32::try_from(total / i64::from(n) / 1000).unwrap_or(u32::MAX))
@@ -135,7 +126,7 @@ macro_rules! window_action {
         $(#[$doc])*
         #[utoipa::path(post, path = $path, tag = "windows", params(("no" = u32, Path, description = "window number")), request_body = $body, security(("bearer" = [])),
             responses((status = 200, body = ActionResponse), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-        pub(super) async fn $name(State(app): State<App>, staff: StaffCaller, ApiPath($no): ApiPath<WindowNo>, ApiJson($req): ApiJson<$body>) -> Answer {
+        pub(super) async fn $name(State(app): State<App>, staff: WindowStaff, ApiPath($no): ApiPath<WindowNo>, ApiJson($req): ApiJson<$body>) -> Answer {
             let request_id = $req.request_id.clone();
             at_window(&app, staff, request_id, $cmd).await
         }
@@ -161,13 +152,17 @@ window_action!(
     /// The citizen arrived: start handling.
     start, "/api/v1/windows/{no}/start", ActionRequest, |no, _req| Command::Start { window: no });
 window_action!(
-    /// Finish (办结).
+    /// Finish (办结) a called or serving ticket.
     finish, "/api/v1/windows/{no}/finish", ActionRequest, |no, _req| Command::Finish { window: no });
+window_action!(
+    /// 办结并叫下一位: finish the current ticket and call the next by R11 in one command (one request id,
+    /// one transaction). When nobody waits, the finish stands and the answer has no call.
+    finish_and_call_next, "/api/v1/windows/{no}/finish-and-call-next", ActionRequest, |no, _req| Command::FinishAndCallNext { window: no });
 window_action!(
     /// The called citizen did not come (过号).
     no_show, "/api/v1/windows/{no}/no-show", ActionRequest, |no, _req| Command::NoShow { window: no });
 window_action!(
-    /// Requeue a no-show behind the next N (顺延, R9).
+    /// Requeue a no-show behind the next N tickets its window would call (顺延, R9).
     requeue, "/api/v1/windows/{no}/requeue", TicketActionRequest, |no, req| Command::Requeue { window: no, ticket_id: req.ticket_id });
 window_action!(
     /// Transfer the current ticket to a service or a window (转移, R10).
@@ -184,3 +179,22 @@ window_action!(
 window_action!(
     /// Resume after a pause (恢复).
     resume, "/api/v1/windows/{no}/resume", ActionRequest, |no, _req| Command::Resume { window: no });
+
+/// R27: staff see only the window they are signed in at; managers and admins every window.
+fn may_see_window(
+    hall: &crate::core::Hall,
+    no: WindowNo,
+    role: Role,
+    staff_no: &str,
+) -> Result<(), Failure> {
+    let view = hall
+        .window_view(no)
+        .ok_or_else(|| fail(ErrorCode::UnknownWindow, format!("no window {no}")))?;
+    if role == Role::Staff && view.staff.as_ref().map(|s| s.staff_no.as_str()) != Some(staff_no) {
+        return Err(fail(
+            ErrorCode::NotSignedIn,
+            format!("sign in at window {no} to see its queue and figures"),
+        ));
+    }
+    Ok(())
+}

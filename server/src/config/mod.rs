@@ -1,7 +1,7 @@
 //! The hall configuration: one TOML file, validated at start with errors that name the file, the line
 //! and the fix. The built-in demo hall is `demo-hall.toml`, which also documents every key.
 
-use qcall_protocol::{DisplayMode, Role, Service, ServiceGroup, WindowNo};
+use qcall_protocol::{BoardLayout, DisplayMode, Role, Service, ServiceGroup, StaffCard, WindowNo};
 use serde::Deserialize;
 
 use crate::calendar::{self, Calendar};
@@ -58,6 +58,9 @@ pub(crate) struct Rules {
     pub(crate) priority_ratio: u32,
     #[serde(default = "default_estimate_min_served")]
     pub(crate) estimate_min_served: u32,
+    /// A call also starts service: the leg's `started_at` is the call (no separate 开始办理).
+    #[serde(default)]
+    pub(crate) start_on_call: bool,
 }
 
 impl Default for Rules {
@@ -67,6 +70,7 @@ impl Default for Rules {
             requeue_behind: default_requeue_behind(),
             priority_ratio: default_priority_ratio(),
             estimate_min_served: default_estimate_min_served(),
+            start_on_call: false,
         }
     }
 }
@@ -155,8 +159,24 @@ pub(crate) struct StaffCfg {
     pub(crate) password_hash: String,
     pub(crate) pin_hash: Option<String>,
     pub(crate) badges: Vec<String>,
+    /// A PNG or JPEG file, relative to the server's data folder.
     pub(crate) photo: Option<String>,
     pub(crate) windows: Vec<WindowNo>,
+}
+
+impl StaffCfg {
+    /// What window screens show of this person (亮身份, R19); the photo as the route that serves it.
+    pub(crate) fn card(&self) -> StaffCard {
+        StaffCard {
+            staff_no: self.staff_no.clone(),
+            name: self.name.clone(),
+            badges: self.badges.clone(),
+            photo: self
+                .photo
+                .as_ref()
+                .map(|_| format!("/api/v1/staff/{}/photo", self.staff_no)),
+        }
+    }
 }
 
 /// What a device is.
@@ -173,6 +193,8 @@ pub(crate) struct DeviceCfg {
     pub(crate) kind: DeviceKind,
     pub(crate) key: String,
     pub(crate) audio: bool,
+    /// A hall board's layout.
+    pub(crate) layout: BoardLayout,
 }
 
 /// Announcement settings sent to displays.
@@ -229,6 +251,19 @@ fn default_volume() -> f32 {
 }
 
 impl HallConfig {
+    /// Every minute of the day at which some service's time-slot quota starts or ends, for the
+    /// engine's clock edges.
+    pub(crate) fn slot_edges(&self) -> Vec<u32> {
+        let mut edges: Vec<u32> = self
+            .services
+            .iter()
+            .flat_map(|s| s.slots.iter().flat_map(|sl| [sl.range.0, sl.range.1]))
+            .collect();
+        edges.sort_unstable();
+        edges.dedup();
+        edges
+    }
+
     /// The built-in demo hall.
     pub fn demo() -> HallConfig {
         let mut config = HallConfig::parse(DEMO_HALL, "<built-in demo hall>")
@@ -276,6 +311,15 @@ impl HallConfig {
     /// A staff account.
     pub(crate) fn staff(&self, staff_no: &str) -> Option<&StaffCfg> {
         self.staff.iter().find(|s| s.staff_no == staff_no)
+    }
+}
+
+#[cfg(test)]
+impl HallConfig {
+    /// The same hall with some rules changed, for tests.
+    pub(crate) fn with_rules(mut self, f: impl FnOnce(&mut Rules)) -> HallConfig {
+        f(&mut self.rules);
+        self
     }
 }
 

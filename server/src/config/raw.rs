@@ -157,7 +157,7 @@ pub(super) struct RawStaff {
     #[serde(default)]
     pub(super) badges: Vec<String>,
     #[serde(default)]
-    pub(super) photo: Option<String>,
+    pub(super) photo: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) windows: Vec<Spanned<WindowNo>>,
 }
@@ -188,6 +188,8 @@ pub(super) struct RawDevice {
     pub(super) window: Option<Spanned<WindowNo>>,
     #[serde(default)]
     pub(super) audio: Option<bool>,
+    #[serde(default)]
+    pub(super) layout: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]

@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use jiff::{civil::Date, tz::TimeZone};
-use qcall_protocol::{DisplayMode, Service, ServiceGroup};
+use qcall_protocol::{BoardLayout, DisplayMode, Service, ServiceGroup};
 
 use toml::Spanned;
 
@@ -324,6 +324,28 @@ pub(super) fn validate(raw: RawConfig, loc: &Locator<'_>) -> Result<HallConfig, 
                 ));
             }
         }
+        let photo = match &s.photo {
+            Some(p) if !p.get_ref().is_empty() => {
+                let path = std::path::Path::new(p.get_ref());
+                let relative = path.is_relative()
+                    && path
+                        .components()
+                        .all(|c| matches!(c, std::path::Component::Normal(_)));
+                let ext = path
+                    .extension()
+                    .and_then(|e| e.to_str())
+                    .map(str::to_ascii_lowercase);
+                if !relative || !matches!(ext.as_deref(), Some("png" | "jpg" | "jpeg")) {
+                    return Err(loc.err(
+                        p.span(),
+                        format!("photo {:?} is not a PNG or JPEG file inside the data folder", p.get_ref()),
+                        "give a relative path such as \"photos/1001.jpg\"; it is read from the server's data folder",
+                    ));
+                }
+                Some(p.get_ref().clone())
+            }
+            _ => None,
+        };
         staff.push(StaffCfg {
             staff_no: s.staff_no.get_ref().clone(),
             name: s.name.clone(),
@@ -331,7 +353,7 @@ pub(super) fn validate(raw: RawConfig, loc: &Locator<'_>) -> Result<HallConfig, 
             password_hash: s.password_hash.get_ref().clone(),
             pin_hash: s.pin_hash.as_ref().map(|p| p.get_ref().clone()),
             badges: s.badges.clone(),
-            photo: s.photo.clone().filter(|p| !p.is_empty()),
+            photo,
             windows: s.windows.iter().map(|w| *w.get_ref()).collect(),
         });
     }
@@ -409,11 +431,36 @@ pub(super) fn validate(raw: RawConfig, loc: &Locator<'_>) -> Result<HallConfig, 
         let audio = d
             .audio
             .unwrap_or(matches!(kind, DeviceKind::Display(DisplayMode::HallBoard)));
+        let layout = match &d.layout {
+            None => BoardLayout::Calls,
+            Some(l) if kind != DeviceKind::Display(DisplayMode::HallBoard) => {
+                return Err(loc.err(
+                    l.span(),
+                    format!(
+                        "{:?} is not a hall board; only hall boards take a layout",
+                        d.name.get_ref()
+                    ),
+                    "remove `layout`, or set mode = \"hall_board\"",
+                ));
+            }
+            Some(l) => match l.get_ref().as_str() {
+                "calls" => BoardLayout::Calls,
+                "windows" => BoardLayout::Windows,
+                other => {
+                    return Err(loc.err(
+                        l.span(),
+                        format!("unknown board layout {other:?}"),
+                        "use layout = \"calls\" (recent calls as rows) or \"windows\" (one cell per window)",
+                    ));
+                }
+            },
+        };
         devices.push(DeviceCfg {
             name: d.name.get_ref().clone(),
             kind,
             key: key.clone(),
             audio,
+            layout,
         });
     }
 

@@ -69,6 +69,10 @@ pub(crate) enum Command {
     Finish {
         window: WindowNo,
     },
+    /// 办结 then 叫号 in one command: one request id, one transaction (R6, R12).
+    FinishAndCallNext {
+        window: WindowNo,
+    },
     NoShow {
         window: WindowNo,
     },
@@ -115,6 +119,41 @@ pub(crate) enum Command {
 }
 
 impl Command {
+    /// What the request asked for, without secrets: a retry with the same request id must ask for the
+    /// same (R6).
+    pub(crate) fn fingerprint(&self) -> String {
+        match self {
+            Command::Issue(i) => format!("issue:{}:{}", i.service_id, i.class.as_str()),
+            Command::CallNumber { window, number } => format!("call_number:{window}:{number}"),
+            Command::Requeue { window, ticket_id } | Command::Unhold { window, ticket_id } => {
+                format!("{}:{window}:{ticket_id}", self.action())
+            }
+            Command::Transfer { window, to, .. } => format!("transfer:{window}:{to:?}"),
+            Command::Pause { window, reason } => format!("pause:{window}:{reason:?}"),
+            Command::Cancel { ticket } => match ticket {
+                TicketRef::Id(id) => format!("cancel:{id}"),
+                TicketRef::Token(_) => "cancel:token".to_string(),
+            },
+            Command::CallNext { window }
+            | Command::Recall { window }
+            | Command::Start { window }
+            | Command::Finish { window }
+            | Command::FinishAndCallNext { window }
+            | Command::NoShow { window }
+            | Command::Hold { window }
+            | Command::Resume { window }
+            | Command::SignIn { window }
+            | Command::SignOut { window }
+            | Command::SetWindowServices { window, .. } => format!("{}:{window}", self.action()),
+            Command::SetNotices { .. } => self.action().to_string(),
+        }
+    }
+
+    /// Whether this is the issue that made ticket `t` (same service and class).
+    pub(crate) fn is_issue_of(&self, t: &qcall_protocol::Ticket) -> bool {
+        matches!(self, Command::Issue(i) if i.service_id == t.origin_service_id && i.class == t.class)
+    }
+
     /// The name the audit log uses.
     pub(crate) fn action(&self) -> &'static str {
         match self {
@@ -124,6 +163,7 @@ impl Command {
             Command::Recall { .. } => "recall",
             Command::Start { .. } => "start",
             Command::Finish { .. } => "finish",
+            Command::FinishAndCallNext { .. } => "finish_and_call_next",
             Command::NoShow { .. } => "no_show",
             Command::Requeue { .. } => "requeue",
             Command::Transfer { .. } => "transfer",
@@ -158,7 +198,11 @@ pub(crate) enum Reply {
     Ticket(Box<TicketResponse>),
     Window(Box<WindowView>),
     Notices(Vec<String>),
-    Rollover { business_day: String },
+    Rollover {
+        business_day: String,
+    },
+    /// A change by the clock alone: nobody waits for an answer.
+    None,
 }
 
 /// The audit line of an applied command (R28).

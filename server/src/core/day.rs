@@ -1,5 +1,6 @@
-//! The business day: rolling over to a new one (every open ticket expires, windows close, R3) and
-//! today's running figures per window and service.
+//! What the clock alone changes: the business day rolling over (every open ticket expires, windows
+//! close, R3), the kiosk tiles at an opening, closing, cut-off or slot edge (R5), a no-show past its
+//! requeue limit (R9); and today's running figures per window and service.
 
 use qcall_protocol::{Event, LegOutcome, Millis, TicketId, TicketState};
 
@@ -31,7 +32,7 @@ impl Hall {
             }
         }
         self.lanes.clear();
-        self.to_window.clear();
+        self.requeued.clear();
         self.waiting.clear();
         self.counters.clear();
         self.stats.clear();
@@ -74,6 +75,76 @@ impl Hall {
                 request_id: None,
             },
         }
+    }
+
+    /// What the clock changed since the last look, as applied commands of the system: each no-show
+    /// past the requeue limit expires (so it no longer counts as the citizen's open ticket, R5 × R9),
+    /// and at a clock edge the kiosk tiles that changed are pushed. Empty when nothing changed.
+    pub(crate) fn clock(&mut self, now: Millis) -> Vec<Applied> {
+        let mut out = Vec::new();
+        let overdue: Vec<TicketId> = self
+            .tickets
+            .values()
+            .filter(|t| self.no_show_overdue(t, now))
+            .map(|t| t.ticket.id)
+            .collect();
+        for id in overdue {
+            let mut fx = Effects::default();
+            self.expire_no_show(id, now, &mut fx);
+            out.push(self.record(&Actor::System, "no_show_expired", Reply::None, fx, now));
+        }
+        let edge = self.next_edge.is_none_or(|e| now >= e);
+        // At an edge every tile may change; once a minute too, as estimates age with the clock.
+        let minute = now / 60_000 != self.last_clock / 60_000;
+        self.last_clock = now;
+        if edge {
+            self.next_edge = self.cfg.calendar.next_edge(now, &self.cfg.slot_edges());
+        }
+        if edge || minute {
+            self.dirty
+                .extend(self.cfg.services.iter().map(|s| s.info.id.clone()));
+        }
+        let open = self.published_open;
+        if let Some(event) = self.take_availability(now) {
+            let changed: Vec<&str> = match &event {
+                Event::Availability { services, .. } => {
+                    services.iter().map(|s| s.service_id.as_str()).collect()
+                }
+                _ => Vec::new(),
+            };
+            let fx = Effects {
+                detail: json(serde_json::json!({
+                    "issuing_open": self.published_open,
+                    "was_open": open,
+                    "services": changed,
+                })),
+                events: vec![event],
+                ..Effects::default()
+            };
+            out.push(self.record(&Actor::System, "availability", Reply::None, fx, now));
+        }
+        out
+    }
+
+    /// Whether a ticket is a no-show past the hall's requeue limit.
+    pub(super) fn no_show_overdue(&self, t: &super::StoredTicket, now: Millis) -> bool {
+        let limit = i64::from(self.cfg.rules.requeue_limit_minutes) * 60_000;
+        t.ticket.state == TicketState::NoShow
+            && t.ticket.leg().no_show_at.is_some_and(|at| now - at > limit)
+    }
+
+    /// Closes a no-show past its limit as expired (R9).
+    pub(super) fn expire_no_show(&mut self, id: TicketId, now: Millis, fx: &mut Effects) {
+        let Some(mut t) = self.close(id) else {
+            return;
+        };
+        t.ticket.state = TicketState::Expired;
+        let leg = last_leg(&mut t.ticket);
+        leg.outcome = Some(LegOutcome::Expired);
+        leg.finished_at = Some(now);
+        fx.services.insert(t.ticket.service_id.clone());
+        fx.ticket_changed(&t);
+        fx.detail = json(serde_json::json!({ "no_show_at": t.ticket.leg().no_show_at }));
     }
 
     pub(super) fn bump_stat(&mut self, key: &str, fx: &mut Effects, f: impl FnOnce(&mut Stat)) {

@@ -1,37 +1,232 @@
-//! R8: the estimated wait of a place in a service's queue.
+//! R8: how many tickets will be called before a citizen's, and how long until theirs is.
+//!
+//! Both come from one forecast: the open windows take tickets in turn by R11 (a [`Replay`] of all of
+//! them at once), each busy for the handling time its service shows today, starting when its current
+//! ticket is likely done. The tickets taken before the citizen's are "ahead"; the time the citizen's
+//! is taken is the wait. So "ahead" follows the order the windows will really call (classes, the
+//! K-ratio, windows serving several services, transfers to one window), and the wait follows how the
+//! open windows split their time.
+//!
+//! When no open window can call the ticket, "ahead" is its place in the calling order of the window
+//! that serves it soonest (as if that window alone opened), and the wait is unknown ("—").
 
-use super::Hall;
+use qcall_protocol::{Millis, TicketClass, TicketId, TicketState};
+
+use super::queue::{LaneKey, NEW_TICKET, Replay, ReplayWindow};
+use super::{Hall, StoredTicket, WindowLive};
+
+/// At most this many calls are replayed; a place further back is extrapolated from them.
+const MAX_STEPS: usize = 64;
+
+/// What the forecast says of one place in the queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Forecast {
+    /// Tickets that will be called before it.
+    pub(crate) ahead: u32,
+    /// Until it is called, in milliseconds; `None` when no open window can call it.
+    pub(crate) wait_ms: Option<Millis>,
+}
+
+impl Forecast {
+    /// The wait in whole minutes, rounded, never negative (R8).
+    pub(crate) fn minutes(&self) -> Option<u32> {
+        self.wait_ms
+            .map(|ms| u32::try_from((ms.max(0) + 30_000) / 60_000).unwrap_or(u32::MAX))
+    }
+}
+
+/// The place being forecast.
+enum Target<'a> {
+    Waiting(&'a StoredTicket),
+    /// A ticket that would be issued now in this lane.
+    New(LaneKey),
+}
+
+fn is_open(w: &WindowLive) -> bool {
+    w.staff.is_some() && w.paused.is_none()
+}
 
 impl Hall {
-    /// Open windows (signed in, not paused) that serve a service.
-    pub(super) fn windows_serving(&self, service: &str) -> u32 {
-        let n = self
-            .windows
-            .values()
-            .filter(|w| w.staff.is_some() && w.paused.is_none())
-            .filter(|w| w.primary.iter().chain(&w.secondary).any(|s| s == service))
-            .count();
-        u32::try_from(n).unwrap_or(u32::MAX)
-    }
-
-    /// R8: tickets ahead × recent mean handling time ÷ open windows, rounded; `None` when no window
-    /// serves the service now.
-    pub(crate) fn estimate(&self, service: &str, ahead: u32) -> Option<u32> {
-        let windows = self.windows_serving(service);
-        if windows == 0 {
-            return None;
-        }
+    /// The mean handling time of a service today, or its expected minutes until enough were served.
+    pub(super) fn handle_ms(&self, service: &str) -> Millis {
         let expected = self
             .cfg
             .service(service)
             .map_or(10, |s| s.info.expected_minutes);
-        let mean_ms = match self.stats.get(&format!("service:{service}")) {
+        match self.stats.get(&format!("service:{service}")) {
             Some(s) if s.served >= self.cfg.rules.estimate_min_served.max(1) => {
-                s.handle_ms / i64::from(s.served)
+                (s.handle_ms / i64::from(s.served)).max(1)
             }
-            _ => i64::from(expected) * 60_000,
-        };
-        let total_ms = i64::from(ahead) * mean_ms / i64::from(windows);
-        Some(u32::try_from((total_ms + 30_000) / 60_000).unwrap_or(u32::MAX))
+            _ => i64::from(expected.max(1)) * 60_000,
+        }
     }
+
+    /// The forecast of a waiting ticket (`None` for a ticket that does not wait).
+    pub(crate) fn forecast(&self, t: &StoredTicket, now: Millis) -> Option<Forecast> {
+        (t.ticket.state == TicketState::Waiting).then(|| self.run_forecast(Target::Waiting(t), now))
+    }
+
+    /// The forecast of a normal ticket taken for `service` now (the kiosk tile's estimate).
+    pub(crate) fn forecast_new(&self, service: &str, now: Millis) -> Forecast {
+        self.run_forecast(
+            Target::New(LaneKey::Service(service.to_string(), TicketClass::Normal)),
+            now,
+        )
+    }
+
+    fn run_forecast(&self, target: Target<'_>, now: Millis) -> Forecast {
+        let (target_id, lane) = match &target {
+            Target::Waiting(t) => (t.ticket.id, LaneKey::of(t)),
+            Target::New(key) => (NEW_TICKET, key.clone()),
+        };
+        let reaches = |w: &WindowLive| match &lane {
+            LaneKey::ToWindow(n) => w.number == *n,
+            LaneKey::Service(s, _) => w.primary.iter().chain(&w.secondary).any(|x| x == s),
+        };
+        let open_reach = self.windows.values().any(|w| is_open(w) && reaches(w));
+        if !open_reach {
+            // Nobody can call it now: its place in the order of the window that serves it soonest.
+            let ahead = self
+                .windows
+                .values()
+                .filter(|w| reaches(w))
+                .filter_map(|w| self.place_at(w, &target, target_id))
+                .min()
+                .unwrap_or(0);
+            return Forecast {
+                ahead: clamp(ahead),
+                wait_ms: None,
+            };
+        }
+        let windows: Vec<&WindowLive> = self.windows.values().filter(|w| is_open(w)).collect();
+        let mut replay = Replay::new(self);
+        if let Target::New(key) = &target {
+            replay.add_new_ticket(key.clone());
+        }
+        let mut sim: Vec<(Millis, ReplayWindow)> = windows
+            .iter()
+            .map(|w| (now + self.busy_for(w, now), replay.window(w)))
+            .collect();
+        // Tickets called before the target's turn; one called at the very instant the target is (by
+        // another window free at the same time) is beside it, not ahead of it.
+        let (mut ahead, mut same_instant, mut last_at) = (0u64, 0u64, Millis::MIN);
+        let (mut own_lane, mut steps) = (0u64, 0usize);
+        let mut stalled = vec![false; sim.len()];
+        loop {
+            // The window free first calls next; ties go to the lower window number.
+            let Some(i) = (0..sim.len())
+                .filter(|&i| !stalled[i])
+                .min_by_key(|&i| (sim[i].0, sim[i].1.number))
+            else {
+                return Forecast {
+                    ahead: clamp(ahead),
+                    wait_ms: None,
+                };
+            };
+            let Some(c) = replay.pick(&mut sim[i].1) else {
+                stalled[i] = true;
+                continue;
+            };
+            let at = sim[i].0;
+            if at != last_at {
+                (last_at, same_instant) = (at, 0);
+            }
+            // A window that found nothing waits until another one has called.
+            for (j, s) in stalled.iter_mut().enumerate() {
+                if *s {
+                    sim[j].0 = sim[j].0.max(at);
+                    *s = false;
+                }
+            }
+            if c.id == target_id {
+                return Forecast {
+                    ahead: clamp(ahead - same_instant),
+                    wait_ms: open_reach.then_some(at - now),
+                };
+            }
+            ahead += 1;
+            same_instant += 1;
+            steps += 1;
+            if replay.lane_key(&c) == Some(&lane) {
+                own_lane += 1;
+            }
+            let service = match replay.lane_key(&c) {
+                Some(LaneKey::Service(s, _)) => s.clone(),
+                _ => self
+                    .tickets
+                    .get(&c.id)
+                    .map(|t| t.ticket.service_id.clone())
+                    .unwrap_or_default(),
+            };
+            sim[i].0 = at + self.handle_ms(&service);
+            if steps >= MAX_STEPS {
+                return self.extrapolate(&target, &replay, &sim, now, ahead, own_lane, open_reach);
+            }
+        }
+    }
+
+    /// How many tickets window `w` alone would call before the target; `None` if it never would.
+    fn place_at(&self, w: &WindowLive, target: &Target<'_>, target_id: TicketId) -> Option<u64> {
+        let mut replay = Replay::new(self);
+        if let Target::New(key) = target {
+            replay.add_new_ticket(key.clone());
+        }
+        let mut window = replay.window(w);
+        let mut place = 0u64;
+        while let Some(c) = replay.pick(&mut window) {
+            if c.id == target_id {
+                return Some(place);
+            }
+            place += 1;
+            if place as usize >= MAX_STEPS {
+                let left = match target {
+                    Target::Waiting(t) => replay.untaken_before(t),
+                    Target::New(key) => replay.untaken_in(key),
+                };
+                return Some(place + left as u64);
+            }
+        }
+        None
+    }
+
+    /// How long a window stays busy with its current ticket, from now.
+    fn busy_for(&self, w: &WindowLive, now: Millis) -> Millis {
+        let Some(t) = w.current.and_then(|id| self.tickets.get(&id)) else {
+            return 0;
+        };
+        let leg = t.ticket.leg();
+        let since = leg.started_at.or(leg.called_at).unwrap_or(now);
+        (self.handle_ms(&leg.service_id) - (now - since)).max(0)
+    }
+
+    /// Past [`MAX_STEPS`] calls: the rest of the target's own lane ahead of it is called at the rate
+    /// the replay showed, in the share the replay gave that lane.
+    #[allow(clippy::too_many_arguments)]
+    fn extrapolate(
+        &self,
+        target: &Target<'_>,
+        replay: &Replay<'_>,
+        sim: &[(Millis, ReplayWindow)],
+        now: Millis,
+        ahead: u64,
+        own_lane: u64,
+        open_reach: bool,
+    ) -> Forecast {
+        let left = match target {
+            Target::Waiting(t) => replay.untaken_before(t),
+            Target::New(key) => replay.untaken_in(key),
+        } as u64;
+        let share = (own_lane.max(1) as f64) / (ahead.max(1) as f64);
+        let more = (left as f64 / share).round() as u64;
+        let elapsed = sim.iter().map(|(t, _)| *t).min().unwrap_or(now) - now;
+        let rate = elapsed as f64 / ahead.max(1) as f64;
+        Forecast {
+            ahead: clamp(ahead + more),
+            wait_ms: open_reach.then(|| elapsed + (rate * more as f64) as Millis),
+        }
+    }
+}
+
+fn clamp(n: u64) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }

@@ -87,7 +87,7 @@ impl Hall {
                 .get(&format!("num:{service}"))
                 .copied()
                 .unwrap_or(0),
-            estimated_wait_minutes: self.estimate(service, waiting),
+            estimated_wait_minutes: self.forecast_new(service, now).minutes(),
             refusal: self.issue_refusal(service, now).map(|e| e.code),
         }
     }
@@ -128,17 +128,18 @@ impl Hall {
             }
         }
         if let Some(hash) = &cmd.citizen_hash
-            && let Some(id) = self.citizens.get(&(cmd.service_id.clone(), hash.clone()))
+            && let Some(held) = self.held_by_citizen(&cmd.service_id, hash, now)
         {
-            let number = self
-                .tickets
-                .get(id)
-                .map(|t| t.ticket.number.clone())
-                .unwrap_or_default();
-            return Err(err(
-                ErrorCode::DuplicateCitizen,
-                format!("this citizen already holds ticket {number} for this service"),
-            ));
+            let number = held.ticket.number.clone();
+            let message = if held.ticket.state == TicketState::NoShow {
+                format!(
+                    "this citizen missed the call of ticket {number}; a window can requeue it within {} minutes of the call",
+                    self.cfg.rules.requeue_limit_minutes
+                )
+            } else {
+                format!("this citizen already holds ticket {number} for this service")
+            };
+            return Err(err(ErrorCode::DuplicateCitizen, message).with_ticket(number));
         }
         let service = self
             .cfg
@@ -179,9 +180,10 @@ impl Hall {
             citizen_hash: cmd.citizen_hash,
             pos: QueuePos::issued(id),
             transfer_seq: 0,
+            behind: Vec::new(),
         };
         self.insert_open(stored.clone());
-        let response = self.issue_response(&stored);
+        let response = self.issue_response(&stored, now);
         fx.ticket_changed(&stored);
         fx.detail = json(
             serde_json::json!({ "service": cmd.service_id, "class": cmd.class, "helper": cmd.helper }),
@@ -218,8 +220,7 @@ impl Hall {
                 ),
             ));
         }
-        let _ = actor;
-        self.dequeue(id);
+        self.may_cancel(actor, t)?;
         let mut t = self
             .close(id)
             .ok_or_else(|| err(ErrorCode::Internal, "ticket vanished"))?;
@@ -233,6 +234,59 @@ impl Hall {
         }
         fx.ticket_changed(&t);
         Ok(Reply::Ticket(Box::new(TicketResponse { ticket: t.ticket })))
+    }
+}
+
+impl Hall {
+    /// The open ticket a citizen holds for a service now (R5), if any. A no-show past the requeue
+    /// limit does not count: it can no longer be called, and the clock is about to expire it (R9).
+    fn held_by_citizen(&self, service: &str, hash: &str, now: Millis) -> Option<&StoredTicket> {
+        self.citizens
+            .get(&(service.to_string(), hash.to_string()))?
+            .iter()
+            .filter_map(|id| self.tickets.get(id))
+            .find(|t| !self.no_show_overdue(t, now))
+    }
+
+    /// R27 for cancel: the citizen with the ticket's token, a manager anywhere, staff only for a
+    /// ticket their signed-in window could call.
+    fn may_cancel(&self, actor: &Actor, t: &StoredTicket) -> Result<(), ApiError> {
+        let Actor::Staff(staff_no) = actor else {
+            return match actor {
+                Actor::Public | Actor::System => Ok(()),
+                _ => Err(err(ErrorCode::Forbidden, "only staff cancel tickets")),
+            };
+        };
+        if self
+            .cfg
+            .staff(staff_no)
+            .is_some_and(|s| s.role != qcall_protocol::Role::Staff)
+        {
+            return Ok(());
+        }
+        let leg = t.ticket.leg();
+        let mine = self.windows.values().any(|w| {
+            w.staff.as_deref() == Some(staff_no.as_str())
+                && match leg.target_window {
+                    Some(n) => n == w.number,
+                    None => w
+                        .primary
+                        .iter()
+                        .chain(&w.secondary)
+                        .any(|s| *s == leg.service_id),
+                }
+        });
+        if mine {
+            Ok(())
+        } else {
+            Err(err(
+                ErrorCode::Forbidden,
+                format!(
+                    "ticket {} is not in a queue of your window: sign in at a window that serves it, or ask a manager",
+                    t.ticket.number
+                ),
+            ))
+        }
     }
 }
 

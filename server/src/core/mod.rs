@@ -30,8 +30,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 
 use qcall_protocol::{
-    ApiError, Availability, Call, ErrorCode, Event, Leg, Millis, Ticket, TicketClass, TicketId,
-    TicketState, WindowNo,
+    ApiError, Availability, Call, ErrorCode, Event, Leg, Millis, Ticket, TicketId, TicketState,
+    WindowNo,
 };
 use serde::Serialize;
 
@@ -40,8 +40,11 @@ pub(crate) use command::{Actor, Applied, Audit, Change, Command, IssueCmd, Reply
 pub(crate) use place::QueuePos;
 pub(crate) use state::{Restored, Stat, StoredTicket, WindowLive};
 
-/// How many calls the hall remembers for screens.
+/// How many calls the hall remembers for screens, at least.
 pub(crate) const RECENT_CALLS: usize = 20;
+/// Calls this recent are all remembered, however many (R16: a display that reconnects announces what
+/// it missed of the last minute).
+pub(crate) const RECENT_CALL_MS: Millis = 60_000;
 
 /// The live hall: open tickets, queues and windows.
 #[derive(Debug)]
@@ -52,18 +55,29 @@ pub(crate) struct Hall {
     next_id: TicketId,
     tickets: HashMap<TicketId, StoredTicket>,
     by_number: HashMap<String, TicketId>,
-    /// (service, class) → waiting tickets in order.
-    lanes: HashMap<(String, TicketClass), BTreeSet<(QueuePos, TicketId)>>,
-    /// Tickets transferred to one window, by transfer.
-    to_window: HashMap<WindowNo, BTreeSet<(u64, TicketId)>>,
+    /// Each lane's waiting tickets in order: per (service, class), and per window for transfers.
+    lanes: HashMap<queue::LaneKey, BTreeSet<(QueuePos, TicketId)>>,
     waiting: HashMap<String, u32>,
-    /// (service, citizen hash) → open ticket, against 恶意占号 (R5).
-    citizens: HashMap<(String, String), TicketId>,
+    /// Waiting tickets that wait behind others after a requeue (R9).
+    requeued: BTreeSet<TicketId>,
+    /// (service now, citizen hash) → open tickets, against 恶意占号 (R5).
+    citizens: HashMap<(String, String), BTreeSet<TicketId>>,
     windows: BTreeMap<WindowNo, WindowLive>,
     counters: HashMap<String, u32>,
     stats: HashMap<String, Stat>,
     notices: Vec<String>,
     recent: VecDeque<Call>,
+    /// The kiosk tiles as last pushed (R5, R8): what snapshots show, so a client that connects sees
+    /// exactly what one connected all along has; a change pushes only what differs.
+    published: BTreeMap<String, Availability>,
+    /// Services whose tile may have changed since the last push.
+    dirty: BTreeSet<String>,
+    /// Whether issuing was open at the last push.
+    published_open: bool,
+    /// The next instant a clock edge may change what kiosks show.
+    next_edge: Option<Millis>,
+    /// When the clock last looked.
+    last_clock: Millis,
 }
 
 pub(super) fn err(code: ErrorCode, message: impl Into<String>) -> ApiError {
@@ -87,7 +101,7 @@ impl Hall {
             tickets: HashMap::new(),
             by_number: HashMap::new(),
             lanes: HashMap::new(),
-            to_window: HashMap::new(),
+            requeued: BTreeSet::new(),
             waiting: HashMap::new(),
             citizens: HashMap::new(),
             windows: BTreeMap::new(),
@@ -97,8 +111,15 @@ impl Hall {
             recent: restored
                 .recent_calls
                 .into_iter()
-                .take(RECENT_CALLS)
+                .enumerate()
+                .filter(|(i, c)| *i < RECENT_CALLS || c.at >= now - RECENT_CALL_MS)
+                .map(|(_, c)| c)
                 .collect(),
+            published: BTreeMap::new(),
+            dirty: BTreeSet::new(),
+            published_open: cfg.calendar.issuing(now).is_ok(),
+            next_edge: cfg.calendar.next_edge(now, &cfg.slot_edges()),
+            last_clock: now,
             cfg,
         };
         for w in &hall.cfg.windows {
@@ -152,6 +173,11 @@ impl Hall {
                     .is_some_and(|t| t.ticket.state == TicketState::Held)
             });
         }
+        hall.published = hall
+            .availability_all(now)
+            .into_iter()
+            .map(|a| (a.service_id.clone(), a))
+            .collect();
         hall
     }
 
@@ -193,6 +219,57 @@ impl Hall {
         self.tickets.get(&id).filter(|t| t.token == token)
     }
 
+    /// Every service's kiosk tile as last pushed, in display order.
+    pub(crate) fn tiles(&self) -> Vec<Availability> {
+        self.cfg
+            .services
+            .iter()
+            .filter_map(|s| self.published.get(&s.info.id).cloned())
+            .collect()
+    }
+
+    /// Whether tickets could be issued at the last push.
+    pub(crate) fn issuing_open(&self) -> bool {
+        self.published_open
+    }
+
+    /// The kiosk tiles that changed since the last push, as one event (R5, R8), or `None`. A tile's
+    /// estimate depends on every queue its windows serve, so the services sharing a window with a
+    /// changed one are looked at too. Called once per batch of commands: under load a tile is
+    /// worked out once per batch, not once per command.
+    pub(crate) fn take_availability(&mut self, now: Millis) -> Option<Event> {
+        if self.dirty.is_empty() {
+            return None;
+        }
+        let mut look = std::mem::take(&mut self.dirty);
+        for w in self.windows.values() {
+            let serves: Vec<&String> = w.primary.iter().chain(&w.secondary).collect();
+            if serves.iter().any(|s| look.contains(*s)) {
+                look.extend(serves.into_iter().cloned());
+            }
+        }
+        let open = self.cfg.calendar.issuing(now).is_ok();
+        let changed: Vec<Availability> = self
+            .cfg
+            .services
+            .iter()
+            .filter(|s| look.contains(&s.info.id))
+            .map(|s| self.availability(&s.info.id, now))
+            .filter(|a| self.published.get(&a.service_id) != Some(a))
+            .collect();
+        if changed.is_empty() && open == self.published_open {
+            return None;
+        }
+        for a in &changed {
+            self.published.insert(a.service_id.clone(), a.clone());
+        }
+        self.published_open = open;
+        Some(Event::Availability {
+            issuing_open: open,
+            services: changed,
+        })
+    }
+
     /// Today's figures of a window or service (`window:3`, `service:tax`).
     pub(crate) fn stat(&self, key: &str) -> Stat {
         self.stats.get(key).cloned().unwrap_or_default()
@@ -216,6 +293,9 @@ impl Hall {
             Command::Recall { window } => self.recall(actor, window, now, &mut fx)?,
             Command::Start { window } => self.start(actor, window, now, &mut fx)?,
             Command::Finish { window } => self.finish(actor, window, now, &mut fx)?,
+            Command::FinishAndCallNext { window } => {
+                self.finish_and_call_next(actor, window, now, &mut fx)?
+            }
             Command::NoShow { window } => self.no_show(actor, window, now, &mut fx)?,
             Command::Requeue { window, ticket_id } => {
                 self.requeue(actor, window, ticket_id, now, &mut fx)?
@@ -239,7 +319,20 @@ impl Hall {
                 secondary,
             } => self.set_window_services(window, primary, secondary, now, &mut fx)?,
         };
-        // Every check passed and the hall changed: the command gets the next sequence number.
+        Ok(self.record(actor, action, reply, fx, now))
+    }
+
+    /// Turns what a command did into an [`Applied`]: every check passed and the hall changed, so the
+    /// command gets the next sequence number, its calls their call id, and the kiosk tiles and
+    /// windows it touched their events.
+    fn record(
+        &mut self,
+        actor: &Actor,
+        action: &'static str,
+        reply: Reply,
+        mut fx: Effects,
+        now: Millis,
+    ) -> Applied {
         self.seq += 1;
         let seq = self.seq;
         let mut events = std::mem::take(&mut fx.events);
@@ -247,12 +340,19 @@ impl Hall {
             if let Event::Called { call } = e {
                 call.call_id = seq;
                 self.recent.push_front(call.clone());
-                self.recent.truncate(RECENT_CALLS);
+                while self.recent.len() > RECENT_CALLS
+                    && self
+                        .recent
+                        .back()
+                        .is_some_and(|c| c.at < now - RECENT_CALL_MS)
+                {
+                    self.recent.pop_back();
+                }
             }
         }
         let reply = match reply {
             Reply::Action(mut a) => {
-                if let Some(call) = &mut a.call {
+                for call in a.call.iter_mut() {
                     call.call_id = seq;
                 }
                 Reply::Action(a)
@@ -263,16 +363,14 @@ impl Hall {
             call.call_id = seq;
             fx.detail["call"] = json(&call);
         }
-        if !fx.services.is_empty() {
-            let services: Vec<Availability> = fx
-                .services
-                .iter()
-                .map(|s| self.availability(s, now))
-                .collect();
-            events.push(Event::Availability {
-                issuing_open: self.cfg.calendar.issuing(now).is_ok(),
-                services,
-            });
+        // The tiles this command may have changed; [`Hall::take_availability`] pushes them once per
+        // batch of commands.
+        self.dirty.append(&mut fx.services);
+        for w in &fx.windows {
+            if let Some(live) = self.windows.get(w) {
+                self.dirty
+                    .extend(live.primary.iter().chain(&live.secondary).cloned());
+            }
         }
         for w in &fx.windows {
             if let Some(view) = self.window_view(*w) {
@@ -282,7 +380,7 @@ impl Hall {
                 fx.changes.push(Change::Window(live.clone()));
             }
         }
-        Ok(Applied {
+        Applied {
             seq,
             at: now,
             business_day: self.day.clone(),
@@ -299,7 +397,7 @@ impl Hall {
                 detail: fx.detail,
                 request_id: None,
             },
-        })
+        }
     }
 }
 

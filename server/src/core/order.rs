@@ -1,7 +1,8 @@
 //! R11, the calling order, as a pure function of the candidates a window sees.
 //!
 //! The queue keeps every (service, class) lane sorted by position, so the best ticket of a lane is its
-//! head; [`pick`] chooses among lane heads, and the preview replays [`pick`] to list the calling order.
+//! head; [`pick`] chooses among lane heads. `queue::Replay` repeats it for call-next, the preview and
+//! the forecast of a citizen's wait.
 
 use qcall_protocol::{TicketClass, TicketId};
 
@@ -25,11 +26,14 @@ pub(crate) struct Candidate {
 }
 
 /// Whether the K-ratio turns the next call over to a normal ticket (R11 step 2).
-fn favour_normal(candidates: &[Candidate], streak: u32, ratio: u32) -> bool {
+fn favour_normal<'a>(
+    mut candidates: impl Iterator<Item = &'a Candidate>,
+    streak: u32,
+    ratio: u32,
+) -> bool {
     ratio > 0
         && streak >= ratio
         && candidates
-            .iter()
             .any(|c| c.class == TicketClass::Normal && matches!(c.lane, Lane::Service { .. }))
 }
 
@@ -53,7 +57,7 @@ fn key(c: &Candidate, favour_normal: bool) -> (u8, u8, u8, QueuePos, TicketId) {
 /// R11: the ticket a window calls next among the candidates, given how many priority/appointment
 /// tickets it called in a row (`streak`) and the hall's K (`ratio`, 0 = strict priority).
 pub(crate) fn pick(candidates: &[Candidate], streak: u32, ratio: u32) -> Option<Candidate> {
-    let favour = favour_normal(candidates, streak, ratio);
+    let favour = favour_normal(candidates.iter(), streak, ratio);
     candidates.iter().min_by_key(|c| key(c, favour)).copied()
 }
 
@@ -65,39 +69,6 @@ pub(crate) fn next_streak(streak: u32, picked: &Candidate) -> u32 {
         (_, TicketClass::Priority | TicketClass::Appointment) => streak + 1,
         (_, TicketClass::Normal) => 0,
     }
-}
-
-/// The calling order a window would follow: replays [`pick`] over sorted lanes (each lane sorted
-/// best-first), taking at most `limit` tickets.
-pub(crate) fn replay(
-    mut lanes: Vec<Vec<Candidate>>,
-    mut streak: u32,
-    ratio: u32,
-    limit: usize,
-) -> Vec<Candidate> {
-    let mut heads = vec![0usize; lanes.len()];
-    let mut out = Vec::new();
-    while out.len() < limit {
-        let current: Vec<(usize, Candidate)> = lanes
-            .iter()
-            .enumerate()
-            .filter_map(|(i, lane)| lane.get(heads[i]).map(|c| (i, *c)))
-            .collect();
-        let only: Vec<Candidate> = current.iter().map(|(_, c)| *c).collect();
-        let Some(best) = pick(&only, streak, ratio) else {
-            break;
-        };
-        let lane = current
-            .iter()
-            .find(|(_, c)| *c == best)
-            .map(|(i, _)| *i)
-            .unwrap_or(0);
-        heads[lane] += 1;
-        streak = next_streak(streak, &best);
-        out.push(best);
-    }
-    lanes.clear();
-    out
 }
 
 #[cfg(test)]
@@ -254,16 +225,5 @@ mod tests {
         assert_eq!(next_streak(2, &svc(1, Normal, true)), 0);
         assert_eq!(next_streak(2, &svc(1, Green, true)), 2);
         assert_eq!(next_streak(2, &to_window(1, Priority, 1)), 2);
-    }
-
-    #[test]
-    fn replay_interleaves_one_normal_after_k_priority() {
-        let priority: Vec<Candidate> = (1..=5).map(|i| svc(i, Priority, true)).collect();
-        let normal: Vec<Candidate> = (10..=12).map(|i| svc(i, Normal, true)).collect();
-        let order: Vec<TicketId> = replay(vec![priority, normal], 0, 3, 8)
-            .iter()
-            .map(|c| c.id)
-            .collect();
-        assert_eq!(order, vec![1, 2, 3, 10, 4, 5, 11, 12]);
     }
 }

@@ -1,12 +1,47 @@
-//! The queues: each (service, class) lane of waiting tickets in order, the tickets transferred to one
-//! window, the candidates a window may call, and how many wait ahead of a ticket. Which lane head a
-//! window calls is R11, in [`super::order`]; a ticket's place in its lane is a [`super::QueuePos`].
+//! The queues, and R11 replayed over them.
+//!
+//! The hall keeps each (service, class) lane of waiting tickets in order, and the tickets transferred
+//! to one window (R10) in a lane of their own. Which lane head a window calls is [`order::pick`]; a
+//! [`Replay`] repeats it over the hall's lanes for one window or several taking tickets in turn,
+//! without changing anything. Call-next, the caller's preview and the forecast of a citizen's wait
+//! (R8) are all replays, so "who is next", "the queue on the caller's screen" and "tickets ahead of
+//! you" cannot disagree: there is one implementation of the calling order.
+//!
+//! A requeued no-show (R9) waits behind the tickets its window would have called next: it carries
+//! their ids (`behind`) and is not a candidate until each of them was called or left the queue.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use qcall_protocol::{TicketClass, TicketId, TicketState, WindowNo};
 
 use super::order::{self, Candidate, Lane};
-use super::{Hall, StoredTicket, WindowLive};
-use qcall_protocol::{TicketClass, TicketId, TicketState};
+use super::{Hall, QueuePos, StoredTicket, WindowLive};
+
+/// A lane: the waiting tickets of one service and class, or those transferred to one window.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(super) enum LaneKey {
+    Service(String, TicketClass),
+    ToWindow(WindowNo),
+}
+
+impl LaneKey {
+    /// The lane a waiting ticket is in.
+    pub(super) fn of(t: &StoredTicket) -> LaneKey {
+        let leg = t.ticket.leg();
+        match leg.target_window {
+            Some(w) => LaneKey::ToWindow(w),
+            None => LaneKey::Service(leg.service_id.clone(), t.ticket.class),
+        }
+    }
+}
+
+/// Where a ticket sorts within its lane.
+fn place(t: &StoredTicket) -> QueuePos {
+    match t.ticket.leg().target_window {
+        Some(_) => QueuePos::transferred(t.transfer_seq),
+        None => t.pos,
+    }
+}
 
 impl Hall {
     pub(super) fn insert_open(&mut self, t: StoredTicket) {
@@ -14,7 +49,9 @@ impl Hall {
         self.by_number.insert(t.ticket.number.clone(), id);
         if let Some(hash) = &t.citizen_hash {
             self.citizens
-                .insert((t.ticket.origin_service_id.clone(), hash.clone()), id);
+                .entry((t.ticket.service_id.clone(), hash.clone()))
+                .or_default()
+                .insert(id);
         }
         if t.ticket.state == TicketState::Waiting {
             self.enqueue(&t);
@@ -22,25 +59,22 @@ impl Hall {
         self.tickets.insert(id, t);
     }
 
+    /// Puts a waiting ticket into its lane.
     pub(super) fn enqueue(&mut self, t: &StoredTicket) {
-        let leg = t.ticket.leg();
-        match leg.target_window {
-            Some(w) => {
-                self.to_window
-                    .entry(w)
-                    .or_default()
-                    .insert((t.transfer_seq, t.ticket.id));
-            }
-            None => {
-                self.lanes
-                    .entry((leg.service_id.clone(), t.ticket.class))
-                    .or_default()
-                    .insert((t.pos, t.ticket.id));
-            }
+        self.lanes
+            .entry(LaneKey::of(t))
+            .or_default()
+            .insert((place(t), t.ticket.id));
+        if !t.behind.is_empty() {
+            self.requeued.insert(t.ticket.id);
         }
-        *self.waiting.entry(leg.service_id.clone()).or_default() += 1;
+        *self
+            .waiting
+            .entry(t.ticket.leg().service_id.clone())
+            .or_default() += 1;
     }
 
+    /// Takes a waiting ticket out of its lane (to call, cancel or move it).
     pub(super) fn dequeue(&mut self, id: TicketId) {
         let Some(t) = self.tickets.get(&id) else {
             return;
@@ -48,119 +82,339 @@ impl Hall {
         if t.ticket.state != TicketState::Waiting {
             return;
         }
-        let leg = t.ticket.leg();
-        let removed = match leg.target_window {
-            Some(w) => self
-                .to_window
-                .get_mut(&w)
-                .is_some_and(|set| set.remove(&(t.transfer_seq, id))),
-            None => self
-                .lanes
-                .get_mut(&(leg.service_id.clone(), t.ticket.class))
-                .is_some_and(|set| set.remove(&(t.pos, id))),
-        };
-        if removed && let Some(n) = self.waiting.get_mut(&leg.service_id) {
+        let removed = self
+            .lanes
+            .get_mut(&LaneKey::of(t))
+            .is_some_and(|set| set.remove(&(place(t), id)));
+        self.requeued.remove(&id);
+        if removed && let Some(n) = self.waiting.get_mut(&t.ticket.leg().service_id) {
             *n = n.saturating_sub(1);
         }
     }
 
+    /// Follows a ticket into another service (a transfer) for the one-ticket-per-citizen rule (R5),
+    /// which looks at the service a ticket is in now.
+    pub(super) fn move_citizen(&mut self, t: &StoredTicket, from_service: &str) {
+        let Some(hash) = &t.citizen_hash else {
+            return;
+        };
+        let from = (from_service.to_string(), hash.clone());
+        if let Some(set) = self.citizens.get_mut(&from) {
+            set.remove(&t.ticket.id);
+            if set.is_empty() {
+                self.citizens.remove(&from);
+            }
+        }
+        self.citizens
+            .entry((t.ticket.service_id.clone(), hash.clone()))
+            .or_default()
+            .insert(t.ticket.id);
+    }
+
     /// Drops a ticket that reached a final state from memory, returning it for the store.
     pub(super) fn close(&mut self, id: TicketId) -> Option<StoredTicket> {
+        self.dequeue(id);
         let t = self.tickets.remove(&id)?;
         self.by_number.remove(&t.ticket.number);
         if let Some(hash) = &t.citizen_hash {
-            self.citizens
-                .remove(&(t.ticket.origin_service_id.clone(), hash.clone()));
+            let key = (t.ticket.service_id.clone(), hash.clone());
+            if let Some(set) = self.citizens.get_mut(&key) {
+                set.remove(&id);
+                if set.is_empty() {
+                    self.citizens.remove(&key);
+                }
+            }
         }
         Some(t)
     }
 
-    /// The lanes a window calls from, each sorted best-first, at most `limit` per lane.
-    pub(super) fn lanes_for(&self, w: &WindowLive, limit: usize) -> Vec<Vec<Candidate>> {
-        let mut lanes = Vec::new();
-        if let Some(set) = self.to_window.get(&w.number) {
-            lanes.push(
-                set.iter()
-                    .take(limit)
-                    .filter_map(|(seq, id)| {
-                        let t = self.tickets.get(id)?;
-                        Some(Candidate {
-                            id: *id,
-                            class: t.ticket.class,
-                            lane: Lane::ToWindow { seq: *seq },
-                        })
-                    })
-                    .collect(),
-            );
-        }
-        let services = w
-            .primary
+    /// How many tickets wait in the lanes a window calls from.
+    pub(super) fn waiting_for(&self, w: &WindowLive) -> usize {
+        lanes_of(w)
             .iter()
-            .map(|s| (s, true))
-            .chain(w.secondary.iter().map(|s| (s, false)));
-        for (service, primary) in services {
-            for class in TicketClass::ALL {
-                if let Some(set) = self.lanes.get(&(service.clone(), class)) {
-                    lanes.push(
-                        set.iter()
-                            .take(limit)
-                            .map(|(pos, id)| Candidate {
-                                id: *id,
-                                class,
-                                lane: Lane::Service { primary, pos: *pos },
-                            })
-                            .collect(),
-                    );
-                }
-            }
-        }
-        lanes
+            .filter_map(|(key, _)| self.lanes.get(key))
+            .map(BTreeSet::len)
+            .sum()
     }
 
     /// R11: the ticket window `w` would call next.
     pub(super) fn next_for(&self, w: &WindowLive) -> Option<Candidate> {
-        let heads: Vec<Candidate> = self.lanes_for(w, 1).into_iter().flatten().collect();
-        order::pick(&heads, w.streak, self.cfg.rules.priority_ratio)
+        let mut replay = Replay::new(self);
+        let mut window = replay.window(w);
+        replay.pick(&mut window)
     }
 
-    /// Tickets ahead of a waiting ticket, as a window serving its service first would call them.
-    pub(crate) fn ahead(&self, t: &StoredTicket) -> u32 {
-        if t.ticket.state != TicketState::Waiting {
-            return 0;
-        }
-        let leg = t.ticket.leg();
-        let n = match leg.target_window {
-            Some(w) => self
-                .to_window
-                .get(&w)
-                .map_or(0, |set| rank_in(set, &(t.transfer_seq, t.ticket.id))),
-            None => {
-                let rank = |c: TicketClass| match c {
-                    TicketClass::Green => 0,
-                    TicketClass::Priority | TicketClass::Appointment => 1,
-                    TicketClass::Normal => 2,
-                };
-                let mut n = 0;
-                for class in TicketClass::ALL {
-                    let Some(set) = self.lanes.get(&(leg.service_id.clone(), class)) else {
-                        continue;
-                    };
-                    if rank(class) < rank(t.ticket.class) {
-                        n += set.len();
-                    } else if class == t.ticket.class {
-                        n += rank_in(set, &(t.pos, t.ticket.id));
-                    }
-                }
-                n
-            }
-        };
-        u32::try_from(n).unwrap_or(u32::MAX)
+    /// The next `limit` tickets window `w` would call, in order (R11), as if no other window called.
+    pub(super) fn order_for(&self, w: &WindowLive, limit: usize) -> Vec<Candidate> {
+        let mut replay = Replay::new(self);
+        let mut window = replay.window(w);
+        std::iter::from_fn(|| replay.pick(&mut window))
+            .take(limit)
+            .collect()
     }
 }
 
-/// How many entries of a sorted set come before `key`. A BTreeSet has no rank query, so this counts
-/// the entries from `key` on and subtracts: O(1) for the common case, a ticket just issued at the tail
-/// of its lane; a citizen's status page deep in a long queue pays for the walk.
-pub(super) fn rank_in<T: Ord>(set: &BTreeSet<T>, key: &T) -> usize {
-    set.len() - set.range(key..).count()
+/// The lanes a window calls from, best first for R11 step 3: tickets transferred to it, then its
+/// primary services' lanes, then its secondary services'.
+pub(super) fn lanes_of(w: &WindowLive) -> Vec<(LaneKey, bool)> {
+    let mut out = vec![(LaneKey::ToWindow(w.number), true)];
+    let services = w
+        .primary
+        .iter()
+        .map(|s| (s, true))
+        .chain(w.secondary.iter().map(|s| (s, false)));
+    for (service, primary) in services {
+        for class in TicketClass::ALL {
+            out.push((LaneKey::Service(service.clone(), class), primary));
+        }
+    }
+    out
+}
+
+/// The sentinel id of a ticket not yet issued, placed at the tail of a lane to forecast its wait.
+pub(super) const NEW_TICKET: TicketId = -1;
+
+/// The place a ticket not yet issued takes: after everything in its lane.
+const TAIL: (QueuePos, TicketId) = (
+    QueuePos {
+        tier: u8::MAX,
+        key: i64::MAX,
+    },
+    NEW_TICKET,
+);
+
+/// One lane as a replay sees it.
+struct ReplayLane<'h> {
+    key: LaneKey,
+    set: Option<&'h BTreeSet<(QueuePos, TicketId)>>,
+    /// The first entry not taken yet, when known; entries before it are all taken.
+    front: Option<(QueuePos, TicketId)>,
+    /// A ticket not yet issued, waiting after everything else in this lane.
+    tail: bool,
+    /// The lane's head as last found, until something changes it (`None`: look again).
+    head: Option<Option<(QueuePos, TicketId)>>,
+}
+
+/// A window taking part in a replay: its lanes with their primary flag, and its K-ratio streak.
+pub(super) struct ReplayWindow {
+    pub(super) number: WindowNo,
+    lanes: Vec<(usize, bool)>,
+    pub(super) streak: u32,
+}
+
+/// R11 replayed over the hall's lanes by one or more windows, without changing the hall.
+pub(super) struct Replay<'h> {
+    hall: &'h Hall,
+    lanes: Vec<ReplayLane<'h>>,
+    index: HashMap<LaneKey, usize>,
+    taken: HashSet<TicketId>,
+    /// Tickets some requeued ticket waits behind: taking one may open a gate in any lane.
+    blockers: HashSet<TicketId>,
+    /// Reused for each pick: the candidates and the lane each came from.
+    heads: Vec<Candidate>,
+    head_lanes: Vec<usize>,
+}
+
+impl<'h> Replay<'h> {
+    pub(super) fn new(hall: &'h Hall) -> Replay<'h> {
+        let blockers = hall
+            .requeued
+            .iter()
+            .filter_map(|id| hall.tickets.get(id))
+            .flat_map(|t| t.behind.iter().copied())
+            .collect();
+        Replay {
+            hall,
+            lanes: Vec::new(),
+            index: HashMap::new(),
+            taken: HashSet::new(),
+            blockers,
+            heads: Vec::new(),
+            head_lanes: Vec::new(),
+        }
+    }
+
+    fn lane(&mut self, key: LaneKey) -> usize {
+        if let Some(&i) = self.index.get(&key) {
+            return i;
+        }
+        let set = self.hall.lanes.get(&key).filter(|s| !s.is_empty());
+        let i = self.lanes.len();
+        self.lanes.push(ReplayLane {
+            key: key.clone(),
+            set,
+            front: set.and_then(|s| s.iter().next().copied()),
+            tail: false,
+            head: None,
+        });
+        self.index.insert(key, i);
+        i
+    }
+
+    /// Adds a window to the replay, from its live state. Lanes with nobody waiting are left out.
+    pub(super) fn window(&mut self, w: &WindowLive) -> ReplayWindow {
+        let mut lanes = Vec::new();
+        for (key, primary) in lanes_of(w) {
+            let i = self.lane(key);
+            if self.lanes[i].set.is_some() || self.lanes[i].tail {
+                lanes.push((i, primary));
+            }
+        }
+        ReplayWindow {
+            number: w.number,
+            lanes,
+            streak: w.streak,
+        }
+    }
+
+    /// Puts a ticket not yet issued at the tail of a lane ([`NEW_TICKET`]). Call before adding the
+    /// windows that serve the lane.
+    pub(super) fn add_new_ticket(&mut self, key: LaneKey) {
+        let i = self.lane(key);
+        self.lanes[i].tail = true;
+        self.lanes[i].head = None;
+    }
+
+    /// Whether this replay covers the lane a ticket waits in.
+    fn covers(&self, t: &StoredTicket) -> bool {
+        self.index.contains_key(&LaneKey::of(t))
+    }
+
+    /// Whether a waiting ticket may be called in this replay: a requeued one only once the tickets it
+    /// waits behind were taken here, or are not waiting in a lane this replay covers.
+    fn ready(&self, id: TicketId) -> bool {
+        if !self.hall.requeued.contains(&id) {
+            return true;
+        }
+        let Some(t) = self.hall.tickets.get(&id) else {
+            return true;
+        };
+        t.behind.iter().all(|b| {
+            self.taken.contains(b)
+                || self
+                    .hall
+                    .tickets
+                    .get(b)
+                    .is_none_or(|bt| bt.ticket.state != TicketState::Waiting || !self.covers(bt))
+        })
+    }
+
+    /// The best entry of a lane that may be called now.
+    fn head(&mut self, i: usize) -> Option<(QueuePos, TicketId)> {
+        if let Some(cached) = self.lanes[i].head {
+            return cached;
+        }
+        let lane = &self.lanes[i];
+        let mut found = None;
+        if let (Some(set), Some(front)) = (lane.set, lane.front) {
+            found = set
+                .range(front..)
+                .find(|(_, id)| !self.taken.contains(id) && self.ready(*id))
+                .copied();
+        }
+        if found.is_none() && lane.tail && !self.taken.contains(&NEW_TICKET) {
+            found = Some(TAIL);
+        }
+        self.lanes[i].head = Some(found);
+        found
+    }
+
+    fn candidate(&self, i: usize, primary: bool, (pos, id): (QueuePos, TicketId)) -> Candidate {
+        match &self.lanes[i].key {
+            LaneKey::ToWindow(_) => Candidate {
+                id,
+                class: self
+                    .hall
+                    .tickets
+                    .get(&id)
+                    .map_or(TicketClass::Normal, |t| t.ticket.class),
+                lane: Lane::ToWindow {
+                    seq: u64::try_from(pos.key).unwrap_or(0),
+                },
+            },
+            LaneKey::Service(_, class) => Candidate {
+                id,
+                class: *class,
+                lane: Lane::Service { primary, pos },
+            },
+        }
+    }
+
+    /// The ticket `w` would call next here (R11), taken out of the replay; `None` when nothing it
+    /// serves may be called.
+    pub(super) fn pick(&mut self, w: &mut ReplayWindow) -> Option<Candidate> {
+        let (mut heads, mut lanes) = (
+            std::mem::take(&mut self.heads),
+            std::mem::take(&mut self.head_lanes),
+        );
+        heads.clear();
+        lanes.clear();
+        for &(i, primary) in &w.lanes {
+            if let Some(entry) = self.head(i) {
+                heads.push(self.candidate(i, primary, entry));
+                lanes.push(i);
+            }
+        }
+        let picked = order::pick(&heads, w.streak, self.hall.cfg.rules.priority_ratio);
+        if let Some(best) = picked
+            && let Some(at) = heads.iter().position(|c| c.id == best.id)
+        {
+            self.take(lanes[at], best.id);
+            w.streak = order::next_streak(w.streak, &best);
+        }
+        (self.heads, self.head_lanes) = (heads, lanes);
+        picked
+    }
+
+    fn take(&mut self, lane: usize, id: TicketId) {
+        self.taken.insert(id);
+        if self.blockers.contains(&id) {
+            // A gate may have opened anywhere.
+            self.lanes.iter_mut().for_each(|l| l.head = None);
+        }
+        let l = &mut self.lanes[lane];
+        l.head = None;
+        if let (Some(set), Some(front)) = (l.set, l.front)
+            && front.1 == id
+        {
+            let taken = &self.taken;
+            l.front = set
+                .range(front..)
+                .find(|(_, id)| !taken.contains(id))
+                .copied();
+        }
+    }
+
+    /// The lane a candidate was taken from, by key.
+    pub(super) fn lane_key(&self, c: &Candidate) -> Option<&LaneKey> {
+        if c.id == NEW_TICKET {
+            return self.lanes.iter().find(|l| l.tail).map(|l| &l.key);
+        }
+        let t = self.hall.tickets.get(&c.id)?;
+        self.index.get(&LaneKey::of(t)).map(|&i| &self.lanes[i].key)
+    }
+
+    /// Entries of a ticket's lane ahead of it that this replay has not taken.
+    pub(super) fn untaken_before(&self, t: &StoredTicket) -> usize {
+        let Some(set) = self
+            .index
+            .get(&LaneKey::of(t))
+            .and_then(|&i| self.lanes[i].set)
+        else {
+            return 0;
+        };
+        set.range(..(place(t), t.ticket.id))
+            .filter(|(_, id)| !self.taken.contains(id))
+            .count()
+    }
+
+    /// Entries of a lane that this replay has not taken.
+    pub(super) fn untaken_in(&self, key: &LaneKey) -> usize {
+        let Some(set) = self.index.get(key).and_then(|&i| self.lanes[i].set) else {
+            return 0;
+        };
+        set.iter()
+            .filter(|(_, id)| !self.taken.contains(id))
+            .count()
+    }
 }

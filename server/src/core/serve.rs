@@ -1,9 +1,12 @@
 //! A ticket's way through a window: call (R11, R13 special call), recall, start, finish, no-show and
 //! requeue (R9), transfer (R10), hold and unhold. Each checks everything before it changes anything.
+//!
+//! A leg keeps every instant (R4): its first call, every later call (recall, 回呼, a call after a
+//! requeue), every requeue, its first start and every hold, so waiting and handling times are exact.
 
 use qcall_protocol::{
-    ApiError, Call, ErrorCode, Event, LegOutcome, Millis, TicketId, TicketState, TransferTarget,
-    WindowNo,
+    ActionResponse, ApiError, Call, ErrorCode, Event, Hold, LegOutcome, Millis, TicketId,
+    TicketState, TransferTarget, WindowNo, WindowStatus,
 };
 
 use super::order;
@@ -37,9 +40,20 @@ impl Hall {
                 "no ticket is waiting for this window",
             )
         })?;
-        let streak = order::next_streak(w.streak, &picked);
+        self.call_picked(actor, number, picked, now, fx)
+    }
+
+    /// Calls the ticket R11 picked for a window, counting it for the window's K-ratio streak.
+    fn call_picked(
+        &mut self,
+        actor: &Actor,
+        number: WindowNo,
+        picked: order::Candidate,
+        now: Millis,
+        fx: &mut Effects,
+    ) -> Result<Reply, ApiError> {
         if let Some(w) = self.windows.get_mut(&number) {
-            w.streak = streak;
+            w.streak = order::next_streak(w.streak, &picked);
         }
         self.do_call(actor, number, picked.id, now, false, false, fx)
     }
@@ -61,14 +75,42 @@ impl Hall {
                 format!("no open ticket {wanted} today"),
             )
         })?;
-        let state = self.tickets.get(&id).map(|t| t.ticket.state);
-        if state != Some(TicketState::Waiting) {
+        let Some(t) = self.tickets.get(&id) else {
+            return Err(err(
+                ErrorCode::UnknownTicket,
+                format!("no open ticket {wanted}"),
+            ));
+        };
+        if t.ticket.state != TicketState::Waiting {
             return Err(err(
                 ErrorCode::WrongState,
                 format!("ticket {wanted} is not waiting"),
             ));
         }
-        let out_of_order = self.next_for(w).map(|c| c.id) != Some(id);
+        let next = self.next_for(w);
+        let out_of_order = next.map(|c| c.id) != Some(id);
+        // A special call counts for the K-ratio like the call it replaces (R11): a normal ticket
+        // ends a priority streak.
+        let lane = match t.ticket.leg().target_window {
+            Some(_) => order::Lane::ToWindow {
+                seq: t.transfer_seq,
+            },
+            None => order::Lane::Service {
+                primary: w.primary.contains(&t.ticket.service_id),
+                pos: t.pos,
+            },
+        };
+        let streak = order::next_streak(
+            w.streak,
+            &order::Candidate {
+                id,
+                class: t.ticket.class,
+                lane,
+            },
+        );
+        if let Some(w) = self.windows.get_mut(&number) {
+            w.streak = streak;
+        }
         self.do_call(actor, number, id, now, true, out_of_order, fx)
     }
 
@@ -85,18 +127,27 @@ impl Hall {
     ) -> Result<Reply, ApiError> {
         self.dequeue(id);
         let staff = staff_no(actor);
+        let start_on_call = self.cfg.rules.start_on_call;
         let Some(t) = self.tickets.get_mut(&id) else {
             return Err(err(ErrorCode::Internal, "picked ticket vanished"));
         };
         let service = t.ticket.service_id.clone();
         t.ticket.state = TicketState::Called;
         t.ticket.window = Some(number);
+        t.behind.clear();
         let leg = last_leg(&mut t.ticket);
         leg.window = Some(number);
         leg.staff_no = staff;
-        leg.called_at = Some(now);
-        leg.special_call = special;
-        leg.out_of_order = out_of_order;
+        match leg.called_at {
+            None => leg.called_at = Some(now),
+            // Called again after a requeue: the first call stays.
+            Some(_) => leg.recalls.push(now),
+        }
+        if start_on_call && leg.started_at.is_none() {
+            leg.started_at = Some(now);
+        }
+        leg.special_call |= special;
+        leg.out_of_order |= out_of_order;
         let t = t.clone();
         if let Some(w) = self.windows.get_mut(&number) {
             w.current = Some(id);
@@ -149,6 +200,7 @@ impl Hall {
         fx: &mut Effects,
     ) -> Result<Reply, ApiError> {
         let w = self.my_window(actor, number)?;
+        check_not_paused(w)?;
         let id = self.current(w)?;
         let t = self
             .tickets
@@ -203,13 +255,17 @@ impl Hall {
     ) -> Result<Reply, ApiError> {
         let mut t = self.step_current(actor, number, &[TicketState::Called], fx)?;
         t.ticket.state = TicketState::Serving;
-        last_leg(&mut t.ticket).started_at = Some(now);
+        let leg = last_leg(&mut t.ticket);
+        // After a hold the first start stays: the hold is left out of handling time instead.
+        leg.started_at.get_or_insert(now);
         fx.ticket_changed(&t);
         let ticket = t.ticket.clone();
         self.tickets.insert(t.ticket.id, t);
         Ok(self.action_reply(number, Some(ticket), None))
     }
 
+    /// 办结 of a called or serving ticket (R3: a called ticket finished directly was not started
+    /// separately; its handling time runs from the call).
     pub(super) fn finish(
         &mut self,
         actor: &Actor,
@@ -217,14 +273,19 @@ impl Hall {
         now: Millis,
         fx: &mut Effects,
     ) -> Result<Reply, ApiError> {
-        let t = self.step_current(actor, number, &[TicketState::Serving], fx)?;
+        let t = self.step_current(
+            actor,
+            number,
+            &[TicketState::Called, TicketState::Serving],
+            fx,
+        )?;
         let mut t = self.close(t.ticket.id).unwrap_or(t);
         t.ticket.state = TicketState::Done;
         let leg = last_leg(&mut t.ticket);
         leg.finished_at = Some(now);
         leg.outcome = Some(LegOutcome::Done);
-        let wait = leg.called_at.unwrap_or(now) - leg.queued_at;
-        let handle = now - leg.started_at.unwrap_or(now);
+        let wait = leg.wait_ms().unwrap_or(0);
+        let handle = leg.handle_ms().unwrap_or(0);
         let service = leg.service_id.clone();
         self.bump_stat(&format!("window:{number}"), fx, |s| {
             s.served += 1;
@@ -244,6 +305,41 @@ impl Hall {
         Ok(self.action_reply(number, Some(t.ticket), None))
     }
 
+    /// 办结并叫下一位: finishes the current ticket, then calls the next by R11, in one command. When
+    /// nobody waits, the finish stands and the answer has no call.
+    pub(super) fn finish_and_call_next(
+        &mut self,
+        actor: &Actor,
+        number: WindowNo,
+        now: Millis,
+        fx: &mut Effects,
+    ) -> Result<Reply, ApiError> {
+        let w = self.my_window(actor, number)?;
+        check_not_paused(w)?;
+        let Reply::Action(done) = self.finish(actor, number, now, fx)? else {
+            return Err(err(ErrorCode::Internal, "finish answered oddly"));
+        };
+        let finished = done.ticket;
+        let Some(w) = self.windows.get(&number) else {
+            return Err(err(ErrorCode::UnknownWindow, format!("no window {number}")));
+        };
+        let Some(picked) = self.next_for(w) else {
+            return Ok(Reply::Action(Box::new(ActionResponse {
+                ticket: None,
+                call: None,
+                finished,
+                ..*done
+            })));
+        };
+        match self.call_picked(actor, number, picked, now, fx)? {
+            Reply::Action(mut called) => {
+                called.finished = finished;
+                Ok(Reply::Action(called))
+            }
+            other => Ok(other),
+        }
+    }
+
     pub(super) fn no_show(
         &mut self,
         actor: &Actor,
@@ -254,7 +350,9 @@ impl Hall {
         let mut t = self.step_current(actor, number, &[TicketState::Called], fx)?;
         t.ticket.state = TicketState::NoShow;
         t.ticket.window = None;
-        last_leg(&mut t.ticket).no_show_at = Some(now);
+        let leg = last_leg(&mut t.ticket);
+        leg.no_show_at = Some(now);
+        leg.no_shows += 1;
         if let Some(w) = self.windows.get_mut(&number) {
             w.current = None;
         }
@@ -265,6 +363,9 @@ impl Hall {
         Ok(self.action_reply(number, Some(ticket), None))
     }
 
+    /// 顺延 (R9): a no-show back in its queue, behind the next N tickets the window that marked it
+    /// would call (by R11, whatever their service or class). It keeps its place and its leg's target
+    /// window, so once those N were called it is next; a restart keeps the N it waits behind.
     pub(super) fn requeue(
         &mut self,
         actor: &Actor,
@@ -273,7 +374,7 @@ impl Hall {
         now: Millis,
         fx: &mut Effects,
     ) -> Result<Reply, ApiError> {
-        self.my_window(actor, number)?;
+        let here = self.my_window(actor, number)?;
         let t = self
             .tickets
             .get(&id)
@@ -288,59 +389,52 @@ impl Hall {
                 ),
             ));
         }
-        let limit_ms = i64::from(self.cfg.rules.requeue_limit_minutes) * 60_000;
-        let marked = t.ticket.leg().no_show_at.unwrap_or(now);
-        if now - marked > limit_ms {
+        let leg = t.ticket.leg();
+        let marked_by = leg.window;
+        let serves = match leg.target_window {
+            Some(w) => w == number,
+            None => here
+                .primary
+                .iter()
+                .chain(&here.secondary)
+                .any(|s| *s == leg.service_id),
+        };
+        if marked_by != Some(number) && !serves {
+            return Err(err(
+                ErrorCode::Forbidden,
+                format!(
+                    "ticket {} is not in a queue of window {number}: requeue it at window {}",
+                    t.ticket.number,
+                    marked_by.unwrap_or(0)
+                ),
+            ));
+        }
+        if self.no_show_overdue(t, now) {
             return Err(err(
                 ErrorCode::RequeueExpired,
                 format!(
-                    "ticket {} missed its call more than {} minutes ago: take a new ticket",
+                    "ticket {} missed its call more than {} minutes ago and has closed: take a new ticket",
                     t.ticket.number, self.cfg.rules.requeue_limit_minutes
                 ),
             ));
         }
-        // R9: behind the next N waiting tickets of its queue (same service, same class).
-        let lane = (t.ticket.service_id.clone(), t.ticket.class);
         let n = self.cfg.rules.requeue_behind as usize;
-        let pos = match self.lanes.get(&lane) {
-            Some(set) if n > 0 && set.len() >= n => {
-                let mut iter = set.iter().skip(n - 1);
-                let anchor = iter.next().map(|(p, _)| *p);
-                let next = iter.next().map(|(p, _)| *p);
-                anchor.map_or(QueuePos::issued(self.next_id), |a| {
-                    QueuePos::between(a, next)
-                })
-            }
-            Some(set) if n > 0 => set
-                .iter()
-                .next_back()
-                .map_or(QueuePos::issued(self.next_id), |(p, _)| {
-                    QueuePos::between(*p, None)
-                }),
-            // N = 0: back to its place at the head of what waits.
-            _ => self
-                .lanes
-                .get(&lane)
-                .and_then(|s| s.iter().next())
-                .map_or(t.pos, |(p, _)| QueuePos {
-                    tier: p.tier,
-                    key: p.key - 1,
-                }),
-        };
+        let marker = marked_by.and_then(|m| self.windows.get(&m)).unwrap_or(here);
+        let behind: Vec<TicketId> = self.order_for(marker, n).iter().map(|c| c.id).collect();
         let mut t = t.clone();
         t.ticket.state = TicketState::Waiting;
-        t.pos = pos;
+        t.behind = behind.clone();
         let service = t.ticket.service_id.clone();
-        let leg = last_leg(&mut t.ticket);
-        leg.target_window = None;
-        leg.queued_at = now;
-        leg.window = None;
-        leg.called_at = None;
+        last_leg(&mut t.ticket).requeues.push(now);
         self.tickets.insert(id, t.clone());
         self.enqueue(&t);
         fx.window = Some(number);
         fx.services.insert(service);
+        if let Some(w) = t.ticket.leg().target_window {
+            fx.windows.push(w);
+        }
         fx.ticket_changed(&t);
+        fx.detail = json(serde_json::json!({ "behind": behind }));
         Ok(self.action_reply(number, Some(t.ticket), None))
     }
 
@@ -375,8 +469,17 @@ impl Hall {
                 ));
             }
             TransferTarget::Window(w) => {
-                if !self.windows.contains_key(w) {
-                    return Err(err(ErrorCode::UnknownWindow, format!("no window {w}")));
+                let target = self
+                    .window_view(*w)
+                    .ok_or_else(|| err(ErrorCode::UnknownWindow, format!("no window {w}")))?;
+                // Nobody would call it there (R14): the citizen would wait for nothing.
+                if target.status == WindowStatus::Closed {
+                    return Err(err(
+                        ErrorCode::WindowClosed,
+                        format!(
+                            "window {w} is closed: nobody would call the ticket there; transfer to a service or an open window"
+                        ),
+                    ));
                 }
                 (None, Some(*w))
             }
@@ -407,10 +510,12 @@ impl Hall {
         t.ticket.service_id = service.clone();
         t.pos = QueuePos::transferred(seq);
         t.transfer_seq = seq;
+        t.behind.clear();
         if let Some(w) = self.windows.get_mut(&number) {
             w.current = None;
         }
         self.tickets.insert(t.ticket.id, t.clone());
+        self.move_citizen(&t, &from_service);
         self.enqueue(&t);
         if let Some(target) = target_window {
             fx.windows.push(target);
@@ -426,7 +531,7 @@ impl Hall {
         &mut self,
         actor: &Actor,
         number: WindowNo,
-        _now: Millis,
+        now: Millis,
         fx: &mut Effects,
     ) -> Result<Reply, ApiError> {
         let mut t = self.step_current(
@@ -436,6 +541,10 @@ impl Hall {
             fx,
         )?;
         t.ticket.state = TicketState::Held;
+        last_leg(&mut t.ticket).holds.push(Hold {
+            at: now,
+            until: None,
+        });
         if let Some(w) = self.windows.get_mut(&number) {
             w.current = None;
             w.held.push(t.ticket.id);
@@ -455,6 +564,7 @@ impl Hall {
         fx: &mut Effects,
     ) -> Result<Reply, ApiError> {
         let w = self.my_window(actor, number)?;
+        check_not_paused(w)?;
         if w.current.is_some() {
             return Err(err(
                 ErrorCode::WindowBusy,
@@ -487,7 +597,9 @@ impl Hall {
             .get_mut(&id)
             .ok_or_else(|| err(ErrorCode::Internal, "held ticket missing"))?;
         t.ticket.state = TicketState::Called;
-        last_leg(&mut t.ticket).recalls.push(now);
+        let leg = last_leg(&mut t.ticket);
+        leg.recalls.push(now);
+        end_hold(leg, now);
         let t = t.clone();
         if let Some(w) = self.windows.get_mut(&number) {
             w.held.retain(|h| *h != id);
@@ -497,13 +609,28 @@ impl Hall {
     }
 }
 
-pub(super) fn check_can_call(w: &WindowLive) -> Result<(), ApiError> {
+/// Ends a leg's open hold at `now`.
+pub(super) fn end_hold(leg: &mut qcall_protocol::Leg, now: Millis) {
+    if let Some(h) = leg.holds.last_mut()
+        && h.until.is_none()
+    {
+        h.until = Some(now);
+    }
+}
+
+/// A paused window gets no calls of any kind (R14): not call-next, a special call, a recall or 回呼.
+pub(super) fn check_not_paused(w: &WindowLive) -> Result<(), ApiError> {
     if w.paused.is_some() {
         return Err(err(
             ErrorCode::WindowPaused,
             format!("window {} is paused: resume first", w.number),
         ));
     }
+    Ok(())
+}
+
+pub(super) fn check_can_call(w: &WindowLive) -> Result<(), ApiError> {
+    check_not_paused(w)?;
     if w.current.is_some() {
         return Err(err(
             ErrorCode::WindowBusy,

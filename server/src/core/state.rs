@@ -19,6 +19,10 @@ pub(crate) struct StoredTicket {
     pub(crate) pos: QueuePos,
     /// Order among tickets transferred to one window.
     pub(crate) transfer_seq: u64,
+    /// A requeued no-show (R9) waits until these tickets, the next its window would have called,
+    /// were called or left the queue.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) behind: Vec<TicketId>,
 }
 
 /// A window's live state, persisted so that a restart keeps sign-ins, pauses and current tickets.

@@ -1,14 +1,11 @@
 //! How clients see the hall: hall info, windows, a citizen's ticket (R7), the answer to an issue, and
 //! a window's calling order (the preview: R11 replayed, so clients never re-implement it).
 
-use std::collections::BTreeSet;
-
 use qcall_protocol::{
-    CurrentTicket, HallInfo, IssueResponse, Millis, PreviewResponse, PublicTicket, StaffCard,
-    Ticket, TicketClass, TicketState, WindowNo, WindowStatus, WindowView,
+    CurrentTicket, HallInfo, IssueResponse, Millis, PreviewResponse, PublicTicket, Ticket,
+    TicketState, WindowNo, WindowStatus, WindowView,
 };
 
-use super::order;
 use super::{Hall, StoredTicket};
 use crate::calendar::format_range;
 
@@ -31,6 +28,7 @@ impl Hall {
             requeue_limit_minutes: self.cfg.rules.requeue_limit_minutes,
             requeue_behind: self.cfg.rules.requeue_behind,
             priority_ratio: self.cfg.rules.priority_ratio,
+            start_on_call: self.cfg.rules.start_on_call,
         }
     }
 
@@ -54,12 +52,7 @@ impl Hall {
             .staff
             .as_ref()
             .and_then(|no| self.cfg.staff(no))
-            .map(|s| StaffCard {
-                staff_no: s.staff_no.clone(),
-                name: s.name.clone(),
-                badges: s.badges.clone(),
-                photo: s.photo.clone(),
-            });
+            .map(|s| s.card());
         let status = match (&w.staff, &w.paused) {
             (None, _) => WindowStatus::Closed,
             (Some(_), Some(_)) => WindowStatus::Paused,
@@ -93,11 +86,10 @@ impl Hall {
             .collect()
     }
 
-    /// The citizen's view of their ticket (R7).
-    pub(crate) fn public_ticket(&self, t: &StoredTicket) -> PublicTicket {
+    /// The citizen's view of their ticket (R7): tickets ahead and the wait from the forecast (R8).
+    pub(crate) fn public_ticket(&self, t: &StoredTicket, now: Millis) -> PublicTicket {
         let service = self.cfg.service(&t.ticket.service_id);
-        let waiting = t.ticket.state == TicketState::Waiting;
-        let ahead = waiting.then(|| self.ahead(t));
+        let forecast = self.forecast(t, now);
         PublicTicket {
             number: t.ticket.number.clone(),
             service_id: t.ticket.service_id.clone(),
@@ -106,23 +98,21 @@ impl Hall {
             class: t.ticket.class,
             state: t.ticket.state,
             issued_at: t.ticket.issued_at,
-            ahead,
-            estimated_wait_minutes: ahead.and_then(|a| self.estimate(&t.ticket.service_id, a)),
+            ahead: forecast.map(|f| f.ahead),
+            estimated_wait_minutes: forecast.and_then(|f| f.minutes()),
             window: t.ticket.window,
         }
     }
 
     /// The answer to an issue, also rebuilt for a retry of it (R6): the ticket now, its token, and the
     /// wait ahead of it now.
-    pub(crate) fn issue_response(&self, t: &StoredTicket) -> IssueResponse {
-        let ahead = self.ahead(t);
+    pub(crate) fn issue_response(&self, t: &StoredTicket, now: Millis) -> IssueResponse {
+        let forecast = self.forecast(t, now);
         IssueResponse {
             status_path: format!("/t/{}", t.token),
             token: t.token.clone(),
-            ahead,
-            estimated_wait_minutes: (t.ticket.state == TicketState::Waiting)
-                .then(|| self.estimate(&t.ticket.service_id, ahead))
-                .flatten(),
+            ahead: forecast.map_or(0, |f| f.ahead),
+            estimated_wait_minutes: forecast.and_then(|f| f.minutes()),
             ticket: t.ticket.clone(),
         }
     }
@@ -130,27 +120,22 @@ impl Hall {
     /// Who a window would call next, in order (R11), with its held and no-show lists.
     pub(crate) fn preview(&self, number: WindowNo, limit: usize) -> Option<PreviewResponse> {
         let w = self.windows.get(&number)?;
-        let lanes = self.lanes_for(w, limit);
-        let order = order::replay(lanes, w.streak, self.cfg.rules.priority_ratio, limit);
-        let mut waiting = self.to_window.get(&number).map_or(0, BTreeSet::len);
-        for service in w.primary.iter().chain(&w.secondary) {
-            for class in TicketClass::ALL {
-                waiting += self
-                    .lanes
-                    .get(&(service.clone(), class))
-                    .map_or(0, BTreeSet::len);
-            }
-        }
+        let order = self.order_for(w, limit);
+        let waiting = self.waiting_for(w);
         let serves = |t: &Ticket| {
             w.primary
                 .iter()
                 .chain(&w.secondary)
                 .any(|s| *s == t.service_id)
         };
+        // A no-show belongs to the window that marked it, and to the windows serving its service.
         let mut no_show: Vec<Ticket> = self
             .tickets
             .values()
-            .filter(|t| t.ticket.state == TicketState::NoShow && serves(&t.ticket))
+            .filter(|t| {
+                t.ticket.state == TicketState::NoShow
+                    && (serves(&t.ticket) || t.ticket.leg().window == Some(number))
+            })
             .map(|t| t.ticket.clone())
             .collect();
         no_show.sort_by_key(|t| std::cmp::Reverse(t.leg().no_show_at));

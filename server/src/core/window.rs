@@ -6,7 +6,10 @@ use qcall_protocol::{
     WindowView,
 };
 
-use super::{Actor, Effects, Hall, Reply, WindowLive, err, json};
+use qcall_protocol::{Role, TicketId, TicketState};
+
+use super::serve::end_hold;
+use super::{Actor, Effects, Hall, QueuePos, Reply, WindowLive, err, json, last_leg};
 
 impl Hall {
     /// The window, checked to be signed in by this actor and not paused when `need_open`.
@@ -58,6 +61,7 @@ impl Hall {
             ticket,
             window,
             call,
+            finished: None,
         }))
     }
 
@@ -145,6 +149,19 @@ impl Hall {
             .cfg
             .staff(staff_no)
             .ok_or_else(|| err(ErrorCode::Unauthorized, "unknown staff"))?;
+        // R27: windows are for window staff; a manager who also serves signs in with a staff account.
+        if staff.role != Role::Staff {
+            return Err(err(
+                ErrorCode::Forbidden,
+                format!(
+                    "{staff_no} is a {} account; managers and admins do not serve at windows: sign in with a staff account",
+                    match staff.role {
+                        Role::Admin => "admin",
+                        _ => "manager",
+                    }
+                ),
+            ));
+        }
         if !staff.windows.is_empty() && !staff.windows.contains(&number) {
             return Err(err(
                 ErrorCode::Forbidden,
@@ -201,16 +218,46 @@ impl Hall {
             ));
         }
         let services: Vec<String> = w.primary.iter().chain(&w.secondary).cloned().collect();
+        let held = w.held.clone();
         if let Some((reason, since)) = w.paused {
             self.end_pause(number, reason, since, now, fx);
         }
         if let Some(w) = self.windows.get_mut(&number) {
             w.staff = None;
             w.streak = 0;
+            w.held.clear();
+        }
+        // Held tickets go back to the head of their service's queue, so another window can call the
+        // citizen when they return (R14: nobody calls at a closed window).
+        for id in held {
+            self.return_held(id, now, fx);
         }
         fx.window = Some(number);
         fx.windows.push(number);
         fx.services.extend(services);
         Ok(self.action_reply(number, None, None))
+    }
+
+    /// A held ticket back in its service's queue, ahead of its class like a transfer (R10).
+    fn return_held(&mut self, id: TicketId, now: Millis, fx: &mut Effects) {
+        let seq = self.seq + 1;
+        let Some(t) = self.tickets.get_mut(&id) else {
+            return;
+        };
+        if t.ticket.state != TicketState::Held {
+            return;
+        }
+        t.ticket.state = TicketState::Waiting;
+        t.ticket.window = None;
+        t.pos = QueuePos::transferred(seq);
+        t.transfer_seq = seq;
+        let leg = last_leg(&mut t.ticket);
+        end_hold(leg, now);
+        leg.target_window = None;
+        leg.requeues.push(now);
+        let t = t.clone();
+        self.enqueue(&t);
+        fx.services.insert(t.ticket.service_id.clone());
+        fx.ticket_changed(&t);
     }
 }

@@ -31,11 +31,16 @@ const MAX_BATCH: usize = 1024;
 
 type ReadFn = Box<dyn FnOnce(&Hall, &Store, Millis) + Send>;
 
+/// A check run on the engine thread only when a command is not the retry of an earlier request (a
+/// kiosk's rate limit: a retry must get its ticket even when the burst is used up, R6).
+pub(crate) type Gate = Box<dyn FnOnce() -> Result<(), ApiError> + Send>;
+
 enum Job {
     Command {
         actor: Actor,
         request_id: Option<String>,
         cmd: Command,
+        gate: Option<Gate>,
         reply: oneshot::Sender<Result<String, ApiError>>,
     },
     Read(ReadFn),
@@ -97,12 +102,25 @@ impl Engine {
         request_id: Option<String>,
         cmd: Command,
     ) -> Result<String, ApiError> {
+        self.command_gated(actor, request_id, cmd, None).await
+    }
+
+    /// Like [`Engine::command`], running `gate` first unless the command is a retry of a request
+    /// already answered (which then gets its first answer whatever the gate would say).
+    pub(crate) async fn command_gated(
+        &self,
+        actor: Actor,
+        request_id: Option<String>,
+        cmd: Command,
+        gate: Option<Gate>,
+    ) -> Result<String, ApiError> {
         let (reply, rx) = oneshot::channel();
         self.tx
             .send(Job::Command {
                 actor,
                 request_id,
                 cmd,
+                gate,
                 reply,
             })
             .await
@@ -179,16 +197,41 @@ impl Runner {
     }
 
     /// The earlier answer to this request, as JSON.
-    fn earlier(&self, key: &RequestKey) -> Option<Result<String, ApiError>> {
+    /// The earlier answer to this request id, when there is one; a different request sent with the
+    /// same id is refused (R6), never answered with the other request's answer.
+    fn earlier(
+        &self,
+        key: &RequestKey,
+        cmd: &Command,
+        now: Millis,
+    ) -> Option<Result<String, ApiError>> {
+        let reused = || {
+            Err(ApiError::new(
+                ErrorCode::RequestIdReused,
+                format!(
+                    "request id {:?} was already used for a different request; use a new id for a new request",
+                    key.1
+                ),
+            ))
+        };
         Some(match self.requests.get(key)? {
-            Saved::Json(json) => Ok(json.to_string()),
+            Saved::Json { fingerprint, json } => {
+                if fingerprint
+                    .as_deref()
+                    .is_some_and(|f| *f != *cmd.fingerprint())
+                {
+                    return Some(reused());
+                }
+                Ok(json.to_string())
+            }
             Saved::Issued(id) => {
                 let found = match self.hall.ticket(*id) {
                     Some(t) => Ok(Some(t.clone())),
                     None => self.store.ticket(*id),
                 };
                 match found {
-                    Ok(Some(t)) => serde_json::to_string(&self.hall.issue_response(&t))
+                    Ok(Some(t)) if !cmd.is_issue_of(&t.ticket) => reused(),
+                    Ok(Some(t)) => serde_json::to_string(&self.hall.issue_response(&t, now))
                         .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string())),
                     Ok(None) => Err(ApiError::new(
                         ErrorCode::Internal,
@@ -219,19 +262,29 @@ impl Runner {
             self.requests.clear();
             applied.push(a);
         }
+        // What the clock alone changed (opening, cut-off, slot edges, expired no-shows), once a tick.
+        if jobs.iter().any(|j| matches!(j, Job::Tick)) {
+            applied.extend(self.hall.clock(now));
+        }
         for job in jobs.drain(..) {
             match job {
                 Job::Command {
                     actor,
                     request_id,
                     cmd,
+                    gate,
                     reply,
                 } => {
                     let key = request_id.map(|rid| (actor.label(), rid));
-                    if let Some(answer) = key.as_ref().and_then(|k| self.earlier(k)) {
+                    if let Some(answer) = key.as_ref().and_then(|k| self.earlier(k, &cmd, now)) {
                         pending.push((reply, answer));
                         continue;
                     }
+                    if let Some(Err(e)) = gate.map(|g| g()) {
+                        pending.push((reply, Err(e)));
+                        continue;
+                    }
+                    let fingerprint = cmd.fingerprint();
                     match self.hall.apply(&actor, cmd, now) {
                         Ok(mut a) => {
                             let json = reply_json(&a.reply);
@@ -242,9 +295,13 @@ impl Runner {
                                         saved.push(SavedRequest {
                                             principal: key.0.clone(),
                                             request_id: key.1.clone(),
+                                            fingerprint: fingerprint.clone(),
                                             response: json.clone(),
                                         });
-                                        Saved::Json(Arc::from(json.as_str()))
+                                        Saved::Json {
+                                            fingerprint: Some(Arc::from(fingerprint.as_str())),
+                                            json: Arc::from(json.as_str()),
+                                        }
                                     }
                                 };
                                 a.audit.request_id = Some(key.1.clone());
@@ -260,6 +317,12 @@ impl Runner {
                 Job::Read(f) => reads.push(f),
                 Job::Tick => {}
             }
+        }
+        // The kiosk tiles the batch changed, worked out once for the whole batch.
+        if let Some(event) = self.hall.take_availability(now)
+            && let Some(last) = applied.last_mut()
+        {
+            last.events.push(event);
         }
         if !applied.is_empty()
             && let Err(err) = self.store.commit(&applied, &saved)
@@ -328,6 +391,7 @@ fn reply_json(reply: &Reply) -> String {
         Reply::Rollover { business_day } => {
             serde_json::to_string(&serde_json::json!({ "business_day": business_day }))
         }
+        Reply::None => Ok("{}".to_string()),
     };
     value.unwrap_or_else(|e| format!(r#"{{"error":{{"code":"internal","message":"{e}"}}}}"#))
 }

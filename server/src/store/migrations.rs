@@ -52,6 +52,8 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
     CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
     ",
+    // 2: what a request asked, so a request id reused for another request is refused (R6).
+    "ALTER TABLE requests ADD COLUMN fingerprint TEXT;",
 ];
 
 /// Runs the migrations this database has not seen, each in its own transaction.

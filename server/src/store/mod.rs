@@ -36,6 +36,8 @@ pub(crate) enum StoreError {
 pub(crate) struct SavedRequest {
     pub(crate) principal: String,
     pub(crate) request_id: String,
+    /// What was asked ([`crate::core::Command::fingerprint`]), so a reused id is told apart.
+    pub(crate) fingerprint: String,
     pub(crate) response: String,
 }
 
@@ -48,8 +50,12 @@ pub(crate) enum Saved {
     /// An issue: the answer is rebuilt from the ticket, so only its id is kept; the issue's audit row
     /// is what persists it.
     Issued(TicketId),
-    /// Any other command: its answer as sent, persisted in the `requests` table.
-    Json(std::sync::Arc<str>),
+    /// Any other command: what it asked and its answer as sent, persisted in the `requests` table.
+    Json {
+        /// `None` for answers stored before fingerprints were kept.
+        fingerprint: Option<std::sync::Arc<str>>,
+        json: std::sync::Arc<str>,
+    },
 }
 
 /// The hall's database.
@@ -92,17 +98,24 @@ impl Store {
             out.push(((actor, rid), Saved::Issued(id)));
         }
         let mut stmt = self.conn.prepare(
-            "SELECT principal, request_id, response FROM requests WHERE business_day = ?1",
+            "SELECT principal, request_id, response, fingerprint FROM requests WHERE business_day = ?1",
         )?;
         for row in stmt.query_map([day], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
                 r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
             ))
         })? {
-            let (actor, rid, json) = row?;
-            out.push(((actor, rid), Saved::Json(json.into())));
+            let (actor, rid, json, fingerprint) = row?;
+            out.push((
+                (actor, rid),
+                Saved::Json {
+                    fingerprint: fingerprint.map(Into::into),
+                    json: json.into(),
+                },
+            ));
         }
         Ok(out)
     }
@@ -212,10 +225,16 @@ impl Store {
                 .map(|a| a.business_day.as_str())
                 .unwrap_or_default();
             let mut request = tx.prepare_cached(
-                "INSERT OR IGNORE INTO requests (principal, request_id, business_day, response) VALUES (?1, ?2, ?3, ?4)",
+                "INSERT OR IGNORE INTO requests (principal, request_id, business_day, response, fingerprint) VALUES (?1, ?2, ?3, ?4, ?5)",
             )?;
             for r in requests {
-                request.execute(params![r.principal, r.request_id, day, r.response])?;
+                request.execute(params![
+                    r.principal,
+                    r.request_id,
+                    day,
+                    r.response,
+                    r.fingerprint
+                ])?;
             }
         }
         tx.commit()?;

@@ -67,6 +67,11 @@ const ROUTES: &[(&str, &str, &str)] = &[
     ),
     (
         "POST",
+        "/api/v1/windows/1/finish-and-call-next",
+        "/api/v1/windows/{no}/finish-and-call-next",
+    ),
+    (
+        "POST",
         "/api/v1/windows/1/no-show",
         "/api/v1/windows/{no}/no-show",
     ),
@@ -106,6 +111,11 @@ const ROUTES: &[(&str, &str, &str)] = &[
         "/api/v1/windows/{no}/services",
     ),
     ("PUT", "/api/v1/notices", "/api/v1/notices"),
+    (
+        "GET",
+        "/api/v1/staff/s1/photo",
+        "/api/v1/staff/{staff_no}/photo",
+    ),
     ("GET", "/api/v1/audit", "/api/v1/audit"),
     ("GET", "/api/v1/public/hall", "/api/v1/public/hall"),
     (
@@ -216,13 +226,17 @@ async fn role_matrix_r27() {
     let signed_in = &[Kiosk, Display, Staff, Manager, Admin][..];
     let staffish = &[Staff, Manager, Admin][..];
     let managers = &[Manager, Admin][..];
-    let policy = |path: &str| -> &[Who] {
+    // R27: window actions are for the window staff; managers read every window but act at none.
+    let window_staff = &[Staff][..];
+    let policy = |method: &str, path: &str| -> &[Who] {
         match path {
             "/healthz" | "/api/v1/openapi.json" | "/api/v1/auth/login" | "/api/v1/ws" => all,
             p if p.starts_with("/api/v1/public/") => all,
             "/api/v1/hall" | "/api/v1/availability" | "/api/v1/windows" => signed_in,
+            p if p.starts_with("/api/v1/staff/") => signed_in,
             "/api/v1/tickets" => &[Kiosk, Staff, Manager, Admin],
             "/api/v1/notices" | "/api/v1/audit" | "/api/v1/windows/1/services" => managers,
+            p if p.starts_with("/api/v1/windows/") && method == "POST" => window_staff,
             p if p.starts_with("/api/v1/tickets/") || p.starts_with("/api/v1/windows/") => staffish,
             other => panic!("no policy for {other}: add it to this table"),
         }
@@ -238,7 +252,7 @@ async fn role_matrix_r27() {
         })
     };
     for (method, path, _) in ROUTES {
-        let allowed = policy(path);
+        let allowed = policy(method, path);
         for who in [Nobody, Kiosk, Display, Staff, Manager, Admin] {
             let m = Method::from_bytes(method.as_bytes()).expect("method");
             let (status, value) = client(who).raw(m, path, body_for(path, who)).await;

@@ -7,4 +7,5 @@ mod crash;
 mod hall_day;
 mod live;
 mod race;
+mod sessions;
 mod util;

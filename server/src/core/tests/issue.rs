@@ -1,4 +1,4 @@
-//! Issuing: R1 numbering, R2 classes, R5 refusals, R7 tokens, R8 estimates.
+//! Issuing: R1 numbering, R2 classes, R5 refusals, R7 tokens.
 
 use super::*;
 
@@ -7,6 +7,7 @@ use super::*;
 #[test]
 fn r1_numbers_per_service_per_day_never_reused() {
     let mut t = T::new();
+    t.sign_in(1);
     let a1 = t.issue("a", Normal);
     let a2 = t.issue("a", Normal);
     let b1 = t.issue("b", Priority);
@@ -141,32 +142,7 @@ fn r5_citizen_may_take_a_new_ticket_once_the_old_one_is_closed() {
         .expect("again after done");
 }
 
-// ---- R8 estimate, R7 token, rollover -----------------------------------------------------------
-
-#[test]
-fn r8_estimate_uses_expected_minutes_then_todays_mean() {
-    let mut t = T::new();
-    assert_eq!(t.hall.estimate("a", 4), None, "no window open");
-    t.sign_in(1);
-    t.sign_in(3);
-    assert_eq!(t.hall.estimate("a", 4), Some(12)); // 4 × 6 ÷ 2
-    assert_eq!(t.hall.estimate("a", 0), Some(0));
-    for _ in 0..6 {
-        t.issue("a", Normal);
-    }
-    for _ in 0..5 {
-        t.call(3).expect("call");
-        t.window(3, Command::Start { window: 3 }).expect("start");
-        t.minutes(2);
-        t.window(3, Command::Finish { window: 3 }).expect("finish");
-    }
-    assert_eq!(t.hall.estimate("a", 4), Some(4)); // 4 × 2 ÷ 2
-    let a = t.hall.availability("a", t.now);
-    assert_eq!(
-        (a.waiting, a.issued_today, a.estimated_wait_minutes),
-        (1, 6, Some(1))
-    );
-}
+// ---- R7 token ---------------------------------------------------------------------------------
 
 #[test]
 fn r7_token_finds_only_its_ticket() {
@@ -183,7 +159,7 @@ fn r7_token_finds_only_its_ticket() {
     assert!(t.hall.by_token("not-a-token").is_none());
     let status = t
         .hall
-        .public_ticket(t.hall.by_token(&issued.token).expect("t"));
+        .public_ticket(t.hall.by_token(&issued.token).expect("t"), t.now);
     assert_eq!((status.number.as_str(), status.ahead), ("A001", Some(0)));
     // The citizen cancels with the token.
     t.apply(

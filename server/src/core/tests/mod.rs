@@ -2,6 +2,8 @@
 //! helpers live here; each file tests one rule family.
 
 mod day;
+mod edges;
+mod estimate;
 mod issue;
 mod order;
 mod serve;
@@ -14,7 +16,8 @@ use crate::config::HallConfig;
 use qcall_protocol::ErrorCode::*;
 use qcall_protocol::TicketClass::*;
 use qcall_protocol::{
-    ActionResponse, IssueResponse, LegOutcome, PauseReason, TransferTarget, WindowStatus,
+    ActionResponse, Hold, IssueResponse, LegOutcome, PauseReason, TicketClass, TransferTarget,
+    WindowStatus,
 };
 
 const HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$rVY2ktGCAmp1U2PsDzpe4w$kbBwJXDfFxGKXRRMHsyr+cCcozfQMjrb7dZOFolp6/A";
@@ -89,6 +92,11 @@ name = "三"
 role = "staff"
 password_hash = "{HASH}"
 windows = [3]
+[[staff]]
+staff_no = "m1"
+name = "经理"
+role = "manager"
+password_hash = "{HASH}"
 "#
     );
     HallConfig::parse(&src, "test.toml").expect("test config")
@@ -133,11 +141,15 @@ impl T {
         self
     }
 
+    /// Applies a command as the engine does: rollover first, then the command, then the tiles it
+    /// changed in the same push.
     fn apply(&mut self, actor: &Actor, cmd: Command) -> Result<Applied, ApiError> {
         if self.hall.rollover_due(self.now) {
             self.hall.rollover(self.now);
         }
-        self.hall.apply(actor, cmd, self.now)
+        let mut applied = self.hall.apply(actor, cmd, self.now)?;
+        applied.events.extend(self.hall.take_availability(self.now));
+        Ok(applied)
     }
 
     fn try_issue_as(
@@ -214,17 +226,27 @@ impl T {
         n
     }
 
-    /// Everything a client could observe, to prove a refusal changed nothing.
+    /// Everything a client could observe, and everything the hall keeps, to prove a refusal changed
+    /// nothing: open tickets with their server-side state, windows, tiles, previews, today's figures
+    /// of every window and service, counters, recent calls, notices and the sequence number.
     fn fingerprint(&self) -> String {
+        let h = &self.hall;
+        let mut stored: Vec<&StoredTicket> = h.tickets.values().collect();
+        stored.sort_by_key(|t| t.ticket.id);
+        let stats: BTreeMap<&String, &Stat> = h.stats.iter().collect();
+        let counters: BTreeMap<&String, &u32> = h.counters.iter().collect();
+        let citizens: BTreeMap<_, _> = h.citizens.iter().collect();
         format!(
-            "{:?}|{:?}|{:?}|{:?}|{}",
-            self.hall.open_tickets(),
-            self.hall.window_views(),
-            self.hall.availability_all(self.now),
-            (1..=3)
-                .map(|w| self.hall.preview(w, 50))
-                .collect::<Vec<_>>(),
-            self.hall.seq()
+            "{stored:?}|{:?}|{:?}|{:?}|{:?}|{stats:?}|{counters:?}|{citizens:?}|{:?}|{:?}|{:?}|{}|{}",
+            h.window_views(),
+            h.windows,
+            h.availability_all(self.now),
+            (1..=3).map(|w| h.preview(w, 50)).collect::<Vec<_>>(),
+            h.recent_calls(),
+            h.notices,
+            h.published,
+            h.seq(),
+            h.next_id,
         )
     }
 
@@ -265,6 +287,16 @@ fn ticket_in(t: &mut T, state: TicketState) -> TicketId {
         TicketState::NoShow => {
             t.call(w).expect("call");
             t.window(w, Command::NoShow { window: w }).expect("no-show");
+        }
+        TicketState::Expired => {
+            t.call(w).expect("call");
+            t.window(w, Command::NoShow { window: w }).expect("no-show");
+            t.minutes(31);
+            let now = t.now;
+            let expired = t.hall.clock(now);
+            assert!(expired.iter().any(|a| a.audit.action == "no_show_expired"));
+            assert!(t.hall.ticket(id).is_none(), "closed");
+            return id;
         }
         other => panic!("not set up here: {other:?}"),
     }

@@ -132,7 +132,9 @@ fn r10_transfer_to_a_service_goes_to_the_head_of_its_class_keeping_number_and_is
         .collect();
     assert_eq!(order, vec![bp, a1, a2, b1, b2]);
     assert_eq!(
-        t.hall.public_ticket(t.hall.ticket(a1).expect("open")).ahead,
+        t.hall
+            .public_ticket(t.hall.ticket(a1).expect("open"), t.now)
+            .ahead,
         Some(1)
     );
 }

@@ -29,7 +29,10 @@ fn r14_paused_window_gets_no_calls_and_pause_time_is_counted() {
     let mut t = T::new();
     t.sign_in(3);
     t.issue("a", Normal);
-    assert_eq!(t.hall.estimate("a", 3), Some(18)); // 3 × 6 min ÷ 1 window
+    t.issue("a", Normal);
+    t.issue("a", Normal);
+    // Three ahead of a new ticket at the only window for a, 6 minutes each.
+    assert_eq!(t.hall.forecast_new("a", t.now).minutes(), Some(18));
     t.window(
         3,
         Command::Pause {
@@ -42,7 +45,12 @@ fn r14_paused_window_gets_no_calls_and_pause_time_is_counted() {
         t.hall.window_view(3).expect("w").status,
         WindowStatus::Paused
     );
-    assert_eq!(t.hall.estimate("a", 3), None, "no open window serves a");
+    let paused = t.hall.forecast_new("a", t.now);
+    assert_eq!(
+        (paused.ahead, paused.minutes()),
+        (3, None),
+        "no open window serves a: ahead still counted, the wait unknown"
+    );
     t.refused(&staff(3), Command::CallNext { window: 3 }, WindowPaused);
     t.refused(
         &staff(3),
@@ -63,6 +71,8 @@ fn r14_paused_window_gets_no_calls_and_pause_time_is_counted() {
     t.refused(&staff(3), Command::SignOut { window: 3 }, WindowBusy);
     t.window(3, Command::Start { window: 3 }).expect("start");
     t.window(3, Command::Finish { window: 3 }).expect("finish");
+    t.serve(3);
+    t.serve(3);
     t.apply(&staff(3), Command::SignOut { window: 3 })
         .expect("sign out");
     assert_eq!(

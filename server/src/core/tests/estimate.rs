@@ -1,0 +1,142 @@
+//! R8: tickets ahead and the wait, from one forecast of the order the open windows will call in.
+
+use super::*;
+
+/// The forecast of a waiting ticket: (ahead, minutes).
+fn of(t: &T, id: TicketId) -> (u32, Option<u32>) {
+    let f = t
+        .hall
+        .forecast(t.hall.ticket(id).expect("open"), t.now)
+        .expect("waiting");
+    (f.ahead, f.minutes())
+}
+
+#[test]
+fn r8_expected_minutes_until_enough_were_served_then_todays_mean() {
+    let mut t = T::new();
+    for _ in 0..4 {
+        t.issue("a", Normal);
+    }
+    let closed = t.hall.forecast_new("a", t.now);
+    assert_eq!(
+        (closed.ahead, closed.minutes()),
+        (4, None),
+        "no window open"
+    );
+    t.sign_in(1);
+    t.sign_in(3);
+    // Two windows of 6 minutes each take the four: the new ticket is called after 12 minutes.
+    let f = t.hall.forecast_new("a", t.now);
+    assert_eq!((f.ahead, f.minutes()), (4, Some(12)));
+    for _ in 0..2 {
+        t.issue("a", Normal);
+    }
+    for _ in 0..5 {
+        t.call(3).expect("call");
+        t.window(3, Command::Start { window: 3 }).expect("start");
+        t.minutes(2);
+        t.window(3, Command::Finish { window: 3 }).expect("finish");
+    }
+    // Five served at 2 minutes each: the mean replaces the expected 6 minutes. One waits; both
+    // windows are free, so one takes it and the other the new ticket at the same instant: nobody
+    // is called before it.
+    let f = t.hall.forecast_new("a", t.now);
+    assert_eq!((f.ahead, f.minutes()), (0, Some(0)));
+    let a = t.hall.availability("a", t.now);
+    assert_eq!(
+        (a.waiting, a.issued_today, a.estimated_wait_minutes),
+        (1, 6, Some(0))
+    );
+}
+
+#[test]
+fn r8_a_window_busy_with_a_ticket_counts_its_remaining_time() {
+    let mut t = T::new();
+    t.sign_in(3);
+    t.issue("a", Normal);
+    t.call(3).expect("call");
+    t.window(3, Command::Start { window: 3 }).expect("start");
+    t.minutes(2);
+    // 6 minutes expected, 2 gone: the next ticket is called in about 4.
+    assert_eq!(t.hall.forecast_new("a", t.now).minutes(), Some(4));
+}
+
+#[test]
+fn r8_ahead_follows_the_calling_order_with_classes_and_the_k_ratio() {
+    // Window 3 serves only a; K = 3.
+    let mut t = T::new();
+    t.sign_in(3);
+    let normals: Vec<TicketId> = (0..3).map(|_| t.issue("a", Normal)).collect();
+    let prio: Vec<TicketId> = (0..4).map(|_| t.issue("a", Priority)).collect();
+    let appt = t.issue("a", Appointment);
+    // R11 at window 3: P P P (K reached) N P P(appt ranks with priority, FIFO) ...
+    let order: Vec<TicketId> = t
+        .hall
+        .preview(3, 20)
+        .expect("preview")
+        .next
+        .iter()
+        .map(|x| x.id)
+        .collect();
+    assert_eq!(
+        order,
+        vec![
+            prio[0], prio[1], prio[2], normals[0], prio[3], appt, normals[1], normals[2]
+        ]
+    );
+    // "Ahead" of every ticket is its place in that order, appointments ranked with priority.
+    for (place, id) in order.iter().enumerate() {
+        assert_eq!(of(&t, *id).0, place as u32, "ticket {}", t.number(*id));
+    }
+    assert_eq!(of(&t, appt), (5, Some(30)));
+}
+
+#[test]
+fn r8_a_window_serving_two_services_counts_both() {
+    // Window 1 serves a (primary) and b (secondary); window 2 serves b only and is closed.
+    let mut t = T::new();
+    t.sign_in(1);
+    for _ in 0..6 {
+        t.issue("a", Normal);
+    }
+    let b = t.issue("b", Normal);
+    // Window 1 takes its primary a tickets first, so b is 7th: 6 × 6 minutes.
+    assert_eq!(of(&t, b), (6, Some(36)));
+    // Window 2 opens for b: it is next there.
+    t.sign_in(2);
+    assert_eq!(of(&t, b), (0, Some(0)));
+}
+
+#[test]
+fn r8_a_paused_window_does_not_count_and_a_transfer_to_a_window_waits_for_that_window() {
+    let mut t = T::new();
+    t.sign_in(1);
+    t.sign_in(3);
+    let first = t.issue("a", Normal);
+    let later: Vec<TicketId> = (0..3).map(|_| t.issue("a", Normal)).collect();
+    t.window(
+        3,
+        Command::Pause {
+            window: 3,
+            reason: PauseReason::Break,
+        },
+    )
+    .expect("pause");
+    // Only window 1: the last of four is called after three of 6 minutes.
+    assert_eq!(of(&t, later[2]), (3, Some(18)));
+    // Window 1 calls the first and transfers it to window 3 (paused, not closed): only window 3
+    // can call it, and it is paused, so the wait is unknown, the place first.
+    assert_eq!(t.call(1).expect("call"), t.number(first));
+    t.window(
+        1,
+        Command::Transfer {
+            window: 1,
+            to: TransferTarget::Window(3),
+            note: None,
+        },
+    )
+    .expect("transfer");
+    assert_eq!(of(&t, first), (0, None));
+    t.window(3, Command::Resume { window: 3 }).expect("resume");
+    assert_eq!(of(&t, first), (0, Some(0)));
+}
