@@ -637,12 +637,18 @@ fn take_area(model: &Model, ui: &mut Ui) -> Option<Intent> {
     ui.add_space(8.0);
     ui.vertical_centered(|ui| {
         if let Some(number) = &form.holds {
-            say(
+            say_whole(
                 ui,
-                Text::AlreadyHeldNumber.fill(lang, &[("number", number)]),
+                Text::AlreadyHeld.get(lang),
                 TextSize::Heading,
                 scale,
                 TILE,
+            );
+            ui.label(
+                RichText::new(number)
+                    .size(TextSize::Number.points(scale) * 0.8)
+                    .strong()
+                    .color(TILE),
             );
         } else if let Some(refusal) = tile.refusal.filter(|_| unanswered.is_none()) {
             say(

@@ -133,9 +133,6 @@ pub(super) fn en(text: Text) -> &'static str {
         ElderModeHint => "Larger text, easier to read",
         ElderModeOnHint => "On: touch again for the standard view",
         AlreadyHeld => "You already hold a ticket for this service: no need for another",
-        AlreadyHeldNumber => {
-            "You already hold ticket {number} for this service: please wait for its call"
-        }
         NotPrintedAgain => {
             "The ticket was printed when it was taken; you can also note the number or scan the code"
         }

@@ -291,8 +291,6 @@ texts! {
     ElderModeOnHint,
     /// A ticket shown again: the citizen already held it.
     AlreadyHeld,
-    /// The number a citizen already holds for the service, `{number}`.
-    AlreadyHeldNumber,
     /// A ticket shown again is not printed again.
     NotPrintedAgain,
     /// Demo only: the QR code points to this computer's own address.

@@ -122,7 +122,6 @@ pub(super) fn zh(text: Text) -> &'static str {
         ElderModeHint => "字更大，更易读",
         ElderModeOnHint => "已开启，再按一次恢复标准模式",
         AlreadyHeld => "您已取过此事项的号，无需重复取号",
-        AlreadyHeldNumber => "您已取过此事项的号：{number}，请留意叫号，无需重复取号",
         NotPrintedAgain => "号票已在取号时打印；也可记下号码或扫码",
         DemoLoopback => "演示：二维码指向本机地址，手机无法打开",
 

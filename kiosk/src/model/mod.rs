@@ -930,13 +930,34 @@ impl Model {
                         business_day,
                     });
                 }
+                // One open ticket per citizen id (R5): the server names the number held. A ticket
+                // this kiosk issued today is shown again, QR code and all; another is named.
+                let held = match &error {
+                    ClientError::Api(e) if e.code == ErrorCode::DuplicateCitizen => {
+                        e.ticket.clone()
+                    }
+                    _ => None,
+                };
+                if let Some(number) = &held
+                    && let Some(issue) = self
+                        .issued
+                        .iter()
+                        .rev()
+                        .find(|i| &i.ticket.number == number)
+                        .cloned()
+                {
+                    self.last_touch = now;
+                    return self.show_ticket(issue, true);
+                }
                 if let Screen::Service(form) = &mut self.screen
                     && form.service_id == service_id
                 {
-                    form.error = Some(match &error {
-                        ClientError::Api(_) => i18n::client_error_text(&error),
-                        _ => Text::IssueNoAnswer,
-                    });
+                    form.error = match (&error, &held) {
+                        (_, Some(_)) => None,
+                        (ClientError::Api(_), None) => Some(i18n::client_error_text(&error)),
+                        _ => Some(Text::IssueNoAnswer),
+                    };
+                    form.holds = held;
                 }
                 None
             }
@@ -1084,7 +1105,7 @@ pub fn answer_lost(error: &ClientError) -> bool {
         ClientError::Timeout | ClientError::Network(_) | ClientError::Decode(_) => true,
         ClientError::Api(e) => matches!(
             e.code,
-            ErrorCode::Unavailable | ErrorCode::RateLimited | ErrorCode::Internal
+            ErrorCode::Unavailable | ErrorCode::RateLimited | ErrorCode::Busy | ErrorCode::Internal
         ),
     }
 }

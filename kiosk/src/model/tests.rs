@@ -439,6 +439,7 @@ fn which_failures_leave_the_answer_open() {
         ClientError::Decode("half a body".into()),
         api(ErrorCode::Unavailable),
         api(ErrorCode::RateLimited),
+        api(ErrorCode::Busy),
         api(ErrorCode::Internal),
     ] {
         assert!(answer_lost(&lost), "{lost:?}");
@@ -449,6 +450,7 @@ fn which_failures_leave_the_answer_open() {
         api(ErrorCode::BadPin),
         api(ErrorCode::HallClosed),
         api(ErrorCode::BadRequest),
+        api(ErrorCode::RequestIdReused),
     ] {
         assert!(!answer_lost(&answered), "{answered:?}");
     }
@@ -1030,4 +1032,75 @@ fn the_ticket_names_the_windows_serving_its_service_now() {
     };
     assert_eq!(slip.windows, [1, 5]);
     assert_eq!(slip.where_line(), "请在等候区留意 1号、5号窗口叫号");
+}
+
+/// A citizen with id `id` takes a ticket at service `a`, and is answered `answer`.
+fn take_with_id(
+    m: &mut Model,
+    id: &str,
+    answer: impl FnOnce(&IssueRequest) -> Result<IssueResponse, ClientError>,
+    now: Instant,
+) -> Option<Command> {
+    m.handle(Intent::OpenService("a".into()), now);
+    m.handle(Intent::SetCitizenId(id.into()), now);
+    let request = issue_request(m.handle(Intent::TakeTicket, now));
+    let result = answer(&request);
+    m.issue_done(&request.request_id, result, now)
+}
+
+/// `duplicate_citizen`, naming `number` when it is given.
+fn holds(number: Option<&str>) -> ClientError {
+    let refusal = ApiError::new(
+        ErrorCode::DuplicateCitizen,
+        "this citizen already holds a ticket",
+    );
+    ClientError::Api(match number {
+        Some(n) => refusal.with_ticket(n),
+        None => refusal,
+    })
+}
+
+#[test]
+fn a_citizen_who_holds_a_ticket_of_this_kiosk_is_shown_it_again() {
+    let now = Instant::now();
+    let mut m = model(now, open());
+    let id = "11010519491231002X";
+    let printed = take_with_id(&mut m, id, |r| Ok(issued(r, "A001")), now);
+    assert!(matches!(printed, Some(Command::Print { .. })));
+    m.handle(Intent::Home, now);
+    let later = now + Duration::from_secs(600);
+    let again = take_with_id(&mut m, id, |_| Err(holds(Some("A001"))), later);
+    assert!(again.is_none(), "shown again, not printed again");
+    let Screen::Ticket(ticket) = &m.screen else {
+        panic!("the ticket held, again")
+    };
+    assert!(ticket.again);
+    assert_eq!(ticket.issue.ticket.number, "A001");
+    assert_eq!(ticket.print, PrintStatus::NotAgain);
+    assert_eq!(
+        ticket.status_url,
+        "http://10.0.0.1:8700/t/00000000002aabcdef"
+    );
+    assert_eq!(m.idle_left(later), 30, "a full idle time to read it");
+}
+
+#[test]
+fn a_ticket_held_from_another_kiosk_is_named_on_the_service_page() {
+    let now = Instant::now();
+    let mut m = model(now, open());
+    take_with_id(
+        &mut m,
+        "11010519491231002X",
+        |_| Err(holds(Some("A009"))),
+        now,
+    );
+    let f = form(&m);
+    assert_eq!(f.holds.as_deref(), Some("A009"));
+    assert_eq!(f.error, None, "the number says it all");
+    assert!(m.unanswered.is_empty(), "a refusal is an answer");
+    // A server that names no number gets its plain sentence.
+    let mut m = model(now, open());
+    take_with_id(&mut m, "11010519491231002X", |_| Err(holds(None)), now);
+    let f = form(&m);
+    assert_eq!((f.holds, f.error), (None, Some(Text::ErrDuplicateCitizen)));
 }

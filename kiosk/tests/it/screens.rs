@@ -464,6 +464,68 @@ fn a_lost_answer_is_still_asked_for_after_the_idle_return() {
     assert!(harness.state().model.unanswered.is_empty());
 }
 
+/// Opens 社保医保, types `id` on the keypad and touches 取号.
+fn take_social_with_id(harness: &mut Harness, id: &str) {
+    click(harness, "社保医保");
+    for key in id.chars() {
+        click(harness, &key.to_string());
+    }
+    click(harness, "取号");
+    answered(harness);
+}
+
+#[test]
+fn a_citizen_who_already_holds_a_ticket_sees_it_again_not_a_bare_refusal() {
+    let hall = Hall::demo();
+    let dir = tempfile::tempdir().expect("dir");
+    let mut harness = kiosk(hall.kiosk_config(dir.path(), ""));
+    connected(&mut harness);
+    let id = "11010519491231002X";
+    take_social_with_id(&mut harness, id);
+    until(&mut harness, "the slip", |m| match &m.screen {
+        Screen::Ticket(t) => t.print == PrintStatus::Printed,
+        _ => false,
+    });
+    assert_eq!(ticket(&harness).issue.ticket.number, "S001");
+    let slips = std::fs::metadata(dir.path().join("slips.bin"))
+        .expect("slip")
+        .len();
+    click(&mut harness, "完成");
+    // The same citizen comes back (lost the slip, forgot the number): R5 refuses a second ticket,
+    // and the kiosk shows the one they hold.
+    take_social_with_id(&mut harness, id);
+    on_ticket(&mut harness);
+    let t = ticket(&harness);
+    assert!(t.again);
+    assert_eq!(t.issue.ticket.number, "S001");
+    assert!(shows(&harness, zh(Text::AlreadyHeld)));
+    assert!(shows(&harness, "S001"));
+    assert!(shows(&harness, zh(Text::NotPrintedAgain)));
+    assert_eq!(
+        std::fs::metadata(dir.path().join("slips.bin"))
+            .expect("slip")
+            .len(),
+        slips,
+        "no second slip"
+    );
+    assert_eq!(issued_today(&harness, "social"), 1);
+    steady(&mut harness);
+    // Two kiosks, two snapshots: kittest wants their results in one place.
+    let mut snapshots = egui_kittest::SnapshotResults::new();
+    snapshots.add(harness.try_snapshot("ticket_again"));
+    // Another kiosk never saw that ticket: it names the number.
+    let other = tempfile::tempdir().expect("dir");
+    let mut second = kiosk(hall.kiosk_config(other.path(), ""));
+    connected(&mut second);
+    take_social_with_id(&mut second, id);
+    assert!(shows(&second, zh(Text::AlreadyHeld)));
+    assert!(shows(&second, "S001"), "the number the citizen holds");
+    assert!(matches!(second.state().model.screen, Screen::Service(_)));
+    second.remove_cursor();
+    settle(&mut second);
+    snapshots.add(second.try_snapshot("service_already_held"));
+}
+
 #[test]
 fn a_dead_printer_is_explained_kindly_and_the_ticket_stands() {
     let hall = Hall::demo();
