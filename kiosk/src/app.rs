@@ -137,14 +137,15 @@ impl KioskConfig {
         if self.demo || !is_loopback_url(url) {
             return Ok(());
         }
-        let file = config.map_or("the kiosk's settings file (--config)".to_string(), |p| {
-            p.display().to_string()
-        });
+        let file = config.map_or(
+            "the kiosk's settings file (--config FILE)".to_string(),
+            |p| p.display().to_string(),
+        );
         anyhow::bail!(
             "the status address {url} is this computer's own address: citizens' phones cannot \
-             open the QR code on the tickets. Set the server's address on the hall network, e.g. \
-             `status_base_url = \"http://192.168.1.10:8700\"` under [kiosk] in {file} (or give \
-             --server with that address), or start with --demo to try the kiosk on one computer"
+             open the QR code on the tickets. Give the server's address on the hall network: \
+             `status_base_url = \"http://192.168.1.10:8700\"` under [kiosk] in {file}, or \
+             --server with that address; or start with --demo to try the kiosk on one computer"
         )
     }
 }
