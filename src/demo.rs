@@ -121,6 +121,8 @@ fn apps(url: &str, data_dir: &Path) -> Vec<App> {
             args: strings(&[
                 "kiosk",
                 "--windowed",
+                // Everything on one computer: the QR codes point to it, and the kiosk says so.
+                "--demo",
                 "--server",
                 url,
                 "--key",
@@ -263,7 +265,7 @@ qcall demo hall (示范政务服务中心) — DEMO ONLY: the passwords and keys
   manager       9001, password demo-manager;  admin 9901, password demo-admin
   device keys   kiosk demo-kiosk-1-key-0000; hall board demo-hall-board-key-0000;
                 window screens demo-window-1-key-0000, demo-window-2-key-0000
-  one app alone {exe} kiosk --windowed --server {url} --key demo-kiosk-1-key-0000",
+  one app alone {exe} kiosk --windowed --demo --server {url} --key demo-kiosk-1-key-0000",
         data = data_dir.display(),
         exe = exe.display()
     );
