@@ -10,6 +10,7 @@ mod error;
 mod model;
 mod push;
 pub mod time_of_day;
+pub mod voice;
 
 pub use api::*;
 pub use error::*;
