@@ -2,8 +2,8 @@
 //! (Chinese numerals, English number words) rather than against the code's own rules.
 
 use super::*;
-use qcall_protocol::voice::{EN_KNOWN, ZH_KNOWN};
 use qcall_protocol::DisplayMode;
+use qcall_protocol::voice::{EN_KNOWN, ZH_KNOWN};
 
 fn settings(languages: &[&str], repeat: u32, chime: bool) -> DisplaySettings {
     DisplaySettings {
