@@ -121,6 +121,8 @@ fn apps(url: &str, data_dir: &Path) -> Vec<App> {
             args: strings(&[
                 "kiosk",
                 "--windowed",
+                // Everything on one computer: the QR codes point to it, and the kiosk says so.
+                "--demo",
                 "--server",
                 url,
                 "--key",
@@ -278,7 +280,7 @@ qcall demo hall (示范政务服务中心) — DEMO ONLY: the passwords and keys
   device keys   kiosk demo-kiosk-1-key-0000; hall board demo-hall-board-key-0000;
                 window screens demo-window-1-key-0000, demo-window-2-key-0000;
                 rating pad (window 1) demo-rating-pad-1-key-0000
-  one app alone {exe} kiosk --windowed --server {url} --key demo-kiosk-1-key-0000",
+  one app alone {exe} kiosk --windowed --demo --server {url} --key demo-kiosk-1-key-0000",
         data = data_dir.display(),
         exe = exe.display()
     );

@@ -11,6 +11,7 @@ mod model;
 mod push;
 mod rating;
 pub mod time_of_day;
+pub mod voice;
 
 pub use api::*;
 pub use error::*;

@@ -12,6 +12,7 @@ pub mod clock;
 pub mod config;
 mod core;
 mod engine;
+pub mod sim;
 mod state;
 mod store;
 mod ws;

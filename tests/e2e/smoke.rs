@@ -132,7 +132,13 @@ fn every_app_binary_draws_its_window() {
     let apps: [(&str, Vec<&str>); 4] = [
         (
             "kiosk",
-            vec!["kiosk", "--windowed", "--key", "demo-kiosk-1-key-0000"],
+            vec![
+                "kiosk",
+                "--windowed",
+                "--demo",
+                "--key",
+                "demo-kiosk-1-key-0000",
+            ],
         ),
         (
             "caller",

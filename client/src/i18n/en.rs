@@ -73,15 +73,12 @@ pub(super) fn en(text: Text) -> &'static str {
         AheadOfYou => "{n} people ahead of you",
         IssuedAt => "Taken at {time}",
         ScanForProgress => "Scan to follow your place in the queue",
-        WaitInLounge => "Please wait in the waiting area",
         NoShowHint => "Missed your call? Ask at the window to queue again",
         OneTimeNotice => "Everything you need, at once",
         Materials => "Documents to bring",
         CitizenIdOptional => "ID card number (optional)",
         PhoneOptional => "Phone number (optional)",
         ElderMode => "Large text",
-        StandardMode => "Standard view",
-        PriorityHelp => "Priority (with staff help)",
         HelperStaffNo => "Staff number",
         HelperPin => "Staff PIN",
         PrinterFault => "Printer fault: please note the number on the screen or scan the code",
@@ -103,6 +100,43 @@ pub(super) fn en(text: Text) -> &'static str {
             "This ID card number is not valid; please check it (or leave it empty)"
         }
         ErrPhoneFormat => "This phone number is not valid; please check it (or leave it empty)",
+        IssueNoAnswer => {
+            "No answer from the server (network trouble). Please touch Take a ticket again: you get the same ticket, never a second one"
+        }
+        ResendHint => {
+            "The last ticket request got no answer: touch Take a ticket to get that ticket, never a second one"
+        }
+        IdMovedFromPhone => {
+            "That was an ID card number: it is now in the ID field. Please check it and touch Take a ticket"
+        }
+        PhoneMovedFromId => {
+            "That was a phone number: it is now in the phone field. Please check it and touch Take a ticket"
+        }
+        ErrIdInPhone => {
+            "That is an ID card number, not a phone number: please enter a phone number (or leave it empty)"
+        }
+        ErrPhoneInId => {
+            "That is a phone number, not an ID card number: please enter the ID card number (or leave it empty)"
+        }
+        FullNextStep => "Full today: book an appointment or come back tomorrow",
+        CutoffNextStep => "No more tickets today: please come back tomorrow",
+        PausedNextStep => "Not available now: please ask a member of staff",
+        BreakUntil => "On break: tickets again from {time}",
+        OpensAt => "Tickets from {time}",
+        ClosedNextStep => "No tickets now: please come during opening hours",
+        CallingSoon => "You are next: your call is coming soon",
+        NextWhenOpen => "You are next: you will be called when a window opens",
+        WaitAtWindows => "Please wait in the waiting area for a call to window {windows}",
+        WaitWatchScreens => "Please wait in the waiting area and watch the screens for your number",
+        PriorityAskStaff => "Need priority service? Please ask staff",
+        HelperTitle => "Staff only: priority ticket",
+        ElderModeHint => "Larger text, easier to read",
+        ElderModeOnHint => "On: touch again for the standard view",
+        AlreadyHeld => "You already hold a ticket for this service: no need for another",
+        NotPrintedAgain => {
+            "The ticket was printed when it was taken; you can also note the number or scan the code"
+        }
+        DemoLoopback => "Demo: the QR code points to this computer, phones cannot open it",
 
         // Caller
         StaffNo => "Staff number",

@@ -202,8 +202,6 @@ texts! {
     IssuedAt,
     /// Next to the QR code (R7).
     ScanForProgress,
-    /// Printed and shown after issue.
-    WaitInLounge,
     /// What to do after a no-show (R9).
     NoShowHint,
     /// 一次性告知: the heading of the materials list.
@@ -216,10 +214,6 @@ texts! {
     PhoneOptional,
     /// 适老化: the switch to large text.
     ElderMode,
-    /// The switch back to the standard layout.
-    StandardMode,
-    /// The helper button for 爱心优先 tickets (R2).
-    PriorityHelp,
     /// The helper's staff number.
     HelperStaffNo,
     /// The helper's PIN.
@@ -257,6 +251,52 @@ texts! {
     ErrCitizenIdFormat,
     /// The phone number typed is too short or not a mobile number.
     ErrPhoneFormat,
+    /// An issue request got no answer (timeout, network): 取号 again sends the same request.
+    IssueNoAnswer,
+    /// On the service page while a request of it waits for its answer.
+    ResendHint,
+    /// An id card number typed into the phone field was moved to the id field.
+    IdMovedFromPhone,
+    /// A mobile number typed into the id field was moved to the phone field.
+    PhoneMovedFromId,
+    /// An id card number in the phone field, and no id field to put it in.
+    ErrIdInPhone,
+    /// A mobile number in the id field, and no phone field to put it in.
+    ErrPhoneInId,
+    /// A full service: why, and what to do next.
+    FullNextStep,
+    /// Past the cut-off: why, and what to do next.
+    CutoffNextStep,
+    /// A disabled service: why, and what to do next.
+    PausedNextStep,
+    /// The hall's break, with the time tickets start again, `{time}`.
+    BreakUntil,
+    /// The hall opens later today, at `{time}`.
+    OpensAt,
+    /// The hall is closed for the rest of today.
+    ClosedNextStep,
+    /// Nobody ahead, and a window serves the service: instead of "0 ahead".
+    CallingSoon,
+    /// Nobody ahead, but no window serves the service now.
+    NextWhenOpen,
+    /// Where to wait, and the windows that call this service, `{windows}` (3号、5号).
+    WaitAtWindows,
+    /// Where to wait when no window serves the service now.
+    WaitWatchScreens,
+    /// The home screen's line for 爱心优先: what a citizen should do (staff touch it to enter their PIN).
+    PriorityAskStaff,
+    /// Heading of the staff's PIN screen for a 爱心优先 ticket.
+    HelperTitle,
+    /// Under 长者模式 on its toggle while it is off.
+    ElderModeHint,
+    /// Under 长者模式 on its toggle while it is on.
+    ElderModeOnHint,
+    /// A ticket shown again: the citizen already held it.
+    AlreadyHeld,
+    /// A ticket shown again is not printed again.
+    NotPrintedAgain,
+    /// Demo only: the QR code points to this computer's own address.
+    DemoLoopback,
 
     // ---- Caller (SPEC §6) ---------------------------------------------------------------------
     /// 工号.

@@ -323,14 +323,15 @@ pub(crate) struct DeviceCfg {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AnnounceCfg {
+    // Spanned: a template the voice pack cannot speak is refused with its line.
     #[serde(default = "default_template_zh")]
-    pub(crate) template_zh: String,
+    pub(crate) template_zh: toml::Spanned<String>,
     #[serde(default = "default_template_en")]
-    pub(crate) template_en: String,
+    pub(crate) template_en: toml::Spanned<String>,
     #[serde(default = "default_languages")]
     pub(crate) languages: Vec<String>,
     #[serde(default = "default_repeat")]
-    pub(crate) repeat: u32,
+    pub(crate) repeat: toml::Spanned<u32>,
     #[serde(default = "default_true")]
     pub(crate) chime: bool,
     #[serde(default = "default_volume")]
@@ -353,17 +354,17 @@ impl Default for AnnounceCfg {
     }
 }
 
-fn default_template_zh() -> String {
-    "请{number}号到{window}号窗口办理".into()
+fn default_template_zh() -> toml::Spanned<String> {
+    toml::Spanned::new(0..0, "请{number}号到{window}号窗口办理".into())
 }
-fn default_template_en() -> String {
-    "Number {number}, please go to window {window}".into()
+fn default_template_en() -> toml::Spanned<String> {
+    toml::Spanned::new(0..0, "Number {number}, please go to window {window}".into())
 }
 fn default_languages() -> Vec<String> {
     vec!["zh".into()]
 }
-fn default_repeat() -> u32 {
-    2
+fn default_repeat() -> toml::Spanned<u32> {
+    toml::Spanned::new(0..0, 2)
 }
 fn default_true() -> bool {
     true

@@ -158,3 +158,45 @@ fn error_messages_never_show_secrets() {
     );
     assert!(!err.to_string().contains("not-a-hash"), "{err}");
 }
+
+#[test]
+fn announcement_templates_the_voice_pack_cannot_speak_are_refused_with_their_line() {
+    // A word with no clip (欢迎), in zh.
+    let err = broken(
+        "template_zh = \"请{number}号到{window}号窗口办理\"",
+        "template_zh = \"欢迎！请{number}号到{window}号窗口办理\"",
+    );
+    assert_eq!(err.line, line_of("template_zh ="));
+    assert!(err.message.contains("“欢迎”"), "{err}");
+    assert!(err.fix.contains("请 号 到 窗口 办理"), "{err}");
+    // An English word with no clip, and a template that never says the window.
+    let err = broken(
+        "template_en = \"Number {number}, please go to window {window}\"",
+        "template_en = \"Ticket {number}, please go to window {window}\"",
+    );
+    assert_eq!(err.line, line_of("template_en ="));
+    assert!(err.message.contains("“ticket”"), "{err}");
+    let err = broken(
+        "template_zh = \"请{number}号到{window}号窗口办理\"",
+        "template_zh = \"请{number}号办理\"",
+    );
+    assert!(err.message.contains("no {window}"), "{err}");
+    // Reordered and punctuated, it is speakable.
+    let src = DEMO_HALL.replacen(
+        "template_zh = \"请{number}号到{window}号窗口办理\"",
+        "template_zh = \"请{number}号，到{window}号窗口办理。\"",
+        1,
+    );
+    assert!(HallConfig::parse(&src, "hall.toml").is_ok());
+}
+
+#[test]
+fn a_repeat_outside_one_to_five_is_refused_with_its_line() {
+    for bad in ["repeat = 0", "repeat = 20"] {
+        let err = broken("repeat = 2 ", &format!("{bad} "));
+        assert_eq!(err.line, line_of("repeat = 2 "), "{bad}");
+        assert!(err.message.contains("outside 1–5"), "{err}");
+    }
+    let src = DEMO_HALL.replacen("repeat = 2 ", "repeat = 5 ", 1);
+    assert!(HallConfig::parse(&src, "hall.toml").is_ok());
+}

@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use jiff::{civil::Date, tz::TimeZone};
-use qcall_protocol::{BoardLayout, DisplayMode, Service, ServiceGroup};
+use qcall_protocol::{BoardLayout, DisplayMode, Service, ServiceGroup, voice};
 
 use toml::Spanned;
 
@@ -487,6 +487,40 @@ pub(super) fn validate(raw: RawConfig, loc: &Locator<'_>) -> Result<HallConfig, 
                 "use \"zh\" and/or \"en\"",
             ));
         }
+    }
+    // The templates must be speakable with the voice pack's words (the board would otherwise
+    // speak its default and say so only in its log), and repeat must be honoured as written.
+    for (lang, template) in [
+        (voice::Lang::Zh, &announce.template_zh),
+        (voice::Lang::En, &announce.template_en),
+    ] {
+        if let Err(e) = voice::parse_template(lang, template.get_ref()) {
+            return Err(loc.err(
+                template.span(),
+                format!("announce.template_{lang} {:?}: {e}", template.get_ref()),
+                match lang {
+                    voice::Lang::Zh => format!(
+                        "use only the words {} with {{number}} and {{window}}, e.g. \"请{{number}}号到{{window}}号窗口办理\" (or record the missing word and add it to the voice pack)",
+                        voice::ZH_KNOWN
+                    ),
+                    voice::Lang::En => format!(
+                        "use only the words {} with {{number}} and {{window}}, e.g. \"Number {{number}}, please go to window {{window}}\"",
+                        voice::EN_KNOWN
+                    ),
+                },
+            ));
+        }
+    }
+    let repeat = *announce.repeat.get_ref();
+    if !(1..=voice::MAX_REPEAT).contains(&repeat) {
+        return Err(loc.err(
+            announce.repeat.span(),
+            format!(
+                "announce.repeat = {repeat} is outside 1–{}",
+                voice::MAX_REPEAT
+            ),
+            "speak each call 1 to 5 times; 2 is usual",
+        ));
     }
     for q in &announce.quiet_hours {
         if calendar::parse_range(q).is_none() {

@@ -292,16 +292,24 @@ impl Hall {
         leg.outcome = Some(LegOutcome::Done);
         let wait = leg.wait_ms().unwrap_or(0);
         let handle = leg.handle_ms().unwrap_or(0);
+        // From the call: the walk to the window is the window's time too.
+        let at_window = handle
+            + leg
+                .started_at
+                .zip(leg.called_at)
+                .map_or(0, |(s, c)| (s - c).max(0));
         let service = leg.service_id.clone();
         self.bump_stat(&format!("window:{number}"), fx, |s| {
             s.served += 1;
             s.wait_ms += wait;
             s.handle_ms += handle;
+            s.window_ms += at_window;
         });
         self.bump_stat(&format!("service:{service}"), fx, |s| {
             s.served += 1;
             s.wait_ms += wait;
             s.handle_ms += handle;
+            s.window_ms += at_window;
         });
         if let Some(w) = self.windows.get_mut(&number) {
             w.current = None;
@@ -361,10 +369,16 @@ impl Hall {
         let leg = last_leg(&mut t.ticket);
         leg.no_show_at = Some(now);
         leg.no_shows += 1;
+        let waited = leg.called_at.map_or(0, |c| (now - c).max(0));
+        let service = leg.service_id.clone();
         if let Some(w) = self.windows.get_mut(&number) {
             w.current = None;
         }
         self.bump_stat(&format!("window:{number}"), fx, |s| s.no_show += 1);
+        self.bump_stat(&format!("service:{service}"), fx, |s| {
+            s.no_show += 1;
+            s.window_ms += waited;
+        });
         fx.ticket_changed(&t);
         let ticket = t.ticket.clone();
         self.tickets.insert(t.ticket.id, t);

@@ -51,6 +51,10 @@ pub(crate) struct Stat {
     pub(crate) wait_ms: i64,
     pub(crate) handle_ms: i64,
     pub(crate) pause_ms: BTreeMap<String, i64>,
+    /// The window's time per ticket (R8): from the call to 办结 for the served, to 过号 for the
+    /// no-shows, so the estimate counts the walk to the window and the wait for one who never comes.
+    #[serde(default)]
+    pub(crate) window_ms: i64,
 }
 
 /// State restored from the store at start-up.
