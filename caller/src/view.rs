@@ -452,6 +452,23 @@ fn main_screen(model: &Model, ui: &mut Ui, out: &mut Option<Intent>) {
             if (clicked || submitted) && typed {
                 set(out, Intent::SpecialCall);
             }
+            ui.add_space(24.0);
+            // 办件编号 of the matter, when the hall's case system gave one: it goes with the next
+            // 办结 and into the 好差评 export with the citizen's rating.
+            let label = ui.label(Text::CaseNoLabel.get(lang));
+            let mut case_no = model.case_no.clone();
+            let field = ui
+                .add(
+                    egui::TextEdit::singleline(&mut case_no)
+                        .desired_width(200.0)
+                        .char_limit(qcall_protocol::CASE_NO_MAX_CHARS)
+                        .hint_text(Text::CaseNoHint.get(lang))
+                        .id_salt("case-no"),
+                )
+                .labelled_by(label.id);
+            if field.changed() {
+                set(out, Intent::CaseNo(case_no));
+            }
         });
     });
 

@@ -15,8 +15,8 @@ use std::time::Duration;
 
 use qcall_protocol::{
     API_PREFIX, ActionRequest, ActionResponse, ApiError, AvailabilityResponse, CallNumberRequest,
-    ErrorBody, ErrorCode, HallResponse, Health, IssueRequest, IssueResponse, LoginRequest,
-    LoginResponse, PauseReason, PauseRequest, PreviewResponse, PublicTicket, Rating,
+    ErrorBody, ErrorCode, FinishRequest, HallResponse, Health, IssueRequest, IssueResponse,
+    LoginRequest, LoginResponse, PauseReason, PauseRequest, PreviewResponse, PublicTicket, Rating,
     RatingPadState, RatingRequest, Ticket, TicketActionRequest, TicketId, TicketResponse,
     TransferRequest, TransferTarget, WindowNo, WindowToday, WindowView,
 };
@@ -366,6 +366,33 @@ impl RestClient {
     ) -> Result<ActionResponse, ClientError> {
         let path = format!("/windows/{window}/{}", action.route());
         self.send(Method::Post, &path, Some(action.body(id)?)).await
+    }
+
+    /// A window action with the 办件编号 of the matter handled: for 办结 and 办结并叫下一位 a
+    /// non-empty `case_no` goes with the request (exported with the leg's rating, R21); every other
+    /// action, or no number, is [`RestClient::window_action`].
+    pub async fn window_action_with_case_no(
+        &self,
+        window: WindowNo,
+        action: &WindowAction,
+        id: &RequestId,
+        case_no: Option<&str>,
+    ) -> Result<ActionResponse, ClientError> {
+        let finishing = matches!(
+            action,
+            WindowAction::Finish | WindowAction::FinishAndCallNext
+        );
+        match case_no.map(str::trim).filter(|n| !n.is_empty()) {
+            Some(no) if finishing => {
+                let body = FinishRequest {
+                    request_id: Some(id.to_string()),
+                    case_no: Some(no.to_owned()),
+                };
+                let path = format!("/windows/{window}/{}", action.route());
+                self.send(Method::Post, &path, Some(json(&body)?)).await
+            }
+            _ => self.window_action(window, action, id).await,
+        }
     }
 
     /// Sends a window action until the server answers it (done, or a refusal), however long the

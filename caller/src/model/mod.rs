@@ -124,6 +124,8 @@ pub enum Intent {
     Dismiss,
     /// Hide the 差评 notice.
     DismissBadRating,
+    /// The 办件编号 field changed.
+    CaseNo(String),
 }
 
 /// Work for the glue: the model never does I/O itself.
@@ -151,6 +153,8 @@ pub enum Command {
         action: WindowAction,
         /// One per press; the same on every retry.
         id: RequestId,
+        /// 办件编号 with a finish, when staff typed one.
+        case_no: Option<String>,
     },
     /// `GET /windows/{window}/preview`.
     Preview {
@@ -219,6 +223,8 @@ pub struct Pending {
     pub action: WindowAction,
     /// The press's request id.
     pub id: RequestId,
+    /// The 办件编号 sent with a finish (the same on a retry: it is part of the request).
+    pub case_no: Option<String>,
 }
 
 /// Everything the caller shows, and the bookkeeping of what is on its way.
@@ -273,6 +279,8 @@ pub struct Model {
     pub dialog: Option<Dialog>,
     /// The 特呼 field.
     pub special_number: String,
+    /// The 办件编号 field: sent with the next 办结 (F4 or F9), then cleared.
+    pub case_no: String,
     /// The window as the last action's answer described it, until the WebSocket says more: the
     /// new ticket is on screen as soon as the answer arrives.
     pub window_override: Option<WindowView>,
@@ -327,6 +335,7 @@ impl Model {
             login_waits: false,
             dialog: None,
             special_number: String::new(),
+            case_no: String::new(),
             window_override: None,
             last_ticket: None,
             last_press: None,
@@ -486,6 +495,7 @@ impl Model {
                     window: failed.window,
                     action: failed.action,
                     id: failed.id,
+                    case_no: failed.case_no,
                 }]
             }
             Intent::Dismiss => {
@@ -495,6 +505,10 @@ impl Model {
             }
             Intent::DismissBadRating => {
                 self.bad_rating = None;
+                vec![]
+            }
+            Intent::CaseNo(no) => {
+                self.case_no = no.chars().take(qcall_protocol::CASE_NO_MAX_CHARS).collect();
                 vec![]
             }
         }
@@ -665,14 +679,25 @@ impl Model {
 
     fn send(&mut self, window: WindowNo, action: WindowAction) -> Vec<Command> {
         let id = RequestId::new();
+        let finishing = matches!(
+            action,
+            WindowAction::Finish | WindowAction::FinishAndCallNext
+        );
+        let case_no = Some(self.case_no.trim().to_owned()).filter(|n| finishing && !n.is_empty());
         self.pending = Some(Pending {
             window,
             action: action.clone(),
             id: id.clone(),
+            case_no: case_no.clone(),
         });
         self.failed = None;
         self.notice = None;
-        vec![Command::Act { window, action, id }]
+        vec![Command::Act {
+            window,
+            action,
+            id,
+            case_no,
+        }]
     }
 
     /// Applies an update from the WebSocket.
@@ -887,6 +912,10 @@ impl Model {
                     _ => {
                         if matches!(action, WindowAction::CallNumber { .. }) {
                             self.special_number.clear();
+                        }
+                        // The number went with this finish: the next citizen's matter is another.
+                        if pending.as_ref().is_some_and(|p| p.case_no.is_some()) {
+                            self.case_no.clear();
                         }
                         if action == WindowAction::FinishAndCallNext
                             && answer.ticket.is_none()

@@ -1200,3 +1200,54 @@ fn ratings_here_refresh_the_figures_and_a_bad_one_of_my_own_service_is_a_dismiss
     );
     assert_eq!(m.bad_rating, None);
 }
+
+#[test]
+fn the_case_number_goes_with_a_finish_only_is_kept_on_a_retry_and_cleared_after() {
+    let mut m = signed_in();
+    window_is(&mut m, Some(current(7, TicketState::Called)), false, &[]);
+    m.intent(Intent::CaseNo("x".repeat(100)));
+    assert_eq!(
+        m.case_no.chars().count(),
+        CASE_NO_MAX_CHARS,
+        "capped as typed"
+    );
+    m.intent(Intent::CaseNo(" BJ-1 ".into()));
+    // Not with another action.
+    let commands = m.intent(Intent::Act(WindowAction::Recall));
+    assert!(matches!(
+        &commands[..],
+        [Command::Act { case_no: None, .. }]
+    ));
+    m.on_reply(Reply::Act {
+        id: act(&commands).1,
+        window: 1,
+        action: WindowAction::Recall,
+        result: Err(refusal(ErrorCode::WrongState)),
+    });
+    // With the finish, and again on its retry after a lost answer.
+    let commands = m.intent(Intent::Act(WindowAction::Finish));
+    let [Command::Act { id, case_no, .. }] = &commands[..] else {
+        panic!("{commands:?}");
+    };
+    assert_eq!(case_no.as_deref(), Some("BJ-1"));
+    let id = id.clone();
+    m.on_reply(Reply::Act {
+        id: id.clone(),
+        window: 1,
+        action: WindowAction::Finish,
+        result: Err(ClientError::Timeout),
+    });
+    let retry = m.intent(Intent::Retry);
+    assert!(
+        matches!(&retry[..], [Command::Act { id: again, case_no: Some(no), .. }] if *again == id && no == "BJ-1"),
+        "{retry:?}"
+    );
+    assert_eq!(m.case_no, " BJ-1 ", "kept until the finish is done");
+    m.on_reply(Reply::Act {
+        id,
+        window: 1,
+        action: WindowAction::Finish,
+        result: Ok(answer(window(1, None, false), None)),
+    });
+    assert_eq!(m.case_no, "");
+}

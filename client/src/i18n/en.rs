@@ -256,6 +256,8 @@ pub(super) fn en(text: Text) -> &'static str {
         TodayRatingsNone => "No ratings today",
         BadRatingNotice => "Bad rating: {number} ({level})",
         Dismiss => "OK",
+        CaseNoLabel => "Case no.",
+        CaseNoHint => "optional",
 
         // Refusals
         ErrBadRequest => "Something entered is not valid; please check and try again",

@@ -523,6 +523,10 @@ texts! {
     BadRatingNotice,
     /// Dismiss a notice.
     Dismiss,
+    /// The caller's 办件编号 field, sent with the next finish.
+    CaseNoLabel,
+    /// Its placeholder.
+    CaseNoHint,
 
     // ---- Refusals: one sentence per `ErrorCode` (R30) ------------------------------------------
     /// `bad_request`.

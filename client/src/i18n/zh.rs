@@ -239,6 +239,8 @@ pub(super) fn zh(text: Text) -> &'static str {
         TodayRatingsNone => "今日暂无评价",
         BadRatingNotice => "收到差评：{number}（{level}）",
         Dismiss => "知道了",
+        CaseNoLabel => "办件编号",
+        CaseNoHint => "选填",
 
         // Refusals
         ErrBadRequest => "输入有误，请检查后重试",
