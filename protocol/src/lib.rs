@@ -9,12 +9,14 @@ mod api;
 mod error;
 mod model;
 mod push;
+mod security;
 pub mod time_of_day;
 
 pub use api::*;
 pub use error::*;
 pub use model::*;
 pub use push::*;
+pub use security::*;
 
 /// Milliseconds since the Unix epoch, UTC.
 pub type Millis = i64;

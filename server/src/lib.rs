@@ -12,6 +12,8 @@ pub mod clock;
 pub mod config;
 mod core;
 mod engine;
+mod guard;
+mod serve;
 mod state;
 mod store;
 mod ws;
@@ -24,7 +26,6 @@ use std::time::Duration;
 use anyhow::Context;
 use axum::extract::DefaultBodyLimit;
 use axum::response::IntoResponse;
-use axum::serve::ListenerExt;
 use qcall_protocol::ErrorCode;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
@@ -34,6 +35,7 @@ use tracing::{error, info, warn};
 pub use auth::hash_password;
 use clock::Clock;
 pub use config::HallConfig;
+pub use serve::ConnLimits;
 
 /// How a server runs, beyond the hall's config.
 pub struct Options {
@@ -50,6 +52,8 @@ pub struct Tuning {
     pub heartbeat: Duration,
     /// How many pushes a WebSocket may fall behind before it is resynced with a snapshot.
     pub push_capacity: usize,
+    /// Connection caps and the header-read timeout (issue 21).
+    pub conns: ConnLimits,
 }
 
 impl Default for Tuning {
@@ -57,6 +61,7 @@ impl Default for Tuning {
         Tuning {
             heartbeat: Duration::from_millis(qcall_protocol::HEARTBEAT_INTERVAL_MS),
             push_capacity: 4096,
+            conns: ConnLimits::default(),
         }
     }
 }
@@ -87,6 +92,15 @@ pub async fn run_tuned(
         .parent()
         .map(std::path::Path::to_path_buf)
         .unwrap_or_default();
+    // The data folder holds the database and the hall's secret: its user's only (issue 21).
+    #[cfg(unix)]
+    if data_dir.is_dir() {
+        use std::os::unix::fs::PermissionsExt;
+        if let Err(e) = std::fs::set_permissions(&data_dir, std::fs::Permissions::from_mode(0o700))
+        {
+            warn!(dir = %data_dir.display(), cause = %e, "cannot make the data folder private");
+        }
+    }
     for s in &config.staff {
         if let Some(photo) = &s.photo
             && !data_dir.join(photo).is_file()
@@ -104,9 +118,41 @@ pub async fn run_tuned(
     .with_context(|| format!("cannot open the database {}", options.db_path.display()))?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let (alive_tx, mut alive_rx) = mpsc::channel::<()>(1);
+    // A hall may keep the root secret outside the database (issue 21): then a copy of hall.db alone
+    // neither forges a token nor matches a citizen id to its hash.
+    let secret = match std::env::var_os("QCALL_SECRET_FILE") {
+        Some(path) => {
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read QCALL_SECRET_FILE {}", path.display()))?;
+            let secret = text.trim().as_bytes().to_vec();
+            anyhow::ensure!(
+                secret.len() >= 32,
+                "QCALL_SECRET_FILE {} holds {} bytes; give at least 32 random characters (e.g. `head -c 32 /dev/urandom | xxd -p -c 64`)",
+                path.display(),
+                secret.len()
+            );
+            info!(file = %std::path::Path::new(&path).display(), "the hall's root secret comes from a file, not the database");
+            secret
+        }
+        None => secret,
+    };
+    let auth = Arc::new(auth::Auth::new(config.clone(), secret));
+    // Sessions ended before a restart stay ended.
+    let now = options.clock.now();
+    for r in engine
+        .read(move |_, store, _| store.revocations(now))
+        .await?
+        .context("cannot read the session revocations")?
+    {
+        auth.revoke(&r);
+    }
+    let conns = serve::Conns::new(tuning.conns.clone());
+    let ticker_auth = auth.clone();
     let app = state::App {
         engine: engine.clone(),
-        auth: Arc::new(auth::Auth::new(config.clone(), secret)),
+        auth,
+        guard: Arc::new(guard::Guard::new(&config.limits)),
+        limits: conns.clone(),
         config: config.clone(),
         clock: options.clock.clone(),
         data_dir: data_dir.clone(),
@@ -120,6 +166,7 @@ pub async fn run_tuned(
     let _ = api::OPENAPI.set(openapi.to_pretty_json().unwrap_or_default());
     let router = router
         .route("/t/{token}", axum::routing::get(api::status_page))
+        .layer(axum::middleware::map_response(api::security_headers))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(config.limits.max_body_bytes))
@@ -128,30 +175,30 @@ pub async fn run_tuned(
 
     // The day boundary passes even when nobody sends a command.
     let ticker_engine = engine.clone();
+    let ticker_clock = options.clock.clone();
     let ticker = tokio::spawn(async move {
         let mut every = tokio::time::interval(Duration::from_secs(1));
         loop {
             every.tick().await;
             ticker_engine.tick().await;
+            ticker_auth.forget_expired(ticker_clock.now());
         }
     });
     drop(engine);
 
     info!(addr = %listener.local_addr()?, db = %options.db_path.display(), "qcall server ready");
-    // Small writes (pushes, short answers) go out at once: Nagle's algorithm would hold a second
-    // WebSocket frame until the peer's delayed ACK, tens of milliseconds later.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(err) = tcp.set_nodelay(true) {
-            warn!(cause = %err, "cannot set TCP_NODELAY");
-        }
-    });
-    axum::serve(listener, router)
-        .with_graceful_shutdown(async move {
+    serve::serve(
+        listener,
+        router,
+        conns,
+        async move {
             shutdown.await;
             info!("shutting down");
             let _ = stop_tx.send(true);
-        })
-        .await?;
+        },
+        Duration::from_secs(5),
+    )
+    .await?;
     ticker.abort();
     let _ = ticker.await;
     // Every WebSocket task holds a sender; they end on the stop signal.

@@ -18,6 +18,10 @@ use crate::engine::Engine;
 pub(crate) struct App {
     pub(crate) engine: Engine,
     pub(crate) auth: Arc<Auth>,
+    /// Locks against guessing, the bounded credential checks.
+    pub(crate) guard: Arc<crate::guard::Guard>,
+    /// Open connections and public sockets against their caps.
+    pub(crate) limits: Arc<crate::serve::Conns>,
     pub(crate) config: Arc<HallConfig>,
     pub(crate) clock: Arc<dyn Clock>,
     /// The server's data folder (database, staff photos).
@@ -35,6 +39,21 @@ pub(crate) struct WsControl {
 }
 
 impl App {
+    /// The public status of one ticket by its token (R7), for a citizen at `addr`: an address that
+    /// tried too many unknown tokens is refused for a while (issue 21).
+    pub(crate) async fn public_status_for(
+        &self,
+        token: String,
+        addr: std::net::IpAddr,
+    ) -> Result<PublicTicket, ApiError> {
+        self.guard.token_reads(addr, self.clock.now())?;
+        let found = self.public_status(token).await;
+        if matches!(&found, Err(e) if e.code == ErrorCode::UnknownTicket) {
+            self.guard.token_missed(addr, self.clock.now());
+        }
+        found
+    }
+
     /// The public status of one ticket by its token (R7).
     pub(crate) async fn public_status(&self, token: String) -> Result<PublicTicket, ApiError> {
         let unknown = || ApiError::new(ErrorCode::UnknownTicket, "no ticket with this token");
@@ -46,7 +65,9 @@ impl App {
                 }
                 // A closed ticket: from the database, without a place in the queue.
                 match store.ticket(id) {
-                    Ok(Some(t)) if t.token == token => Ok(hall.public_ticket(&t, now)),
+                    Ok(Some(t)) if crate::auth::ct_eq(t.token.as_bytes(), token.as_bytes()) => {
+                        Ok(hall.public_ticket(&t, now))
+                    }
                     Ok(_) => Err(unknown()),
                     Err(e) => Err(ApiError::new(ErrorCode::Internal, e.to_string())),
                 }

@@ -16,6 +16,7 @@ use qcall_protocol::*;
 use tokio::sync::broadcast;
 use tracing::debug;
 
+use crate::api::ClientAddr;
 use crate::auth::Principal;
 use crate::core::Hall;
 use crate::engine::{Audience, Pushed};
@@ -23,14 +24,18 @@ use crate::state::App;
 
 /// Live updates. Send one `Hello` text message; receive a `Snapshot`, then `Events` and `Heartbeat`s.
 #[utoipa::path(get, path = "/api/v1/ws", tag = "live", responses((status = 101, description = "WebSocket: first send a Hello, then read ServerMsg messages")))]
-pub(crate) async fn ws(State(app): State<App>, upgrade: WebSocketUpgrade) -> Response {
+pub(crate) async fn ws(
+    State(app): State<App>,
+    ClientAddr(addr): ClientAddr,
+    upgrade: WebSocketUpgrade,
+) -> Response {
     // A hall has a thousand screens at most; tungstenite's default 128 KiB read buffer per socket would
     // cost 128 MB for them. Clients send one small hello, so 4 KiB is plenty. Writes go out at once.
     upgrade
         .max_message_size(64 * 1024)
         .read_buffer_size(4 * 1024)
         .write_buffer_size(0)
-        .on_upgrade(move |socket| serve(app, socket))
+        .on_upgrade(move |socket| serve(app, socket, addr))
 }
 
 /// Who is on the other end, once the hello checked out.
@@ -59,7 +64,7 @@ async fn refuse(mut socket: WebSocket, error: ApiError) {
     let _ = socket.send(Message::Close(None)).await;
 }
 
-async fn serve(app: App, mut socket: WebSocket) {
+async fn serve(app: App, mut socket: WebSocket, addr: std::net::IpAddr) {
     let _alive = app.ws.alive.clone();
     let hello = match tokio::time::timeout(Duration::from_secs(10), socket.next()).await {
         Ok(Some(Ok(Message::Text(text)))) => serde_json::from_str::<Hello>(&text).map_err(|e| {
@@ -88,7 +93,7 @@ async fn serve(app: App, mut socket: WebSocket) {
             display,
             session,
         } => member(app, socket, audience, identity, display, session).await,
-        Who::Public { token } => public(app, socket, token).await,
+        Who::Public { token } => public(app, socket, token, addr).await,
     }
 }
 
@@ -273,10 +278,15 @@ async fn member(
     }
 }
 
-async fn public(app: App, mut socket: WebSocket, token: String) {
+async fn public(app: App, mut socket: WebSocket, token: String, addr: std::net::IpAddr) {
     let mut stop = app.ws.stop.clone();
+    // Capped per ticket and in total (issue 21): a page that opens 600 sockets gets 4.
+    let _place = match app.limits.public(&token) {
+        Ok(place) => place,
+        Err(e) => return refuse(socket, e).await,
+    };
     let (status, mut rx) = match app.engine.subscribe(|_, _, _| ()).await {
-        Ok(((), rx)) => match app.public_status(token.clone()).await {
+        Ok(((), rx)) => match app.public_status_for(token.clone(), addr).await {
             Ok(status) => (status, rx),
             Err(e) => return refuse(socket, e).await,
         },

@@ -100,6 +100,15 @@ pub(crate) struct Limits {
     pub(crate) max_body_bytes: usize,
     #[serde(default = "default_session_hours")]
     pub(crate) session_hours: u32,
+    /// Wrong passwords (or PINs) for one staff number that lock it; 0 never locks.
+    #[serde(default = "default_login_failures")]
+    pub(crate) login_failures: u32,
+    /// Wrong passwords or PINs from one client address that lock the address; 0 never locks.
+    #[serde(default = "default_address_failures")]
+    pub(crate) address_failures: u32,
+    /// How long a lock lasts, and how long a failure is remembered.
+    #[serde(default = "default_lockout_minutes")]
+    pub(crate) lockout_minutes: u32,
 }
 
 impl Default for Limits {
@@ -109,6 +118,9 @@ impl Default for Limits {
             issue_burst: default_issue_burst(),
             max_body_bytes: default_max_body(),
             session_hours: default_session_hours(),
+            login_failures: default_login_failures(),
+            address_failures: default_address_failures(),
+            lockout_minutes: default_lockout_minutes(),
         }
     }
 }
@@ -124,6 +136,15 @@ fn default_max_body() -> usize {
 }
 fn default_session_hours() -> u32 {
     12
+}
+fn default_login_failures() -> u32 {
+    5
+}
+fn default_address_failures() -> u32 {
+    20
+}
+fn default_lockout_minutes() -> u32 {
+    15
 }
 
 /// A time-slot quota (分时段限号).
@@ -162,6 +183,8 @@ pub(crate) struct StaffCfg {
     /// A PNG or JPEG file, relative to the server's data folder.
     pub(crate) photo: Option<String>,
     pub(crate) windows: Vec<WindowNo>,
+    /// Disabled in the config: cannot sign in, and every token of theirs is refused.
+    pub(crate) disabled: bool,
 }
 
 impl StaffCfg {

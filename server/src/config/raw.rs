@@ -160,6 +160,8 @@ pub(super) struct RawStaff {
     pub(super) photo: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) windows: Vec<Spanned<WindowNo>>,
+    #[serde(default)]
+    pub(super) disabled: bool,
 }
 
 #[derive(Deserialize, Clone, Copy, PartialEq, Eq)]

@@ -6,6 +6,7 @@ use qcall_protocol::{
     TicketResponse, TransferTarget, WindowNo, WindowView,
 };
 
+use super::security::{Revocation, SecurityCmd};
 use super::state::{Stat, StoredTicket, WindowLive};
 
 /// Who asked for a change. Window commands need a staff member signed in at that window (R27).
@@ -116,6 +117,8 @@ pub(crate) enum Command {
         primary: Vec<String>,
         secondary: Vec<String>,
     },
+    /// Failed credentials and ended sessions: written only (issues 16, 21).
+    Security(SecurityCmd),
 }
 
 impl Command {
@@ -146,6 +149,7 @@ impl Command {
             | Command::SignOut { window }
             | Command::SetWindowServices { window, .. } => format!("{}:{window}", self.action()),
             Command::SetNotices { .. } => self.action().to_string(),
+            Command::Security(s) => s.action().to_string(),
         }
     }
 
@@ -176,6 +180,7 @@ impl Command {
             Command::Cancel { .. } => "cancel",
             Command::SetNotices { .. } => "set_notices",
             Command::SetWindowServices { .. } => "set_window_services",
+            Command::Security(s) => s.action(),
         }
     }
 }
@@ -185,9 +190,17 @@ impl Command {
 pub(crate) enum Change {
     Ticket(Box<StoredTicket>),
     Window(WindowLive),
-    Counter { key: String, value: u32 },
-    Stat { key: String, stat: Stat },
+    Counter {
+        key: String,
+        value: u32,
+    },
+    Stat {
+        key: String,
+        stat: Stat,
+    },
     Notices(Vec<String>),
+    /// A staff session ended before its expiry (issue 16).
+    Revocation(Revocation),
 }
 
 /// The reply to the client, before serialisation.

@@ -54,6 +54,12 @@ pub(super) const MIGRATIONS: &[&str] = &[
     ",
     // 2: what a request asked, so a request id reused for another request is refused (R6).
     "ALTER TABLE requests ADD COLUMN fingerprint TEXT;",
+    // 5: staff sessions ended before their expiry (issue 16): one signed-out token (its signature,
+    // until its expiry), every token of a staff member issued before a time, a disabled account.
+    "
+    CREATE TABLE revocations (kind TEXT NOT NULL, key TEXT NOT NULL, value INTEGER NOT NULL,
+        PRIMARY KEY (kind, key)) WITHOUT ROWID;
+    ",
 ];
 
 /// Runs the migrations this database has not seen, each in its own transaction.

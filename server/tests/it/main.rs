@@ -11,4 +11,5 @@ mod live;
 mod race;
 mod requests;
 mod sessions;
+mod trust;
 mod util;
