@@ -36,6 +36,54 @@ pub use auth::hash_password;
 use clock::Clock;
 pub use config::HallConfig;
 pub use serve::ConnLimits;
+pub use store::backup::CopyInfo;
+
+/// A consistent copy of the database at `db` into `dest` (a new file), safe while a server runs on
+/// it, checked after writing (issue 16).
+pub fn backup(db: &std::path::Path, dest: &std::path::Path) -> anyhow::Result<CopyInfo> {
+    store::backup::backup(db, dest)
+        .with_context(|| format!("backup of {} to {} failed", db.display(), dest.display()))
+}
+
+/// Puts the checked copy `copy` in place of the database `db`. Refused while a server runs on it
+/// (it holds the data folder's lock) and when the copy fails its check; the replaced database is
+/// kept beside it, and its path returned.
+pub fn restore(
+    copy: &std::path::Path,
+    db: &std::path::Path,
+) -> anyhow::Result<(CopyInfo, Option<PathBuf>)> {
+    let _lock = lock_data(db)?;
+    store::backup::restore(copy, db).with_context(|| {
+        format!(
+            "restore of {} failed; {} is unchanged",
+            copy.display(),
+            db.display()
+        )
+    })
+}
+
+/// The lock a running server holds on its database (`hall.db.lock` beside it): one server per
+/// database, and no restore under a running server.
+fn lock_data(db: &std::path::Path) -> anyhow::Result<std::fs::File> {
+    let path = db.with_extension("db.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "a qcall server is running on {} (it holds {}); stop it first",
+            db.display(),
+            path.display()
+        ),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(e).with_context(|| format!("cannot lock {}", path.display()))
+        }
+    }
+}
 
 /// How a server runs, beyond the hall's config.
 pub struct Options {
@@ -108,6 +156,7 @@ pub async fn run_tuned(
             warn!(staff = %s.staff_no, photo = %data_dir.join(photo).display(), "staff photo not found; window screens show the initial");
         }
     }
+    let _lock = lock_data(&options.db_path)?;
     // Opening, migrating and restoring block on SQLite: off the async workers.
     let (cfg, clock, capacity) = (config.clone(), options.clock.clone(), tuning.push_capacity);
     let (engine, secret, engine_thread) = tokio::task::spawn_blocking(move || {

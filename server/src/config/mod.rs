@@ -35,6 +35,8 @@ pub struct HallConfig {
     pub(crate) calendar: Calendar,
     pub(crate) rules: Rules,
     pub(crate) limits: Limits,
+    pub(crate) privacy: Privacy,
+    pub(crate) backup: BackupCfg,
     pub(crate) groups: Vec<ServiceGroup>,
     pub(crate) services: Vec<ServiceCfg>,
     pub(crate) windows: Vec<WindowCfg>,
@@ -86,6 +88,45 @@ fn default_priority_ratio() -> u32 {
 }
 fn default_estimate_min_served() -> u32 {
     5
+}
+
+/// How long personal data is kept (R29).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Privacy {
+    /// Citizen id hashes, masked phones and free texts of tickets older than this many days are
+    /// removed at each day's rollover; the anonymous facts stay for reports.
+    #[serde(default = "default_retention_days")]
+    pub(crate) retention_days: u32,
+}
+
+impl Default for Privacy {
+    fn default() -> Self {
+        Privacy {
+            retention_days: default_retention_days(),
+        }
+    }
+}
+
+fn default_retention_days() -> u32 {
+    180
+}
+
+/// The server's own daily backups (issue 16).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BackupCfg {
+    /// A folder (relative to the data folder, or absolute) for one consistent copy a day, made at
+    /// the day's rollover; none when empty.
+    #[serde(default)]
+    pub(crate) folder: String,
+    /// How many daily copies are kept (the oldest go).
+    #[serde(default = "default_backup_keep")]
+    pub(crate) keep: u32,
+}
+
+fn default_backup_keep() -> u32 {
+    7
 }
 
 /// Protective limits of the API.

@@ -19,6 +19,10 @@ pub(super) struct RawConfig {
     #[serde(default)]
     pub(super) limits: Limits,
     #[serde(default)]
+    pub(super) privacy: super::Privacy,
+    #[serde(default)]
+    pub(super) backup: super::BackupCfg,
+    #[serde(default)]
     pub(super) groups: Vec<RawGroup>,
     #[serde(default)]
     pub(super) services: Vec<RawService>,

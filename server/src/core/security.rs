@@ -8,7 +8,7 @@
 
 use qcall_protocol::{ApiError, ErrorCode, Millis};
 
-use super::{Actor, Change, Effects, Hall, Reply, err, json};
+use super::{Actor, Change, Effects, Hall, Reply, StoredTicket, err, json};
 
 /// What a failure was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +55,12 @@ pub(crate) enum SecurityCmd {
         detail: serde_json::Value,
     },
     Revoke(Revocation),
+    /// R29: closed tickets issued before `before`, as stored, lose their personal data (citizen id
+    /// hash, masked phone, transfer notes); their times, services, windows and staff stay for reports.
+    Purge {
+        before: Millis,
+        tickets: Vec<StoredTicket>,
+    },
 }
 
 impl SecurityCmd {
@@ -65,6 +71,7 @@ impl SecurityCmd {
             SecurityCmd::Revoke(Revocation::Sessions { .. }) => "end_sessions",
             SecurityCmd::Revoke(Revocation::Disabled { disabled: true, .. }) => "disable_staff",
             SecurityCmd::Revoke(Revocation::Disabled { .. }) => "enable_staff",
+            SecurityCmd::Purge { .. } => "purge_personal_data",
         }
     }
 }
@@ -115,7 +122,43 @@ impl Hall {
                 }
                 fx.changes.push(Change::Revocation(r));
             }
+            SecurityCmd::Purge { before, tickets } => self.purge(before, tickets, fx),
         }
         Ok(Reply::None)
+    }
+}
+
+impl Hall {
+    /// Clears the personal data of closed tickets issued before `before` (open ones are left alone:
+    /// they are today's) and says in the audit row how much went.
+    fn purge(&mut self, before: Millis, tickets: Vec<StoredTicket>, fx: &mut Effects) {
+        let (mut purged, mut ids, mut phones, mut notes) = (0u32, 0u32, 0u32, 0u32);
+        for mut t in tickets {
+            if self.tickets.contains_key(&t.ticket.id) || t.ticket.issued_at >= before {
+                continue;
+            }
+            let mut changed = false;
+            if t.citizen_hash.take().is_some() {
+                ids += 1;
+                changed = true;
+            }
+            if t.ticket.phone_masked.take().is_some() {
+                phones += 1;
+                changed = true;
+            }
+            for leg in &mut t.ticket.legs {
+                if leg.note.take().is_some() {
+                    notes += 1;
+                    changed = true;
+                }
+            }
+            if changed {
+                purged += 1;
+                fx.changes.push(Change::Ticket(Box::new(t)));
+            }
+        }
+        fx.detail = json(serde_json::json!({
+            "issued_before": before, "tickets": purged, "citizen_ids": ids, "phones": phones, "notes": notes,
+        }));
     }
 }

@@ -523,7 +523,9 @@ impl Hall {
         fx.services.insert(from_service);
         fx.services.insert(service);
         fx.ticket_changed(&t);
-        fx.detail = json(serde_json::json!({ "to": to, "note": note }));
+        // The note is free text (R29): it stays on the ticket, which the purge clears; the
+        // append-only audit log says only that there was one.
+        fx.detail = json(serde_json::json!({ "to": to, "note": note.is_some() }));
         Ok(self.action_reply(number, Some(t.ticket), None))
     }
 

@@ -7,6 +7,7 @@
 //!
 //! The schema is in [`migrations`], the start-up reads in [`restore`], WAL checkpoints in [`checkpoint`].
 
+pub(crate) mod backup;
 mod checkpoint;
 mod migrations;
 mod restore;
@@ -94,6 +95,8 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // Purged personal data (R29) and deleted rows are overwritten, not left in free space.
+        conn.pragma_update(None, "secure_delete", "ON")?;
         let mut store = Store {
             conn,
             path: path.to_path_buf(),
@@ -282,6 +285,30 @@ impl Store {
         }
         tx.commit()?;
         Ok(())
+    }
+
+    /// The database file.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Up to `limit` tickets issued before `before` that still hold personal data (R29), oldest first.
+    pub(crate) fn personal_before(
+        &self,
+        before: Millis,
+        limit: u32,
+    ) -> Result<Vec<StoredTicket>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            r#"SELECT data FROM tickets WHERE issued_at < ?1
+               AND (data LIKE '%"citizen_hash":"%' OR data LIKE '%"phone_masked":"%' OR data LIKE '%"note":"%')
+               ORDER BY id LIMIT ?2"#,
+        )?;
+        let rows = stmt.query_map(params![before, limit], |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(serde_json::from_str(&row?)?);
+        }
+        Ok(out)
     }
 
     /// Every session revocation still in force at `now` (a signed-out token past its expiry needs

@@ -617,3 +617,224 @@ async fn the_data_folder_and_database_are_private() {
     }
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn personal_data_is_purged_after_the_retention_period_and_the_facts_stay() {
+    let server = TestServer::start_with(
+        &hall_toml(2, "[privacy]\nretention_days = 2\n"),
+        ManualClock::new(at("2026-11-23T09:00")),
+        None,
+    )
+    .await;
+    let kiosk = server.client(KIOSK);
+    let issued: IssueResponse = kiosk
+        .post(
+            "/api/v1/tickets",
+            &IssueRequest {
+                request_id: "purge-1".into(),
+                service_id: "a".into(),
+                class: TicketClass::Normal,
+                citizen_id: Some("11010519491231002X".into()),
+                phone: Some("13812341234".into()),
+                helper: None,
+            },
+        )
+        .await
+        .expect("issue");
+    let id = issued.ticket.id;
+    let s1 = server.at_window("s1", 1).await;
+    let s2 = server.at_window("s2", 2).await;
+    s1.act(1, "call-next").await.expect("call");
+    let _: ActionResponse = s1
+        .post(
+            "/api/v1/windows/1/transfer",
+            &TransferRequest {
+                request_id: None,
+                to: TransferTarget::Window(2),
+                note: Some("王先生的材料在二号窗口补齐".into()),
+            },
+        )
+        .await
+        .expect("transfer with a note");
+    s2.act(2, "call-next").await.expect("call at 2");
+    s2.act(2, "finish").await.expect("finish");
+    let manager = server.staff("m1").await;
+    let before: Ticket = manager
+        .get(&format!("/api/v1/tickets/{id}"))
+        .await
+        .expect("ticket");
+    assert_eq!(before.phone_masked.as_deref(), Some("138****1234"));
+    assert!(before.legs.iter().any(|l| l.note.is_some()));
+    let today_before: WindowToday = manager.get("/api/v1/windows/2/today").await.expect("today");
+
+    // One day later: kept (the retention is two days).
+    server.clock.advance_ms(86_400_000);
+    let health = |server: &TestServer| {
+        let anon = server.anonymous();
+        async move {
+            anon.get::<Health>("/healthz")
+                .await
+                .expect("health")
+                .business_day
+        }
+    };
+    for _ in 0..2_000 {
+        if health(&server).await == "2026-11-24" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(health(&server).await, "2026-11-24");
+    // Yesterday's 12-hour logins have expired.
+    let manager = server.staff("m1").await;
+    let still: Ticket = manager
+        .get(&format!("/api/v1/tickets/{id}"))
+        .await
+        .expect("ticket");
+    assert_eq!(
+        still.phone_masked.as_deref(),
+        Some("138****1234"),
+        "within the retention period"
+    );
+
+    // Past two days: the personal data goes, the facts stay.
+    server.clock.advance_ms(2 * 86_400_000);
+    let manager = server.staff("m1").await;
+    let mut after = None;
+    // The engine ticks every second; each look is a request, not a sleep-then-assert.
+    for _ in 0..2_000 {
+        let t: Ticket = manager
+            .get(&format!("/api/v1/tickets/{id}"))
+            .await
+            .expect("ticket");
+        if t.phone_masked.is_none() {
+            after = Some(t);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let after = after.expect("purged within the ticks after the rollover");
+    assert!(
+        after.legs.iter().all(|l| l.note.is_none()),
+        "free texts go too"
+    );
+    let facts = |t: &Ticket| -> Vec<Leg> {
+        t.legs
+            .iter()
+            .cloned()
+            .map(|l| Leg { note: None, ..l })
+            .collect()
+    };
+    assert_eq!(
+        facts(&after),
+        facts(&before),
+        "times, services, windows and staff stay for reports"
+    );
+    assert_eq!(
+        (after.number.clone(), after.state, after.issued_at),
+        (before.number.clone(), before.state, before.issued_at)
+    );
+    let audit = manager.audit().await;
+    let purge: Vec<&AuditEntry> = audit
+        .iter()
+        .filter(|e| e.action == "purge_personal_data")
+        .collect();
+    assert_eq!(purge.len(), 1, "one entry per purge");
+    let detail: serde_json::Value = serde_json::from_str(&purge[0].detail).expect("detail");
+    assert_eq!(
+        (
+            detail["tickets"].as_u64(),
+            detail["citizen_ids"].as_u64(),
+            detail["phones"].as_u64(),
+            detail["notes"].as_u64()
+        ),
+        (Some(1), Some(1), Some(1), Some(1))
+    );
+    // Yesterday's figures were kept as they were (the day's stats are not personal data).
+    assert_eq!(today_before.served, 1);
+    // The database itself no longer holds them.
+    let (_, dir) = server.stop().await;
+    let db = std::fs::read(dir.path().join("hall.db")).expect("db");
+    let text = String::from_utf8_lossy(&db);
+    assert!(
+        !text.contains("138****1234") && !text.contains("王先生"),
+        "gone from the file too"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_under_issue_load_restores_every_ticket_acknowledged_before_it() {
+    let server = TestServer::start_with(
+        &round_the_clock(2),
+        ManualClock::new(at("2026-11-23T09:00")),
+        None,
+    )
+    .await;
+    let db = server.dir.path().join("hall.db");
+    // Four kiosks' worth of issuing, all the time.
+    let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<TicketId>::new()));
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut load = Vec::new();
+    for _ in 0..4 {
+        let (kiosk, acked, stop) = (server.client(KIOSK), acked.clone(), stop.clone());
+        load.push(tokio::spawn(async move {
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                let t = kiosk.issue("a", TicketClass::Normal).await.expect("issue");
+                acked.lock().expect("lock").push(t.ticket.id);
+            }
+        }));
+    }
+    while acked.lock().expect("lock").len() < 200 {
+        tokio::task::yield_now().await;
+    }
+    let before: Vec<TicketId> = acked.lock().expect("lock").clone();
+    let copy = server.dir.path().join("copy.db");
+    let db2 = db.clone();
+    let copy2 = copy.clone();
+    let info = tokio::task::spawn_blocking(move || qcall_server::backup(&db2, &copy2))
+        .await
+        .expect("task")
+        .expect("backup while issuing");
+    let during = acked.lock().expect("lock").len();
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    for l in load {
+        l.await.expect("load");
+    }
+    let total = acked.lock().expect("lock").len();
+    println!(
+        "backup under load: {} acknowledged before, {} tickets in the copy, {during} when it finished, {total} in all",
+        before.len(),
+        info.tickets
+    );
+    assert!(info.tickets as usize >= before.len());
+    // A restore under a running server is refused.
+    let refused = qcall_server::restore(&copy, &db).expect_err("server running");
+    assert!(refused.to_string().contains("running"), "{refused:#}");
+    let (clock, dir) = server.stop().await;
+    // A damaged copy is refused and the database left alone.
+    let bad = dir.path().join("bad.db");
+    std::fs::write(&bad, b"not a database at all").expect("write");
+    assert!(qcall_server::restore(&bad, &db).is_err());
+    let (restored, kept) = qcall_server::restore(&copy, &db).expect("restore");
+    assert_eq!(restored, info);
+    assert!(
+        kept.is_some_and(|k| k.is_file()),
+        "the replaced database is kept"
+    );
+    let server = TestServer::start_with(&round_the_clock(2), clock, Some(dir)).await;
+    let staff = server.staff("s1").await;
+    for id in &before {
+        staff
+            .get::<Ticket>(&format!("/api/v1/tickets/{id}"))
+            .await
+            .unwrap_or_else(|e| panic!("ticket {id}, acknowledged before the backup: {e:?}"));
+    }
+    // Numbering goes on after the copy's last ticket, never reusing one.
+    let next = server
+        .client(KIOSK)
+        .issue("a", TicketClass::Normal)
+        .await
+        .expect("issue");
+    assert!(next.ticket.id > *before.iter().max().expect("some"));
+    server.stop().await;
+}
