@@ -58,6 +58,8 @@ pub struct SecurityStatus {
     pub connections_max: u32,
     /// Connections refused by a cap since start.
     pub connections_refused: u64,
+    /// WebSockets open, of every kind.
+    pub websockets: u32,
     /// Public (citizen) WebSockets open, and the most allowed.
     pub public_sockets: u32,
     /// The most public WebSockets allowed at once.

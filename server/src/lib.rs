@@ -102,6 +102,9 @@ pub struct Tuning {
     pub push_capacity: usize,
     /// Connection caps and the header-read timeout (issue 21).
     pub conns: ConnLimits,
+    /// A WebSocket write that waits longer (the client stopped reading) drops the client (default
+    /// 5 s); it also bounds how long shutdown waits for WebSockets.
+    pub write_timeout: Duration,
 }
 
 impl Default for Tuning {
@@ -110,6 +113,7 @@ impl Default for Tuning {
             heartbeat: Duration::from_millis(qcall_protocol::HEARTBEAT_INTERVAL_MS),
             push_capacity: 4096,
             conns: ConnLimits::default(),
+            write_timeout: Duration::from_secs(5),
         }
     }
 }
@@ -206,6 +210,7 @@ pub async fn run_tuned(
         clock: options.clock.clone(),
         data_dir: data_dir.clone(),
         heartbeat: tuning.heartbeat,
+        write_timeout: tuning.write_timeout,
         ws: state::WsControl {
             stop: stop_rx,
             alive: alive_tx,
@@ -233,6 +238,7 @@ pub async fn run_tuned(
             ticker_auth.forget_expired(ticker_clock.now());
         }
     });
+    let stopper = engine.clone();
     drop(engine);
 
     info!(addr = %listener.local_addr()?, db = %options.db_path.display(), "qcall server ready");
@@ -250,14 +256,22 @@ pub async fn run_tuned(
     .await?;
     ticker.abort();
     let _ = ticker.await;
-    // Every WebSocket task holds a sender; they end on the stop signal.
-    if tokio::time::timeout(Duration::from_secs(5), alive_rx.recv())
+    // Every WebSocket task holds a sender; they end on the stop signal, and a write to a client that
+    // does not read gives up after the write limit, so this wait is bounded.
+    let ws_wait = tuning.write_timeout + Duration::from_secs(1);
+    if tokio::time::timeout(ws_wait, alive_rx.recv())
         .await
         .is_err()
     {
-        warn!("some WebSocket connections did not close within 5 s");
+        warn!(
+            waited_ms = ws_wait.as_millis() as u64,
+            "some WebSocket connections did not close in time; stopping anyway"
+        );
     }
-    // With every engine handle dropped, the engine finishes its batch and closes the database.
+    // The engine finishes what it was sent and closes the database, even if a task still holds a
+    // handle: shutdown takes a bounded time whatever clients do.
+    stopper.stop().await;
+    drop(stopper);
     let joined = tokio::task::spawn_blocking(move || engine_thread.join()).await;
     if !matches!(joined, Ok(Ok(()))) {
         error!("the engine thread ended abnormally");

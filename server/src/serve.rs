@@ -128,10 +128,22 @@ pub(crate) struct Conns {
     connections: Arc<Places<IpAddr>>,
     public: Arc<Places<String>>,
     refused: AtomicU64,
+    /// WebSockets past their hello, of every kind.
+    websockets: Arc<AtomicUsize>,
+}
+
+/// One open WebSocket, counted while it lives.
+pub(crate) struct WsCount(Arc<AtomicUsize>);
+
+impl Drop for WsCount {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// Figures for the security status.
 pub(crate) struct ConnFigures {
+    pub(crate) websockets: usize,
     pub(crate) connections: usize,
     pub(crate) connections_max: usize,
     pub(crate) refused: u64,
@@ -196,11 +208,19 @@ impl Conns {
             connections: Places::new(limits.total, limits.per_addr),
             public: Places::new(limits.public_sockets, limits.per_ticket),
             refused: AtomicU64::new(0),
+            websockets: Arc::new(AtomicUsize::new(0)),
         })
+    }
+
+    /// Counts a WebSocket until the returned value is dropped.
+    pub(crate) fn websocket(&self) -> WsCount {
+        self.websockets.fetch_add(1, Ordering::SeqCst);
+        WsCount(self.websockets.clone())
     }
 
     pub(crate) fn figures(&self) -> ConnFigures {
         ConnFigures {
+            websockets: self.websockets.load(Ordering::SeqCst),
             connections: self.connections.taken(),
             connections_max: self.connections.max_total,
             refused: self.refused.load(Ordering::SeqCst),

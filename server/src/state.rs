@@ -28,6 +28,8 @@ pub(crate) struct App {
     pub(crate) data_dir: std::path::PathBuf,
     /// How often a quiet WebSocket gets a heartbeat.
     pub(crate) heartbeat: std::time::Duration,
+    /// How long one WebSocket write may wait for a client that does not read.
+    pub(crate) write_timeout: std::time::Duration,
     pub(crate) ws: WsControl,
 }
 

@@ -52,20 +52,34 @@ enum Who {
     },
 }
 
-async fn send(socket: &mut WebSocket, msg: &ServerMsg) -> bool {
+/// Writes one message, or gives up after the write limit: a client whose socket stays unwritable
+/// (a frozen screen with its connection open) is dropped and resyncs when it wakes (issue 16), and
+/// no task waits on it at shutdown.
+async fn write(app: &App, socket: &mut WebSocket, msg: Message) -> bool {
+    match tokio::time::timeout(app.write_timeout, socket.send(msg)).await {
+        Ok(sent) => sent.is_ok(),
+        Err(_) => {
+            debug!("a WebSocket stayed unwritable past the limit; dropping it");
+            false
+        }
+    }
+}
+
+async fn send(app: &App, socket: &mut WebSocket, msg: &ServerMsg) -> bool {
     match serde_json::to_string(msg) {
-        Ok(text) => socket.send(Message::Text(text.into())).await.is_ok(),
+        Ok(text) => write(app, socket, Message::Text(text.into())).await,
         Err(_) => false,
     }
 }
 
-async fn refuse(mut socket: WebSocket, error: ApiError) {
-    let _ = send(&mut socket, &ServerMsg::Refused { error }).await;
-    let _ = socket.send(Message::Close(None)).await;
+async fn refuse(app: &App, mut socket: WebSocket, error: ApiError) {
+    let _ = send(app, &mut socket, &ServerMsg::Refused { error }).await;
+    let _ = write(app, &mut socket, Message::Close(None)).await;
 }
 
 async fn serve(app: App, mut socket: WebSocket, addr: std::net::IpAddr) {
     let _alive = app.ws.alive.clone();
+    let _counted = app.limits.websocket();
     let hello = match tokio::time::timeout(Duration::from_secs(10), socket.next()).await {
         Ok(Some(Ok(Message::Text(text)))) => serde_json::from_str::<Hello>(&text).map_err(|e| {
             ApiError::new(
@@ -84,7 +98,7 @@ async fn serve(app: App, mut socket: WebSocket, addr: std::net::IpAddr) {
     };
     let who = match hello.and_then(|h| identify(&app, h)) {
         Ok(who) => who,
-        Err(e) => return refuse(socket, e).await,
+        Err(e) => return refuse(&app, socket, e).await,
     };
     match who {
         Who::Member {
@@ -224,7 +238,7 @@ async fn member(
     } else {
         0
     };
-    if !send(&mut socket, &first).await {
+    if !send(&app, &mut socket, &first).await {
         return;
     }
     let mut heartbeat = tokio::time::interval(app.heartbeat);
@@ -236,7 +250,7 @@ async fn member(
     loop {
         tokio::select! {
             _ = stop.changed() => {
-                let _ = socket.send(Message::Close(None)).await;
+                let _ = write(&app, &mut socket, Message::Close(None)).await;
                 break;
             }
             _ = session_check.tick(), if session.is_some() => {
@@ -244,14 +258,14 @@ async fn member(
                     && let Err(error) = app.auth.principal(token, app.clock.now())
                 {
                     debug!("staff session ended; closing its socket");
-                    return refuse(socket, error).await;
+                    return refuse(&app, socket, error).await;
                 }
             }
             pushed = rx.recv() => {
                 let resync = match pushed {
                     Ok(p) => {
                         seq = p.seq;
-                        if let Some(text) = p.json_for(audience) && socket.send(Message::Text(text)).await.is_err() {
+                        if let Some(text) = p.json_for(audience) && !write(&app, &mut socket, Message::Text(text)).await {
                             break;
                         }
                         p.is_rollover()
@@ -264,11 +278,11 @@ async fn member(
                     let Ok((again, new_rx)) = subscribe(&app).await else { break };
                     rx = new_rx;
                     if let ServerMsg::Snapshot(s) = &again { seq = s.seq; }
-                    if !send(&mut socket, &again).await { break; }
+                    if !send(&app, &mut socket, &again).await { break; }
                 }
             }
             _ = heartbeat.tick() => {
-                if !send(&mut socket, &ServerMsg::Heartbeat { at: app.clock.now(), seq }).await { break; }
+                if !send(&app, &mut socket, &ServerMsg::Heartbeat { at: app.clock.now(), seq }).await { break; }
             }
             incoming = socket.next() => match incoming {
                 Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
@@ -283,12 +297,12 @@ async fn public(app: App, mut socket: WebSocket, token: String, addr: std::net::
     // Capped per ticket and in total (issue 21): a page that opens 600 sockets gets 4.
     let _place = match app.limits.public(&token) {
         Ok(place) => place,
-        Err(e) => return refuse(socket, e).await,
+        Err(e) => return refuse(&app, socket, e).await,
     };
     let (status, mut rx) = match app.engine.subscribe(|_, _, _| ()).await {
         Ok(((), rx)) => match app.public_status_for(token.clone(), addr).await {
             Ok(status) => (status, rx),
-            Err(e) => return refuse(socket, e).await,
+            Err(e) => return refuse(&app, socket, e).await,
         },
         Err(_) => return,
     };
@@ -327,7 +341,7 @@ async fn public(app: App, mut socket: WebSocket, token: String, addr: std::net::
         display: None,
         ticket: Some(status),
     }));
-    if !send(&mut socket, &snap).await {
+    if !send(&app, &mut socket, &snap).await {
         return;
     }
     let mut seq = seq;
@@ -336,7 +350,7 @@ async fn public(app: App, mut socket: WebSocket, token: String, addr: std::net::
     loop {
         tokio::select! {
             _ = stop.changed() => {
-                let _ = socket.send(Message::Close(None)).await;
+                let _ = write(&app, &mut socket, Message::Close(None)).await;
                 break;
             }
             pushed = rx.recv() => {
@@ -348,11 +362,11 @@ async fn public(app: App, mut socket: WebSocket, token: String, addr: std::net::
                 if relevant && let Ok(now) = app.public_status(token.clone()).await && now != last {
                     last = now.clone();
                     let msg = ServerMsg::Events { seq, at: app.clock.now(), events: vec![Event::PublicTicket { ticket: now }] };
-                    if !send(&mut socket, &msg).await { break; }
+                    if !send(&app, &mut socket, &msg).await { break; }
                 }
             }
             _ = heartbeat.tick() => {
-                if !send(&mut socket, &ServerMsg::Heartbeat { at: app.clock.now(), seq }).await { break; }
+                if !send(&app, &mut socket, &ServerMsg::Heartbeat { at: app.clock.now(), seq }).await { break; }
             }
             incoming = socket.next() => match incoming {
                 Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,

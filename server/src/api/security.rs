@@ -242,6 +242,7 @@ pub(super) async fn status(State(app): State<App>, _m: ManagerCaller) -> Answer 
         checks_waiting_max: n(waiting_max),
         checks_refused: refused,
         revoked_tokens: n(app.auth.revoked_tokens()),
+        websockets: n(conns.websockets),
         connections: n(conns.connections),
         connections_max: n(conns.connections_max),
         connections_refused: conns.refused,

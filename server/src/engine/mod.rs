@@ -45,6 +45,8 @@ enum Job {
     },
     Read(ReadFn),
     Tick,
+    /// Finish this batch and stop, whoever still holds a handle (shutdown is bounded).
+    Stop,
 }
 
 /// A handle to the engine thread; cheap to clone.
@@ -167,6 +169,12 @@ impl Engine {
     pub(crate) async fn tick(&self) {
         let _ = self.tx.send(Job::Tick).await;
     }
+
+    /// Asks the engine to finish what it was sent and stop; later commands are answered
+    /// `unavailable`.
+    pub(crate) async fn stop(&self) {
+        let _ = self.tx.send(Job::Stop).await;
+    }
 }
 
 fn shutting_down() -> ApiError {
@@ -206,7 +214,11 @@ impl Runner {
                     Err(_) => break,
                 }
             }
+            let stop = jobs.iter().any(|j| matches!(j, Job::Stop));
             self.batch(&mut jobs);
+            if stop {
+                break;
+            }
         }
         info!("engine stopped");
     }
@@ -392,7 +404,7 @@ impl Runner {
                     }
                 }
                 Job::Read(f) => reads.push(f),
-                Job::Tick => {}
+                Job::Tick | Job::Stop => {}
             }
         }
         // The kiosk tiles the batch changed, worked out once for the whole batch.

@@ -838,3 +838,90 @@ async fn a_backup_under_issue_load_restores_every_ticket_acknowledged_before_it(
     assert!(next.ticket.id > *before.iter().max().expect("some"));
     server.stop().await;
 }
+
+/// A WebSocket that said hello on a connection with a small receive buffer and then never reads,
+/// like a frozen display PC.
+async fn frozen(server: &TestServer, hello: Hello) -> impl Sized + use<> {
+    use futures_util::SinkExt;
+    let addr: std::net::SocketAddr = server
+        .base
+        .trim_start_matches("http://")
+        .parse()
+        .expect("addr");
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket.set_recv_buffer_size(4096).expect("small buffer");
+    let stream = socket.connect(addr).await.expect("connect");
+    let (mut ws, _) = tokio_tungstenite::client_async(server.ws_url.as_str(), stream)
+        .await
+        .expect("upgrade");
+    let text = serde_json::to_string(&hello).expect("json");
+    ws.send(tokio_tungstenite::tungstenite::Message::Text(text.into()))
+        .await
+        .expect("hello");
+    ws
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_screen_that_stops_reading_is_dropped_and_shutdown_stays_bounded() {
+    let tuning = qcall_server::Tuning {
+        write_timeout: Duration::from_millis(300),
+        ..Default::default()
+    };
+    let server = TestServer::start_tuned(
+        &round_the_clock(2),
+        ManualClock::new(at("2026-11-23T09:00")),
+        None,
+        tuning,
+    )
+    .await;
+    let manager = server.staff("m1").await;
+    let sockets = || async {
+        manager
+            .get::<SecurityStatus>("/api/v1/security")
+            .await
+            .expect("status")
+            .websockets
+    };
+    let board = || Hello::Device { key: BOARD.into() };
+    let stuck = frozen(&server, board()).await;
+    let mut open = sockets().await;
+    for _ in 0..1_000 {
+        if open == 1 {
+            break;
+        }
+        tokio::task::yield_now().await;
+        open = sockets().await;
+    }
+    assert_eq!(open, 1, "the frozen board is connected");
+    // The hall goes on (each notice change is a 12 KB push to every screen); the frozen board's
+    // socket fills up and, past the write limit, the server drops it.
+    let notices = |i: usize| NoticesRequest {
+        notices: (0..20)
+            .map(|n| format!("{i}-{n}-{}", "清廉大厅".repeat(48)))
+            .collect(),
+    };
+    let mut pushed = 0;
+    while sockets().await > 0 {
+        for _ in 0..20 {
+            manager
+                .put::<NoticesRequest>("/api/v1/notices", &notices(pushed))
+                .await
+                .expect("the others are served");
+            pushed += 1;
+        }
+        assert!(pushed < 2_000, "the frozen socket was never dropped");
+    }
+    println!("frozen hall board dropped after {pushed} pushes of 12 KB");
+    drop(stuck);
+    // Another frozen board holds its socket at shutdown: the server stops anyway, within a bound.
+    let _stuck = frozen(&server, board()).await;
+    for i in 0..50 {
+        manager
+            .put::<NoticesRequest>("/api/v1/notices", &notices(i))
+            .await
+            .expect("notices");
+    }
+    tokio::time::timeout(Duration::from_secs(10), server.stop())
+        .await
+        .expect("shutdown finished within 10 s whatever the client does");
+}
