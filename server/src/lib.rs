@@ -200,12 +200,15 @@ pub async fn run_tuned(
         auth.revoke(&r);
     }
     let conns = serve::Conns::new(tuning.conns.clone());
+    let public_hub = Arc::new(ws::PublicHub::default());
+    let hub_task = tokio::spawn(public_hub.clone().run(engine.clone()));
     let ticker_auth = auth.clone();
     let app = state::App {
         engine: engine.clone(),
         auth,
         guard: Arc::new(guard::Guard::new(&config.limits)),
         limits: conns.clone(),
+        public: public_hub.clone(),
         config: config.clone(),
         clock: options.clock.clone(),
         data_dir: data_dir.clone(),
@@ -256,6 +259,8 @@ pub async fn run_tuned(
     .await?;
     ticker.abort();
     let _ = ticker.await;
+    hub_task.abort();
+    let _ = hub_task.await;
     // Every WebSocket task holds a sender; they end on the stop signal, and a write to a client that
     // does not read gives up after the write limit, so this wait is bounded.
     let ws_wait = tuning.write_timeout + Duration::from_secs(1);

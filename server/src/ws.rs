@@ -13,7 +13,9 @@ use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use futures_util::StreamExt;
 use qcall_protocol::*;
-use tokio::sync::broadcast;
+use std::collections::HashMap;
+
+use tokio::sync::{broadcast, watch};
 use tracing::debug;
 
 use crate::api::ClientAddr;
@@ -292,6 +294,112 @@ async fn member(
     }
 }
 
+/// The tickets citizens follow over WebSockets (issue 21): one task looks at every push and, when
+/// it may change a position or state, works out the view of every followed ticket in one engine
+/// read, however many sockets follow them; each socket waits on its ticket's watch.
+#[derive(Default)]
+pub(crate) struct PublicHub {
+    followed: std::sync::Mutex<HashMap<String, Followed>>,
+    /// The last push's sequence number, for heartbeats.
+    seq: std::sync::atomic::AtomicU64,
+}
+
+struct Followed {
+    tx: watch::Sender<(u64, PublicTicket)>,
+    sockets: usize,
+}
+
+/// A socket's hold on a followed ticket; the last one to go stops the following.
+struct Following {
+    hub: Arc<PublicHub>,
+    token: String,
+    rx: watch::Receiver<(u64, PublicTicket)>,
+}
+
+impl Drop for Following {
+    fn drop(&mut self) {
+        let mut followed = self.hub.lock();
+        if let Some(f) = followed.get_mut(&self.token) {
+            f.sockets -= 1;
+            if f.sockets == 0 {
+                followed.remove(&self.token);
+            }
+        }
+    }
+}
+
+impl PublicHub {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Followed>> {
+        self.followed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn follow(self: &Arc<Self>, token: &str, seq: u64, now: PublicTicket) -> Following {
+        let mut followed = self.lock();
+        let f = followed
+            .entry(token.to_string())
+            .or_insert_with(|| Followed {
+                tx: watch::channel((seq, now)).0,
+                sockets: 0,
+            });
+        f.sockets += 1;
+        Following {
+            hub: self.clone(),
+            token: token.to_string(),
+            rx: f.tx.subscribe(),
+        }
+    }
+
+    /// Follows the hall's pushes until the engine stops.
+    pub(crate) async fn run(self: Arc<Self>, engine: crate::engine::Engine) {
+        let Ok(((), mut rx)) = engine.subscribe(|_, _, _| ()).await else {
+            return;
+        };
+        loop {
+            let relevant = match rx.recv().await {
+                Ok(p) => {
+                    self.seq.store(p.seq, std::sync::atomic::Ordering::SeqCst);
+                    touches_queue(&p)
+                }
+                Err(broadcast::error::RecvError::Lagged(_)) => true,
+                Err(broadcast::error::RecvError::Closed) => return,
+            };
+            let tokens: Vec<String> = self.lock().keys().cloned().collect();
+            if !relevant || tokens.is_empty() {
+                continue;
+            }
+            let Ok((seq, views)) = engine
+                .read(move |hall, store, now| {
+                    let views: Vec<(String, Option<PublicTicket>)> = tokens
+                        .into_iter()
+                        .map(|t| {
+                            let view = crate::state::public_view(hall, store, now, &t).ok();
+                            (t, view)
+                        })
+                        .collect();
+                    (hall.seq(), views)
+                })
+                .await
+            else {
+                return;
+            };
+            let followed = self.lock();
+            for (token, view) in views {
+                if let (Some(f), Some(view)) = (followed.get(&token), view) {
+                    f.tx.send_if_modified(|(s, v)| {
+                        if *v == view {
+                            return false;
+                        }
+                        (*s, *v) = (seq, view);
+                        true
+                    });
+                }
+            }
+        }
+    }
+}
+
 async fn public(app: App, mut socket: WebSocket, token: String, addr: std::net::IpAddr) {
     let mut stop = app.ws.stop.clone();
     // Capped per ticket and in total (issue 21): a page that opens 600 sockets gets 4.
@@ -299,31 +407,33 @@ async fn public(app: App, mut socket: WebSocket, token: String, addr: std::net::
         Ok(place) => place,
         Err(e) => return refuse(&app, socket, e).await,
     };
-    let (status, mut rx) = match app.engine.subscribe(|_, _, _| ()).await {
-        Ok(((), rx)) => match app.public_status_for(token.clone(), addr).await {
-            Ok(status) => (status, rx),
-            Err(e) => return refuse(&app, socket, e).await,
-        },
-        Err(_) => return,
+    let status = match app.public_status_for(token.clone(), addr).await {
+        Ok(status) => status,
+        Err(e) => return refuse(&app, socket, e).await,
     };
-    let (hall, services, seq) = match app
+    // Followed from here on; the snapshot's view is read after, so no change falls in between.
+    let mut following = app.public.follow(&token, 0, status.clone());
+    let (hall, services, seq, status) = match app
         .engine
         .read({
             let service = status.service_id.clone();
             let cfg = app.config.clone();
-            move |hall, _, now| {
+            let token = token.clone();
+            move |hall, store, now| {
                 (
                     hall.hall_info(now),
                     cfg.service(&service)
                         .map(|s| vec![s.info.clone()])
                         .unwrap_or_default(),
                     hall.seq(),
+                    crate::state::public_view(hall, store, now, &token),
                 )
             }
         })
         .await
     {
-        Ok(x) => x,
+        Ok((hall, services, seq, Ok(status))) => (hall, services, seq, status),
+        Ok((.., Err(e))) => return refuse(&app, socket, e).await,
         Err(_) => return,
     };
     let mut last = status.clone();
@@ -344,7 +454,6 @@ async fn public(app: App, mut socket: WebSocket, token: String, addr: std::net::
     if !send(&app, &mut socket, &snap).await {
         return;
     }
-    let mut seq = seq;
     let mut heartbeat = tokio::time::interval(app.heartbeat);
     heartbeat.reset();
     loop {
@@ -353,19 +462,18 @@ async fn public(app: App, mut socket: WebSocket, token: String, addr: std::net::
                 let _ = write(&app, &mut socket, Message::Close(None)).await;
                 break;
             }
-            pushed = rx.recv() => {
-                let relevant = match &pushed {
-                    Ok(p) => { seq = p.seq; touches_queue(p) }
-                    Err(broadcast::error::RecvError::Lagged(_)) => true,
-                    Err(broadcast::error::RecvError::Closed) => break,
-                };
-                if relevant && let Ok(now) = app.public_status(token.clone()).await && now != last {
+            changed = following.rx.changed() => {
+                if changed.is_err() { break; }
+                let (changed_at, now) = following.rx.borrow_and_update().clone();
+                // Older than the snapshot: already in it.
+                if changed_at > seq && now != last {
                     last = now.clone();
-                    let msg = ServerMsg::Events { seq, at: app.clock.now(), events: vec![Event::PublicTicket { ticket: now }] };
+                    let msg = ServerMsg::Events { seq: changed_at, at: app.clock.now(), events: vec![Event::PublicTicket { ticket: now }] };
                     if !send(&app, &mut socket, &msg).await { break; }
                 }
             }
             _ = heartbeat.tick() => {
+                let seq = app.public.seq.load(std::sync::atomic::Ordering::SeqCst).max(seq);
                 if !send(&app, &mut socket, &ServerMsg::Heartbeat { at: app.clock.now(), seq }).await { break; }
             }
             incoming = socket.next() => match incoming {

@@ -435,6 +435,32 @@ async fn public_sockets_are_capped_per_ticket_and_unknown_tokens_are_rate_limite
         .err()
         .expect("the fifth is refused");
     assert_eq!(e.code, ErrorCode::RateLimited);
+    // A change reaches every page following the ticket, worked out once for all of them.
+    server
+        .client(KIOSK)
+        .issue("a", TicketClass::Normal)
+        .await
+        .expect("another");
+    let w1 = server.at_window("s1", 1).await;
+    w1.act(1, "call-next")
+        .await
+        .expect("calls the followed ticket");
+    let mut seqs = Vec::new();
+    for live in &mut open {
+        loop {
+            if let ServerMsg::Events { seq, events, .. } = live.next().await
+                && let Some(Event::PublicTicket { ticket }) = events.first()
+                && ticket.state == TicketState::Called
+            {
+                seqs.push(seq);
+                break;
+            }
+        }
+    }
+    assert!(
+        seqs.windows(2).all(|w| w[0] == w[1]),
+        "one view for all: {seqs:?}"
+    );
     let status: SecurityStatus = server
         .staff("m1")
         .await
