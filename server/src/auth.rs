@@ -11,7 +11,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock};
 
-use argon2::{Argon2, PasswordHash, PasswordVerifier};
+use argon2::{Argon2, PasswordHash};
 use hmac::{Hmac, Mac};
 use qcall_protocol::{ApiError, DisplayMode, ErrorCode, Millis, Role};
 use sha2::Sha256;
@@ -342,11 +342,44 @@ pub(crate) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 fn verify(hash: &str, password: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|h| {
-        Argon2::default()
-            .verify_password(password.as_bytes(), &h)
-            .is_ok()
-    })
+    thread_local! {
+        /// Each thread that checks passwords keeps its argon2 memory (19 MiB with the default cost)
+        /// and reuses it: allocating it per check left the allocator holding hundreds of MiB after a
+        /// login flood (issue 21), and only the guard's few check threads verify.
+        static BLOCKS: std::cell::RefCell<Vec<argon2::Block>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let Ok(parsed) = PasswordHash::new(hash) else {
+        return false;
+    };
+    let (Ok(params), Ok(algorithm)) = (
+        argon2::Params::try_from(&parsed),
+        argon2::Algorithm::try_from(parsed.algorithm),
+    ) else {
+        return false;
+    };
+    let version = match parsed.version {
+        Some(v) => match argon2::Version::try_from(v) {
+            Ok(v) => v,
+            Err(_) => return false,
+        },
+        None => argon2::Version::default(),
+    };
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+        return false;
+    };
+    let mut salt_buf = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_buf) else {
+        return false;
+    };
+    let mut out = vec![0u8; expected.len()];
+    let blocks = params.block_count();
+    let argon = Argon2::new(algorithm, version, params);
+    let computed = BLOCKS.with(|b| {
+        let mut b = b.borrow_mut();
+        b.resize(blocks, argon2::Block::default());
+        argon.hash_password_into_with_memory(password.as_bytes(), salt, &mut out, &mut b[..blocks])
+    });
+    computed.is_ok() && ct_eq(&out, expected.as_bytes())
 }
 
 /// Makes an argon2 PHC string for the config file.

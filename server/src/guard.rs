@@ -180,10 +180,16 @@ impl<K: Eq + Hash + Clone> Buckets<K> {
     }
 }
 
+type Job = Box<dyn FnOnce() + Send>;
+
 /// Bounds the slow credential checks: at most `running` at once (one per core is plenty: a check
 /// is pure CPU), at most `waiting` more in line; anyone beyond is refused at once with `busy`, so a
 /// flood costs a bounded amount of memory and CPU instead of a thread and 19 MiB per request.
 pub(crate) struct CheckGate {
+    /// The checks' own threads, one per running place: argon2 takes 19 MiB a check, and the
+    /// allocator keeps that per thread, so a flood spread over tokio's blocking pool (hundreds of
+    /// threads) kept gigabytes; a few threads of our own keep a few arenas.
+    jobs: Mutex<std::sync::mpsc::Sender<Job>>,
     permits: Semaphore,
     max_running: usize,
     waiting: AtomicUsize,
@@ -194,7 +200,28 @@ pub(crate) struct CheckGate {
 
 impl CheckGate {
     pub(crate) fn new(running: usize, waiting: usize) -> CheckGate {
+        let (tx, rx) = std::sync::mpsc::channel::<Job>();
+        let rx = std::sync::Arc::new(Mutex::new(rx));
+        for i in 0..running.max(1) {
+            let rx = rx.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("qcall-check-{i}"))
+                .spawn(move || {
+                    loop {
+                        // The lock is held only while waiting for the next job.
+                        let job = lock(&rx).recv();
+                        match job {
+                            Ok(job) => job(),
+                            Err(_) => return,
+                        }
+                    }
+                });
+            if let Err(e) = spawned {
+                tracing::error!(cause = %e, "cannot start a credential check thread");
+            }
+        }
         CheckGate {
+            jobs: Mutex::new(tx),
             permits: Semaphore::new(running.max(1)),
             max_running: running.max(1),
             waiting: AtomicUsize::new(0),
@@ -215,7 +242,7 @@ impl CheckGate {
         )
     }
 
-    /// Runs `check` on the blocking pool once a place is free, or refuses with `busy`.
+    /// Runs `check` on one of the gate's threads once a place is free, or refuses with `busy`.
     pub(crate) async fn run<T: Send + 'static>(
         &self,
         check: impl FnOnce() -> T + Send + 'static,
@@ -252,9 +279,20 @@ impl CheckGate {
                 }
             }
         };
-        let result = tokio::task::spawn_blocking(check)
-            .await
-            .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()));
+        let (done, result) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move || {
+            let _ = done.send(check());
+        });
+        let sent = lock(&self.jobs).send(job);
+        let result = match sent {
+            Ok(()) => result.await.map_err(|_| {
+                ApiError::new(ErrorCode::Internal, "the credential check did not finish")
+            }),
+            Err(_) => Err(ApiError::new(
+                ErrorCode::Internal,
+                "no credential check thread is running",
+            )),
+        };
         drop(permit);
         result
     }
