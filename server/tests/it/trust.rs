@@ -951,3 +951,49 @@ async fn a_screen_that_stops_reading_is_dropped_and_shutdown_stays_bounded() {
         .await
         .expect("shutdown finished within 10 s whatever the client does");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openapi_document_states_the_constraints_the_server_enforces() {
+    let server = TestServer::start(2).await;
+    let doc: serde_json::Value = server
+        .anonymous()
+        .get("/api/v1/openapi.json")
+        .await
+        .expect("doc");
+    let schema =
+        |name: &str, field: &str| doc["components"]["schemas"][name]["properties"][field].clone();
+    assert_eq!(schema("LoginRequest", "staff_no")["maxLength"], 32);
+    assert_eq!(
+        schema("IssueRequest", "request_id")["pattern"],
+        "^[!-~]{1,64}$"
+    );
+    assert!(schema("IssueRequest", "citizen_id")["pattern"].is_string());
+    assert_eq!(schema("NoticesRequest", "notices")["maxItems"], 20);
+    assert_eq!(schema("TransferRequest", "note")["maxLength"], 200);
+    // At the edges: what the document allows is accepted, one past it is refused.
+    let kiosk = server.client(KIOSK);
+    let issue = |rid: String, citizen: &str| {
+        format!(r#"{{"request_id":"{rid}","service_id":"a","citizen_id":"{citizen}"}}"#)
+    };
+    let (status, body) = kiosk
+        .raw(
+            reqwest::Method::POST,
+            "/api/v1/tickets",
+            Some(issue("~".repeat(64), "11010519491231002x")),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = kiosk
+        .raw(
+            reqwest::Method::POST,
+            "/api/v1/tickets",
+            Some(issue("~".repeat(65), "")),
+        )
+        .await;
+    assert_eq!(status, 400);
+    let e = try_login(&server, &"9".repeat(33), "x")
+        .await
+        .expect_err("too long");
+    assert_eq!(e.code, ErrorCode::BadRequest);
+    server.stop().await;
+}
