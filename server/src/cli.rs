@@ -53,6 +53,18 @@ pub enum Cmd {
         #[arg(long)]
         windows: Option<String>,
     },
+    /// Write a consistent copy of the database (`DATA_DIR/hall.db`) to DEST, safe while the server
+    /// runs, and check it.
+    Backup {
+        /// The new file.
+        dest: PathBuf,
+    },
+    /// Put a checked copy in place of `DATA_DIR/hall.db` (the server must be stopped). The replaced
+    /// database is kept beside it.
+    Restore {
+        /// The copy.
+        copy: PathBuf,
+    },
 }
 
 /// Runs the server (or one of its tools) until Ctrl-C or SIGTERM. Logging is the caller's.
@@ -98,6 +110,28 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             print!("{}", crate::sim::simulate(config, profile, seed)?);
             return Ok(());
         }
+        Some(Cmd::Backup { dest }) => {
+            let info = crate::backup(&cli.data_dir.join("hall.db"), &dest)?;
+            println!(
+                "{}: ok ({} tickets, audit up to {}, schema {})",
+                dest.display(),
+                info.tickets,
+                info.last_seq,
+                info.schema
+            );
+            return Ok(());
+        }
+        Some(Cmd::Restore { copy }) => {
+            let (info, kept) = crate::restore(&copy, &cli.data_dir.join("hall.db"))?;
+            println!(
+                "restored {} ({} tickets, audit up to {}); the previous database is kept as {}",
+                copy.display(),
+                info.tickets,
+                info.last_seq,
+                kept.map_or("(none)".into(), |k| k.display().to_string())
+            );
+            return Ok(());
+        }
         None => {}
     }
     let config = match &cli.config {
@@ -111,6 +145,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     };
     std::fs::create_dir_all(&cli.data_dir)
         .with_context(|| format!("cannot create {}", cli.data_dir.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&cli.data_dir, std::fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("cannot make {} private", cli.data_dir.display()))?;
+    }
     let db_path = cli.data_dir.join("hall.db");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -12,6 +12,8 @@ pub mod clock;
 pub mod config;
 mod core;
 mod engine;
+mod guard;
+mod serve;
 pub mod sim;
 mod state;
 mod store;
@@ -25,7 +27,6 @@ use std::time::Duration;
 use anyhow::Context;
 use axum::extract::DefaultBodyLimit;
 use axum::response::IntoResponse;
-use axum::serve::ListenerExt;
 use qcall_protocol::ErrorCode;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
@@ -35,6 +36,55 @@ use tracing::{error, info, warn};
 pub use auth::hash_password;
 use clock::Clock;
 pub use config::HallConfig;
+pub use serve::ConnLimits;
+pub use store::backup::CopyInfo;
+
+/// A consistent copy of the database at `db` into `dest` (a new file), safe while a server runs on
+/// it, checked after writing (issue 16).
+pub fn backup(db: &std::path::Path, dest: &std::path::Path) -> anyhow::Result<CopyInfo> {
+    store::backup::backup(db, dest)
+        .with_context(|| format!("backup of {} to {} failed", db.display(), dest.display()))
+}
+
+/// Puts the checked copy `copy` in place of the database `db`. Refused while a server runs on it
+/// (it holds the data folder's lock) and when the copy fails its check; the replaced database is
+/// kept beside it, and its path returned.
+pub fn restore(
+    copy: &std::path::Path,
+    db: &std::path::Path,
+) -> anyhow::Result<(CopyInfo, Option<PathBuf>)> {
+    let _lock = lock_data(db)?;
+    store::backup::restore(copy, db).with_context(|| {
+        format!(
+            "restore of {} failed; {} is unchanged",
+            copy.display(),
+            db.display()
+        )
+    })
+}
+
+/// The lock a running server holds on its database (`hall.db.lock` beside it): one server per
+/// database, and no restore under a running server.
+fn lock_data(db: &std::path::Path) -> anyhow::Result<std::fs::File> {
+    let path = db.with_extension("db.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "a qcall server is running on {} (it holds {}); stop it first",
+            db.display(),
+            path.display()
+        ),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(e).with_context(|| format!("cannot lock {}", path.display()))
+        }
+    }
+}
 
 /// How a server runs, beyond the hall's config.
 pub struct Options {
@@ -51,6 +101,11 @@ pub struct Tuning {
     pub heartbeat: Duration,
     /// How many pushes a WebSocket may fall behind before it is resynced with a snapshot.
     pub push_capacity: usize,
+    /// Connection caps and the header-read timeout (issue 21).
+    pub conns: ConnLimits,
+    /// A WebSocket write that waits longer (the client stopped reading) drops the client (default
+    /// 5 s); it also bounds how long shutdown waits for WebSockets.
+    pub write_timeout: Duration,
 }
 
 impl Default for Tuning {
@@ -58,6 +113,8 @@ impl Default for Tuning {
         Tuning {
             heartbeat: Duration::from_millis(qcall_protocol::HEARTBEAT_INTERVAL_MS),
             push_capacity: 4096,
+            conns: ConnLimits::default(),
+            write_timeout: Duration::from_secs(5),
         }
     }
 }
@@ -88,6 +145,15 @@ pub async fn run_tuned(
         .parent()
         .map(std::path::Path::to_path_buf)
         .unwrap_or_default();
+    // The data folder holds the database and the hall's secret: its user's only (issue 21).
+    #[cfg(unix)]
+    if data_dir.is_dir() {
+        use std::os::unix::fs::PermissionsExt;
+        if let Err(e) = std::fs::set_permissions(&data_dir, std::fs::Permissions::from_mode(0o700))
+        {
+            warn!(dir = %data_dir.display(), cause = %e, "cannot make the data folder private");
+        }
+    }
     for s in &config.staff {
         if let Some(photo) = &s.photo
             && !data_dir.join(photo).is_file()
@@ -95,6 +161,7 @@ pub async fn run_tuned(
             warn!(staff = %s.staff_no, photo = %data_dir.join(photo).display(), "staff photo not found; window screens show the initial");
         }
     }
+    let _lock = lock_data(&options.db_path)?;
     // Opening, migrating and restoring block on SQLite: off the async workers.
     let (cfg, clock, capacity) = (config.clone(), options.clock.clone(), tuning.push_capacity);
     let (engine, secret, engine_thread) = tokio::task::spawn_blocking(move || {
@@ -105,13 +172,49 @@ pub async fn run_tuned(
     .with_context(|| format!("cannot open the database {}", options.db_path.display()))?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let (alive_tx, mut alive_rx) = mpsc::channel::<()>(1);
+    // A hall may keep the root secret outside the database (issue 21): then a copy of hall.db alone
+    // neither forges a token nor matches a citizen id to its hash.
+    let secret = match std::env::var_os("QCALL_SECRET_FILE") {
+        Some(path) => {
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read QCALL_SECRET_FILE {}", path.display()))?;
+            let secret = text.trim().as_bytes().to_vec();
+            anyhow::ensure!(
+                secret.len() >= 32,
+                "QCALL_SECRET_FILE {} holds {} bytes; give at least 32 random characters (e.g. `head -c 32 /dev/urandom | xxd -p -c 64`)",
+                path.display(),
+                secret.len()
+            );
+            info!(file = %std::path::Path::new(&path).display(), "the hall's root secret comes from a file, not the database");
+            secret
+        }
+        None => secret,
+    };
+    let auth = Arc::new(auth::Auth::new(config.clone(), secret));
+    // Sessions ended before a restart stay ended.
+    let now = options.clock.now();
+    for r in engine
+        .read(move |_, store, _| store.revocations(now))
+        .await?
+        .context("cannot read the session revocations")?
+    {
+        auth.revoke(&r);
+    }
+    let conns = serve::Conns::new(tuning.conns.clone());
+    let public_hub = Arc::new(ws::PublicHub::default());
+    let hub_task = tokio::spawn(public_hub.clone().run(engine.clone()));
+    let ticker_auth = auth.clone();
     let app = state::App {
         engine: engine.clone(),
-        auth: Arc::new(auth::Auth::new(config.clone(), secret)),
+        auth,
+        guard: Arc::new(guard::Guard::new(&config.limits)),
+        limits: conns.clone(),
+        public: public_hub.clone(),
         config: config.clone(),
         clock: options.clock.clone(),
         data_dir: data_dir.clone(),
         heartbeat: tuning.heartbeat,
+        write_timeout: tuning.write_timeout,
         ws: state::WsControl {
             stop: stop_rx,
             alive: alive_tx,
@@ -121,6 +224,7 @@ pub async fn run_tuned(
     let _ = api::OPENAPI.set(openapi.to_pretty_json().unwrap_or_default());
     let router = router
         .route("/t/{token}", axum::routing::get(api::status_page))
+        .layer(axum::middleware::map_response(api::security_headers))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(config.limits.max_body_bytes))
@@ -129,40 +233,51 @@ pub async fn run_tuned(
 
     // The day boundary passes even when nobody sends a command.
     let ticker_engine = engine.clone();
+    let ticker_clock = options.clock.clone();
     let ticker = tokio::spawn(async move {
         let mut every = tokio::time::interval(Duration::from_secs(1));
         loop {
             every.tick().await;
             ticker_engine.tick().await;
+            ticker_auth.forget_expired(ticker_clock.now());
         }
     });
+    let stopper = engine.clone();
     drop(engine);
 
     info!(addr = %listener.local_addr()?, db = %options.db_path.display(), "qcall server ready");
-    // Small writes (pushes, short answers) go out at once: Nagle's algorithm would hold a second
-    // WebSocket frame until the peer's delayed ACK, tens of milliseconds later.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(err) = tcp.set_nodelay(true) {
-            warn!(cause = %err, "cannot set TCP_NODELAY");
-        }
-    });
-    axum::serve(listener, router)
-        .with_graceful_shutdown(async move {
+    serve::serve(
+        listener,
+        router,
+        conns,
+        async move {
             shutdown.await;
             info!("shutting down");
             let _ = stop_tx.send(true);
-        })
-        .await?;
+        },
+        Duration::from_secs(5),
+    )
+    .await?;
     ticker.abort();
     let _ = ticker.await;
-    // Every WebSocket task holds a sender; they end on the stop signal.
-    if tokio::time::timeout(Duration::from_secs(5), alive_rx.recv())
+    hub_task.abort();
+    let _ = hub_task.await;
+    // Every WebSocket task holds a sender; they end on the stop signal, and a write to a client that
+    // does not read gives up after the write limit, so this wait is bounded.
+    let ws_wait = tuning.write_timeout + Duration::from_secs(1);
+    if tokio::time::timeout(ws_wait, alive_rx.recv())
         .await
         .is_err()
     {
-        warn!("some WebSocket connections did not close within 5 s");
+        warn!(
+            waited_ms = ws_wait.as_millis() as u64,
+            "some WebSocket connections did not close in time; stopping anyway"
+        );
     }
-    // With every engine handle dropped, the engine finishes its batch and closes the database.
+    // The engine finishes what it was sent and closes the database, even if a task still holds a
+    // handle: shutdown takes a bounded time whatever clients do.
+    stopper.stop().await;
+    drop(stopper);
     let joined = tokio::task::spawn_blocking(move || engine_thread.join()).await;
     if !matches!(joined, Ok(Ok(()))) {
         error!("the engine thread ended abnormally");

@@ -23,6 +23,7 @@ pub(crate) mod order;
 mod place;
 mod queue;
 pub(crate) mod rating;
+mod security;
 mod serve;
 mod state;
 mod view;
@@ -42,6 +43,7 @@ pub(crate) use case::CaseLive;
 pub(crate) use command::{Actor, Applied, Audit, Change, Command, IssueCmd, Reply, TicketRef};
 pub(crate) use place::QueuePos;
 pub(crate) use rating::{RateCmd, RateVia, RatingCmd, RatingsRestored};
+pub(crate) use security::{Failure, Revocation, SecurityCmd};
 pub(crate) use state::{Restored, Stat, StoredTicket, WindowLive};
 
 /// How many calls the hall remembers for screens, at least.
@@ -223,7 +225,10 @@ impl Hall {
     /// A ticket by its token, when open.
     pub(crate) fn by_token(&self, token: &str) -> Option<&StoredTicket> {
         let id = token_id(token)?;
-        self.tickets.get(&id).filter(|t| t.token == token)
+        // The id part is not secret; the rest is compared in constant time (issue 21).
+        self.tickets
+            .get(&id)
+            .filter(|t| crate::auth::ct_eq(t.token.as_bytes(), token.as_bytes()))
     }
 
     /// Every service's kiosk tile as last pushed, in display order.
@@ -328,6 +333,7 @@ impl Hall {
                 secondary,
             } => self.set_window_services(window, primary, secondary, now, &mut fx)?,
             Command::Rating(r) => self.rating_command(actor, r, now, &mut fx)?,
+            Command::Security(cmd) => self.security(actor, cmd, now, &mut fx)?,
         };
         Ok(self.record(actor, action, reply, fx, now))
     }

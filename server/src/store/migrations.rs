@@ -118,6 +118,12 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER case_steps_no_delete BEFORE DELETE ON case_steps
         BEGIN SELECT RAISE(ABORT, 'case steps are append-only'); END;
     ",
+    // 4: staff sessions ended before their expiry (issue 16): one signed-out token (its signature,
+    // until its expiry), every token of a staff member issued before a time, a disabled account.
+    "
+    CREATE TABLE revocations (kind TEXT NOT NULL, key TEXT NOT NULL, value INTEGER NOT NULL,
+        PRIMARY KEY (kind, key)) WITHOUT ROWID;
+    ",
 ];
 
 /// Runs the migrations this database has not seen, each in its own transaction.

@@ -12,4 +12,5 @@ mod race;
 mod ratings;
 mod requests;
 mod sessions;
+mod trust;
 mod util;
