@@ -278,6 +278,16 @@ pub struct PublicTicket {
     pub estimated_wait_minutes: Option<u32>,
     /// The window it is called to, when called.
     pub window: Option<WindowNo>,
+    /// When it was issued, `HH:MM` in the hall's time.
+    #[serde(default)]
+    pub issued_time: String,
+    /// The hall's opening hours today, `HH:MM-HH:MM` each (empty: closed today).
+    #[serde(default)]
+    pub hours_today: Vec<String>,
+    /// The hall's offset from UTC now, in minutes: a page shows the hall's time from the server's
+    /// `at`, never the phone's own clock.
+    #[serde(default)]
+    pub utc_offset_minutes: i32,
 }
 
 /// One line of the append-only audit log (R28): who did what, when, where, to which ticket.
