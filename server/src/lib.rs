@@ -12,6 +12,7 @@ pub mod clock;
 pub mod config;
 mod core;
 mod engine;
+mod report;
 mod state;
 mod store;
 mod ws;
@@ -97,7 +98,14 @@ pub async fn run_tuned(
     // Opening, migrating and restoring block on SQLite: off the async workers.
     let (cfg, clock, capacity) = (config.clone(), options.clock.clone(), tuning.push_capacity);
     let (engine, secret, engine_thread) = tokio::task::spawn_blocking(move || {
-        let store = store::Store::open(&db)?;
+        let mut store = store::Store::open(&db)?;
+        let backfilled = store.backfill_facts(&cfg)?;
+        if backfilled > 0 {
+            info!(
+                legs = backfilled,
+                "report facts built for the tickets stored before them"
+            );
+        }
         engine::Engine::start_with(cfg, store, clock, capacity)
     })
     .await?
@@ -110,6 +118,7 @@ pub async fn run_tuned(
         config: config.clone(),
         clock: options.clock.clone(),
         data_dir: data_dir.clone(),
+        db_path: options.db_path.clone(),
         heartbeat: tuning.heartbeat,
         ws: state::WsControl {
             stop: stop_rx,

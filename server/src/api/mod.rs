@@ -12,6 +12,7 @@ mod hall;
 mod kiosk;
 mod manage;
 mod public;
+mod report;
 mod session;
 mod window;
 
@@ -125,6 +126,8 @@ pub(crate) fn router() -> (axum::Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(manage::window_services))
         .routes(routes!(manage::notices))
         .routes(routes!(manage::audit))
+        .routes(routes!(report::reports))
+        .routes(routes!(report::ranking))
         .routes(routes!(public::public_hall))
         .routes(routes!(public::public_ticket))
         .routes(routes!(public::public_cancel))

@@ -185,9 +185,19 @@ impl Command {
 pub(crate) enum Change {
     Ticket(Box<StoredTicket>),
     Window(WindowLive),
-    Counter { key: String, value: u32 },
-    Stat { key: String, stat: Stat },
+    Counter {
+        key: String,
+        value: u32,
+    },
+    Stat {
+        key: String,
+        stat: Stat,
+    },
     Notices(Vec<String>),
+    /// A leg closed by this command, as a report fact (R23): written once, never changed.
+    Fact(Box<crate::report::LegFact>),
+    /// A pause ended by this command (R14, R23).
+    Pause(crate::report::PauseFact),
 }
 
 /// The reply to the client, before serialisation.

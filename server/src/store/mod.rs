@@ -8,6 +8,7 @@
 //! The schema is in [`migrations`], the start-up reads in [`restore`], WAL checkpoints in [`checkpoint`].
 
 mod checkpoint;
+mod facts;
 mod migrations;
 mod restore;
 
@@ -18,6 +19,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::auth::{hex, unhex};
 use crate::core::{Applied, Change, StoredTicket};
+pub(crate) use facts::FactReader;
 
 /// Why the store failed. The engine answers `unavailable` and rebuilds from what was committed.
 #[derive(Debug, thiserror::Error)]
@@ -62,6 +64,8 @@ pub(crate) enum Saved {
 pub(crate) struct Store {
     conn: Connection,
     path: std::path::PathBuf,
+    /// The hall's id in its report facts.
+    hall_id: String,
     /// Tests set it to make the next commits fail after writing, as a full disk would.
     #[cfg(test)]
     pub(crate) fail_commits: std::sync::Arc<std::sync::atomic::AtomicBool>,
@@ -78,10 +82,12 @@ impl Store {
         let mut store = Store {
             conn,
             path: path.to_path_buf(),
+            hall_id: String::new(),
             #[cfg(test)]
             fail_commits: Default::default(),
         };
         migrations::migrate(&mut store.conn)?;
+        store.hall_id = facts::hall_id(&store.conn)?;
         Ok(store)
     }
 
@@ -219,6 +225,8 @@ impl Store {
                                 params![serde_json::to_string(n)?],
                             )?;
                         }
+                        Change::Fact(f) => facts::write_leg(&tx, &self.hall_id, f)?,
+                        Change::Pause(p) => facts::write_pause(&tx, &self.hall_id, p)?,
                     }
                 }
                 if a.audit.action == "day_rollover" {
