@@ -116,9 +116,10 @@ pub(super) async fn ranking(
         ..RawQuery::default()
     };
     let r = make(&app, &raw).await?;
-    let rows: Vec<_> = r.groupings[0]
-        .rows
+    let rows: Vec<_> = r
+        .groupings
         .iter()
+        .flat_map(|g| &g.rows)
         .filter(|row| row.key.first().is_some_and(|k| !k.is_empty()))
         .cloned()
         .collect();

@@ -11,7 +11,8 @@ use qcall_protocol::{LegOutcome, Millis, Ticket, TicketClass, WindowNo};
 
 use crate::config::HallConfig;
 
-/// One closed leg of a ticket (R4, R23). No personal data: no citizen id, phone or name (R29).
+/// One closed leg of a ticket (R4, R23). No personal data: no citizen id, phone or name (R29), and
+/// not the ticket's number either (a report counts visits, it does not list them).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct LegFact {
     pub(crate) ticket_id: i64,
@@ -23,7 +24,6 @@ pub(crate) struct LegFact {
     pub(crate) weekday: u8,
     /// The hall's local hour (0–23) of the first call, or of joining the queue when never called.
     pub(crate) hour: u8,
-    pub(crate) number: String,
     pub(crate) service_id: String,
     pub(crate) class: TicketClass,
     pub(crate) window: Option<WindowNo>,
@@ -100,7 +100,6 @@ pub(crate) fn leg_fact(cfg: &HallConfig, ticket: &Ticket, index: usize) -> Optio
         business_day: ticket.business_day.clone(),
         weekday: weekday_of(&ticket.business_day),
         hour: u8::try_from(cfg.calendar.local_minute(hour_at) / 60).unwrap_or(0),
-        number: ticket.number.clone(),
         service_id: leg.service_id.clone(),
         class: ticket.class,
         window: leg.window,
@@ -161,5 +160,142 @@ pub(crate) fn pause_fact(
         reason: reason.to_string(),
         since,
         until: until.max(since),
+    }
+}
+
+/// A busy hall's synthetic facts for the reports benchmark: `per_day` legs on each of the `days`
+/// weekdays up to `last_day`, spread over the config's services (few busy, many quiet), windows and
+/// two staff per window (alternating days), arrivals peaking mid-morning and mid-afternoon, waits
+/// exponential (mean 8 min), handling around each service's limit, 4 % transfers, 3 % no-shows,
+/// 2 % cancels, 1 % never called, 1 % special calls. Deterministic (a fixed-seed generator).
+pub(crate) fn synthetic(
+    cfg: &HallConfig,
+    days: u32,
+    per_day: u32,
+    last_day: jiff::civil::Date,
+    mut each_day: impl FnMut(Vec<LegFact>),
+) {
+    let mut seed: u64 = 0x5eed;
+    let mut next = move || {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((seed >> 11) as f64) / ((1u64 << 53) as f64)
+    };
+    let services: Vec<(&str, u32)> = cfg
+        .services
+        .iter()
+        .map(|s| (s.info.id.as_str(), s.info.expected_minutes.max(1)))
+        .collect();
+    let windows: Vec<WindowNo> = cfg.windows.iter().map(|w| w.number).collect();
+    let staff: Vec<&str> = cfg
+        .staff
+        .iter()
+        .filter(|s| s.role == qcall_protocol::Role::Staff)
+        .map(|s| s.staff_no.as_str())
+        .collect();
+    let hours = [
+        9u8, 9, 9, 10, 10, 10, 10, 11, 11, 11, 13, 14, 14, 14, 15, 15, 15, 16, 16, 17,
+    ];
+    let mut day = last_day;
+    let mut dates = Vec::new();
+    while dates.len() < days as usize {
+        if day.weekday().to_monday_one_offset() <= 5 {
+            dates.push(day);
+        }
+        day = day.yesterday().unwrap_or(day);
+    }
+    dates.reverse();
+    let mut ticket_id = 0i64;
+    for (d, date) in dates.iter().enumerate() {
+        let business_day = date.to_string();
+        let weekday = date.weekday().to_monday_one_offset().unsigned_abs();
+        let midnight = date
+            .to_zoned(cfg.calendar.tz.clone())
+            .map(|z| z.timestamp().as_millisecond())
+            .unwrap_or(0);
+        let mut legs = Vec::with_capacity(per_day as usize);
+        while legs.len() < per_day as usize {
+            ticket_id += 1;
+            // A few busy services, many quiet ones.
+            let si = ((next().powi(2)) * services.len() as f64) as usize % services.len();
+            let (service, limit) = services[si];
+            let wi = ((si * 3 + (next() * 3.0) as usize) * 7) % windows.len().max(1);
+            let window = windows.get(wi).copied();
+            let staff_no = (!staff.is_empty())
+                .then(|| staff[(wi + (d % 2) * windows.len()) % staff.len()].to_string());
+            let hour = hours[(next() * hours.len() as f64) as usize % hours.len()];
+            let queued = midnight + i64::from(hour) * 3_600_000 + (next() * 3_600_000.0) as i64;
+            let wait = (-(1.0 - next()).ln() * 480_000.0).min(7_200_000.0) as i64;
+            let handle =
+                (f64::from(limit) * 60_000.0 * (0.3 + 1.2 * next() * next() + 0.4 * next())) as i64;
+            let r = next();
+            let class = match next() {
+                x if x < 0.85 => TicketClass::Normal,
+                x if x < 0.95 => TicketClass::Priority,
+                x if x < 0.98 => TicketClass::Appointment,
+                _ => TicketClass::Green,
+            };
+            let called = queued + wait;
+            let mut fact = LegFact {
+                ticket_id,
+                leg: 0,
+                business_day: business_day.clone(),
+                weekday,
+                hour,
+                service_id: service.to_string(),
+                class,
+                window,
+                staff_no,
+                issued_at: queued,
+                queued_at: queued,
+                called_at: Some(called),
+                started_at: Some(called + 30_000),
+                finished_at: called + 30_000 + handle,
+                wait_ms: Some(wait),
+                handle_ms: Some(handle),
+                recalls: u32::from(next() < 0.1),
+                requeues: 0,
+                no_shows: 0,
+                outcome: LegOutcome::Done,
+                special_call: false,
+                out_of_order: false,
+                limit_minutes: limit,
+                over_limit: handle > i64::from(limit) * 60_000,
+            };
+            if r < 0.03 {
+                fact.no_shows = 1;
+                fact.outcome = LegOutcome::Expired;
+                (fact.handle_ms, fact.started_at, fact.over_limit) = (None, None, false);
+            } else if r < 0.05 {
+                fact.outcome = LegOutcome::Cancelled;
+                (fact.called_at, fact.started_at, fact.wait_ms) = (None, None, None);
+                (fact.handle_ms, fact.window, fact.staff_no, fact.over_limit) =
+                    (None, None, None, false);
+            } else if r < 0.06 {
+                fact.outcome = LegOutcome::Expired;
+                (fact.called_at, fact.started_at, fact.wait_ms) = (None, None, None);
+                (fact.handle_ms, fact.window, fact.staff_no, fact.over_limit) =
+                    (None, None, None, false);
+            } else if r < 0.07 {
+                (fact.special_call, fact.out_of_order) = (true, next() < 0.5);
+            }
+            let transferred = (0.07..0.11).contains(&r);
+            if transferred {
+                fact.outcome = LegOutcome::Transferred;
+                let mut second = fact.clone();
+                second.leg = 1;
+                second.service_id = services[(si + 1) % services.len()].0.to_string();
+                second.queued_at = fact.finished_at;
+                second.called_at = Some(fact.finished_at + wait / 4);
+                second.wait_ms = Some(wait / 4);
+                second.outcome = LegOutcome::Done;
+                legs.push(fact);
+                legs.push(second);
+            } else {
+                legs.push(fact);
+            }
+        }
+        each_day(legs);
     }
 }

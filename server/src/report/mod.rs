@@ -508,11 +508,11 @@ pub(crate) fn durations(values: &mut [i64], with_max: bool) -> Durations {
     }
 }
 
-/// What a leg (closed or open) is grouped and filtered by.
+/// What a leg (closed or open) or a pause is grouped and filtered by. A pause has no service or class.
 struct Dims<'a> {
     day: &'a str,
-    service: &'a str,
-    class: TicketClass,
+    service: Option<&'a str>,
+    class: Option<TicketClass>,
     window: Option<WindowNo>,
     staff: Option<&'a str>,
     hour: u8,
@@ -523,8 +523,8 @@ impl LegFact {
     fn dims(&self) -> Dims<'_> {
         Dims {
             day: &self.business_day,
-            service: &self.service_id,
-            class: self.class,
+            service: Some(&self.service_id),
+            class: Some(self.class),
             window: self.window,
             staff: self.staff_no.as_deref(),
             hour: self.hour,
@@ -537,8 +537,8 @@ impl OpenLeg {
     fn dims(&self) -> Dims<'_> {
         Dims {
             day: &self.business_day,
-            service: &self.service_id,
-            class: self.class,
+            service: Some(&self.service_id),
+            class: Some(self.class),
             window: self.window,
             staff: self.staff_no.as_deref(),
             hour: self.hour,
@@ -547,56 +547,106 @@ impl OpenLeg {
     }
 }
 
-impl Dims<'_> {
-    /// The value of dim `d`.
-    fn key(&self, d: Dim) -> String {
-        match d {
-            Dim::Day => self.day.to_string(),
-            Dim::Service => self.service.to_string(),
-            Dim::Window => self.window.map(|w| w.to_string()).unwrap_or_default(),
-            Dim::Staff => self.staff.unwrap_or_default().to_string(),
-            Dim::Hour => self.hour.to_string(),
-            Dim::Weekday => self.weekday.to_string(),
-            Dim::Class => self.class.as_str().to_string(),
+impl PauseFact {
+    fn dims(&self) -> Dims<'_> {
+        Dims {
+            day: &self.business_day,
+            service: None,
+            class: None,
+            window: Some(self.window),
+            staff: self.staff_no.as_deref(),
+            hour: self.hour,
+            weekday: self.weekday,
         }
+    }
+}
+
+/// Small numbers for the texts of a report's keys (days, services, staff), so finding a fact's
+/// group hashes borrowed text and allocates nothing.
+#[derive(Default)]
+struct Texts<'a> {
+    ids: HashMap<&'a str, u32>,
+    names: Vec<&'a str>,
+}
+
+impl<'a> Texts<'a> {
+    fn id(&mut self, text: &'a str) -> u32 {
+        if let Some(&id) = self.ids.get(text) {
+            return id;
+        }
+        let id = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
+        self.names.push(text);
+        self.ids.insert(text, id);
+        id
+    }
+}
+
+/// A group's key: one number per dim of the grouping (at most three).
+type Key = [u32; 3];
+
+impl<'a> Dims<'a> {
+    /// The value of dim `d` as a number (texts through `texts`); `None` where it has none (a
+    /// pause's service or class).
+    fn part(&self, d: Dim, texts: &mut Texts<'a>) -> Option<u32> {
+        Some(match d {
+            Dim::Day => texts.id(self.day),
+            Dim::Service => texts.id(self.service?),
+            Dim::Window => self.window.map_or(0, |w| w.saturating_add(1)),
+            Dim::Staff => texts.id(self.staff.unwrap_or_default()),
+            Dim::Hour => u32::from(self.hour),
+            Dim::Weekday => u32::from(self.weekday),
+            Dim::Class => {
+                let class = self.class?;
+                TicketClass::ALL
+                    .iter()
+                    .position(|&c| c == class)
+                    .and_then(|i| u32::try_from(i).ok())
+                    .unwrap_or(0)
+            }
+        })
+    }
+
+    fn key(&self, by: &[Dim], texts: &mut Texts<'a>) -> Option<Key> {
+        let mut key = [0; 3];
+        for (k, &d) in key.iter_mut().zip(by) {
+            *k = self.part(d, texts)?;
+        }
+        Some(key)
     }
 
     fn matches(&self, q: &Query) -> bool {
         let f = &q.filter;
+        let service = |s: &str| f.service.iter().any(|x| x == s);
         in_range(q, self.day)
-            && (f.service.is_empty() || f.service.iter().any(|s| s == self.service))
+            && (f.service.is_empty() || self.service.is_some_and(service))
             && (f.window.is_empty() || self.window.is_some_and(|w| f.window.contains(&w)))
             && (f.staff.is_empty() || self.staff.is_some_and(|s| f.staff.iter().any(|x| x == s)))
-            && (f.class.is_empty() || f.class.contains(&self.class))
+            && (f.class.is_empty() || self.class.is_some_and(|c| f.class.contains(&c)))
             && (f.hour.is_empty() || f.hour.contains(&self.hour))
             && (f.weekday.is_empty() || f.weekday.contains(&self.weekday))
     }
 }
 
-/// `None` for the service and class of a pause: it has neither.
-fn pause_key(p: &PauseFact, d: Dim) -> Option<String> {
-    Some(match d {
-        Dim::Day => p.business_day.clone(),
-        Dim::Window => p.window.to_string(),
-        Dim::Staff => p.staff_no.clone().unwrap_or_default(),
-        Dim::Hour => p.hour.to_string(),
-        Dim::Weekday => p.weekday.to_string(),
-        Dim::Service | Dim::Class => return None,
-    })
+/// A key part back as the text the report shows (`"3"`, `"s1"`, `"normal"`; `""` for none).
+fn part_text(d: Dim, part: u32, texts: &Texts<'_>) -> String {
+    match d {
+        Dim::Day | Dim::Service | Dim::Staff => texts
+            .names
+            .get(part as usize)
+            .map(|s| s.to_string())
+            .unwrap_or_default(),
+        Dim::Window if part == 0 => String::new(),
+        Dim::Window => (part - 1).to_string(),
+        Dim::Hour | Dim::Weekday => part.to_string(),
+        Dim::Class => TicketClass::ALL
+            .get(part as usize)
+            .map(|c| c.as_str().to_string())
+            .unwrap_or_default(),
+    }
 }
 
 fn in_range(q: &Query, day: &str) -> bool {
     q.from.as_str() <= day && day <= q.to.as_str()
-}
-
-fn pause_matches(q: &Query, p: &PauseFact) -> bool {
-    let f = &q.filter;
-    in_range(q, &p.business_day)
-        && f.pauses_apply()
-        && (f.window.is_empty() || f.window.contains(&p.window))
-        && (f.staff.is_empty() || p.staff_no.as_ref().is_some_and(|s| f.staff.contains(s)))
-        && (f.hour.is_empty() || f.hour.contains(&p.hour))
-        && (f.weekday.is_empty() || f.weekday.contains(&p.weekday))
 }
 
 /// Adds up `input` as `q` asks. Pure: the same facts give the same report.
@@ -613,32 +663,33 @@ pub(crate) fn build(cfg: &HallConfig, q: &Query, input: &Input, generated_at: i6
         .map(|l| (l, ratings.get(&(l.ticket_id, l.leg)).copied()))
         .collect();
     let open: Vec<&OpenLeg> = input.open.iter().filter(|l| l.dims().matches(q)).collect();
+    // A pause belongs to a window, not to a service or class.
     let pauses: Vec<&PauseFact> = input
         .pauses
         .iter()
-        .filter(|p| pause_matches(q, p))
+        .filter(|p| q.filter.pauses_apply() && p.dims().matches(q))
         .collect();
 
     let group = |by: &[Dim]| -> Vec<Row> {
-        let mut accs: BTreeMap<Vec<String>, Acc> = BTreeMap::new();
+        let mut texts = Texts::default();
+        let mut accs: HashMap<Key, Acc> = HashMap::new();
         for (l, r) in &legs {
-            let dims = l.dims();
-            let key = by.iter().map(|&d| dims.key(d)).collect();
-            accs.entry(key).or_default().leg(l, *r);
+            if let Some(key) = l.dims().key(by, &mut texts) {
+                accs.entry(key).or_default().leg(l, *r);
+            }
         }
         for l in &open {
-            let dims = l.dims();
-            let key: Vec<String> = by.iter().map(|&d| dims.key(d)).collect();
-            let acc = accs.entry(key).or_default();
-            acc.f.open += 1;
-            acc.f.issued += u64::from(l.first);
+            if let Some(key) = l.dims().key(by, &mut texts) {
+                let acc = accs.entry(key).or_default();
+                acc.f.open += 1;
+                acc.f.issued += u64::from(l.first);
+            }
         }
         let pauses_apply =
             !by.iter().any(|d| matches!(d, Dim::Service | Dim::Class)) && q.filter.pauses_apply();
         if pauses_apply {
             for p in &pauses {
-                let key: Option<Vec<String>> = by.iter().map(|&d| pause_key(p, d)).collect();
-                if let Some(key) = key {
+                if let Some(key) = p.dims().key(by, &mut texts) {
                     *accs
                         .entry(key)
                         .or_default()
@@ -650,6 +701,15 @@ pub(crate) fn build(cfg: &HallConfig, q: &Query, input: &Input, generated_at: i6
         }
         let mut rows: Vec<Row> = accs
             .into_iter()
+            .map(|(parts, acc)| {
+                (
+                    by.iter()
+                        .zip(parts)
+                        .map(|(&d, p)| part_text(d, p, &texts))
+                        .collect::<Vec<_>>(),
+                    acc,
+                )
+            })
             .map(|(key, acc)| Row {
                 label: by
                     .iter()

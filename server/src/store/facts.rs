@@ -13,11 +13,11 @@ use crate::config::HallConfig;
 use crate::core::StoredTicket;
 use crate::report::{Input, LegFact, OpenLeg, PauseFact, RatingFact, fact};
 
-const INSERT_LEG: &str = "INSERT OR IGNORE INTO leg_facts (business_day, hall_id, ticket_id, leg, weekday, hour, number,
+const INSERT_LEG: &str = "INSERT OR IGNORE INTO leg_facts (business_day, hall_id, ticket_id, leg, weekday, hour,
     service_id, class, window, staff_no, issued_at, queued_at, called_at, started_at, finished_at, wait_ms,
     handle_ms, recalls, requeues, no_shows, outcome, special_call, out_of_order, limit_minutes, over_limit)
     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,
-    ?22, ?23, ?24, ?25, ?26)";
+    ?22, ?23, ?24, ?25)";
 
 const INSERT_PAUSE: &str =
     "INSERT OR IGNORE INTO pause_facts (business_day, hall_id, window, since, until, weekday,
@@ -58,7 +58,6 @@ pub(super) fn write_leg(tx: &Transaction<'_>, hall: &str, f: &LegFact) -> Result
         f.leg,
         f.weekday,
         f.hour,
-        f.number,
         f.service_id,
         f.class.as_str(),
         f.window,
@@ -163,6 +162,19 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Writes synthetic facts in one transaction (the reports benchmark).
+    pub(crate) fn seed_facts(&mut self, facts: &[LegFact]) -> Result<(), StoreError> {
+        let hall = self.hall_id.clone();
+        let tx = self.conn.transaction()?;
+        for f in facts {
+            write_leg(&tx, &hall, f)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}
+
 /// A read-only connection for reports: the API's (on a blocking thread, never the engine's) and
 /// the `report` command's against a running server's data folder.
 pub(crate) struct FactReader {
@@ -192,7 +204,7 @@ impl FactReader {
         let mut input = Input::default();
         {
             let mut stmt = tx.prepare_cached(
-                "SELECT business_day, ticket_id, leg, weekday, hour, number, service_id, class, window,
+                "SELECT business_day, ticket_id, leg, weekday, hour, service_id, class, window,
                     staff_no, issued_at, queued_at, called_at, started_at, finished_at, wait_ms, handle_ms,
                     recalls, requeues, no_shows, outcome, special_call, out_of_order, limit_minutes, over_limit
                  FROM leg_facts WHERE business_day BETWEEN ?1 AND ?2",
@@ -205,26 +217,25 @@ impl FactReader {
                     leg: r.get(2)?,
                     weekday: r.get(3)?,
                     hour: r.get(4)?,
-                    number: r.get(5)?,
-                    service_id: r.get(6)?,
-                    class: class_of(r.get_ref(7)?.as_str().unwrap_or("")),
-                    window: r.get(8)?,
-                    staff_no: r.get(9)?,
-                    issued_at: r.get(10)?,
-                    queued_at: r.get(11)?,
-                    called_at: r.get(12)?,
-                    started_at: r.get(13)?,
-                    finished_at: r.get(14)?,
-                    wait_ms: r.get(15)?,
-                    handle_ms: r.get(16)?,
-                    recalls: r.get(17)?,
-                    requeues: r.get(18)?,
-                    no_shows: r.get(19)?,
-                    outcome: outcome_of(r.get_ref(20)?.as_str().unwrap_or("")),
-                    special_call: r.get(21)?,
-                    out_of_order: r.get(22)?,
-                    limit_minutes: r.get(23)?,
-                    over_limit: r.get(24)?,
+                    service_id: r.get(5)?,
+                    class: class_of(r.get_ref(6)?.as_str().unwrap_or("")),
+                    window: r.get(7)?,
+                    staff_no: r.get(8)?,
+                    issued_at: r.get(9)?,
+                    queued_at: r.get(10)?,
+                    called_at: r.get(11)?,
+                    started_at: r.get(12)?,
+                    finished_at: r.get(13)?,
+                    wait_ms: r.get(14)?,
+                    handle_ms: r.get(15)?,
+                    recalls: r.get(16)?,
+                    requeues: r.get(17)?,
+                    no_shows: r.get(18)?,
+                    outcome: outcome_of(r.get_ref(19)?.as_str().unwrap_or("")),
+                    special_call: r.get(20)?,
+                    out_of_order: r.get(21)?,
+                    limit_minutes: r.get(22)?,
+                    over_limit: r.get(23)?,
                 });
             }
             let mut stmt = tx.prepare_cached(

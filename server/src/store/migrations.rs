@@ -68,7 +68,6 @@ pub(super) const MIGRATIONS: &[&str] = &[
         leg INTEGER NOT NULL,
         weekday INTEGER NOT NULL,
         hour INTEGER NOT NULL,
-        number TEXT NOT NULL,
         service_id TEXT NOT NULL,
         class TEXT NOT NULL,
         window INTEGER,

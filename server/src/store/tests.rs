@@ -252,3 +252,47 @@ fn tickets_stored_before_facts_get_the_same_facts_on_the_first_start() {
     );
     assert_eq!(store.backfill_facts(&cfg).expect("once"), 0, "once only");
 }
+
+#[test]
+fn reports_read_the_facts_and_the_ratings_once_their_table_exists() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("r.db");
+    let cfg = Arc::new(test_config(""));
+    let mut store = Store::open(&path).expect("open");
+    a_served_morning(&mut store, &cfg);
+    let day = "2026-11-23";
+    let mut reader = FactReader::open(&path).expect("read-only");
+    let input = reader.input(&cfg, day, day).expect("read");
+    assert_eq!(input.legs.len(), 4);
+    assert!(
+        input.ratings.is_empty(),
+        "no ratings table yet: no ratings, no error"
+    );
+    // The ratings family's table (migration 3 on its branch), as far as reports read it.
+    store
+        .conn
+        .execute_batch(
+            "CREATE TABLE ratings (id INTEGER PRIMARY KEY, ticket_id INTEGER NOT NULL, leg INTEGER NOT NULL,
+                business_day TEXT, level TEXT, appeal TEXT NOT NULL DEFAULT 'none');
+             INSERT INTO ratings (ticket_id, leg, business_day, level, appeal) VALUES
+                (1, 0, '2026-11-23', 'basic', 'none'),
+                (2, 1, '2026-11-23', 'very_dissatisfied', 'upheld'),
+                (2, 0, '2026-11-23', 'dissatisfied', 'rejected');",
+        )
+        .expect("ratings");
+    let input = reader.input(&cfg, day, day).expect("read");
+    let q = crate::report::RawQuery {
+        from: Some(day.into()),
+        to: Some(day.into()),
+        ..Default::default()
+    }
+    .parse(&cfg)
+    .expect("query");
+    let r = crate::report::build(&cfg, &q, &input, 0);
+    let g = &r.total.ratings;
+    assert_eq!(
+        (g.rated, g.basic, g.dissatisfied, g.upheld_as_false),
+        (2, 1, 1, 1)
+    );
+    assert_eq!(g.satisfaction_rate, Some(0.5));
+}

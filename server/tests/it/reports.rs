@@ -165,3 +165,52 @@ async fn bad_ranges_groupings_and_formats_are_refused_clearly() {
     assert_eq!(err.code, ErrorCode::BadRequest);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn the_report_command_reads_a_running_servers_folder_read_only() {
+    let server = TestServer::start(2).await;
+    a_morning(&server).await;
+    let config = server.dir.path().join("hall.toml");
+    std::fs::write(&config, hall_toml(2, "")).expect("config");
+    let out = server.dir.path().join("nov.xlsx");
+    let run = |args: Vec<String>| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_qcall-server"))
+            .arg("--config")
+            .arg(&config)
+            .arg("--data-dir")
+            .arg(server.dir.path())
+            .arg("report")
+            .args(args)
+            .output()
+            .expect("runs")
+    };
+    let args = |s: &str| s.split(' ').map(String::from).collect::<Vec<_>>();
+    // While the server runs: WAL lets the read-only connection read what was committed.
+    let done = run(args(&format!(
+        "--from {TODAY} --to {TODAY} --by window --format xlsx -o {}",
+        out.display()
+    )));
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    use calamine::{Data, Reader, Xlsx, open_workbook};
+    let mut book: Xlsx<_> = open_workbook(&out).expect("opens");
+    assert_eq!(book.sheet_names(), ["合计", "按窗口"]);
+    let total = book.worksheet_range("合计").expect("sheet");
+    assert_eq!(total.get_value((2, 1)), Some(&Data::Float(2.0)), "办理数");
+    let csv = run(args(&format!("--from {TODAY} --to {TODAY}")));
+    let text = String::from_utf8(csv.stdout).expect("utf-8");
+    assert!(text.contains("合计"), "{text}");
+    let bad = run(args(&format!("--from {TODAY} --to 2026-11-01")));
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("is after to"));
+    // The server was not disturbed: it still takes and serves tickets.
+    let staff = server.at_window("s2", 2).await;
+    staff
+        .issue("a", TicketClass::Normal)
+        .await
+        .expect("issue after the report");
+    server.stop().await;
+}
