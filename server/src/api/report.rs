@@ -125,3 +125,31 @@ pub(super) async fn ranking(
         .collect();
     Ok(json(&report::ranking(&rows))?.into_response())
 }
+
+#[cfg(test)]
+mod tests {
+    /// The document describes the report's JSON, not just its route.
+    #[test]
+    fn the_openapi_document_has_the_report_schemas() {
+        let (_, doc) = super::super::router();
+        let schemas = doc.components.expect("components").schemas;
+        for name in [
+            "Report",
+            "Figures",
+            "Durations",
+            "Ratings",
+            "Grouping",
+            "RankRow",
+            "Dim",
+        ] {
+            assert!(schemas.contains_key(name), "no schema {name}");
+        }
+        let params = serde_json::to_string(&doc.paths.paths["/api/v1/reports"]).expect("json");
+        for p in ["from", "to", "by", "format", "service", "weekday"] {
+            assert!(
+                params.contains(&format!("\"name\":\"{p}\"")),
+                "no parameter {p}"
+            );
+        }
+    }
+}
