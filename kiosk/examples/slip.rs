@@ -20,16 +20,14 @@ fn main() {
         class: TicketClass::Priority,
         ahead: 3,
         estimated_wait_minutes: Some(12),
+        windows: vec![3, 5],
         issued_at: "2026-11-23 09:15".to_string(),
         materials: vec![
             "身份证原件".to_string(),
             "不动产权证书或土地使用证原件及复印件（如有抵押，另带抵押权人同意书）".to_string(),
             "户口簿".to_string(),
         ],
-        notes: vec![
-            "过号请到窗口重新排队".to_string(),
-            "请留意屏幕与语音叫号".to_string(),
-        ],
+        notes: vec!["过号请到窗口重新排队".to_string()],
         status_url: "http://192.168.1.10:8700/t/00000000002a0123456789abcdef0123456789abcdef"
             .to_string(),
     };
@@ -61,7 +59,8 @@ fn main() {
             }
         };
         match Printer::new(destination.clone(), paper).print(&slip) {
-            Ok(()) => println!("sent to {destination}"),
+            Ok(Some(status)) => println!("sent to {destination}; the printer says {status:?}"),
+            Ok(None) => println!("sent to {destination} (it gave no status)"),
             Err(e) => {
                 eprintln!("{e}\n{}\n{}", e.message_zh(), e.message_en());
                 std::process::exit(1);

@@ -3,6 +3,7 @@
 //! here blocks the UI thread, and the screen repaints only when something arrives or for the idle
 //! countdown.
 
+use std::path::Path;
 use std::sync::mpsc;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
@@ -51,6 +52,9 @@ pub struct KioskConfig {
     pub printer: Option<Printer>,
     /// Base of the status URL (as phones reach the server) and the slip's notes.
     pub slip: SlipSettings,
+    /// A demo on one computer (`--demo`): a status address of this computer's own is allowed, and
+    /// the ticket says so under its QR code.
+    pub demo: bool,
 }
 
 /// `[kiosk]` in the settings file.
@@ -121,7 +125,49 @@ impl KioskConfig {
                 .map_or(DEFAULT_IDLE, |s| Duration::from_secs(s.max(5))),
             printer: printer_config,
             slip,
+            demo: false,
         })
+    }
+
+    /// Refuses a status address that no phone can open, unless this is a demo: the QR code on
+    /// every slip would lead nowhere, and nobody at the kiosk would notice. Hall IT, starting the
+    /// kiosk, gets the fix instead; `config` names the settings file, if there is one.
+    pub fn check_status_address(&self, config: Option<&Path>) -> anyhow::Result<()> {
+        let url = &self.slip.status_base_url;
+        if self.demo || !is_loopback_url(url) {
+            return Ok(());
+        }
+        let file = config.map_or(
+            "the kiosk's settings file (--config FILE)".to_string(),
+            |p| p.display().to_string(),
+        );
+        anyhow::bail!(
+            "the status address {url} is this computer's own address: citizens' phones cannot \
+             open the QR code on the tickets. Give the server's address on the hall network: \
+             `status_base_url = \"http://192.168.1.10:8700\"` under [kiosk] in {file}, or \
+             --server with that address; or start with --demo to try the kiosk on one computer"
+        )
+    }
+}
+
+/// Whether `url`'s host is this computer itself (`localhost`, `127.0.0.0/8`, `::1`) or no address
+/// at all (`0.0.0.0`): an address the citizens' phones cannot reach.
+pub fn is_loopback_url(url: &str) -> bool {
+    let rest = url.trim();
+    let rest = rest.split_once("://").map_or(rest, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = match host_port.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => host_port.split(':').next().unwrap_or(""),
+    };
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    if host == "localhost" || host.ends_with(".localhost") {
+        return true;
+    }
+    match host.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback() || ip.is_unspecified(),
+        Err(_) => false,
     }
 }
 
@@ -149,7 +195,15 @@ impl PrintWorker {
             .spawn(move || {
                 // Ends when the app drops the job sender.
                 for (ticket_id, slip) in rx {
-                    let result = printer.print(&slip);
+                    let result = printer.print(&slip).map(|status| {
+                        // Still printing: worth a warning for whoever changes the rolls.
+                        if status.is_some_and(|s| s.paper_near_end) {
+                            tracing::warn!(
+                                printer = %printer.destination,
+                                "the paper roll is nearly used up"
+                            );
+                        }
+                    });
                     if tx.send((ticket_id, result)).is_err() {
                         break;
                     }
@@ -204,7 +258,7 @@ impl KioskApp {
             Some(p) => Some(PrintWorker::start(p.clone(), wake)?),
             None => None,
         };
-        let model = Model::new(
+        let mut model = Model::new(
             config.lang,
             ModelConfig {
                 idle: config.idle,
@@ -213,6 +267,7 @@ impl KioskApp {
             },
             Instant::now(),
         );
+        model.demo = config.demo;
         Ok(KioskApp {
             model,
             conn,
@@ -374,6 +429,64 @@ mod tests {
         let err = config(&format!("{base}[printer]\ndestination = \"lp0\"\n"))
             .expect_err("not a destination");
         assert!(format!("{err:#}").contains("lp0"), "{err:#}");
+    }
+
+    #[test]
+    fn a_loopback_status_address_stops_the_kiosk_unless_it_is_a_demo() {
+        let with = |server: &str, kiosk: &str| {
+            config(&format!("server = \"{server}\"\nkey = \"k\"\n{kiosk}")).expect("valid")
+        };
+        // The default: the server's address, here this computer's.
+        let mut local = with("http://127.0.0.1:8700", "");
+        let err = local
+            .check_status_address(Some(Path::new("/etc/qcall/kiosk.toml")))
+            .expect_err("no phone can open it");
+        let said = format!("{err:#}");
+        for part in [
+            "http://127.0.0.1:8700",
+            "status_base_url",
+            "/etc/qcall/kiosk.toml",
+            "--demo",
+        ] {
+            assert!(said.contains(part), "{part:?} missing from: {said}");
+        }
+        local.demo = true;
+        local.check_status_address(None).expect("a demo may");
+        // A LAN address, given or taken from the server's, is fine.
+        with("http://192.168.1.10:8700", "")
+            .check_status_address(None)
+            .expect("the server's LAN address");
+        with(
+            "http://127.0.0.1:8700",
+            "[kiosk]\nstatus_base_url = \"http://10.0.0.5:8700\"\n",
+        )
+        .check_status_address(None)
+        .expect("set for phones");
+    }
+
+    #[test]
+    fn loopback_addresses_are_told_from_hall_addresses() {
+        for url in [
+            "http://127.0.0.1:8700",
+            "http://127.1.2.3",
+            "http://localhost:8700/",
+            "https://LOCALHOST",
+            "http://kiosk.localhost:8700",
+            "http://[::1]:8700",
+            "http://0.0.0.0:8700",
+            "127.0.0.1:8700",
+        ] {
+            assert!(is_loopback_url(url), "{url}");
+        }
+        for url in [
+            "http://192.168.1.10:8700",
+            "https://hall.example.gov.cn/q",
+            "http://[fe80::1]:8700",
+            "http://10.0.0.1",
+            "http://localhost.example.com",
+        ] {
+            assert!(!is_loopback_url(url), "{url}");
+        }
     }
 
     #[test]

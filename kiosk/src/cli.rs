@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! qcall-kiosk --config /etc/qcall/kiosk.toml
-//! qcall-kiosk --windowed --server http://127.0.0.1:8700 --key demo-kiosk-1-key-0000
+//! qcall-kiosk --windowed --demo --server http://127.0.0.1:8700 --key demo-kiosk-1-key-0000
 //! ```
 
 use crate::{KioskApp, KioskConfig};
@@ -23,11 +23,23 @@ pub struct Cli {
     /// Run in a 600×960 window instead of full screen (for trying it out beside other apps).
     #[arg(long)]
     pub windowed: bool,
+    /// A demo on one computer: allow a status address (the QR code's) of this computer's own,
+    /// which no phone can open. Without it the kiosk refuses to start with such an address.
+    #[arg(long)]
+    pub demo: bool,
 }
 
 /// Runs the app until its window closes. Logging is the caller's.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
-    let config = KioskConfig::load(&cli.client)?;
+    let mut config = KioskConfig::load(&cli.client)?;
+    config.demo = cli.demo;
+    config.check_status_address(cli.client.config.as_deref())?;
+    if config.demo && crate::app::is_loopback_url(&config.slip.status_base_url) {
+        tracing::warn!(
+            status = %config.slip.status_base_url,
+            "demo: the QR codes point to this computer; phones cannot open them"
+        );
+    }
     tracing::info!(server = %config.server, printer = ?config.printer.as_ref().map(|p| p.destination.to_string()), "starting the kiosk");
     let mut viewport = egui::ViewportBuilder::default().with_title("qcall 取号机");
     let app = if cli.windowed {

@@ -9,12 +9,15 @@ mod api;
 mod error;
 mod model;
 mod push;
+mod rating;
 pub mod time_of_day;
+pub mod voice;
 
 pub use api::*;
 pub use error::*;
 pub use model::*;
 pub use push::*;
+pub use rating::*;
 
 /// Milliseconds since the Unix epoch, UTC.
 pub type Millis = i64;

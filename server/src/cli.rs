@@ -15,7 +15,7 @@ use tracing::{info, warn};
 #[command(name = "qcall-server", version)]
 pub struct Cli {
     /// Hall config (TOML). Without it the built-in demo hall runs.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub config: Option<PathBuf>,
     /// Folder of the database (created when missing).
     #[arg(long, default_value = "qcall-data")]
@@ -37,6 +37,21 @@ pub enum Cmd {
     CheckConfig {
         /// The file.
         file: PathBuf,
+    },
+    /// Simulate a hall day in seconds (the real queue rules, a simulated clock) and print the
+    /// waits per service and class, the windows' utilisation and how far the estimate given at
+    /// issue was from the wait that happened. A planning tool: change the windows and compare.
+    Simulate {
+        /// The day: arrivals, handling times, class mix, no-shows, transfers, windows open and
+        /// their pauses (TOML, see server/profiles/). Without it the demo hall's ordinary weekday.
+        #[arg(long)]
+        profile: Option<PathBuf>,
+        /// Seed of the random arrivals and handling times: one seed, one day.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Only these windows open, e.g. `1-4,6` ("what if window 5 is closed?").
+        #[arg(long)]
+        windows: Option<String>,
     },
     /// Write a report (R23) from the data folder, read-only: safe beside a running server.
     /// E.g. `report --from 2026-11-01 --to 2026-11-30 --by window --format xlsx -o nov.xlsx`.
@@ -86,6 +101,30 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Cmd::CheckConfig { file }) => {
             HallConfig::load(&file)?;
             println!("{}: ok", file.display());
+            return Ok(());
+        }
+        Some(Cmd::Simulate {
+            profile,
+            seed,
+            windows,
+        }) => {
+            let config = match &cli.config {
+                Some(path) => HallConfig::load(path)?,
+                None => HallConfig::demo(),
+            };
+            let (src, name) = match &profile {
+                Some(path) => (
+                    std::fs::read_to_string(path)
+                        .with_context(|| format!("cannot read {}", path.display()))?,
+                    path.display().to_string(),
+                ),
+                None => (crate::sim::DEMO_DAY.to_string(), "demo-day.toml".into()),
+            };
+            let mut profile = crate::sim::Profile::parse(&src, &name, &config)?;
+            if let Some(list) = windows {
+                profile.only_windows(&crate::sim::parse_window_list(&list)?)?;
+            }
+            print!("{}", crate::sim::simulate(config, profile, seed)?);
             return Ok(());
         }
         Some(Cmd::Report { .. }) | None => {}

@@ -13,6 +13,7 @@ pub mod config;
 mod core;
 mod engine;
 mod report;
+pub mod sim;
 mod state;
 mod store;
 mod ws;

@@ -119,24 +119,30 @@ fn identify(app: &App, hello: Hello) -> Result<Who, ApiError> {
                 name: name.clone(),
                 mode,
                 audio,
-                template_zh: a.template_zh.clone(),
-                template_en: a.template_en.clone(),
+                template_zh: a.template_zh.get_ref().clone(),
+                template_en: a.template_en.get_ref().clone(),
                 languages: a.languages.clone(),
-                repeat: a.repeat,
+                repeat: *a.repeat.get_ref(),
                 chime: a.chime,
                 volume: a.volume,
                 quiet_hours: a.quiet_hours.clone(),
                 board_layout: device.map(|d| d.layout).unwrap_or_default(),
             };
             Who::Member {
-                audience: Audience::Display,
+                audience: match mode {
+                    DisplayMode::RatingPad { window } => Audience::RatingPad(window),
+                    _ => Audience::Display,
+                },
                 identity: Identity::Display { name },
                 display: Some(display),
                 session: None,
             }
         }
         Principal::Staff { staff_no, role } => Who::Member {
-            audience: Audience::Staff,
+            audience: match role {
+                Role::Staff => Audience::Staff,
+                Role::Manager | Role::Admin => Audience::Manager,
+            },
             identity: Identity::Staff {
                 staff_no,
                 role,
@@ -183,7 +189,7 @@ fn snapshot(
         } else {
             hall.recent_calls()
         },
-        open_tickets: if audience == Audience::Staff {
+        open_tickets: if matches!(audience, Audience::Staff | Audience::Manager) {
             hall.open_tickets()
         } else {
             Vec::new()

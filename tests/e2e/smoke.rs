@@ -132,7 +132,13 @@ fn every_app_binary_draws_its_window() {
     let apps: [(&str, Vec<&str>); 4] = [
         (
             "kiosk",
-            vec!["kiosk", "--windowed", "--key", "demo-kiosk-1-key-0000"],
+            vec![
+                "kiosk",
+                "--windowed",
+                "--demo",
+                "--key",
+                "demo-kiosk-1-key-0000",
+            ],
         ),
         (
             "caller",
@@ -269,8 +275,8 @@ fn the_demo_launcher_runs_the_hall_and_ctrl_c_stops_it() {
     let children = children_of(pid);
     assert_eq!(
         children.len(),
-        4,
-        "four apps run under the launcher: {children:?}"
+        5,
+        "five apps run under the launcher: {children:?}"
     );
     // The shell's own `kill`: no procps needed.
     let sent = Command::new("sh")

@@ -73,15 +73,12 @@ pub(super) fn en(text: Text) -> &'static str {
         AheadOfYou => "{n} people ahead of you",
         IssuedAt => "Taken at {time}",
         ScanForProgress => "Scan to follow your place in the queue",
-        WaitInLounge => "Please wait in the waiting area",
         NoShowHint => "Missed your call? Ask at the window to queue again",
         OneTimeNotice => "Everything you need, at once",
         Materials => "Documents to bring",
         CitizenIdOptional => "ID card number (optional)",
         PhoneOptional => "Phone number (optional)",
         ElderMode => "Large text",
-        StandardMode => "Standard view",
-        PriorityHelp => "Priority (with staff help)",
         HelperStaffNo => "Staff number",
         HelperPin => "Staff PIN",
         PrinterFault => "Printer fault: please note the number on the screen or scan the code",
@@ -103,6 +100,43 @@ pub(super) fn en(text: Text) -> &'static str {
             "This ID card number is not valid; please check it (or leave it empty)"
         }
         ErrPhoneFormat => "This phone number is not valid; please check it (or leave it empty)",
+        IssueNoAnswer => {
+            "No answer from the server (network trouble). Please touch Take a ticket again: you get the same ticket, never a second one"
+        }
+        ResendHint => {
+            "The last ticket request got no answer: touch Take a ticket to get that ticket, never a second one"
+        }
+        IdMovedFromPhone => {
+            "That was an ID card number: it is now in the ID field. Please check it and touch Take a ticket"
+        }
+        PhoneMovedFromId => {
+            "That was a phone number: it is now in the phone field. Please check it and touch Take a ticket"
+        }
+        ErrIdInPhone => {
+            "That is an ID card number, not a phone number: please enter a phone number (or leave it empty)"
+        }
+        ErrPhoneInId => {
+            "That is a phone number, not an ID card number: please enter the ID card number (or leave it empty)"
+        }
+        FullNextStep => "Full today: book an appointment or come back tomorrow",
+        CutoffNextStep => "No more tickets today: please come back tomorrow",
+        PausedNextStep => "Not available now: please ask a member of staff",
+        BreakUntil => "On break: tickets again from {time}",
+        OpensAt => "Tickets from {time}",
+        ClosedNextStep => "No tickets now: please come during opening hours",
+        CallingSoon => "You are next: your call is coming soon",
+        NextWhenOpen => "You are next: you will be called when a window opens",
+        WaitAtWindows => "Please wait in the waiting area for a call to window {windows}",
+        WaitWatchScreens => "Please wait in the waiting area and watch the screens for your number",
+        PriorityAskStaff => "Need priority service? Please ask staff",
+        HelperTitle => "Staff only: priority ticket",
+        ElderModeHint => "Larger text, easier to read",
+        ElderModeOnHint => "On: touch again for the standard view",
+        AlreadyHeld => "You already hold a ticket for this service: no need for another",
+        NotPrintedAgain => {
+            "The ticket was printed when it was taken; you can also note the number or scan the code"
+        }
+        DemoLoopback => "Demo: the QR code points to this computer, phones cannot open it",
 
         // Caller
         StaffNo => "Staff number",
@@ -197,6 +231,33 @@ pub(super) fn en(text: Text) -> &'static str {
         ComeToThisWindow => "Number {number}, please come to this window",
         WindowServices => "This window handles: {services}",
         Announcing => "Announcing",
+        PadIdle => "When your service is done, please rate it here",
+        PadAsk => "Please rate this service",
+        PadYourNumber => "Your number: {number}",
+        LevelVerySatisfied => "Very satisfied",
+        LevelSatisfied => "Satisfied",
+        LevelBasic => "Fairly satisfied",
+        LevelDissatisfied => "Dissatisfied",
+        LevelVeryDissatisfied => "Very dissatisfied",
+        ReasonAttitude => "Attitude",
+        ReasonEfficiency => "Speed",
+        ReasonSkill => "Competence",
+        ReasonEnvironment => "Environment",
+        ReasonOther => "Other",
+        PadReasonsAsk => "You chose \"{level}\". What was wrong? (choose any)",
+        PadTextHint => "Anything else? (optional, up to {max} characters)",
+        PadSubmit => "Submit",
+        PadThanks => "Thank you for your rating",
+        PadThanksSub => "Your opinion helps us do better",
+        PadOffline => "This rating pad is offline; ratings cannot be given now",
+        PadNotSent => "Not sent: {reason}. Please tap again",
+        PadAlreadyRated => "This service was rated already. Thank you",
+        TodayRatings => "Rated today {n} · satisfied {rate}",
+        TodayRatingsNone => "No ratings today",
+        BadRatingNotice => "Bad rating: {number} ({level})",
+        Dismiss => "OK",
+        CaseNoLabel => "Case no.",
+        CaseNoHint => "optional",
 
         // Refusals
         ErrBadRequest => "Something entered is not valid; please check and try again",
@@ -235,6 +296,14 @@ pub(super) fn en(text: Text) -> &'static str {
         ErrBusy => "The system is busy; try again in a moment",
         ErrUnavailable => "The server is busy; please try again",
         ErrInternal => "Server error; nothing was changed",
+        ErrUnknownLeg => "No such service record",
+        ErrUnknownRating => "No such rating",
+        ErrUnknownCase => "No such case",
+        ErrNotServed => "Not served yet; nothing to rate",
+        ErrAlreadyRated => "This service was rated already. Thank you",
+        ErrRatingExpired => "The time for rating this service has passed",
+        ErrReasonRequired => "Please choose what was unsatisfactory",
+        ErrAppealClosed => "This rating cannot be appealed, or was appealed already",
         ErrTimeout => "The server did not answer; please try again",
         ErrNetwork => "Cannot reach the server",
         ErrDecode => "The server's answer could not be read; please call the administrator",

@@ -12,7 +12,9 @@
 mod en;
 mod zh;
 
-use qcall_protocol::{ErrorCode, PauseReason, TicketClass, TicketState, WindowStatus};
+use qcall_protocol::{
+    ErrorCode, PauseReason, RatingLevel, RatingReason, TicketClass, TicketState, WindowStatus,
+};
 
 use crate::connection::ConnectionState;
 use crate::rest::{ClientError, WindowAction};
@@ -200,8 +202,6 @@ texts! {
     IssuedAt,
     /// Next to the QR code (R7).
     ScanForProgress,
-    /// Printed and shown after issue.
-    WaitInLounge,
     /// What to do after a no-show (R9).
     NoShowHint,
     /// 一次性告知: the heading of the materials list.
@@ -214,10 +214,6 @@ texts! {
     PhoneOptional,
     /// 适老化: the switch to large text.
     ElderMode,
-    /// The switch back to the standard layout.
-    StandardMode,
-    /// The helper button for 爱心优先 tickets (R2).
-    PriorityHelp,
     /// The helper's staff number.
     HelperStaffNo,
     /// The helper's PIN.
@@ -255,6 +251,52 @@ texts! {
     ErrCitizenIdFormat,
     /// The phone number typed is too short or not a mobile number.
     ErrPhoneFormat,
+    /// An issue request got no answer (timeout, network): 取号 again sends the same request.
+    IssueNoAnswer,
+    /// On the service page while a request of it waits for its answer.
+    ResendHint,
+    /// An id card number typed into the phone field was moved to the id field.
+    IdMovedFromPhone,
+    /// A mobile number typed into the id field was moved to the phone field.
+    PhoneMovedFromId,
+    /// An id card number in the phone field, and no id field to put it in.
+    ErrIdInPhone,
+    /// A mobile number in the id field, and no phone field to put it in.
+    ErrPhoneInId,
+    /// A full service: why, and what to do next.
+    FullNextStep,
+    /// Past the cut-off: why, and what to do next.
+    CutoffNextStep,
+    /// A disabled service: why, and what to do next.
+    PausedNextStep,
+    /// The hall's break, with the time tickets start again, `{time}`.
+    BreakUntil,
+    /// The hall opens later today, at `{time}`.
+    OpensAt,
+    /// The hall is closed for the rest of today.
+    ClosedNextStep,
+    /// Nobody ahead, and a window serves the service: instead of "0 ahead".
+    CallingSoon,
+    /// Nobody ahead, but no window serves the service now.
+    NextWhenOpen,
+    /// Where to wait, and the windows that call this service, `{windows}` (3号、5号).
+    WaitAtWindows,
+    /// Where to wait when no window serves the service now.
+    WaitWatchScreens,
+    /// The home screen's line for 爱心优先: what a citizen should do (staff touch it to enter their PIN).
+    PriorityAskStaff,
+    /// Heading of the staff's PIN screen for a 爱心优先 ticket.
+    HelperTitle,
+    /// Under 长者模式 on its toggle while it is off.
+    ElderModeHint,
+    /// Under 长者模式 on its toggle while it is on.
+    ElderModeOnHint,
+    /// A ticket shown again: the citizen already held it.
+    AlreadyHeld,
+    /// A ticket shown again is not printed again.
+    NotPrintedAgain,
+    /// Demo only: the QR code points to this computer's own address.
+    DemoLoopback,
 
     // ---- Caller (SPEC §6) ---------------------------------------------------------------------
     /// 工号.
@@ -429,6 +471,62 @@ texts! {
     WindowServices,
     /// A tag on the call being announced now.
     Announcing,
+    // rating pad (评价器, R21, R33)
+    /// The pad while nothing is to be rated: what it is for.
+    PadIdle,
+    /// The question after a leg ends.
+    PadAsk,
+    /// Under the question: the number served, `{number}`.
+    PadYourNumber,
+    /// 非常满意.
+    LevelVerySatisfied,
+    /// 满意.
+    LevelSatisfied,
+    /// 基本满意.
+    LevelBasic,
+    /// 不满意.
+    LevelDissatisfied,
+    /// 非常不满意.
+    LevelVeryDissatisfied,
+    /// 态度.
+    ReasonAttitude,
+    /// 效率.
+    ReasonEfficiency,
+    /// 水平.
+    ReasonSkill,
+    /// 环境.
+    ReasonEnvironment,
+    /// 其他.
+    ReasonOther,
+    /// Above the reason chips of a 差评, with the level chosen, `{level}`.
+    PadReasonsAsk,
+    /// The placeholder of the optional words of a 差评, `{max}` characters.
+    PadTextHint,
+    /// Send a 差评 with its reasons.
+    PadSubmit,
+    /// After a rating was stored.
+    PadThanks,
+    /// Under the thanks.
+    PadThanksSub,
+    /// The pad has no link to the server: nothing can be rated now.
+    PadOffline,
+    /// A rating could not be sent (the network); the choice is kept, `{reason}`.
+    PadNotSent,
+    /// The leg was rated already elsewhere (the phone).
+    PadAlreadyRated,
+    // caller: ratings (R21)
+    /// Today's ratings at this window in the figures bar: `{n}` rated, `{rate}` satisfaction.
+    TodayRatings,
+    /// Today's ratings when nothing was rated yet.
+    TodayRatingsNone,
+    /// The discreet notice of a 差评 to the staff member: `{number}`, `{level}`.
+    BadRatingNotice,
+    /// Dismiss a notice.
+    Dismiss,
+    /// The caller's 办件编号 field, sent with the next finish.
+    CaseNoLabel,
+    /// Its placeholder.
+    CaseNoHint,
 
     // ---- Refusals: one sentence per `ErrorCode` (R30) ------------------------------------------
     /// `bad_request`.
@@ -503,6 +601,22 @@ texts! {
     ErrUnavailable,
     /// `internal`.
     ErrInternal,
+    /// `unknown_leg`.
+    ErrUnknownLeg,
+    /// `unknown_rating`.
+    ErrUnknownRating,
+    /// `unknown_case`.
+    ErrUnknownCase,
+    /// `not_served`.
+    ErrNotServed,
+    /// `already_rated`.
+    ErrAlreadyRated,
+    /// `rating_expired`.
+    ErrRatingExpired,
+    /// `reason_required`.
+    ErrReasonRequired,
+    /// `appeal_closed`.
+    ErrAppealClosed,
     /// No answer in time ([`ClientError::Timeout`]).
     ErrTimeout,
     /// Server unreachable ([`ClientError::Network`]).
@@ -613,6 +727,14 @@ pub fn error_text(code: ErrorCode) -> Text {
         Busy => Text::ErrBusy,
         Unavailable => Text::ErrUnavailable,
         Internal => Text::ErrInternal,
+        UnknownLeg => Text::ErrUnknownLeg,
+        UnknownRating => Text::ErrUnknownRating,
+        UnknownCase => Text::ErrUnknownCase,
+        NotServed => Text::ErrNotServed,
+        AlreadyRated => Text::ErrAlreadyRated,
+        RatingExpired => Text::ErrRatingExpired,
+        ReasonRequired => Text::ErrReasonRequired,
+        AppealClosed => Text::ErrAppealClosed,
     }
 }
 
@@ -651,6 +773,28 @@ pub fn connection_text(state: &ConnectionState) -> Option<Text> {
             ErrorCode::Unauthorized => Text::DeviceRefused,
             other => error_text(other),
         }),
+    }
+}
+
+/// A rating level's words (R21): the pad's buttons and the caller's notice.
+pub fn level_text(level: RatingLevel) -> Text {
+    match level {
+        RatingLevel::VerySatisfied => Text::LevelVerySatisfied,
+        RatingLevel::Satisfied => Text::LevelSatisfied,
+        RatingLevel::Basic => Text::LevelBasic,
+        RatingLevel::Dissatisfied => Text::LevelDissatisfied,
+        RatingLevel::VeryDissatisfied => Text::LevelVeryDissatisfied,
+    }
+}
+
+/// A 差评 reason's word (R21).
+pub fn reason_text(reason: RatingReason) -> Text {
+    match reason {
+        RatingReason::Attitude => Text::ReasonAttitude,
+        RatingReason::Efficiency => Text::ReasonEfficiency,
+        RatingReason::Skill => Text::ReasonSkill,
+        RatingReason::Environment => Text::ReasonEnvironment,
+        RatingReason::Other => Text::ReasonOther,
     }
 }
 

@@ -3,6 +3,7 @@
 
 use super::*;
 use qcall_protocol::DisplayMode;
+use qcall_protocol::voice::{EN_KNOWN, ZH_KNOWN};
 
 fn settings(languages: &[&str], repeat: u32, chime: bool) -> DisplaySettings {
     DisplaySettings {

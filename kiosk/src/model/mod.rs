@@ -11,6 +11,7 @@ use qcall_client::i18n::{self, Lang, Text};
 use qcall_client::{ClientError, LiveState, RequestId};
 use qcall_protocol::{
     ErrorCode, HelperPin, IssueRequest, IssueResponse, Millis, Service, ServiceGroup, TicketClass,
+    WindowNo, WindowStatus,
 };
 
 use crate::print::{PrintError, SlipSettings, TicketSlip};
@@ -22,6 +23,17 @@ pub const DEFAULT_IDLE: Duration = Duration::from_secs(30);
 pub const TILES_PER_PAGE: usize = 8;
 /// Service tiles per page in elder mode: larger text, fewer items (适老化).
 pub const ELDER_TILES_PER_PAGE: usize = 4;
+
+/// A hall with at most this many services shows them on the home screen, without the group level:
+/// one page of tiles that name what citizens come for is better than office words in front of it.
+pub const FLAT_MAX_SERVICES: usize = TILES_PER_PAGE;
+
+/// How many of a group's services its tile names (社保医保 · 公积金 · 户籍).
+pub const GROUP_TILE_SERVICES: usize = 3;
+
+/// Tickets of this business day that this kiosk keeps, to show one again to the citizen who holds it
+/// (a `duplicate_citizen` refusal); the oldest go first.
+pub const REMEMBERED_TICKETS: usize = 500;
 
 /// Which screen the kiosk shows.
 #[derive(Debug, Clone)]
@@ -57,10 +69,13 @@ pub struct ServiceForm {
     pub citizen_id: String,
     /// 手机号 as typed.
     pub phone: String,
-    /// The last refusal or failure of an issue request from this page.
+    /// The last refusal or failure of an issue request from this page, or a field that is wrong.
     pub error: Option<Text>,
-    /// A request that failed transiently: 重试 sends it again with the same request id (R6).
-    pub retry: Option<IssueRequest>,
+    /// A calm word about the fields (an id moved from the phone field to its own).
+    pub notice: Option<Text>,
+    /// The number this citizen already holds for the service (a `duplicate_citizen` refusal), when
+    /// the server names it and this kiosk cannot show the whole ticket.
+    pub holds: Option<String>,
     /// The field the on-screen keypad (and the card reader) types into; `None` when the service
     /// asks for neither.
     pub active: Option<Field>,
@@ -115,6 +130,9 @@ pub struct IssuedTicket {
     pub qr_width: usize,
     /// Whether the slip was printed.
     pub print: PrintStatus,
+    /// Shown again: the citizen already held this ticket (a `duplicate_citizen` refusal). Its
+    /// position at issue is old news; the QR code's page has the live one.
+    pub again: bool,
 }
 
 /// Where the slip of the ticket on screen is.
@@ -126,6 +144,8 @@ pub enum PrintStatus {
     Printing,
     /// The printer took it.
     Printed,
+    /// A ticket shown again is not printed again: its slip came out when it was taken.
+    NotAgain,
     /// It failed: the citizen's sentence in both languages. The ticket stands.
     Failed {
         /// [`PrintError::message_zh`].
@@ -166,13 +186,29 @@ impl Refusal {
     }
 }
 
+/// What a tile opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TileKind {
+    /// A service group: its services.
+    Group,
+    /// A service: its page.
+    Service,
+}
+
 /// One tile of the home screen: a group or a service.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tile {
+    /// Group or service.
+    pub kind: TileKind,
     /// Group or service id.
     pub id: String,
     /// The name in the screen language.
     pub name: String,
+    /// A group's first services, by name ([`GROUP_TILE_SERVICES`] at most), so that the tile says
+    /// where 社保 or 户籍 is; empty for a service.
+    pub services: Vec<String>,
+    /// Whether the group has more services than [`Tile::services`] names.
+    pub more: bool,
     /// Tickets waiting.
     pub waiting: u32,
     /// Estimated wait in minutes (services only; `None` is "—", R8).
@@ -210,8 +246,6 @@ pub enum Intent {
     Key(Key),
     /// 取号 on the service page.
     TakeTicket,
-    /// Send the failed request again, with its request id.
-    Retry,
     /// 长者模式 on or off.
     ToggleElder,
     /// 中文 / English.
@@ -259,6 +293,16 @@ pub struct ModelConfig {
     pub slip: SlipSettings,
 }
 
+/// An issue request that was sent and never answered: the server may have issued its ticket (R6).
+/// Until an answer comes, every 取号 for its service sends it again, with its request id.
+#[derive(Debug, Clone)]
+pub struct Unanswered {
+    /// The request as sent, request id and all.
+    pub request: IssueRequest,
+    /// The business day it was sent on: the server forgets request ids at the day's end.
+    pub business_day: String,
+}
+
 /// The kiosk's whole state.
 #[derive(Debug)]
 pub struct Model {
@@ -274,6 +318,15 @@ pub struct Model {
     pub helper: Option<HelperPin>,
     /// The issue request in flight: while it is set, 取号 is disabled (never two tickets per touch).
     pub pending: Option<Pending>,
+    /// Requests whose answer was lost (at most one per service), kept across the idle return: the
+    /// next 取号 for the service resends it, so a ticket issued without an answer is shown, never
+    /// doubled (R6).
+    pub unanswered: Vec<Unanswered>,
+    /// Tickets this kiosk issued today (newest last, at most [`REMEMBERED_TICKETS`]): a citizen told
+    /// they already hold one sees it again.
+    pub issued: Vec<IssueResponse>,
+    /// A demo on one computer: the status address may be this computer's own (the ticket says so).
+    pub demo: bool,
     /// The last touch, for the idle return.
     pub last_touch: Instant,
     /// Touch to ticket on screen of the last ticket.
@@ -301,6 +354,9 @@ impl Model {
             },
             helper: None,
             pending: None,
+            unanswered: Vec::new(),
+            issued: Vec::new(),
+            demo: false,
             last_touch: now,
             last_touch_to_ticket: None,
             config,
@@ -310,9 +366,35 @@ impl Model {
         }
     }
 
-    /// A snapshot, events or a change of the link.
+    /// A snapshot, events or a change of the link. A new business day forgets yesterday's
+    /// unanswered requests and tickets: the server no longer knows their request ids.
     pub fn apply_update(&mut self, update: &Update) {
         self.live.apply(update);
+        if let Some(day) = self.live.hall().map(|h| h.business_day.clone()) {
+            self.unanswered.retain(|u| u.business_day == day);
+            self.issued.retain(|i| i.ticket.business_day == day);
+        }
+    }
+
+    /// The unanswered request for `service_id`, if one waits to be sent again.
+    pub fn unanswered_for(&self, service_id: &str) -> Option<&IssueRequest> {
+        self.unanswered
+            .iter()
+            .find(|u| u.request.service_id == service_id)
+            .map(|u| &u.request)
+    }
+
+    /// The windows that serve `service_id` now (signed in, open or on a short pause), by number:
+    /// where the citizen will be called (请在等候区留意 3号、4号窗口叫号).
+    pub fn windows_serving(&self, service_id: &str) -> Vec<WindowNo> {
+        let id = service_id.to_string();
+        self.live
+            .windows()
+            .iter()
+            .filter(|w| w.status != WindowStatus::Closed)
+            .filter(|w| w.primary.contains(&id) || w.secondary.contains(&id))
+            .map(|w| w.number)
+            .collect()
     }
 
     /// 暂停取号: the kiosk cannot issue now because the server is unreachable (or the state is stale
@@ -387,35 +469,56 @@ impl Model {
         let Some(hall) = self.live.hall() else {
             return false;
         };
-        let now = self
-            .live
-            .server_now(self.wall_clock.unwrap_or_else(qcall_client::local_now));
-        let Some(minute) = local_minute(now, &hall.time_zone) else {
+        let Some(minute) = local_minute(self.server_now(), &hall.time_zone) else {
             return false;
         };
         in_break(&hall.hours_today, minute)
     }
 
-    /// The tiles of the home screen: every group, or the services of the open group.
+    /// Whether the home screen shows the services themselves, without the group level: a hall
+    /// with few services ([`FLAT_MAX_SERVICES`]) or with one group only.
+    pub fn flat(&self) -> bool {
+        let groups = self
+            .live
+            .groups()
+            .iter()
+            .filter(|g| self.live.services().iter().any(|s| s.group_id == g.id))
+            .count();
+        self.live.services().len() <= FLAT_MAX_SERVICES || groups <= 1
+    }
+
+    /// The tiles of the home screen: every group (each naming its first services), the services of
+    /// the open group, or every service in a [`Model::flat`] hall.
     pub fn tiles(&self) -> Vec<Tile> {
+        let services = self.live.services().iter();
         match &self.screen {
-            Screen::Home { group: Some(g), .. } => self
-                .live
-                .services()
-                .iter()
+            Screen::Home { group: Some(g), .. } => services
                 .filter(|s| &s.group_id == g)
                 .map(|s| self.service_tile(s))
                 .collect(),
+            _ if self.flat() => services.map(|s| self.service_tile(s)).collect(),
             _ => self
                 .live
                 .groups()
                 .iter()
-                .map(|g| Tile {
-                    id: g.id.clone(),
-                    name: self.group_name(g),
-                    waiting: self.live.waiting_in_group(&g.id),
-                    estimate: None,
-                    refusal: None,
+                .filter_map(|g| {
+                    let names: Vec<String> = self
+                        .live
+                        .services()
+                        .iter()
+                        .filter(|s| s.group_id == g.id)
+                        .map(|s| self.service_name(s))
+                        .collect();
+                    (!names.is_empty()).then(|| Tile {
+                        kind: TileKind::Group,
+                        id: g.id.clone(),
+                        name: self.group_name(g),
+                        more: names.len() > GROUP_TILE_SERVICES,
+                        services: names.into_iter().take(GROUP_TILE_SERVICES).collect(),
+                        waiting: self.live.waiting_in_group(&g.id),
+                        estimate: None,
+                        refusal: None,
+                    })
                 })
                 .collect(),
         }
@@ -425,12 +528,50 @@ impl Model {
     pub fn service_tile(&self, service: &Service) -> Tile {
         let availability = self.live.availability_of(&service.id);
         Tile {
+            kind: TileKind::Service,
             id: service.id.clone(),
             name: self.service_name(service),
+            services: Vec::new(),
+            more: false,
             waiting: availability.map_or(0, |a| a.waiting),
             estimate: availability.and_then(|a| a.estimated_wait_minutes),
             refusal: self.refusal(service),
         }
+    }
+
+    /// Why a service cannot issue and what the citizen can do instead, in a sentence for the tile
+    /// and the service page (今日号源已满，可预约或明日再来).
+    pub fn refusal_sentence(&self, refusal: Refusal) -> String {
+        let lang = self.lang;
+        let opens = || {
+            let hall = self.live.hall()?;
+            let minute = local_minute(self.server_now(), &hall.time_zone)?;
+            next_opening(&hall.hours_today, minute)
+        };
+        match refusal {
+            Refusal::Full => Text::FullNextStep.get(lang).to_string(),
+            Refusal::PastCutoff => Text::CutoffNextStep.get(lang).to_string(),
+            Refusal::Paused => Text::PausedNextStep.get(lang).to_string(),
+            Refusal::Break | Refusal::Closed => match opens() {
+                Some(at) => {
+                    let time = format!("{:02}:{:02}", at / 60, at % 60);
+                    let text = if refusal == Refusal::Break {
+                        Text::BreakUntil
+                    } else {
+                        Text::OpensAt
+                    };
+                    text.fill(lang, &[("time", &time)])
+                }
+                None => Text::ClosedNextStep.get(lang).to_string(),
+            },
+            Refusal::Other(code) => i18n::error_text(code).get(lang).to_string(),
+        }
+    }
+
+    /// The server's clock now, as well as this kiosk knows it.
+    fn server_now(&self) -> Millis {
+        self.live
+            .server_now(self.wall_clock.unwrap_or_else(qcall_client::local_now))
     }
 
     /// The tiles of the current page, and the number of pages.
@@ -448,7 +589,9 @@ impl Model {
         )
     }
 
-    /// Whether 取号 on the service page is possible now (connected, nothing in flight, service open).
+    /// Whether 取号 on the service page is possible now: connected, nothing in flight, and the
+    /// service open or an unanswered request of it to send again (its ticket may be the one that
+    /// made the service full).
     pub fn can_take(&self) -> bool {
         let Screen::Service(form) = &self.screen else {
             return false;
@@ -458,7 +601,7 @@ impl Model {
             && self
                 .live
                 .service(&form.service_id)
-                .is_some_and(|s| self.refusal(s).is_none())
+                .is_some_and(|s| self.unanswered_for(&s.id).is_some() || self.refusal(s).is_none())
     }
 
     /// Applies the citizen's intent; returns what the glue must do.
@@ -487,7 +630,8 @@ impl Model {
                         citizen_id: String::new(),
                         phone: String::new(),
                         error: None,
-                        retry: None,
+                        notice: None,
+                        holds: None,
                         active,
                     });
                 }
@@ -498,6 +642,7 @@ impl Model {
                         group: self
                             .live
                             .service(&form.service_id)
+                            .filter(|_| !self.flat())
                             .map(|s| s.group_id.clone()),
                         page: 0,
                     },
@@ -520,22 +665,24 @@ impl Model {
             }
             Intent::SetCitizenId(text) => {
                 if let Screen::Service(form) = &mut self.screen {
-                    // A card reader types the 18 characters and Enter; keep digits and X only.
-                    form.citizen_id = text
-                        .chars()
-                        .filter(|c| c.is_ascii_digit() || *c == 'X' || *c == 'x')
-                        .map(|c| c.to_ascii_uppercase())
-                        .take(18)
-                        .collect();
-                    form.retry = None;
+                    form.citizen_id = id_characters(&text);
                     form.error = None;
+                    form.notice = None;
                 }
             }
             Intent::SetPhone(text) => {
-                if let Screen::Service(form) = &mut self.screen {
-                    form.phone = text.chars().filter(char::is_ascii_digit).take(11).collect();
-                    form.retry = None;
+                let Model { screen, live, .. } = self;
+                if let Screen::Service(form) = screen {
+                    // Up to an id's length, X included: a card swiped into this field is an id, to
+                    // be put where it belongs, not cut to 11 digits and taken for a phone.
+                    form.phone = id_characters(&text);
                     form.error = None;
+                    form.notice = None;
+                    if form.phone.len() == 18
+                        && let Some(service) = live.service(&form.service_id)
+                    {
+                        sort_fields(form, service);
+                    }
                 }
             }
             Intent::SetHelperStaffNo(text) => {
@@ -620,21 +767,6 @@ impl Model {
                 return self.handle(set, now);
             }
             Intent::TakeTicket => return self.take_ticket(now),
-            Intent::Retry => {
-                if self.pending.is_some() || self.issuing_paused() {
-                    return None;
-                }
-                if let Screen::Service(form) = &mut self.screen
-                    && let Some(request) = form.retry.take()
-                {
-                    form.error = None;
-                    self.pending = Some(Pending {
-                        request: request.clone(),
-                        touched: now,
-                    });
-                    return Some(Command::Issue(request));
-                }
-            }
             Intent::ToggleElder => {
                 self.elder = !self.elder;
                 if let Screen::Home { page, .. } = &mut self.screen {
@@ -672,14 +804,43 @@ impl Model {
         None
     }
 
+    /// 取号 (and, after a lost answer, 取号 again: one path). A request of this service whose
+    /// answer never came is sent again as it was, request id and all, whoever touches: if the server
+    /// issued its ticket, that ticket is what comes back, never a second one (R6).
     fn take_ticket(&mut self, now: Instant) -> Option<Command> {
         if !self.can_take() {
             return None;
         }
-        let Screen::Service(form) = &mut self.screen else {
+        let Model {
+            screen,
+            live,
+            unanswered,
+            pending,
+            helper,
+            ..
+        } = self;
+        let Screen::Service(form) = screen else {
             return None;
         };
-        let service = self.live.service(&form.service_id)?;
+        let resend = unanswered
+            .iter()
+            .find(|u| u.request.service_id == form.service_id);
+        if let Some(held) = resend {
+            form.error = None;
+            form.notice = None;
+            form.holds = None;
+            *pending = Some(Pending {
+                request: held.request.clone(),
+                touched: now,
+            });
+            return Some(Command::Issue(held.request.clone()));
+        }
+        let service = live.service(&form.service_id)?;
+        // An id in the phone field or a phone in the id field: put where it belongs, then shown
+        // for the citizen to check before anything is sent.
+        if sort_fields(form, service) {
+            return None;
+        }
         // Checked here so that a typo gets a precise word at once, not the server's 输入有误.
         if service.ask_citizen_id && !form.citizen_id.is_empty() && !citizen_id_ok(&form.citizen_id)
         {
@@ -696,18 +857,19 @@ impl Model {
         let request = IssueRequest {
             request_id: RequestId::new().into(),
             service_id: form.service_id.clone(),
-            class: if self.helper.is_some() {
+            class: if helper.is_some() {
                 TicketClass::Priority
             } else {
                 TicketClass::Normal
             },
             citizen_id: optional(service.ask_citizen_id, &form.citizen_id),
             phone: optional(service.ask_phone, &form.phone),
-            helper: self.helper.clone(),
+            helper: helper.clone(),
         };
         form.error = None;
-        form.retry = None;
-        self.pending = Some(Pending {
+        form.notice = None;
+        form.holds = None;
+        *pending = Some(Pending {
             request: request.clone(),
             touched: now,
         });
@@ -715,8 +877,9 @@ impl Model {
     }
 
     /// The answer to the pending issue request. On success the ticket screen opens and the slip is
-    /// to be printed; on failure the service page says why (and keeps the request for 重试 when
-    /// the failure was transient).
+    /// to be printed; on failure the service page says why. A request whose answer was lost is kept
+    /// in [`Model::unanswered`] for the next 取号 of its service; any answer of the server settles
+    /// it.
     pub fn issue_done(
         &mut self,
         request_id: &str,
@@ -740,26 +903,78 @@ impl Model {
                 if pending.request.helper.is_some() {
                     self.helper = None;
                 }
+                // Answered: the held request of this service, if any, was this one.
+                self.unanswered
+                    .retain(|u| u.request.service_id != pending.request.service_id);
+                self.remember(&issue);
                 self.last_touch = now;
-                self.show_ticket(issue)
+                self.show_ticket(issue, false)
             }
             Err(error) => {
-                tracing::warn!(cause = %error, service = %pending.request.service_id, "issue failed");
+                let lost = answer_lost(&error);
+                tracing::warn!(cause = %error, service = %pending.request.service_id, kept = lost, "issue failed");
                 if error.code() == Some(ErrorCode::BadPin) {
                     self.helper = None;
                 }
-                if let Screen::Service(form) = &mut self.screen
-                    && form.service_id == pending.request.service_id
+                let service_id = pending.request.service_id.clone();
+                self.unanswered
+                    .retain(|u| u.request.service_id != service_id);
+                if lost {
+                    let business_day = self
+                        .live
+                        .hall()
+                        .map(|h| h.business_day.clone())
+                        .unwrap_or_default();
+                    self.unanswered.push(Unanswered {
+                        request: pending.request,
+                        business_day,
+                    });
+                }
+                // One open ticket per citizen id (R5): the server names the number held. A ticket
+                // this kiosk issued today is shown again, QR code and all; another is named.
+                let held = match &error {
+                    ClientError::Api(e) if e.code == ErrorCode::DuplicateCitizen => {
+                        e.ticket.clone()
+                    }
+                    _ => None,
+                };
+                if let Some(number) = &held
+                    && let Some(issue) = self
+                        .issued
+                        .iter()
+                        .rev()
+                        .find(|i| &i.ticket.number == number)
+                        .cloned()
                 {
-                    form.error = Some(i18n::client_error_text(&error));
-                    form.retry = error.is_transient().then_some(pending.request);
+                    self.last_touch = now;
+                    return self.show_ticket(issue, true);
+                }
+                if let Screen::Service(form) = &mut self.screen
+                    && form.service_id == service_id
+                {
+                    form.error = match (&error, &held) {
+                        (_, Some(_)) => None,
+                        (ClientError::Api(_), None) => Some(i18n::client_error_text(&error)),
+                        _ => Some(Text::IssueNoAnswer),
+                    };
+                    form.holds = held;
                 }
                 None
             }
         }
     }
 
-    fn show_ticket(&mut self, issue: IssueResponse) -> Option<Command> {
+    /// Keeps `issue` among today's tickets of this kiosk.
+    fn remember(&mut self, issue: &IssueResponse) {
+        self.issued.retain(|i| i.ticket.id != issue.ticket.id);
+        self.issued.push(issue.clone());
+        if self.issued.len() > REMEMBERED_TICKETS {
+            self.issued.remove(0);
+        }
+    }
+
+    /// The ticket screen for `issue`, and its slip to print unless it is shown `again`.
+    fn show_ticket(&mut self, issue: IssueResponse, again: bool) -> Option<Command> {
         let service = self.live.service(&issue.ticket.service_id).cloned();
         let hall = self.live.hall().cloned();
         let tz = hall
@@ -769,14 +984,18 @@ impl Model {
         let status_url = join_url(&self.config.slip.status_base_url, &issue.status_path);
         let (qr, qr_width) = qr_modules(&status_url);
         let ticket_id = issue.ticket.id;
+        let windows = self.windows_serving(&issue.ticket.service_id);
         let slip = match (&hall, &service) {
-            (Some(hall), Some(service)) if self.config.prints => Some(TicketSlip::from_issue(
-                &issue,
-                hall,
-                service,
-                &issued_at,
-                &self.config.slip,
-            )),
+            (Some(hall), Some(service)) if self.config.prints && !again => {
+                Some(TicketSlip::from_issue(
+                    &issue,
+                    hall,
+                    service,
+                    &issued_at,
+                    &windows,
+                    &self.config.slip,
+                ))
+            }
             _ => None,
         };
         self.screen = Screen::Ticket(Box::new(IssuedTicket {
@@ -791,9 +1010,12 @@ impl Model {
             qr_width,
             print: if slip.is_some() {
                 PrintStatus::Printing
+            } else if again {
+                PrintStatus::NotAgain
             } else {
                 PrintStatus::NoPrinter
             },
+            again,
         }));
         slip.map(|slip| Command::Print {
             ticket_id,
@@ -875,6 +1097,76 @@ impl Model {
     }
 }
 
+/// Whether `error` leaves open whether the server issued the ticket, or says "nothing happened,
+/// send it again": the request is then kept and sent again as it was. Every other answer settles
+/// it.
+pub fn answer_lost(error: &ClientError) -> bool {
+    match error {
+        ClientError::Timeout | ClientError::Network(_) | ClientError::Decode(_) => true,
+        ClientError::Api(e) => matches!(
+            e.code,
+            ErrorCode::Unavailable | ErrorCode::RateLimited | ErrorCode::Busy | ErrorCode::Internal
+        ),
+    }
+}
+
+/// What the id and phone fields keep of typed text: digits and X (upper case), at most the 18
+/// characters of an id. A card reader types the number and Enter.
+fn id_characters(text: &str) -> String {
+    text.chars()
+        .filter(|c| c.is_ascii_digit() || *c == 'X' || *c == 'x')
+        .map(|c| c.to_ascii_uppercase())
+        .take(18)
+        .collect()
+}
+
+/// Whether `text` has the shape of a 身份证号 (18 characters, the last a digit or X, or an old one of
+/// 15 digits), whatever its check character.
+pub fn id_shaped(text: &str) -> bool {
+    let b = text.as_bytes();
+    match b.len() {
+        15 => b.iter().all(u8::is_ascii_digit),
+        18 => b[..17].iter().all(u8::is_ascii_digit) && (b[17].is_ascii_digit() || b[17] == b'X'),
+        _ => false,
+    }
+}
+
+/// Whether `text` has the shape of a mobile number (11 digits from 1), which no 身份证号 has.
+pub fn mobile_shaped(text: &str) -> bool {
+    text.len() == 11 && text.starts_with('1') && text.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Puts an id typed into the phone field, or a mobile number typed into the id field, where it
+/// belongs, and says so; an id is never kept as a phone. Returns whether something was moved or
+/// refused, so that the citizen checks before anything is sent.
+pub fn sort_fields(form: &mut ServiceForm, service: &Service) -> bool {
+    if service.ask_phone && id_shaped(&form.phone) {
+        let id = std::mem::take(&mut form.phone);
+        if service.ask_citizen_id && (form.citizen_id.is_empty() || form.citizen_id == id) {
+            form.citizen_id = id;
+            form.active = Some(Field::CitizenId);
+            form.notice = Some(Text::IdMovedFromPhone);
+        } else {
+            form.active = Some(Field::Phone);
+            form.error = Some(Text::ErrIdInPhone);
+        }
+        return true;
+    }
+    if service.ask_citizen_id && mobile_shaped(&form.citizen_id) {
+        let phone = std::mem::take(&mut form.citizen_id);
+        if service.ask_phone && (form.phone.is_empty() || form.phone == phone) {
+            form.phone = phone;
+            form.active = Some(Field::Phone);
+            form.notice = Some(Text::PhoneMovedFromId);
+        } else {
+            form.active = Some(Field::CitizenId);
+            form.error = Some(Text::ErrPhoneInId);
+        }
+        return true;
+    }
+    false
+}
+
 /// Whether `id` is a 身份证号 as the server takes it: 18 characters with a correct check character
 /// (GB 11643: weights 2^(17-i) mod 11), or an old 15-digit one.
 pub fn citizen_id_ok(id: &str) -> bool {
@@ -948,6 +1240,17 @@ fn local_minute(at: Millis, time_zone: &str) -> Option<u32> {
     let tz = jiff::tz::TimeZone::get(time_zone).ok()?;
     let dt = ts.to_zoned(tz);
     Some(dt.hour() as u32 * 60 + dt.minute() as u32)
+}
+
+/// The start of the next opening range of `hours` (`"HH:MM-HH:MM"`) after `minute` (since local
+/// midnight), if one comes later today.
+pub fn next_opening(hours: &[String], minute: u32) -> Option<u32> {
+    hours
+        .iter()
+        .filter_map(|r| qcall_protocol::time_of_day::parse_hhmm_range(r))
+        .map(|(start, _)| start)
+        .filter(|&start| start > minute)
+        .min()
 }
 
 /// Whether `minute` (since local midnight) lies after the end of one of `hours` (`"HH:MM-HH:MM"`)

@@ -1,5 +1,6 @@
 //! The kiosk's rules without a window or a server: tiles and their refusals, 暂停取号, one ticket per
-//! touch, the helper's priority tickets, elder mode and the idle return.
+//! touch and lost answers asked for again, the id and phone fields, the helper's priority tickets,
+//! elder mode and the idle return, where the ticket says to wait.
 
 use std::time::{Duration, Instant};
 
@@ -262,8 +263,16 @@ fn elder_mode_shows_fewer_tiles_per_page() {
     assert_eq!(tiles[0].id, "m8");
 }
 
+/// The service page's form.
+fn form(m: &Model) -> ServiceForm {
+    match &m.screen {
+        Screen::Service(f) => f.clone(),
+        other => panic!("service page, got {other:?}"),
+    }
+}
+
 #[test]
-fn one_touch_is_one_request_and_a_retry_reuses_its_id() {
+fn one_touch_is_one_request_and_a_lost_answer_is_asked_for_with_the_same_id() {
     let now = Instant::now();
     let mut m = model(now, open());
     m.handle(Intent::OpenService("a".into()), now);
@@ -273,18 +282,25 @@ fn one_touch_is_one_request_and_a_retry_reuses_its_id() {
         m.handle(Intent::TakeTicket, now).is_none(),
         "a second touch sends nothing"
     );
-    // The answer is lost: the page offers 重试, which sends the same request id (R6).
+    // The answer is lost: the page says so, and the next 取号 sends the same request, id and all
+    // (R6): 取号 and 重试 are one button.
     assert!(
         m.issue_done(&first.request_id, Err(ClientError::Timeout), now)
             .is_none()
     );
-    let Screen::Service(form) = &m.screen else {
-        panic!("still on the service page")
-    };
-    assert_eq!(form.error, Some(Text::ErrTimeout));
-    let retry = issue_request(m.handle(Intent::Retry, now));
+    assert_eq!(form(&m).error, Some(Text::IssueNoAnswer));
+    assert_eq!(
+        m.unanswered_for("a").map(|r| r.request_id.as_str()),
+        Some(first.request_id.as_str())
+    );
+    assert!(m.can_take());
+    let retry = issue_request(m.handle(Intent::TakeTicket, now));
     assert_eq!(retry.request_id, first.request_id);
-    assert!(m.handle(Intent::Retry, now).is_none());
+    assert_eq!(form(&m).error, None);
+    assert!(
+        m.handle(Intent::TakeTicket, now).is_none(),
+        "in flight again: nothing more"
+    );
     // An answer to some other request changes nothing.
     assert!(
         m.issue_done("other", Ok(issued(&retry, "A001")), now)
@@ -304,6 +320,7 @@ fn one_touch_is_one_request_and_a_retry_reuses_its_id() {
     );
     assert!(ticket.qr_width >= 21 && ticket.qr.len() == ticket.qr_width * ticket.qr_width);
     assert_eq!(ticket.print, PrintStatus::Printing);
+    assert!(m.unanswered.is_empty(), "answered");
     // A new touch after the ticket is a new intent with a new id.
     m.handle(Intent::OpenService("a".into()), now);
     let next = issue_request(m.handle(Intent::TakeTicket, now));
@@ -318,12 +335,144 @@ fn a_refusal_is_shown_and_not_retried() {
     let request = issue_request(m.handle(Intent::TakeTicket, now));
     let refused = ClientError::Api(ApiError::new(ErrorCode::DailyCapReached, "cap"));
     m.issue_done(&request.request_id, Err(refused), now);
-    let Screen::Service(form) = &m.screen else {
-        panic!("service page")
-    };
-    assert_eq!(form.error, Some(Text::ErrDailyCapReached));
-    assert!(form.retry.is_none());
+    assert_eq!(form(&m).error, Some(Text::ErrDailyCapReached));
+    assert!(m.unanswered.is_empty(), "a refusal is an answer");
     assert!(m.can_take(), "the citizen may try again (a new request)");
+    let again = issue_request(m.handle(Intent::TakeTicket, now));
+    assert_ne!(again.request_id, request.request_id);
+}
+
+#[test]
+fn a_lost_answer_is_asked_for_again_after_the_idle_return_whoever_touches() {
+    let t = Instant::now();
+    let mut s = open();
+    s.services[0].ask_phone = true;
+    let mut m = model(t, s);
+    m.handle(Intent::OpenService("a".into()), t);
+    m.handle(Intent::SetPhone("13800138000".into()), t);
+    let first = issue_request(m.handle(Intent::TakeTicket, t));
+    m.issue_done(
+        &first.request_id,
+        Err(ClientError::Network("reset".into())),
+        t,
+    );
+    // The citizen walks away; the kiosk goes home and forgets what was typed, not the request.
+    m.tick(t + DEFAULT_IDLE);
+    assert!(m.at_rest());
+    assert!(m.unanswered_for("a").is_some());
+    // The next citizen's touch on the same service sends the very same request: if the first
+    // ticket was issued, it is shown now instead of becoming a no-show beside a second one.
+    let later = t + DEFAULT_IDLE + Duration::from_secs(5);
+    m.handle(Intent::OpenService("a".into()), later);
+    m.handle(Intent::SetPhone("13900139000".into()), later);
+    let again = issue_request(m.handle(Intent::TakeTicket, later));
+    assert_eq!(again.request_id, first.request_id);
+    assert_eq!(
+        again.phone.as_deref(),
+        Some("13800138000"),
+        "as it was sent"
+    );
+    m.issue_done(&again.request_id, Ok(issued(&again, "A007")), later);
+    let Screen::Ticket(ticket) = &m.screen else {
+        panic!("the ticket issued for the lost answer")
+    };
+    assert_eq!(ticket.issue.ticket.number, "A007");
+    assert!(m.unanswered.is_empty());
+}
+
+#[test]
+fn only_the_service_of_a_lost_answer_waits_for_it() {
+    let now = Instant::now();
+    let mut m = model(now, open());
+    m.handle(Intent::OpenService("a".into()), now);
+    let lost = issue_request(m.handle(Intent::TakeTicket, now));
+    m.issue_done(&lost.request_id, Err(ClientError::Timeout), now);
+    m.handle(Intent::OpenService("b".into()), now);
+    let b = issue_request(m.handle(Intent::TakeTicket, now));
+    assert_ne!(b.request_id, lost.request_id);
+    assert_eq!(b.service_id, "b");
+    m.issue_done(&b.request_id, Ok(issued(&b, "B001")), now);
+    assert!(
+        m.unanswered_for("a").is_some(),
+        "b's ticket does not settle a"
+    );
+}
+
+#[test]
+fn a_lost_answer_of_a_service_that_became_full_can_still_be_asked_for() {
+    // The lost ticket may be the one that filled the service: its request must still go out.
+    let now = Instant::now();
+    let mut m = model(now, open());
+    m.handle(Intent::OpenService("a".into()), now);
+    let lost = issue_request(m.handle(Intent::TakeTicket, now));
+    m.issue_done(&lost.request_id, Err(ClientError::Timeout), now);
+    m.apply_update(&Update::Snapshot {
+        snapshot: Box::new(snapshot(
+            &["08:00-18:00"],
+            vec![availability("a", 1, Some(ErrorCode::DailyCapReached))],
+        )),
+        received_at: T0,
+    });
+    assert_eq!(m.refusal(&m.live.services()[0]), Some(Refusal::Full));
+    assert!(m.can_take());
+    let again = issue_request(m.handle(Intent::TakeTicket, now));
+    assert_eq!(again.request_id, lost.request_id);
+    // The server answers it is full after all (the first attempt never arrived): settled.
+    m.issue_done(
+        &again.request_id,
+        Err(ClientError::Api(ApiError::new(
+            ErrorCode::DailyCapReached,
+            "cap",
+        ))),
+        now,
+    );
+    assert!(m.unanswered.is_empty());
+    assert!(!m.can_take(), "full, and nothing of ours left to ask for");
+}
+
+#[test]
+fn which_failures_leave_the_answer_open() {
+    let api = |code| ClientError::Api(ApiError::new(code, "x"));
+    for lost in [
+        ClientError::Timeout,
+        ClientError::Network("reset".into()),
+        ClientError::Decode("half a body".into()),
+        api(ErrorCode::Unavailable),
+        api(ErrorCode::RateLimited),
+        api(ErrorCode::Busy),
+        api(ErrorCode::Internal),
+    ] {
+        assert!(answer_lost(&lost), "{lost:?}");
+    }
+    for answered in [
+        api(ErrorCode::DailyCapReached),
+        api(ErrorCode::DuplicateCitizen),
+        api(ErrorCode::BadPin),
+        api(ErrorCode::HallClosed),
+        api(ErrorCode::BadRequest),
+        api(ErrorCode::RequestIdReused),
+    ] {
+        assert!(!answer_lost(&answered), "{answered:?}");
+    }
+}
+
+#[test]
+fn a_new_business_day_forgets_yesterdays_lost_answers() {
+    let now = Instant::now();
+    let mut m = model(now, open());
+    m.handle(Intent::OpenService("a".into()), now);
+    let lost = issue_request(m.handle(Intent::TakeTicket, now));
+    m.issue_done(&lost.request_id, Err(ClientError::Timeout), now);
+    let mut tomorrow = open();
+    tomorrow.hall.business_day = "2026-11-24".into();
+    m.apply_update(&Update::Snapshot {
+        snapshot: Box::new(tomorrow),
+        received_at: T0,
+    });
+    assert!(m.unanswered.is_empty());
+    m.handle(Intent::OpenService("a".into()), now);
+    let fresh = issue_request(m.handle(Intent::TakeTicket, now));
+    assert_ne!(fresh.request_id, lost.request_id);
 }
 
 #[test]
@@ -651,4 +800,307 @@ fn a_mistyped_id_or_phone_is_shown_and_nothing_is_sent() {
     let mut m = model(now, open());
     m.handle(Intent::OpenService("a".into()), now);
     assert!(m.handle(Intent::TakeTicket, now).is_some());
+}
+
+/// Service `a` asking for both an id and a phone, or for the phone only.
+fn fields_model(now: Instant, ask_id: bool) -> Model {
+    let mut s = open();
+    s.services[0].ask_phone = true;
+    s.services[0].ask_citizen_id = ask_id;
+    let mut m = model(now, s);
+    m.handle(Intent::OpenService("a".into()), now);
+    m
+}
+
+#[test]
+fn an_id_card_swiped_into_the_phone_field_goes_to_the_id_field() {
+    let now = Instant::now();
+    let mut m = fields_model(now, true);
+    m.handle(Intent::Focus(Field::Phone), now);
+    // The reader types as a keyboard, a few characters a frame, into the focused field.
+    for typed in ["1101051949", "1101051949123100", "11010519491231002x"] {
+        m.handle(Intent::SetPhone(typed.into()), now);
+    }
+    let f = form(&m);
+    assert_eq!(f.citizen_id, "11010519491231002X");
+    assert_eq!(f.phone, "", "never kept as a phone, never cut to 11 digits");
+    assert_eq!(f.active, Some(Field::CitizenId));
+    assert_eq!(f.notice, Some(Text::IdMovedFromPhone));
+    let request = issue_request(m.handle(Intent::TakeTicket, now));
+    assert_eq!(request.citizen_id.as_deref(), Some("11010519491231002X"));
+    assert_eq!(request.phone, None);
+}
+
+#[test]
+fn an_old_fifteen_digit_id_in_the_phone_field_is_moved_at_the_touch() {
+    let now = Instant::now();
+    let mut m = fields_model(now, true);
+    m.handle(Intent::SetPhone("110105491231002".into()), now);
+    assert_eq!(
+        form(&m).phone,
+        "110105491231002",
+        "15 digits: still typing?"
+    );
+    assert!(m.handle(Intent::TakeTicket, now).is_none(), "shown first");
+    let f = form(&m);
+    assert_eq!(
+        (f.citizen_id.as_str(), f.phone.as_str()),
+        ("110105491231002", "")
+    );
+    assert_eq!(f.notice, Some(Text::IdMovedFromPhone));
+    let request = issue_request(m.handle(Intent::TakeTicket, now));
+    assert_eq!(request.citizen_id.as_deref(), Some("110105491231002"));
+}
+
+#[test]
+fn an_id_in_the_phone_field_of_a_service_without_an_id_field_is_refused_not_stored() {
+    let now = Instant::now();
+    let mut m = fields_model(now, false);
+    m.handle(Intent::SetPhone("11010519491231002X".into()), now);
+    let f = form(&m);
+    assert_eq!(f.phone, "");
+    assert_eq!(f.error, Some(Text::ErrIdInPhone));
+    assert_eq!(f.citizen_id, "");
+    // An empty phone is fine: the ticket is issued without one.
+    let request = issue_request(m.handle(Intent::TakeTicket, now));
+    assert_eq!((request.phone, request.citizen_id), (None, None));
+}
+
+#[test]
+fn a_phone_typed_into_the_id_field_goes_to_the_phone_field() {
+    let now = Instant::now();
+    let mut m = fields_model(now, true);
+    m.handle(Intent::SetCitizenId("13800138000".into()), now);
+    assert!(m.handle(Intent::TakeTicket, now).is_none(), "shown first");
+    let f = form(&m);
+    assert_eq!(
+        (f.citizen_id.as_str(), f.phone.as_str()),
+        ("", "13800138000")
+    );
+    assert_eq!(
+        (f.notice, f.active),
+        (Some(Text::PhoneMovedFromId), Some(Field::Phone))
+    );
+    let request = issue_request(m.handle(Intent::TakeTicket, now));
+    assert_eq!(request.phone.as_deref(), Some("13800138000"));
+    assert_eq!(request.citizen_id, None);
+    // Where no phone is asked, the word says what is wrong.
+    let mut m = model(now, open());
+    m.handle(Intent::OpenService("a".into()), now);
+    m.handle(Intent::SetCitizenId("13800138000".into()), now);
+    assert!(m.handle(Intent::TakeTicket, now).is_none());
+    assert_eq!(form(&m).error, Some(Text::ErrPhoneInId));
+}
+
+#[test]
+fn id_and_mobile_shapes() {
+    assert!(id_shaped("11010519491231002X"));
+    assert!(
+        id_shaped("110105194912310021"),
+        "the shape, whatever the check"
+    );
+    assert!(id_shaped("110105491231002"));
+    assert!(!id_shaped("1101051949123100"));
+    assert!(!id_shaped("13800138000"));
+    assert!(mobile_shaped("13800138000"));
+    assert!(!mobile_shaped("02512345678"), "a fixed line is left alone");
+    assert!(!mobile_shaped("1380013800"));
+}
+
+#[test]
+fn group_tiles_name_their_first_services_and_a_small_hall_has_no_groups() {
+    let now = Instant::now();
+    let m = model(now, open());
+    assert!(!m.flat(), "12 services in two groups");
+    let tiles = m.tiles();
+    assert_eq!(tiles.len(), 2);
+    assert_eq!(tiles[0].kind, TileKind::Group);
+    assert_eq!(tiles[0].services, ["a业务", "b业务"]);
+    assert!(!tiles[0].more);
+    assert_eq!(tiles[1].services, ["m0业务", "m1业务", "m2业务"]);
+    assert!(tiles[1].more, "ten services: the tile names three and more");
+    // A hall of a few services shows them at once.
+    let mut small = open();
+    small.services.truncate(2);
+    let mut m = model(now, small);
+    assert!(m.flat());
+    let tiles = m.tiles();
+    assert_eq!(
+        tiles
+            .iter()
+            .map(|t| (t.kind, t.id.as_str()))
+            .collect::<Vec<_>>(),
+        [(TileKind::Service, "a"), (TileKind::Service, "b")]
+    );
+    // Back from a service goes to that home screen, not to a group.
+    m.handle(Intent::OpenService("b".into()), now);
+    m.handle(Intent::Back, now);
+    assert!(matches!(m.screen, Screen::Home { group: None, .. }));
+    // One group is no choice either.
+    let mut one = open();
+    for s in &mut one.services {
+        s.group_id = "g".into();
+    }
+    assert!(model(now, one).flat());
+}
+
+#[test]
+fn a_refused_service_says_why_and_what_next() {
+    let now = Instant::now();
+    let check = |refusal: Refusal, hours: &[&str], expected: &str| {
+        let mut m = model(now, snapshot(hours, vec![]));
+        assert_eq!(m.refusal_sentence(refusal), expected, "{refusal:?}");
+        m.handle(Intent::ToggleLang, now);
+        assert!(
+            m.refusal_sentence(refusal).is_ascii(),
+            "English for {refusal:?}"
+        );
+    };
+    let day = &["08:00-18:00"][..];
+    check(Refusal::Full, day, "今日号源已满，可预约或明日再来");
+    check(Refusal::PastCutoff, day, "今日取号已截止，请明日再来");
+    check(Refusal::Paused, day, "本事项暂停取号，请咨询工作人员");
+    // 10:00 local.
+    check(
+        Refusal::Break,
+        &["08:00-09:30", "14:00-17:00"],
+        "午间休息，14:00 起可取号",
+    );
+    check(Refusal::Closed, &["10:30-12:00"], "10:30 起可取号");
+    check(
+        Refusal::Closed,
+        &["06:00-09:00"],
+        "今日已停止取号，请在办公时间再来",
+    );
+    check(Refusal::Closed, &[], "今日已停止取号，请在办公时间再来");
+    check(
+        Refusal::Other(ErrorCode::DuplicateCitizen),
+        day,
+        Text::ErrDuplicateCitizen.get(Lang::Zh),
+    );
+}
+
+#[test]
+fn next_opening_is_the_next_start_today() {
+    let hours: Vec<String> = vec!["13:30-17:00".into(), "09:00-12:00".into()];
+    assert_eq!(next_opening(&hours, 8 * 60), Some(9 * 60));
+    assert_eq!(next_opening(&hours, 12 * 60 + 5), Some(13 * 60 + 30));
+    assert_eq!(next_opening(&hours, 13 * 60 + 30), None);
+    assert_eq!(next_opening(&[], 0), None);
+}
+
+fn window(
+    number: WindowNo,
+    primary: &[&str],
+    secondary: &[&str],
+    status: WindowStatus,
+) -> WindowView {
+    WindowView {
+        number,
+        name: "综合窗口".into(),
+        screen_text: String::new(),
+        primary: primary.iter().map(|s| s.to_string()).collect(),
+        secondary: secondary.iter().map(|s| s.to_string()).collect(),
+        status,
+        pause_reason: None,
+        paused_since: None,
+        staff: None,
+        current: None,
+        held: vec![],
+    }
+}
+
+#[test]
+fn the_ticket_names_the_windows_serving_its_service_now() {
+    let now = Instant::now();
+    let mut s = open();
+    s.windows = vec![
+        window(5, &["b"], &["a"], WindowStatus::Open),
+        window(1, &["a"], &[], WindowStatus::Paused),
+        window(2, &["a"], &[], WindowStatus::Closed),
+        window(3, &["b"], &[], WindowStatus::Open),
+    ];
+    let mut m = model(now, s);
+    assert_eq!(m.windows_serving("a"), [1, 5], "signed in, by number");
+    assert_eq!(m.windows_serving("m0"), Vec::<WindowNo>::new());
+    m.handle(Intent::OpenService("a".into()), now);
+    let request = issue_request(m.handle(Intent::TakeTicket, now));
+    let Some(Command::Print { slip, .. }) =
+        m.issue_done(&request.request_id, Ok(issued(&request, "A001")), now)
+    else {
+        panic!("a slip to print")
+    };
+    assert_eq!(slip.windows, [1, 5]);
+    assert_eq!(slip.where_line(), "请在等候区留意 1号、5号窗口叫号");
+}
+
+/// A citizen with id `id` takes a ticket at service `a`, and is answered `answer`.
+fn take_with_id(
+    m: &mut Model,
+    id: &str,
+    answer: impl FnOnce(&IssueRequest) -> Result<IssueResponse, ClientError>,
+    now: Instant,
+) -> Option<Command> {
+    m.handle(Intent::OpenService("a".into()), now);
+    m.handle(Intent::SetCitizenId(id.into()), now);
+    let request = issue_request(m.handle(Intent::TakeTicket, now));
+    let result = answer(&request);
+    m.issue_done(&request.request_id, result, now)
+}
+
+/// `duplicate_citizen`, naming `number` when it is given.
+fn holds(number: Option<&str>) -> ClientError {
+    let refusal = ApiError::new(
+        ErrorCode::DuplicateCitizen,
+        "this citizen already holds a ticket",
+    );
+    ClientError::Api(match number {
+        Some(n) => refusal.with_ticket(n),
+        None => refusal,
+    })
+}
+
+#[test]
+fn a_citizen_who_holds_a_ticket_of_this_kiosk_is_shown_it_again() {
+    let now = Instant::now();
+    let mut m = model(now, open());
+    let id = "11010519491231002X";
+    let printed = take_with_id(&mut m, id, |r| Ok(issued(r, "A001")), now);
+    assert!(matches!(printed, Some(Command::Print { .. })));
+    m.handle(Intent::Home, now);
+    let later = now + Duration::from_secs(600);
+    let again = take_with_id(&mut m, id, |_| Err(holds(Some("A001"))), later);
+    assert!(again.is_none(), "shown again, not printed again");
+    let Screen::Ticket(ticket) = &m.screen else {
+        panic!("the ticket held, again")
+    };
+    assert!(ticket.again);
+    assert_eq!(ticket.issue.ticket.number, "A001");
+    assert_eq!(ticket.print, PrintStatus::NotAgain);
+    assert_eq!(
+        ticket.status_url,
+        "http://10.0.0.1:8700/t/00000000002aabcdef"
+    );
+    assert_eq!(m.idle_left(later), 30, "a full idle time to read it");
+}
+
+#[test]
+fn a_ticket_held_from_another_kiosk_is_named_on_the_service_page() {
+    let now = Instant::now();
+    let mut m = model(now, open());
+    take_with_id(
+        &mut m,
+        "11010519491231002X",
+        |_| Err(holds(Some("A009"))),
+        now,
+    );
+    let f = form(&m);
+    assert_eq!(f.holds.as_deref(), Some("A009"));
+    assert_eq!(f.error, None, "the number says it all");
+    assert!(m.unanswered.is_empty(), "a refusal is an answer");
+    // A server that names no number gets its plain sentence.
+    let mut m = model(now, open());
+    take_with_id(&mut m, "11010519491231002X", |_| Err(holds(None)), now);
+    let f = form(&m);
+    assert_eq!((f.holds, f.error), (None, Some(Text::ErrDuplicateCitizen)));
 }

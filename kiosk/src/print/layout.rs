@@ -87,6 +87,7 @@ pub(crate) fn layout(slip: &TicketSlip, paper: Paper) -> Vec<Block> {
         }
         _ => push_text(&mut blocks, &wait, cols, Center, false, Normal),
     }
+    push_text(&mut blocks, &slip.where_line(), cols, Center, true, Normal);
     push_text(
         &mut blocks,
         &format!("取号时间：{}", slip.issued_at),

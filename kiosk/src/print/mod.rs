@@ -5,7 +5,7 @@
 //! # Calling it from the app
 //!
 //! [`Printer::print`] blocks: up to [`DEFAULT_TIMEOUT`] per step (resolve, connect, write) when the
-//! printer is dead. Run it on a worker thread, never on the UI thread; [`Printer`] and
+//! printer is dead, plus up to [`STATUS_WAIT`] for a printer that does not answer its status query. Run it on a worker thread, never on the UI thread; [`Printer`] and
 //! [`TicketSlip`] are `Send + Sync + Clone` for that. The ticket exists whatever happens here: on an
 //! error, show [`PrintError::message_zh`] / [`PrintError::message_en`] next to the on-screen
 //! ticket and log the error's `Display` form (it names the printer and the cause for hall IT).
@@ -25,6 +25,8 @@
 //! - **QR code.** `GS ( k`: model 2, module size per paper, error correction M (a slip may get
 //!   scuffed; M still fits a status URL in a small symbol), store, print.
 //! - **Cut.** `GS V 66 0`, the last command: feed to the cutter, then a partial cut.
+//! - **Status.** Not part of the slip: the transports send `DLE EOT 1–4` before and after it where
+//!   the printer can answer ([`status`]), so no paper, an open cover or an error is a fault.
 //! - **Width.** Lines are wrapped to the paper's columns (48 on 80 mm, 32 on 58 mm; half that for
 //!   double width), a hanzi taking two columns, with the Chinese line-breaking rules (no closing
 //!   punctuation at a line start, no opening one at a line end, ASCII words kept whole).
@@ -46,6 +48,7 @@
 mod encode;
 mod layout;
 mod slip;
+pub mod status;
 mod text;
 mod transport;
 
@@ -55,10 +58,15 @@ pub(crate) mod tests;
 use std::time::Duration;
 
 pub use encode::encode;
-pub use slip::{DEFAULT_NOTES, Paper, PaperError, SlipSettings, TicketSlip, class_label};
+pub use slip::{
+    DEFAULT_NOTES, Paper, PaperError, SlipSettings, TicketSlip, ahead_words, class_label,
+    where_line,
+};
+pub use status::{Fault, PrinterStatus, STATUS_QUERY};
 pub use text::render_text;
 pub use transport::{
-    DEFAULT_PORT, DEFAULT_TIMEOUT, Destination, DestinationError, PrintError, Stage, send,
+    DEFAULT_PORT, DEFAULT_TIMEOUT, Destination, DestinationError, PrintError, STATUS_WAIT, Stage,
+    send,
 };
 
 /// A kiosk's printer as configured: where slips go, the paper in it, and how long to wait for it.
@@ -84,10 +92,13 @@ impl Printer {
 
     /// Prints `slip`. Blocking (see the module docs): call it from a worker thread.
     ///
-    /// With [`Destination::None`] it does nothing and succeeds.
-    pub fn print(&self, slip: &TicketSlip) -> Result<(), PrintError> {
+    /// A printer that reports no paper, an open cover or an error (asked before and after the slip,
+    /// see [`send`]) is a [`PrintError::Fault`]. `Ok` has the printer's last status when it gave one,
+    /// for warnings such as a roll near its end. With [`Destination::None`] it does nothing and
+    /// succeeds.
+    pub fn print(&self, slip: &TicketSlip) -> Result<Option<PrinterStatus>, PrintError> {
         if !self.destination.prints() {
-            return Ok(());
+            return Ok(None);
         }
         let bytes = encode(slip, self.paper)?;
         send(&self.destination, &bytes, self.timeout)

@@ -3,10 +3,12 @@
 use std::fmt;
 use std::str::FromStr;
 
-use qcall_protocol::{HallInfo, IssueResponse, Service, TicketClass};
+use qcall_client::i18n::{Lang, Text};
+use qcall_protocol::{HallInfo, IssueResponse, Service, TicketClass, WindowNo};
 
 /// The notes printed when the kiosk's configuration names none: what citizens most often get wrong.
-pub const DEFAULT_NOTES: [&str; 2] = ["过号请到窗口重新排队", "请留意屏幕与语音叫号"];
+/// (Where to wait and watch is the slip's own line, [`where_line`].)
+pub const DEFAULT_NOTES: [&str; 1] = ["过号请到窗口重新排队"];
 
 /// One ticket slip, everything already in the words that get printed.
 ///
@@ -31,6 +33,9 @@ pub struct TicketSlip {
     pub ahead: u32,
     /// Estimated wait in minutes at issue; `None` prints "—" (no window serves the service now, R8).
     pub estimated_wait_minutes: Option<u32>,
+    /// The windows serving the service at issue, where the citizen will be called; empty prints
+    /// "watch the screens".
+    pub windows: Vec<WindowNo>,
     /// Issue time as the citizen reads it, in the hall's local time (`2026-11-23 09:15`). The caller
     /// formats it: this crate does no time-zone work.
     pub issued_at: String,
@@ -75,6 +80,7 @@ impl TicketSlip {
         hall: &HallInfo,
         service: &Service,
         issued_at: &str,
+        windows: &[WindowNo],
         settings: &SlipSettings,
     ) -> TicketSlip {
         let english = |s: &str| (settings.english && !s.trim().is_empty()).then(|| s.to_string());
@@ -87,6 +93,7 @@ impl TicketSlip {
             class: issue.ticket.class,
             ahead: issue.ahead,
             estimated_wait_minutes: issue.estimated_wait_minutes,
+            windows: windows.to_vec(),
             issued_at: issued_at.to_string(),
             materials: service.materials.clone(),
             notes: settings.notes.clone(),
@@ -100,14 +107,55 @@ impl TicketSlip {
         class_label(self.class)
     }
 
-    /// "您前面还有 3 人，预计等待 12 分钟", or "预计等待 —" when the wait is unknown. Public so that
-    /// the on-screen ticket can use the very words printed on the slip.
+    /// "您前面还有 3 人，预计等待 12 分钟", or "预计等待 —" when the wait is unknown; with nobody
+    /// ahead, the on-screen words for it ([`ahead_words`]) instead of "0 人 … —".
     pub fn wait_line(&self) -> String {
+        if let Some(next) = ahead_words(Lang::Zh, self.ahead, self.estimated_wait_minutes) {
+            return next.to_string();
+        }
         match self.estimated_wait_minutes {
             Some(minutes) => format!("您前面还有 {} 人，预计等待 {} 分钟", self.ahead, minutes),
             None => format!("您前面还有 {} 人，预计等待 —", self.ahead),
         }
     }
+
+    /// Where to wait and which windows call this service: the on-screen words, in Chinese.
+    pub fn where_line(&self) -> String {
+        where_line(Lang::Zh, &self.windows)
+    }
+}
+
+/// What to say instead of "0 ahead" when nobody is ahead: 即将叫号, or, when no window serves the
+/// service now (no estimate, R8), that the citizen is next once one opens. `None` when some are ahead.
+pub fn ahead_words(lang: Lang, ahead: u32, estimate: Option<u32>) -> Option<&'static str> {
+    match (ahead, estimate) {
+        (0, Some(_)) => Some(Text::CallingSoon.get(lang)),
+        (0, None) => Some(Text::NextWhenOpen.get(lang)),
+        _ => None,
+    }
+}
+
+/// 请在等候区留意 3号、5号窗口叫号, from the windows serving the service; with none, to watch the
+/// screens.
+pub fn where_line(lang: Lang, windows: &[WindowNo]) -> String {
+    if windows.is_empty() {
+        return Text::WaitWatchScreens.get(lang).to_string();
+    }
+    let list = match lang {
+        Lang::Zh => windows
+            .iter()
+            .map(|w| format!("{w}号"))
+            .collect::<Vec<_>>()
+            .join("、"),
+        Lang::En => {
+            let numbers: Vec<String> = windows.iter().map(ToString::to_string).collect();
+            match numbers.split_last() {
+                Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+                _ => numbers.join(""),
+            }
+        }
+    };
+    Text::WaitAtWindows.fill(lang, &[("windows", &list)])
 }
 
 /// The Chinese label of a ticket class, `None` for `normal`.
@@ -233,6 +281,36 @@ mod tests {
         assert_eq!(slip.wait_line(), "您前面还有 3 人，预计等待 12 分钟");
         slip.estimated_wait_minutes = None;
         assert_eq!(slip.wait_line(), "您前面还有 3 人，预计等待 —");
+    }
+
+    #[test]
+    fn nobody_ahead_is_calling_soon_not_zero_and_a_dash() {
+        let mut slip = crate::print::tests::sample_slip();
+        slip.ahead = 0;
+        slip.estimated_wait_minutes = Some(0);
+        assert_eq!(slip.wait_line(), "即将叫号，请留意叫号");
+        slip.estimated_wait_minutes = None;
+        assert_eq!(slip.wait_line(), "您是下一位，窗口开始办理后即叫号");
+    }
+
+    #[test]
+    fn the_where_line_names_the_windows_serving_the_service() {
+        let check = |lang, windows: &[WindowNo], expected: &str| {
+            assert_eq!(where_line(lang, windows), expected, "{lang:?} {windows:?}");
+        };
+        check(Lang::Zh, &[3, 5], "请在等候区留意 3号、5号窗口叫号");
+        check(Lang::Zh, &[1], "请在等候区留意 1号窗口叫号");
+        check(Lang::Zh, &[], "请在等候区留意屏幕与语音叫号");
+        check(
+            Lang::En,
+            &[3, 5, 7],
+            "Please wait in the waiting area for a call to window 3, 5 or 7",
+        );
+        check(
+            Lang::En,
+            &[2],
+            "Please wait in the waiting area for a call to window 2",
+        );
     }
 
     #[test]

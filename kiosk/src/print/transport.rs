@@ -2,9 +2,15 @@
 //! `/dev/usb/lp0`, serial `/dev/ttyS0`), a plain file, or nowhere.
 //!
 //! Every way is bounded in time, so a dead printer costs the kiosk at most a few seconds on a worker
-//! thread, never a hang: TCP connect and write have timeouts, and a device write (which the kernel may
-//! block forever while a USB printer is offline) runs on a helper thread that is abandoned when its
-//! time is up.
+//! thread, never a hang: TCP connect and write have timeouts, a device is opened non-blocking and
+//! polled against a deadline, and the whole device job runs on a helper thread that is abandoned
+//! if it still overstays (an open() the kernel blocks).
+//!
+//! Where the way back exists (TCP, device files) the printer is asked for its real-time status
+//! (`DLE EOT`, see [`super::status`]) before the slip and again after it: a printer without paper,
+//! with its cover open or in error is a print fault, not a slip the citizen waits for in vain. A
+//! printer that does not answer within [`STATUS_WAIT`] is printed to as before, and not asked again
+//! for that slip.
 
 use std::fmt;
 use std::fs::OpenOptions;
@@ -16,6 +22,8 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use super::status::{ANSWERS, Fault, PrinterStatus, STATUS_QUERY};
+
 /// The raw-printing port of network printers (JetDirect / AppSocket).
 pub const DEFAULT_PORT: u16 = 9100;
 
@@ -26,6 +34,13 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3);
 /// How long to wait, after the last byte, for the printer to close its side. That close is the
 /// only sign that it read everything; a printer that keeps the connection open costs this much.
 const CLOSE_WAIT: Duration = Duration::from_millis(500);
+
+/// How long to wait for the answers to a status query. Printers answer `DLE EOT` within
+/// milliseconds; one that says nothing in this time does not answer at all on this transport.
+pub const STATUS_WAIT: Duration = Duration::from_millis(500);
+
+/// How often a non-blocking device is polled while it is not ready.
+const POLL: Duration = Duration::from_millis(10);
 
 /// Where slips go, as written in the kiosk's configuration (see [`Destination::from_str`]).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -234,6 +249,17 @@ pub enum PrintError {
     /// The slip could not be turned into printer bytes (only a status URL too long for a QR code).
     #[error("the slip could not be encoded: {0}")]
     Encode(String),
+    /// The printer answered its status query with a fault: before the slip (nothing was printed)
+    /// or after it (the slip may be incomplete).
+    #[error("printer {target} reports {fault} ({})", if *.after_slip { "after the slip: it may be incomplete" } else { "before the slip: nothing was printed" })]
+    Fault {
+        /// The destination, as configured.
+        target: String,
+        /// What is wrong.
+        fault: Fault,
+        /// Whether it was seen after the slip was sent (else before, and the slip was not sent).
+        after_slip: bool,
+    },
 }
 
 /// What every failure message ends with: the ticket is valid, and how to keep it.
@@ -261,6 +287,13 @@ impl PrintError {
             PrintError::PermissionDenied { .. } | PrintError::Io { .. } | PrintError::Encode(_) => {
                 concat!("小票打印出现故障。", advice_zh!())
             }
+            PrintError::Fault { fault, .. } => match fault {
+                Fault::PaperOut => concat!("打印机缺纸，请告知工作人员。", advice_zh!()),
+                Fault::CoverOpen => concat!("打印机纸仓盖未合上，请告知工作人员。", advice_zh!()),
+                Fault::Error | Fault::Offline => {
+                    concat!("打印机故障，请告知工作人员。", advice_zh!())
+                }
+            },
         }
     }
 
@@ -278,6 +311,20 @@ impl PrintError {
             PrintError::PermissionDenied { .. } | PrintError::Io { .. } | PrintError::Encode(_) => {
                 concat!("The ticket could not be printed. ", advice_en!())
             }
+            PrintError::Fault { fault, .. } => match fault {
+                Fault::PaperOut => concat!(
+                    "The printer is out of paper; please tell a member of staff. ",
+                    advice_en!()
+                ),
+                Fault::CoverOpen => concat!(
+                    "The printer's cover is open; please tell a member of staff. ",
+                    advice_en!()
+                ),
+                Fault::Error | Fault::Offline => concat!(
+                    "The printer has a fault; please tell a member of staff. ",
+                    advice_en!()
+                ),
+            },
         }
     }
 }
@@ -285,13 +332,22 @@ impl PrintError {
 /// Sends `bytes` to `destination`, each step bounded by `timeout`. Blocking: call it from a worker
 /// thread, never from the UI thread.
 ///
-/// `Ok` means the bytes were handed over: written to the file or device, or read by the network
-/// printer (it closed its side after our last byte, or at least accepted every byte). It does not
-/// prove that paper came out: ESC/POS printers do not say when they run out of paper unless asked,
-/// and many network ones do not answer on port 9100.
-pub fn send(destination: &Destination, bytes: &[u8], timeout: Duration) -> Result<(), PrintError> {
+/// On TCP and device files the printer is asked for its status (`DLE EOT`) before the slip, and,
+/// if it answered, again after it. A fault before the slip sends nothing and is
+/// [`PrintError::Fault`]; one after it is the same error with `after_slip`. `Ok` carries the last
+/// status the printer gave (for warnings such as a roll near its end), or `None` when it gave none
+/// (a file, or a printer that does not answer on this transport).
+///
+/// Without a status, `Ok` means only that the bytes were handed over: written to the file or
+/// device, or read by the network printer (it closed its side after our last byte, or at least
+/// accepted every byte).
+pub fn send(
+    destination: &Destination,
+    bytes: &[u8],
+    timeout: Duration,
+) -> Result<Option<PrinterStatus>, PrintError> {
     match destination {
-        Destination::None => Ok(()),
+        Destination::None => Ok(None),
         Destination::Tcp { host, port } => send_tcp(host, *port, bytes, timeout),
         Destination::File(path) => {
             let io = |e| fs_error(e, path);
@@ -301,23 +357,64 @@ pub fn send(destination: &Destination, bytes: &[u8], timeout: Duration) -> Resul
                 .open(path)
                 .map_err(io)?;
             file.write_all(bytes).map_err(io)?;
-            file.flush().map_err(io)
+            file.flush().map_err(io)?;
+            Ok(None)
         }
         Destination::Device(path) => {
             let (path, bytes) = (path.clone(), bytes.to_vec());
-            // A USB printer that is offline can block open() or write() in the kernel for ever: do it
-            // on a helper thread and give up waiting for it when the time is up.
-            with_deadline(timeout, Stage::Write, move || {
-                let io = |e| fs_error(e, &path);
-                let mut device = OpenOptions::new().write(true).open(&path).map_err(io)?;
-                device.write_all(&bytes).map_err(io)?;
-                device.flush().map_err(io)
+            // Non-blocking and polled, so the job ends by itself; the helper thread is for an
+            // open() that a driver blocks all the same. Its limit leaves room for both queries.
+            let limit = timeout + 2 * STATUS_WAIT + Duration::from_millis(500);
+            with_deadline(limit, Stage::Write, move || {
+                send_device(&path, &bytes, timeout)
             })
         }
     }
 }
 
-fn send_tcp(host: &str, port: u16, bytes: &[u8], timeout: Duration) -> Result<(), PrintError> {
+/// A status read: the answer, or `None` when the printer said nothing (or nothing readable).
+fn read_status(
+    mut read: impl FnMut(&mut [u8]) -> io::Result<usize>,
+    wait: Duration,
+) -> io::Result<Option<PrinterStatus>> {
+    let deadline = Instant::now() + wait;
+    let mut got = Vec::with_capacity(ANSWERS);
+    let mut buf = [0u8; 16];
+    while got.len() < ANSWERS && Instant::now() < deadline {
+        match read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => thread::sleep(POLL),
+            Err(e) if e.kind() == io::ErrorKind::TimedOut => break,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(PrinterStatus::parse(&got))
+}
+
+/// The fault in `status`, as the error for `target`.
+fn check(
+    status: Option<PrinterStatus>,
+    target: &str,
+    after_slip: bool,
+) -> Result<Option<PrinterStatus>, PrintError> {
+    match status.and_then(|s| s.fault()) {
+        Some(fault) => Err(PrintError::Fault {
+            target: target.to_string(),
+            fault,
+            after_slip,
+        }),
+        None => Ok(status),
+    }
+}
+
+fn send_tcp(
+    host: &str,
+    port: u16,
+    bytes: &[u8],
+    timeout: Duration,
+) -> Result<Option<PrinterStatus>, PrintError> {
     let addrs: Vec<SocketAddr> = match host.parse::<IpAddr>() {
         Ok(ip) => vec![SocketAddr::new(ip, port)],
         Err(_) => {
@@ -353,19 +450,128 @@ fn send_tcp(host: &str, port: u16, bytes: &[u8], timeout: Duration) -> Result<()
         target: target.clone(),
         source,
     };
-    // The slip is one burst; do not hold back its last segment.
-    stream.set_nodelay(true).map_err(io)?;
-    write_all_by(&mut stream, bytes, Instant::now() + timeout).map_err(|e| match e {
+    let write_error = |e| match e {
         WriteError::Timeout => PrintError::Timeout {
             stage: Stage::Write,
             after: timeout,
         },
         WriteError::Io(source) => io(source),
-    })?;
+    };
+    // The slip is one burst; do not hold back its last segment.
+    stream.set_nodelay(true).map_err(io)?;
+    let wait = STATUS_WAIT.min(timeout);
+    let query = |stream: &mut TcpStream| -> Result<Option<PrinterStatus>, PrintError> {
+        write_all_by(stream, &STATUS_QUERY, Instant::now() + timeout).map_err(write_error)?;
+        let deadline = Instant::now() + wait;
+        read_status(
+            |buf| {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Err(io::ErrorKind::TimedOut.into());
+                }
+                stream.set_read_timeout(Some(left))?;
+                stream.read(buf)
+            },
+            wait,
+        )
+        .map_err(io)
+    };
+    let before = check(query(&mut stream)?, &target, false)?;
+    write_all_by(&mut stream, bytes, Instant::now() + timeout).map_err(write_error)?;
+    // A printer that did not answer before the slip will not answer after it.
+    let after = match before {
+        Some(_) => check(query(&mut stream)?, &target, true)?,
+        None => None,
+    };
     // Say we are done, then give the printer a moment to read everything and close: closing a socket
     // that still has unread input (a printer's status byte) resets it and may drop our last bytes.
     if stream.shutdown(Shutdown::Write).is_ok() {
         drain_until_closed(&mut stream, CLOSE_WAIT.min(timeout));
+    }
+    Ok(after.or(before))
+}
+
+/// A device file: opened for reading and writing without blocking where the system allows it (the
+/// status answers come back on the same file), else for writing only and without a status.
+fn send_device(
+    path: &Path,
+    bytes: &[u8],
+    timeout: Duration,
+) -> Result<Option<PrinterStatus>, PrintError> {
+    let target = path.display().to_string();
+    let io = |e| fs_error(e, path);
+    let (mut device, can_read) = match open_device(path, true) {
+        Ok(device) => (device, true),
+        // A device the kiosk may write but not read: print without a status.
+        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
+            (open_device(path, false).map_err(io)?, false)
+        }
+        Err(e) => return Err(io(e)),
+    };
+    let write = |device: &mut std::fs::File, bytes: &[u8]| {
+        write_polled(device, bytes, Instant::now() + timeout).map_err(|e| match e {
+            WriteError::Timeout => PrintError::Timeout {
+                stage: Stage::Write,
+                after: timeout,
+            },
+            WriteError::Io(e) => io(e),
+        })
+    };
+    let query = |device: &mut std::fs::File| -> Result<Option<PrinterStatus>, PrintError> {
+        write(device, &STATUS_QUERY)?;
+        match read_status(|buf| device.read(buf), STATUS_WAIT.min(timeout)) {
+            Ok(status) => Ok(status),
+            // usblp refuses reads from a printer that is not bidirectional: no status, not a fault.
+            Err(e) if e.kind() == io::ErrorKind::InvalidInput => Ok(None),
+            Err(e) => Err(io(e)),
+        }
+    };
+    let before = if can_read {
+        check(query(&mut device)?, &target, false)?
+    } else {
+        None
+    };
+    write(&mut device, bytes)?;
+    let after = match before {
+        Some(_) => check(query(&mut device)?, &target, true)?,
+        None => None,
+    };
+    device.flush().map_err(io)?;
+    Ok(after.or(before))
+}
+
+/// Opens a device file, never created, non-blocking on Unix: a printer that is offline then answers
+/// "not now" instead of holding the thread, and a status read that gets nothing returns.
+fn open_device(path: &Path, read: bool) -> io::Result<std::fs::File> {
+    let mut options = OpenOptions::new();
+    options.read(read).write(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    options.open(path)
+}
+
+/// `write_all` on a non-blocking file: waits while the device is not ready, up to `deadline`.
+fn write_polled(
+    device: &mut std::fs::File,
+    mut bytes: &[u8],
+    deadline: Instant,
+) -> Result<(), WriteError> {
+    while !bytes.is_empty() {
+        match device.write(bytes) {
+            Ok(0) => return Err(WriteError::Io(io::ErrorKind::WriteZero.into())),
+            Ok(n) => bytes = &bytes[n..],
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                if Instant::now() >= deadline {
+                    return Err(WriteError::Timeout);
+                }
+                thread::sleep(POLL);
+            }
+            Err(e) => return Err(WriteError::Io(e)),
+        }
     }
     Ok(())
 }

@@ -3,6 +3,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
@@ -114,20 +115,41 @@ impl Hall {
         format!("http://127.0.0.1:{}", self.port)
     }
 
+    /// Signs staff `staff_no` (password `demo-staff`) in at `window`, as the caller app would.
+    pub(crate) fn sign_in(&self, staff_no: &str, window: u32) {
+        let addr = qcall_client::ServerAddr::parse(&self.url()).expect("address");
+        let rest = qcall_client::RestClient::new(&addr).expect("client");
+        self.runtime.block_on(async {
+            let login = rest.login(staff_no, "demo-staff").await.expect("login");
+            rest.with_bearer(login.token)
+                .window_action(
+                    window,
+                    &qcall_client::WindowAction::SignIn,
+                    &qcall_client::RequestId::new(),
+                )
+                .await
+                .expect("sign in");
+        });
+    }
+
     /// Kiosk settings for this server, printing to `file:` in `dir` unless `printer` says otherwise.
     pub(crate) fn kiosk_config(&self, dir: &Path, extra: &str) -> KioskConfig {
-        let text = format!(
-            "server = \"{}\"\nkey = \"{KIOSK}\"\n[printer]\ndestination = \"file:{}\"\n{extra}",
-            self.url(),
-            dir.join("slips.bin").display()
-        );
-        let settings = Settings::merge(
-            &ClientArgs::default(),
-            Some((&text, Path::new("kiosk.toml"))),
-        )
-        .expect("settings");
-        KioskConfig::from_settings(&settings).expect("kiosk config")
+        kiosk_config(&self.url(), dir, extra)
     }
+}
+
+/// Kiosk settings for the server at `url`, printing to `file:` in `dir`.
+pub(crate) fn kiosk_config(url: &str, dir: &Path, extra: &str) -> KioskConfig {
+    let text = format!(
+        "server = \"{url}\"\nkey = \"{KIOSK}\"\n[printer]\ndestination = \"file:{}\"\n{extra}",
+        dir.join("slips.bin").display()
+    );
+    let settings = Settings::merge(
+        &ClientArgs::default(),
+        Some((&text, Path::new("kiosk.toml"))),
+    )
+    .expect("settings");
+    KioskConfig::from_settings(&settings).expect("kiosk config")
 }
 
 impl Drop for Hall {
@@ -138,9 +160,14 @@ impl Drop for Hall {
 
 /// A kiosk of `hall` in a test harness of [`SIZE`].
 pub(crate) fn kiosk(config: KioskConfig) -> Harness<'static, KioskApp> {
+    kiosk_sized(config, SIZE)
+}
+
+/// A kiosk of `hall` on a screen of `size` points.
+pub(crate) fn kiosk_sized(config: KioskConfig, size: [f32; 2]) -> Harness<'static, KioskApp> {
     let app = KioskApp::start(config).expect("kiosk starts");
     Harness::builder()
-        .with_size(SIZE)
+        .with_size(size)
         .with_context_setup(qcall_client::ui::install_fonts)
         .build_ui_state(|ui, app: &mut KioskApp| app.frame(ui), app)
 }
@@ -155,8 +182,8 @@ pub(crate) fn until(
     loop {
         harness.step();
         if pred(&harness.state().model) {
-            // One more frame so the screen shows what the model says.
-            harness.step();
+            // The screen shows what the model says once its layout has settled.
+            settle(harness);
             return;
         }
         assert!(
@@ -168,16 +195,143 @@ pub(crate) fn until(
     }
 }
 
+/// A TCP proxy in front of the server that can lose answers: the next `n` answers to
+/// `POST /api/v1/tickets` reach the server (which acts on them) but never the kiosk, whose
+/// connection is closed instead, as when a network drops an answer. Everything else (the
+/// WebSocket, other requests) passes through untouched.
+pub(crate) struct LossyProxy {
+    pub(crate) port: u16,
+    lose: Arc<AtomicUsize>,
+    lost: Arc<AtomicUsize>,
+}
+
+impl LossyProxy {
+    /// A proxy to `127.0.0.1:upstream` on a free port.
+    pub(crate) fn start(upstream: u16) -> LossyProxy {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let (lose, lost) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let (lose2, lost2) = (lose.clone(), lost.clone());
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { return };
+                let Ok(server) = std::net::TcpStream::connect(("127.0.0.1", upstream)) else {
+                    continue;
+                };
+                let _ = client.set_nodelay(true);
+                let _ = server.set_nodelay(true);
+                let swallow = Arc::new(AtomicBool::new(false));
+                let (c, s) = (
+                    client.try_clone().expect("clone"),
+                    server.try_clone().expect("clone"),
+                );
+                let (lose, lost, sw) = (lose2.clone(), lost2.clone(), swallow.clone());
+                // Kiosk → server: note an issue request before passing it on, so that its answer
+                // is known to be lost before it can come back.
+                std::thread::spawn(move || {
+                    pipe(c, s, |chunk| {
+                        let issue = chunk.windows(20).any(|w| w == b"POST /api/v1/tickets");
+                        if issue
+                            && lose
+                                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                                    n.checked_sub(1)
+                                })
+                                .is_ok()
+                        {
+                            lost.fetch_add(1, Ordering::SeqCst);
+                            sw.store(true, Ordering::SeqCst);
+                        }
+                        true
+                    })
+                });
+                // Server → kiosk: a lost answer is dropped, and the kiosk's connection with it.
+                std::thread::spawn(move || {
+                    let client_end = client.try_clone().expect("clone");
+                    pipe(server, client, move |_| {
+                        if swallow.load(Ordering::SeqCst) {
+                            let _ = client_end.shutdown(std::net::Shutdown::Both);
+                            return false;
+                        }
+                        true
+                    })
+                });
+            }
+        });
+        LossyProxy { port, lose, lost }
+    }
+
+    /// Loses the next `n` answers to an issue request.
+    pub(crate) fn lose_answers(&self, n: usize) {
+        self.lose.store(n, Ordering::SeqCst);
+    }
+
+    /// How many answers were lost so far.
+    pub(crate) fn lost(&self) -> usize {
+        self.lost.load(Ordering::SeqCst)
+    }
+
+    /// The proxy's address, for the kiosk's `server`.
+    pub(crate) fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+/// Copies `from` to `to` while `pass` says the chunk may go on.
+fn pipe(
+    mut from: std::net::TcpStream,
+    mut to: std::net::TcpStream,
+    mut pass: impl FnMut(&[u8]) -> bool,
+) {
+    use std::io::{Read, Write};
+    let mut buf = [0u8; 16 * 1024];
+    loop {
+        match from.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                if !pass(&buf[..n]) || to.write_all(&buf[..n]).is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    let _ = to.shutdown(std::net::Shutdown::Write);
+}
+
 /// Whether a widget with exactly this label is on screen.
 pub(crate) fn shows(harness: &Harness<'_, KioskApp>, label: &str) -> bool {
     use egui_kittest::kittest::Queryable;
     harness.query_by_label(label).is_some()
 }
 
-/// Clicks the widget with exactly this label and runs the frame that sees the click.
+/// Clicks the widget with exactly this label, runs the frame that sees the click and lets the
+/// next screen settle.
 pub(crate) fn click(harness: &mut Harness<'_, KioskApp>, label: &str) {
     use egui_kittest::kittest::Queryable;
     harness.get_by_label(label).click();
     harness.step();
-    harness.step();
+    settle(harness);
+}
+
+/// Steps frames until two in a row draw the same shapes in the same places (at most 30): a panel
+/// takes its size from the frames before, and a touch must land where the citizen sees the button.
+pub(crate) fn settle(harness: &mut Harness<'_, KioskApp>) {
+    let layout = |harness: &Harness<'_, KioskApp>| -> Vec<[u32; 4]> {
+        harness
+            .output()
+            .shapes
+            .iter()
+            .map(|s| s.shape.visual_bounding_rect())
+            .filter(|r| r.is_finite())
+            .map(|r| [r.min.x, r.min.y, r.max.x, r.max.y].map(f32::to_bits))
+            .collect()
+    };
+    let mut last = layout(harness);
+    for _ in 0..30 {
+        harness.step();
+        let now = layout(harness);
+        if now == last {
+            return;
+        }
+        last = now;
+    }
 }

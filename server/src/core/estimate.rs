@@ -47,7 +47,8 @@ fn is_open(w: &WindowLive) -> bool {
 }
 
 impl Hall {
-    /// The mean handling time of a service today, or its expected minutes until enough were served.
+    /// The window's mean time per ticket of a service today (from the call to 办结 or 过号), or its
+    /// expected minutes until enough were served.
     pub(super) fn handle_ms(&self, service: &str) -> Millis {
         let expected = self
             .cfg
@@ -55,7 +56,12 @@ impl Hall {
             .map_or(10, |s| s.info.expected_minutes);
         match self.stats.get(&format!("service:{service}")) {
             Some(s) if s.served >= self.cfg.rules.estimate_min_served.max(1) => {
-                (s.handle_ms / i64::from(s.served)).max(1)
+                if s.window_ms > 0 {
+                    (s.window_ms / i64::from(s.served + s.no_show)).max(1)
+                } else {
+                    // Figures restored from before window_ms was kept.
+                    (s.handle_ms / i64::from(s.served)).max(1)
+                }
             }
             _ => i64::from(expected.max(1)) * 60_000,
         }
@@ -195,7 +201,7 @@ impl Hall {
             return 0;
         };
         let leg = t.ticket.leg();
-        let since = leg.started_at.or(leg.called_at).unwrap_or(now);
+        let since = leg.called_at.or(leg.started_at).unwrap_or(now);
         (self.handle_ms(&leg.service_id) - (now - since)).max(0)
     }
 

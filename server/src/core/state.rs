@@ -23,6 +23,10 @@ pub(crate) struct StoredTicket {
     /// were called or left the queue.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) behind: Vec<TicketId>,
+    /// 办件编号 per leg (0-based), when staff entered one at finish: exported with the leg's
+    /// rating (R21). Not on the wire ticket.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub(crate) case_nos: BTreeMap<u32, String>,
 }
 
 /// A window's live state, persisted so that a restart keeps sign-ins, pauses and current tickets.
@@ -47,6 +51,10 @@ pub(crate) struct Stat {
     pub(crate) wait_ms: i64,
     pub(crate) handle_ms: i64,
     pub(crate) pause_ms: BTreeMap<String, i64>,
+    /// The window's time per ticket (R8): from the call to 办结 for the served, to 过号 for the
+    /// no-shows, so the estimate counts the walk to the window and the wait for one who never comes.
+    #[serde(default)]
+    pub(crate) window_ms: i64,
 }
 
 /// State restored from the store at start-up.
@@ -61,4 +69,5 @@ pub(crate) struct Restored {
     pub(crate) stats: HashMap<String, Stat>,
     pub(crate) notices: Option<Vec<String>>,
     pub(crate) recent_calls: Vec<Call>,
+    pub(crate) ratings: super::RatingsRestored,
 }

@@ -298,8 +298,8 @@ fn open_legs(cfg: &HallConfig, t: &StoredTicket) -> Vec<OpenLeg> {
         .collect()
 }
 
-/// The ratings of the range's legs, when the ratings family's table exists (R21; migration 3 lands
-/// from its own branch): until then, none. The one place reports read ratings.
+/// The ratings of the range's legs (R21: the ratings family's table, migration 3); none on a
+/// database without that table. The one place reports read ratings.
 fn ratings(conn: &Connection, from: &str, to: &str) -> Result<Vec<RatingFact>, StoreError> {
     let exists: bool = conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ratings')",

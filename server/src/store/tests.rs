@@ -150,7 +150,13 @@ fn a_served_morning(store: &mut Store, cfg: &Arc<crate::config::HallConfig>) {
         (&s1, issue(2)),
         (&s1, issue(3)),
         (&s1, Command::CallNext { window: 1 }),
-        (&s1, Command::Finish { window: 1 }),
+        (
+            &s1,
+            Command::Finish {
+                window: 1,
+                case_no: None,
+            },
+        ),
         (&s1, Command::CallNext { window: 1 }),
         (
             &s1,
@@ -161,7 +167,13 @@ fn a_served_morning(store: &mut Store, cfg: &Arc<crate::config::HallConfig>) {
             },
         ),
         (&s2, Command::CallNext { window: 2 }),
-        (&s2, Command::Finish { window: 2 }),
+        (
+            &s2,
+            Command::Finish {
+                window: 2,
+                case_no: None,
+            },
+        ),
         (
             &s1,
             Command::Cancel {
@@ -254,7 +266,7 @@ fn tickets_stored_before_facts_get_the_same_facts_on_the_first_start() {
 }
 
 #[test]
-fn reports_read_the_facts_and_the_ratings_once_their_table_exists() {
+fn reports_read_the_facts_and_their_ratings() {
     let dir = tempfile::tempdir().expect("tmp");
     let path = dir.path().join("r.db");
     let cfg = Arc::new(test_config(""));
@@ -264,17 +276,12 @@ fn reports_read_the_facts_and_the_ratings_once_their_table_exists() {
     let mut reader = FactReader::open(&path).expect("read-only");
     let input = reader.input(&cfg, day, day).expect("read");
     assert_eq!(input.legs.len(), 4);
-    assert!(
-        input.ratings.is_empty(),
-        "no ratings table yet: no ratings, no error"
-    );
-    // The ratings family's table (migration 3 on its branch), as far as reports read it.
+    assert!(input.ratings.is_empty(), "nothing rated yet");
+    // Ratings as the ratings family stores them (R21), one upheld as false on appeal.
     store
         .conn
         .execute_batch(
-            "CREATE TABLE ratings (id INTEGER PRIMARY KEY, ticket_id INTEGER NOT NULL, leg INTEGER NOT NULL,
-                business_day TEXT, level TEXT, appeal TEXT NOT NULL DEFAULT 'none');
-             INSERT INTO ratings (ticket_id, leg, business_day, level, appeal) VALUES
+            "INSERT INTO ratings (ticket_id, leg, business_day, level, appeal) VALUES
                 (1, 0, '2026-11-23', 'basic', 'none'),
                 (2, 1, '2026-11-23', 'very_dissatisfied', 'upheld'),
                 (2, 0, '2026-11-23', 'dissatisfied', 'rejected');",

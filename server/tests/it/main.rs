@@ -9,6 +9,7 @@ mod edges;
 mod hall_day;
 mod live;
 mod race;
+mod ratings;
 mod reports;
 mod requests;
 mod sessions;

@@ -29,7 +29,14 @@ fn finishing_writes_the_leg_fact_with_its_times_and_the_limit() {
     t.minutes(1);
     act(&mut t, 1, Command::Start { window: 1 });
     t.minutes(7);
-    let done = act(&mut t, 1, Command::Finish { window: 1 });
+    let done = act(
+        &mut t,
+        1,
+        Command::Finish {
+            window: 1,
+            case_no: None,
+        },
+    );
     let f = facts(&done);
     assert_eq!(f.len(), 1);
     let f = f[0];
@@ -71,7 +78,14 @@ fn a_transfer_closes_one_leg_and_the_finish_the_next() {
     );
     t.minutes(1);
     act(&mut t, 2, Command::CallNext { window: 2 });
-    let done = act(&mut t, 2, Command::Finish { window: 2 });
+    let done = act(
+        &mut t,
+        2,
+        Command::Finish {
+            window: 2,
+            case_no: None,
+        },
+    );
     let f = facts(&done);
     assert_eq!(f.len(), 1, "the first leg's fact is not written again");
     assert_eq!((f[0].leg, f[0].service_id.as_str()), (1, "b"));
@@ -85,7 +99,14 @@ fn a_special_call_is_out_of_order_in_its_fact_and_a_cancel_has_one() {
     let second = t.issue("a", Normal);
     let number = t.number(second);
     act(&mut t, 1, Command::CallNumber { window: 1, number });
-    let done = act(&mut t, 1, Command::Finish { window: 1 });
+    let done = act(
+        &mut t,
+        1,
+        Command::Finish {
+            window: 1,
+            case_no: None,
+        },
+    );
     let f = facts(&done);
     assert!(f[0].special_call && f[0].out_of_order);
     let third = t.issue("a", Normal);
