@@ -214,3 +214,57 @@ async fn the_report_command_reads_a_running_servers_folder_read_only() {
         .expect("issue after the report");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_pads_ratings_are_in_the_report_per_window() {
+    let server = TestServer::start(2).await;
+    let staff = server.at_window("s1", 1).await;
+    for (i, (level, reasons)) in [
+        ("very_satisfied", vec![]),
+        ("dissatisfied", vec!["attitude"]),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        staff.issue("a", TicketClass::Normal).await.expect("issue");
+        staff.act(1, "call-next").await.expect("call");
+        server.clock.advance_ms(3 * 60_000);
+        let done = staff.act(1, "finish").await.expect("finish");
+        let ticket = done.ticket.expect("finished");
+        server
+            .client(PAD1)
+            .post::<serde_json::Value>(
+                "/api/v1/rating-pad/ratings",
+                &serde_json::json!({
+                    "request_id": format!("pad-{i}"),
+                    "ticket_id": ticket.id,
+                    "leg": 0,
+                    "level": level,
+                    "reasons": reasons,
+                }),
+            )
+            .await
+            .expect("rated");
+    }
+    let manager = server.staff("m1").await;
+    let r: serde_json::Value = manager
+        .get(&format!(
+            "/api/v1/reports?from={TODAY}&to={TODAY}&by=window"
+        ))
+        .await
+        .expect("report");
+    let g = &r["total"]["ratings"];
+    assert_eq!(
+        (
+            g["rated"].as_u64(),
+            g["very_satisfied"].as_u64(),
+            g["dissatisfied"].as_u64()
+        ),
+        (Some(2), Some(1), Some(1))
+    );
+    assert_eq!(g["satisfaction_rate"], 0.5);
+    let w1 = &r["groupings"][0]["rows"][0];
+    assert_eq!(w1["key"][0], "1");
+    assert_eq!(w1["figures"]["ratings"]["rated"], 2);
+    server.stop().await;
+}
