@@ -13,6 +13,7 @@ pub mod config;
 mod core;
 mod engine;
 mod guard;
+mod report;
 mod serve;
 pub mod sim;
 mod state;
@@ -165,7 +166,14 @@ pub async fn run_tuned(
     // Opening, migrating and restoring block on SQLite: off the async workers.
     let (cfg, clock, capacity) = (config.clone(), options.clock.clone(), tuning.push_capacity);
     let (engine, secret, engine_thread) = tokio::task::spawn_blocking(move || {
-        let store = store::Store::open(&db)?;
+        let mut store = store::Store::open(&db)?;
+        let backfilled = store.backfill_facts(&cfg)?;
+        if backfilled > 0 {
+            info!(
+                legs = backfilled,
+                "report facts built for the tickets stored before them"
+            );
+        }
         engine::Engine::start_with(cfg, store, clock, capacity)
     })
     .await?
@@ -213,6 +221,7 @@ pub async fn run_tuned(
         config: config.clone(),
         clock: options.clock.clone(),
         data_dir: data_dir.clone(),
+        db_path: options.db_path.clone(),
         heartbeat: tuning.heartbeat,
         write_timeout: tuning.write_timeout,
         ws: state::WsControl {
@@ -327,4 +336,80 @@ pub fn seed_history(
         config.calendar.business_day(at).to_string()
     })?;
     Ok(())
+}
+
+/// Fills a database with `days` weekdays of `per_day` synthetic report facts up to `last_day` (for
+/// the reports benchmark), then closes it. Returns how many legs it wrote.
+#[doc(hidden)]
+pub fn seed_facts(
+    db_path: &std::path::Path,
+    config: &HallConfig,
+    days: u32,
+    per_day: u32,
+    last_day: &str,
+) -> anyhow::Result<u64> {
+    let mut store = store::Store::open(db_path)?;
+    let last: jiff::civil::Date = last_day.parse()?;
+    let mut written = 0u64;
+    let mut failed = None;
+    report::fact::synthetic(config, days, per_day, last, |legs| {
+        if failed.is_none() {
+            written += legs.len() as u64;
+            failed = store.seed_facts(&legs).err();
+        }
+    });
+    match failed {
+        Some(e) => Err(e.into()),
+        None => Ok(written),
+    }
+}
+
+/// A phase's wall and CPU milliseconds.
+#[doc(hidden)]
+pub type Phase = (f64, f64);
+
+/// One report straight from a database, timed in its two phases (for the reports benchmark): reading
+/// the facts, and adding them up. Returns the legs read and, per phase, (wall ms, CPU ms of this
+/// thread; NaN where the system does not say), so a busy shared machine can be told apart from
+/// slow code.
+#[doc(hidden)]
+pub fn time_report(
+    db_path: &std::path::Path,
+    config: &HallConfig,
+    from: &str,
+    to: &str,
+    by: &str,
+) -> anyhow::Result<(usize, Phase, Phase)> {
+    // utime + stime of this thread, in clock ticks (100 per second on Linux).
+    fn cpu_ms() -> f64 {
+        std::fs::read_to_string("/proc/thread-self/stat")
+            .ok()
+            .and_then(|s| {
+                let rest = s.rsplit_once(')')?.1;
+                let f: Vec<&str> = rest.split_whitespace().collect();
+                Some((f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?) * 10.0)
+            })
+            .unwrap_or(f64::NAN)
+    }
+    let raw = report::RawQuery {
+        from: Some(from.into()),
+        to: Some(to.into()),
+        by: Some(by.into()),
+        ..Default::default()
+    };
+    let q = raw
+        .parse(config)
+        .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    let (t0, c0) = (std::time::Instant::now(), cpu_ms());
+    let input = store::FactReader::open(db_path)?.input(config, &q.from, &q.to)?;
+    let (t1, c1) = (std::time::Instant::now(), cpu_ms());
+    let r = report::build(config, &q, &input, 0);
+    let (t2, c2) = (std::time::Instant::now(), cpu_ms());
+    std::hint::black_box(r);
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+    Ok((
+        input.legs.len(),
+        (ms(t1 - t0), c1 - c0),
+        (ms(t2 - t1), c2 - c1),
+    ))
 }

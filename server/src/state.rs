@@ -28,6 +28,8 @@ pub(crate) struct App {
     pub(crate) clock: Arc<dyn Clock>,
     /// The server's data folder (database, staff photos).
     pub(crate) data_dir: std::path::PathBuf,
+    /// The database file, for readers with their own read-only connection (reports).
+    pub(crate) db_path: std::path::PathBuf,
     /// How often a quiet WebSocket gets a heartbeat.
     pub(crate) heartbeat: std::time::Duration,
     /// How long one WebSocket write may wait for a client that does not read.

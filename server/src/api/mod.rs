@@ -14,6 +14,7 @@ mod kiosk;
 mod manage;
 mod public;
 mod rating;
+mod report;
 mod security;
 mod session;
 mod window;
@@ -153,6 +154,8 @@ pub(crate) fn router() -> (axum::Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(manage::window_services))
         .routes(routes!(manage::notices))
         .routes(routes!(manage::audit))
+        .routes(routes!(report::reports))
+        .routes(routes!(report::ranking))
         .routes(routes!(public::public_hall))
         .routes(routes!(public::public_ticket))
         .routes(routes!(public::public_cancel))

@@ -216,6 +216,10 @@ pub(crate) enum Change {
         stat: Stat,
     },
     Notices(Vec<String>),
+    /// A leg closed by this command, as a report fact (R23): written once, never changed.
+    Fact(Box<crate::report::LegFact>),
+    /// A pause ended by this command (R14, R23).
+    Pause(crate::report::PauseFact),
     /// A new rating (R21).
     Rating(Box<qcall_protocol::Rating>),
     /// A rating's appeal changed (the `appeal` column).

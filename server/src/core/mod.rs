@@ -396,6 +396,7 @@ impl Hall {
                 fx.changes.push(Change::Window(live.clone()));
             }
         }
+        self.add_facts(&mut fx.changes, now);
         Applied {
             seq,
             at: now,
@@ -414,6 +415,25 @@ impl Hall {
                 request_id: None,
             },
         }
+    }
+}
+
+impl Hall {
+    /// Adds the fact of every leg that `changes` closed at `now` (R23), in the same batch as the
+    /// ticket itself: a fact is durable exactly when the change that closed its leg is.
+    pub(super) fn add_facts(&self, changes: &mut Vec<Change>, now: Millis) {
+        let facts: Vec<Change> = changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::Ticket(t) => {
+                    Some(crate::report::fact::closed_at(&self.cfg, &t.ticket, now))
+                }
+                _ => None,
+            })
+            .flatten()
+            .map(|f| Change::Fact(Box::new(f)))
+            .collect();
+        changes.extend(facts);
     }
 }
 

@@ -10,6 +10,7 @@
 
 pub(crate) mod backup;
 mod checkpoint;
+mod facts;
 mod migrations;
 mod ratings;
 mod restore;
@@ -23,6 +24,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::auth::{hex, unhex};
 use crate::core::{Applied, Change, Revocation, StoredTicket};
+pub(crate) use facts::FactReader;
 
 /// Why the store failed. The engine answers `unavailable` and rebuilds from what was committed.
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +71,8 @@ pub(crate) enum Saved {
 pub(crate) struct Store {
     conn: Connection,
     path: std::path::PathBuf,
+    /// The hall's id in its report facts.
+    hall_id: String,
     /// Tests set it to make the next commits fail after writing, as a full disk would.
     #[cfg(test)]
     pub(crate) fail_commits: std::sync::Arc<std::sync::atomic::AtomicBool>,
@@ -104,10 +108,12 @@ impl Store {
         let mut store = Store {
             conn,
             path: path.to_path_buf(),
+            hall_id: String::new(),
             #[cfg(test)]
             fail_commits: Default::default(),
         };
         migrations::migrate(&mut store.conn)?;
+        store.hall_id = facts::hall_id(&store.conn)?;
         Ok(store)
     }
 
@@ -245,6 +251,8 @@ impl Store {
                                 params![serde_json::to_string(n)?],
                             )?;
                         }
+                        Change::Fact(f) => facts::write_leg(&tx, &self.hall_id, f)?,
+                        Change::Pause(p) => facts::write_pause(&tx, &self.hall_id, p)?,
                         Change::Rating(r) => ratings::insert_rating(&tx, r)?,
                         Change::RatingAppeal { id, appeal } => {
                             ratings::set_appeal(&tx, *id, *appeal)?;

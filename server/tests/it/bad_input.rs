@@ -117,6 +117,16 @@ const ROUTES: &[(&str, &str, &str)] = &[
         "/api/v1/staff/{staff_no}/photo",
     ),
     ("GET", "/api/v1/audit", "/api/v1/audit"),
+    (
+        "GET",
+        "/api/v1/reports?from=2026-11-01&to=2026-11-30&by=window",
+        "/api/v1/reports",
+    ),
+    (
+        "GET",
+        "/api/v1/reports/ranking?from=2026-11-01&to=2026-11-30",
+        "/api/v1/reports/ranking",
+    ),
     ("GET", "/api/v1/public/hall", "/api/v1/public/hall"),
     (
         "GET",
@@ -298,6 +308,7 @@ async fn role_matrix_r27() {
             p if p.starts_with("/api/v1/staff/") => signed_in,
             "/api/v1/tickets" => &[Kiosk, Staff, Manager, Admin],
             "/api/v1/notices" | "/api/v1/audit" | "/api/v1/windows/1/services" => managers,
+            p if p.starts_with("/api/v1/reports") => managers,
             p if p.starts_with("/api/v1/windows/") && method == "POST" => window_staff,
             p if p.starts_with("/api/v1/tickets/") || p.starts_with("/api/v1/windows/") => staffish,
             other => panic!("no policy for {other}: add it to this table"),

@@ -10,6 +10,7 @@ mod hall_day;
 mod live;
 mod race;
 mod ratings;
+mod reports;
 mod requests;
 mod sessions;
 mod trust;

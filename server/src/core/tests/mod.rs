@@ -4,6 +4,7 @@
 mod day;
 mod edges;
 mod estimate;
+mod facts;
 mod issue;
 mod order;
 mod props;
