@@ -80,6 +80,24 @@ pub enum ErrorCode {
     Unavailable,
     /// A bug on the server. Nothing changed.
     Internal,
+    /// No booking with this code (and phone).
+    UnknownBooking,
+    /// The service takes no bookings, or not on that date or at that time (closed date, no such slot).
+    SlotUnavailable,
+    /// The slot has started or is over.
+    SlotPast,
+    /// The slot's quota is used up.
+    SlotFull,
+    /// This person already holds an open booking for this service on that date.
+    DuplicateBooking,
+    /// Too late to cancel (the hall's deadline before the slot).
+    CancelClosed,
+    /// Check-in is not open yet; the message says from when.
+    CheckInTooEarly,
+    /// The booking was already checked in; `ticket` names its ticket.
+    BookingUsed,
+    /// The booking was cancelled or missed and cannot be checked in.
+    BookingClosed,
 }
 
 impl ErrorCode {
@@ -90,7 +108,7 @@ impl ErrorCode {
             BadRequest | TransferToSelf => 400,
             Unauthorized | BadCredentials => 401,
             Forbidden | BadPin | ClassNotAllowed => 403,
-            NotFound | UnknownService | UnknownWindow | UnknownTicket => 404,
+            NotFound | UnknownService | UnknownWindow | UnknownTicket | UnknownBooking => 404,
             MethodNotAllowed => 405,
             PayloadTooLarge => 413,
             RateLimited | LoginLocked | PinLocked => 429,
@@ -99,7 +117,10 @@ impl ErrorCode {
             WrongState | HallClosed | PastCutoff | ServiceDisabled | DailyCapReached
             | SlotQuotaReached | DuplicateCitizen | QueueEmpty | WindowBusy | NoCurrentTicket
             | WindowPaused | WindowClosed | WindowTaken | SignedInElsewhere | NotSignedIn
-            | RequeueExpired | RequestIdReused => 409,
+            | RequeueExpired | RequestIdReused | SlotUnavailable | SlotPast | SlotFull
+            | DuplicateBooking | CancelClosed | CheckInTooEarly | BookingUsed | BookingClosed => {
+                409
+            }
         }
     }
 }

@@ -164,17 +164,36 @@ impl Auth {
 
     /// Takes one issue from a device's bucket, or says when to retry.
     pub(crate) fn take_issue_token(&self, device: &str, now: Millis) -> Result<(), ApiError> {
-        let per_minute = self.config.limits.issue_per_minute;
+        let limits = &self.config.limits;
+        self.take_token(
+            device,
+            limits.issue_per_minute,
+            limits.issue_burst,
+            now,
+            "this kiosk is issuing too fast; wait a moment",
+        )
+    }
+
+    /// Takes one request from the token bucket `key` (refilled at `per_minute`, holding `burst`), or
+    /// refuses with `rate_limited` and when to retry. `per_minute` 0: no limit.
+    pub(crate) fn take_token(
+        &self,
+        key: &str,
+        per_minute: u32,
+        burst: u32,
+        now: Millis,
+        message: &str,
+    ) -> Result<(), ApiError> {
         if per_minute == 0 {
             return Ok(());
         }
-        let burst = f64::from(self.config.limits.issue_burst.max(1));
+        let burst = f64::from(burst.max(1));
         let rate_per_ms = f64::from(per_minute) / 60_000.0;
         let mut buckets = self
             .buckets
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let (tokens, last) = buckets.entry(device.to_string()).or_insert((burst, now));
+        let (tokens, last) = buckets.entry(key.to_string()).or_insert((burst, now));
         *tokens = (*tokens + (now - *last).max(0) as f64 * rate_per_ms).min(burst);
         *last = now;
         if *tokens >= 1.0 {
@@ -182,12 +201,13 @@ impl Auth {
             Ok(())
         } else {
             let wait_s = ((1.0 - *tokens) / rate_per_ms / 1000.0).ceil().max(1.0) as u32;
-            Err(err(
-                ErrorCode::RateLimited,
-                "this kiosk is issuing too fast; wait a moment",
-            )
-            .with_retry_after(wait_s))
+            Err(err(ErrorCode::RateLimited, message).with_retry_after(wait_s))
         }
+    }
+
+    /// A keyed hash of personal data under the hall's secret (R29), e.g. `["phone", "13800000000"]`.
+    pub(crate) fn keyed_hash(&self, parts: &[&str]) -> String {
+        hex(&self.mac(parts).finalize().into_bytes()[..16])
     }
 }
 
@@ -222,6 +242,18 @@ fn role_name(role: Role) -> &'static str {
 
 /// R29: `138****1234`. Only digits (and an optional leading +) of 7–15 digits are phones.
 pub(crate) fn mask_phone(phone: &str) -> Result<String, ApiError> {
+    let digits = phone_digits(phone)?;
+    let tail = &digits[digits.len() - 4..];
+    Ok(if digits.len() >= 11 {
+        format!("{}****{tail}", &digits[..3])
+    } else {
+        format!("****{tail}")
+    })
+}
+
+/// A phone's digits, so `138 0013-8000`, `+13800138000` and `13800138000` are one phone: 7 to 15
+/// digits, or a clear refusal.
+pub(crate) fn phone_digits(phone: &str) -> Result<String, ApiError> {
     let digits: String = phone
         .trim()
         .trim_start_matches('+')
@@ -234,12 +266,7 @@ pub(crate) fn mask_phone(phone: &str) -> Result<String, ApiError> {
             "a phone number has 7 to 15 digits",
         ));
     }
-    let tail = &digits[digits.len() - 4..];
-    Ok(if digits.len() >= 11 {
-        format!("{}****{tail}", &digits[..3])
-    } else {
-        format!("****{tail}")
-    })
+    Ok(digits)
 }
 
 /// Lower-case hex of bytes.

@@ -4,9 +4,11 @@
 //! list, so the two cannot disagree.
 //!
 //! One file per audience: `hall` (every signed-in client), `session` (login), `kiosk` (issuing),
-//! `window` (the staff at a window), `manage` (managers), `public` (anyone: a citizen's own ticket).
+//! `window` (the staff at a window), `manage` (managers), `public` (anyone: a citizen's own ticket),
+//! `booking` (appointments: public booking, staff booking, the kiosk's check-in).
 //! `extract` holds the extractors: our error shape, and the role checks done before a body is read.
 
+mod booking;
 mod extract;
 mod hall;
 mod kiosk;
@@ -128,6 +130,13 @@ pub(crate) fn router() -> (axum::Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(public::public_hall))
         .routes(routes!(public::public_ticket))
         .routes(routes!(public::public_cancel))
+        .routes(routes!(booking::slots))
+        .routes(routes!(booking::public_book))
+        .routes(routes!(booking::public_lookup))
+        .routes(routes!(booking::public_cancel))
+        .routes(routes!(booking::staff_book, booking::list))
+        .routes(routes!(booking::staff_cancel))
+        .routes(routes!(booking::check_in))
         .routes(routes!(crate::ws::ws))
         .routes(routes!(openapi_json))
         .split_for_parts()

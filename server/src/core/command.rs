@@ -6,6 +6,7 @@ use qcall_protocol::{
     TicketResponse, TransferTarget, WindowNo, WindowView,
 };
 
+use super::booking::{BookingCmd, StoredBooking};
 use super::state::{Stat, StoredTicket, WindowLive};
 
 /// Who asked for a change. Window commands need a staff member signed in at that window (R27).
@@ -116,6 +117,8 @@ pub(crate) enum Command {
         primary: Vec<String>,
         secondary: Vec<String>,
     },
+    /// Appointments (R25, R26).
+    Booking(BookingCmd),
 }
 
 impl Command {
@@ -146,6 +149,7 @@ impl Command {
             | Command::SignOut { window }
             | Command::SetWindowServices { window, .. } => format!("{}:{window}", self.action()),
             Command::SetNotices { .. } => self.action().to_string(),
+            Command::Booking(b) => b.fingerprint(),
         }
     }
 
@@ -176,6 +180,7 @@ impl Command {
             Command::Cancel { .. } => "cancel",
             Command::SetNotices { .. } => "set_notices",
             Command::SetWindowServices { .. } => "set_window_services",
+            Command::Booking(b) => b.action(),
         }
     }
 }
@@ -188,6 +193,7 @@ pub(crate) enum Change {
     Counter { key: String, value: u32 },
     Stat { key: String, stat: Stat },
     Notices(Vec<String>),
+    Booking(Box<StoredBooking>),
 }
 
 /// The reply to the client, before serialisation.
@@ -198,6 +204,8 @@ pub(crate) enum Reply {
     Ticket(Box<TicketResponse>),
     Window(Box<WindowView>),
     Notices(Vec<String>),
+    Booking(Box<qcall_protocol::BookingResponse>),
+    CheckIn(Box<qcall_protocol::CheckInResponse>),
     Rollover {
         business_day: String,
     },

@@ -10,9 +10,10 @@
 //! window: R9–R13), `window` (sign-in and pause, R14), `queue` (the lanes), `place` (a ticket's place
 //! in its lane), `order` (R11 alone),
 //! `estimate` (R8), `view` (what clients see), `day` (rollover, running figures), `manage` (notices,
-//! window services). This file holds the hall itself and [`Hall::apply`], which dispatches a command
+//! window services), `booking` (appointments, R25, R26). This file holds the hall itself and [`Hall::apply`], which dispatches a command
 //! to its family and turns what it did into an [`Applied`].
 
+mod booking;
 mod command;
 mod day;
 mod estimate;
@@ -36,6 +37,9 @@ use qcall_protocol::{
 use serde::Serialize;
 
 use crate::config::HallConfig;
+pub(crate) use booking::{
+    BookCmd, BookingCmd, BookingKey, StoredBooking, code_from, normalise_code,
+};
 pub(crate) use command::{Actor, Applied, Audit, Change, Command, IssueCmd, Reply, TicketRef};
 pub(crate) use place::QueuePos;
 pub(crate) use state::{Restored, Stat, StoredTicket, WindowLive};
@@ -78,6 +82,9 @@ pub(crate) struct Hall {
     next_edge: Option<Millis>,
     /// When the clock last looked.
     last_clock: Millis,
+    /// Every booking of today and later, by id (R25, R26).
+    bookings: BTreeMap<i64, StoredBooking>,
+    next_booking_id: i64,
 }
 
 pub(super) fn err(code: ErrorCode, message: impl Into<String>) -> ApiError {
@@ -120,6 +127,8 @@ impl Hall {
             published_open: cfg.calendar.issuing(now).is_ok(),
             next_edge: cfg.calendar.next_edge(now, &cfg.slot_edges()),
             last_clock: now,
+            bookings: restored.bookings.into_iter().map(|b| (b.id, b)).collect(),
+            next_booking_id: restored.next_booking_id.max(1),
             cfg,
         };
         for w in &hall.cfg.windows {
@@ -318,6 +327,7 @@ impl Hall {
                 primary,
                 secondary,
             } => self.set_window_services(window, primary, secondary, now, &mut fx)?,
+            Command::Booking(b) => self.booking(actor, b, now, &mut fx)?,
         };
         Ok(self.record(actor, action, reply, fx, now))
     }

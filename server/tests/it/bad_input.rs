@@ -129,6 +129,34 @@ const ROUTES: &[(&str, &str, &str)] = &[
         "/api/v1/public/tickets/{token}/cancel",
     ),
     ("GET", "/api/v1/ws", "/api/v1/ws"),
+    (
+        "GET",
+        "/api/v1/public/booking/slots",
+        "/api/v1/public/booking/slots",
+    ),
+    ("POST", "/api/v1/public/bookings", "/api/v1/public/bookings"),
+    (
+        "POST",
+        "/api/v1/public/bookings/lookup",
+        "/api/v1/public/bookings/lookup",
+    ),
+    (
+        "POST",
+        "/api/v1/public/bookings/cancel",
+        "/api/v1/public/bookings/cancel",
+    ),
+    ("GET", "/api/v1/bookings", "/api/v1/bookings"),
+    ("POST", "/api/v1/bookings", "/api/v1/bookings"),
+    (
+        "POST",
+        "/api/v1/bookings/ACEFHJ/cancel",
+        "/api/v1/bookings/{code}/cancel",
+    ),
+    (
+        "POST",
+        "/api/v1/bookings/check-in",
+        "/api/v1/bookings/check-in",
+    ),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -234,7 +262,8 @@ async fn role_matrix_r27() {
             p if p.starts_with("/api/v1/public/") => all,
             "/api/v1/hall" | "/api/v1/availability" | "/api/v1/windows" => signed_in,
             p if p.starts_with("/api/v1/staff/") => signed_in,
-            "/api/v1/tickets" => &[Kiosk, Staff, Manager, Admin],
+            "/api/v1/tickets" | "/api/v1/bookings/check-in" => &[Kiosk, Staff, Manager, Admin],
+            p if p.starts_with("/api/v1/bookings") => staffish,
             "/api/v1/notices" | "/api/v1/audit" | "/api/v1/windows/1/services" => managers,
             p if p.starts_with("/api/v1/windows/") && method == "POST" => window_staff,
             p if p.starts_with("/api/v1/tickets/") || p.starts_with("/api/v1/windows/") => staffish,
@@ -244,6 +273,9 @@ async fn role_matrix_r27() {
     let body_for = |path: &str, who: Who| -> Option<String> {
         Some(match path {
             "/api/v1/tickets" => format!(r#"{{"request_id":"m-{who:?}","service_id":"a"}}"#),
+            "/api/v1/bookings/check-in" => {
+                format!(r#"{{"request_id":"c-{who:?}","code":"ACEFHJ"}}"#)
+            }
             "/api/v1/notices" => r#"{"notices":["一"]}"#.into(),
             "/api/v1/windows/1/services" => r#"{"primary":["a"]}"#.into(),
             "/api/v1/windows/1/pause" => r#"{"reason":"break"}"#.into(),
