@@ -76,7 +76,7 @@ pub struct SlotInfo {
     pub slot: String,
     /// Bookings the slot takes.
     pub quota: u32,
-    /// How many are still free; 0 when full or already started.
+    /// How many are still free; 0 when full (a slot that has started is not listed).
     pub free: u32,
 }
 
@@ -88,7 +88,7 @@ pub struct BookingDay {
     pub date: String,
     /// The hall takes appointments only on this date (节假日预约服务): no walk-in tickets.
     pub appointments_only: bool,
-    /// The slots in time order.
+    /// The slots not yet started, in time order.
     pub slots: Vec<SlotInfo>,
 }
 

@@ -25,7 +25,7 @@ const PUBLIC_BURST: u32 = 20;
 const CHECK_IN_PER_MINUTE: u32 = 12;
 const CHECK_IN_BURST: u32 = 6;
 
-fn public_gate(app: &App) -> Result<(), Failure> {
+pub(super) fn public_gate(app: &App) -> Result<(), Failure> {
     app.auth
         .take_token(
             "booking:public",
@@ -40,7 +40,7 @@ fn public_gate(app: &App) -> Result<(), Failure> {
 use super::extract::Failure;
 
 /// What can be booked: each bookable service with today and the days ahead, and each slot's free
-/// places (0 when full or started).
+/// places (0 when full; slots that have started are left out).
 #[utoipa::path(get, path = "/api/v1/public/booking/slots", tag = "bookings",
     responses((status = 200, body = SlotsResponse)))]
 pub(super) async fn slots(State(app): State<App>) -> Answer {
@@ -75,7 +75,7 @@ pub(super) async fn staff_book(
     book(&app, Actor::Staff(staff.staff_no), req).await
 }
 
-async fn book(app: &App, actor: Actor, req: BookRequest) -> Answer {
+pub(super) async fn book(app: &App, actor: Actor, req: BookRequest) -> Answer {
     if let Some(id) = &req.request_id {
         check_request_id(id)?;
     }

@@ -8,6 +8,7 @@
 //! `booking` (appointments: public booking, staff booking, the kiosk's check-in).
 //! `extract` holds the extractors: our error shape, and the role checks done before a body is read.
 
+mod book_page;
 mod booking;
 mod extract;
 mod hall;
@@ -23,6 +24,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::core::{Actor, Command};
 use crate::state::App;
+pub(crate) use book_page::{book_page, book_submit, lookup_page, lookup_submit};
 pub(crate) use extract::{Failure, RawJson};
 pub(crate) use public::status_page;
 

@@ -261,14 +261,12 @@ impl Hall {
                 let slots: Vec<SlotInfo> = self
                     .slots_on(&s.info.id, date)
                     .into_iter()
-                    .map(|slot| {
-                        let past = self.instant(&text, slot.0) <= now;
-                        let free = b.quota.saturating_sub(self.taken(&s.info.id, &text, slot));
-                        SlotInfo {
-                            slot: format_range(slot),
-                            quota: b.quota,
-                            free: if past { 0 } else { free },
-                        }
+                    // A slot that has started can no longer be booked: not listed.
+                    .filter(|slot| self.instant(&text, slot.0) > now)
+                    .map(|slot| SlotInfo {
+                        slot: format_range(slot),
+                        quota: b.quota,
+                        free: b.quota.saturating_sub(self.taken(&s.info.id, &text, slot)),
                     })
                     .collect();
                 if !slots.is_empty() {

@@ -515,3 +515,99 @@ async fn a_flood_of_code_guesses_is_rate_limited() {
     assert!(last.retry_after_s.is_some_and(|s| s >= 1));
     server.stop().await;
 }
+
+/// The `/book` page: plain HTML forms over the same rules (no script needed).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_booking_page_books_looks_up_and_cancels() {
+    let server = server_at("2026-11-23T08:00").await;
+    let http = reqwest::Client::new();
+    let get = |path: &str| {
+        let url = format!("{}{path}", server.base);
+        let http = http.clone();
+        async move {
+            http.get(url)
+                .send()
+                .await
+                .expect("get")
+                .text()
+                .await
+                .expect("body")
+        }
+    };
+    let post = |path: &str, form: String| {
+        let url = format!("{}{path}", server.base);
+        let http = http.clone();
+        async move {
+            http.post(url)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(form)
+                .send()
+                .await
+                .expect("post")
+                .text()
+                .await
+                .expect("body")
+        }
+    };
+    let home = get("/book").await;
+    assert!(
+        home.contains("请选择办理事项") && home.contains("甲业务"),
+        "{home}"
+    );
+    let slots = get("/book?service=a&lang=en").await;
+    assert!(
+        slots.contains("2026-11-24") && slots.contains("value=\"2026-11-24 09:00-09:30\""),
+        "{slots}"
+    );
+    let booked = post(
+        "/book",
+        "lang=zh&service=a&slot=2026-11-24+09%3A00-09%3A30&name=%E5%BC%A0%E4%B8%89&phone=13800138000&citizen_id=".into(),
+    )
+    .await;
+    assert!(
+        booked.contains("预约成功") && booked.contains("<svg"),
+        "{booked}"
+    );
+    let list: BookingsResponse = server
+        .staff("m1")
+        .await
+        .get("/api/v1/bookings?date=2026-11-24")
+        .await
+        .expect("list");
+    let code = list.bookings[0].code.clone();
+    assert!(booked.contains(&code));
+    assert!(
+        !booked.contains("张三") && booked.contains("张*"),
+        "the name is shown masked"
+    );
+    // The same person again that day: refused, in words, the form again.
+    let again = post(
+        "/book",
+        "service=a&slot=2026-11-24+10%3A00-10%3A30&name=x&phone=13800138000".into(),
+    )
+    .await;
+    assert!(again.contains("您当天已预约该事项"), "{again}");
+    // Look up with the wrong phone, then the right one, then cancel.
+    let wrong = post(
+        "/book/lookup",
+        format!("code={code}&phone=13900000000&action=lookup"),
+    )
+    .await;
+    assert!(wrong.contains("没有找到这个预约"), "{wrong}");
+    let found = post(
+        "/book/lookup",
+        format!("code={code}&phone=13800138000&action=lookup"),
+    )
+    .await;
+    assert!(
+        found.contains("已预约") && found.contains("取消预约"),
+        "{found}"
+    );
+    let cancelled = post(
+        "/book/lookup",
+        format!("code={code}&phone=13800138000&action=cancel"),
+    )
+    .await;
+    assert!(cancelled.contains("已取消"), "{cancelled}");
+    server.stop().await;
+}

@@ -177,6 +177,14 @@ fn slots_follow_the_service_hours_within_the_calendar() {
         t.slots("2026-11-28"),
         ["09:00-09:30", "09:30-10:00", "10:00-10:30", "10:30-11:00"]
     );
+    // At 10:10 today's slots from 10:30 are listed, the started ones not.
+    let later = t.hall.bookable(at("2026-11-23 10:10"));
+    let today: Vec<&str> = later[0].days[0]
+        .slots
+        .iter()
+        .map(|s| s.slot.as_str())
+        .collect();
+    assert_eq!(today[..2], ["10:30-11:00", "14:00-14:30"]);
     // What the booking page lists: 8 days (today + 7), dates without slots left out.
     let services = t.hall.bookable(t.now);
     assert_eq!(services.len(), 1, "only a takes bookings");
