@@ -210,6 +210,13 @@ impl CallerApp {
                     }
                 });
             }
+            Command::Issue(request) => {
+                let rest = self.authed_client();
+                self.requests.spawn(async move {
+                    let result = rest.issue(&request).await;
+                    Reply::Issued(request.request_id, result)
+                });
+            }
             Command::Preview { window } => {
                 let rest = self.authed_client();
                 self.requests.spawn(async move {

@@ -469,12 +469,21 @@ fn main_screen(model: &Model, ui: &mut Ui, out: &mut Option<Intent>) {
             if field.changed() {
                 set(out, Intent::CaseNo(case_no));
             }
+            ui.add_space(24.0);
+            // 取号 for the citizen in front of the window (绿色通道, 帮办代办, 预约).
+            if ui
+                .add_enabled(model.can_act(), Button::new(Text::IssueAtWindow.get(lang)))
+                .clicked()
+            {
+                set(out, Intent::OpenIssue);
+            }
         });
     });
 
     match &model.dialog {
         Some(Dialog::Transfer(draft)) => transfer_dialog(model, draft, ui, out),
         Some(Dialog::Pause) => pause_dialog(model, ui, out),
+        Some(Dialog::Issue(draft)) => issue_dialog(model, draft, ui, out),
         None => {}
     }
 }
@@ -886,6 +895,102 @@ fn transfer_dialog(
                 set(out, Intent::ConfirmTransfer);
             }
             if ui.button(Text::Cancel.get(lang)).clicked() {
+                set(out, Intent::CloseDialog);
+            }
+        });
+    });
+    if response.should_close() {
+        set(out, Intent::CloseDialog);
+    }
+}
+
+/// 取号 at the window: service, class, optional id and phone; the number once issued.
+fn issue_dialog(
+    model: &Model,
+    draft: &crate::model::IssueDraft,
+    ui: &mut Ui,
+    out: &mut Option<Intent>,
+) {
+    let lang = model.lang;
+    let response = egui::Modal::new(egui::Id::unique("caller-issue")).show(ui.ctx(), |ui| {
+        ui.set_width(640.0);
+        ui.label(heading(Text::IssueAtWindow.get(lang)));
+        ui.label(Text::IssueService.get(lang));
+        ui.horizontal_wrapped(|ui| {
+            for s in model.live.services().iter().filter(|s| s.enabled) {
+                let selected = draft.service.as_deref() == Some(s.id.as_str());
+                if ui.selectable_label(selected, &s.name_zh).clicked() {
+                    let mut next = draft.clone();
+                    next.service = Some(s.id.clone());
+                    set(out, Intent::EditIssue(Box::new(next)));
+                }
+            }
+        });
+        ui.label(Text::IssueClass.get(lang));
+        ui.horizontal(|ui| {
+            for class in crate::model::STAFF_CLASSES {
+                let selected = draft.class == class;
+                let text = qcall_client::i18n::class_text(class).get(lang);
+                if ui.selectable_label(selected, text).clicked() {
+                    let mut next = draft.clone();
+                    next.class = class;
+                    set(out, Intent::EditIssue(Box::new(next)));
+                }
+            }
+        });
+        let fields = [
+            (Text::IssueCitizenId, draft.citizen_id.clone(), "issue-id"),
+            (Text::IssuePhone, draft.phone.clone(), "issue-phone"),
+        ];
+        for (i, (label, value, salt)) in fields.into_iter().enumerate() {
+            ui.horizontal(|ui| {
+                let label = ui.label(label.get(lang));
+                let mut text = value;
+                if ui
+                    .add(egui::TextEdit::singleline(&mut text).id_salt(salt))
+                    .labelled_by(label.id)
+                    .changed()
+                {
+                    let mut next = draft.clone();
+                    if i == 0 {
+                        next.citizen_id = text;
+                    } else {
+                        next.phone = text;
+                    }
+                    set(out, Intent::EditIssue(Box::new(next)));
+                }
+            });
+        }
+        if let Some(error) = draft.error {
+            ui.label(
+                RichText::new(error.get(lang))
+                    .color(palette::ERROR)
+                    .strong(),
+            );
+        }
+        if let Some(issue) = &draft.issued {
+            ui.label(Text::IssuedNumber.get(lang));
+            ui.horizontal(|ui| {
+                ui.label(
+                    RichText::new(&issue.ticket.number)
+                        .size(TextSize::Number.points(0.5))
+                        .strong(),
+                );
+                let class = qcall_client::i18n::class_text(issue.ticket.class).get(lang);
+                let colour =
+                    qcall_client::ui::class_colour(issue.ticket.class).unwrap_or(palette::WARN);
+                ui.label(heading(class).color(colour));
+            });
+        }
+        ui.horizontal(|ui| {
+            let ready = draft.service.is_some() && !draft.in_flight && model.can_act();
+            if ui
+                .add_enabled(ready, Button::new(Text::IssueConfirm.get(lang)))
+                .clicked()
+            {
+                set(out, Intent::ConfirmIssue);
+            }
+            if ui.button(Text::Close.get(lang)).clicked() {
                 set(out, Intent::CloseDialog);
             }
         });

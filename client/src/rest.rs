@@ -357,6 +357,16 @@ impl RestClient {
             .await
     }
 
+    /// 预约签到 (R26): a booking checked in at a kiosk; `request.request_id` one per touch, kept for
+    /// retries (R6).
+    pub async fn check_in(
+        &self,
+        request: &qcall_protocol::CheckInRequest,
+    ) -> Result<qcall_protocol::CheckInResponse, ClientError> {
+        self.send(Method::Post, "/bookings/check-in", Some(json(request)?))
+            .await
+    }
+
     /// A window action; `id` is the intent's request id (one per key press, reused on retry).
     pub async fn window_action(
         &self,

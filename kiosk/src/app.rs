@@ -180,6 +180,14 @@ pub struct Issued {
     pub result: Result<IssueResponse, ClientError>,
 }
 
+/// The answer to a check-in (R26), for [`crate::model::Model::check_in_done`].
+pub struct CheckedIn {
+    /// The request's id.
+    pub request_id: String,
+    /// The server's answer.
+    pub result: Result<qcall_protocol::CheckInResponse, ClientError>,
+}
+
 /// The printer thread: takes slips, prints them one at a time, reports each result.
 struct PrintWorker {
     jobs: mpsc::Sender<(i64, TicketSlip)>,
@@ -222,6 +230,7 @@ pub struct KioskApp {
     conn: Connection,
     rest: RestClient,
     requests: Requests<Issued>,
+    check_ins: Requests<CheckedIn>,
     printer: Option<PrintWorker>,
     ctx: Arc<OnceLock<egui::Context>>,
     applied_scale: Option<f32>,
@@ -254,6 +263,7 @@ impl KioskApp {
         );
         let rest = RestClient::new(&config.server)?.with_bearer(config.key.clone());
         let requests = Requests::new(&net, wake.clone());
+        let check_ins = Requests::new(&net, wake.clone());
         let printer = match &config.printer {
             Some(p) => Some(PrintWorker::start(p.clone(), wake)?),
             None => None,
@@ -273,6 +283,7 @@ impl KioskApp {
             conn,
             rest,
             requests,
+            check_ins,
             printer,
             ctx,
             applied_scale: None,
@@ -303,6 +314,13 @@ impl KioskApp {
             let command = self
                 .model
                 .issue_done(&answer.request_id, answer.result, Instant::now());
+            self.run(command);
+        }
+        let answers: Vec<CheckedIn> = self.check_ins.drain().collect();
+        for answer in answers {
+            let command =
+                self.model
+                    .check_in_done(&answer.request_id, answer.result, Instant::now());
             self.run(command);
         }
         if let Some(printer) = &self.printer {
@@ -376,6 +394,16 @@ impl KioskApp {
                 self.requests.spawn(async move {
                     let result = rest.issue(&request).await;
                     Issued {
+                        request_id: request.request_id,
+                        result,
+                    }
+                });
+            }
+            Some(Command::CheckIn(request)) => {
+                let rest = self.rest.clone();
+                self.check_ins.spawn(async move {
+                    let result = rest.check_in(&request).await;
+                    CheckedIn {
                         request_id: request.request_id,
                         result,
                     }

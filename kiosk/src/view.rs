@@ -13,7 +13,10 @@ use qcall_client::i18n::{self, Lang, Text};
 use qcall_client::ui::{TOUCH_TARGET, TextSize, palette};
 use qcall_protocol::TicketClass;
 
-use crate::model::{Field, Intent, IssuedTicket, Key, Model, PrintStatus, Screen, Tile, TileKind};
+use crate::model::{
+    CODE_CHARS, CheckInField, CheckInForm, Field, Intent, IssuedTicket, Key, Model, PrintStatus,
+    Screen, Tile, TileKind,
+};
 use crate::print::{ahead_words, where_line};
 
 /// Tile background when the tile can issue.
@@ -95,7 +98,10 @@ pub fn view(model: &Model, ui: &mut Ui) -> Option<Intent> {
         }
         ui.add_space(4.0);
     });
-    if matches!(model.screen, Screen::Home { .. } | Screen::Service(_)) {
+    if matches!(
+        model.screen,
+        Screen::Home { .. } | Screen::Service(_) | Screen::CheckIn(_)
+    ) {
         // Not resizable: a resizable panel keeps the tallest height it ever had, and the home
         // screen's footer is taller than the service page's.
         egui::Panel::bottom("kiosk-footer")
@@ -134,6 +140,12 @@ pub fn view(model: &Model, ui: &mut Ui) -> Option<Intent> {
                 active,
             } => helper(model, staff_no, pin, *active, ui),
             Screen::Ticket(ticket) => ticket_screen(model, ticket, ui),
+            Screen::CheckIn(form) => {
+                egui::ScrollArea::vertical()
+                    .auto_shrink([false, false])
+                    .show(ui, |ui| check_in(model, form, ui))
+                    .inner
+            }
         };
         if inner.is_some() {
             intent = inner;
@@ -334,6 +346,9 @@ fn footer(model: &Model, ui: &mut Ui) -> Option<Intent> {
                 });
                 ui.add_space(8.0);
             }
+            if group.is_none() && check_in_tile(ui, model) {
+                intent = Some(Intent::OpenCheckIn);
+            }
             ui.horizontal(|ui| {
                 let gap = ui.spacing().item_spacing.x;
                 let width = ui.available_width();
@@ -377,9 +392,160 @@ fn footer(model: &Model, ui: &mut Ui) -> Option<Intent> {
                 }
             });
         }
+        Screen::CheckIn(form) => {
+            ui.horizontal(|ui| {
+                if big_button(ui, Text::Home.get(lang), scale, !form.in_flight) {
+                    intent = Some(Intent::Home);
+                }
+            });
+        }
         Screen::Helper { .. } | Screen::Ticket(_) => {}
     }
     intent
+}
+
+/// 预约签到 on the home screen: one wide tile above the footer's switches (R26).
+fn check_in_tile(ui: &mut Ui, model: &Model) -> bool {
+    let lang = model.lang;
+    let grow = 1.0 + (model.scale() - 1.0) * 0.5;
+    let size = Vec2::new(ui.available_width(), 96.0 * grow);
+    let (rect, response) = ui.allocate_exact_size(size, Sense::click());
+    let title = Text::CheckInTile.get(lang);
+    response.widget_info(|| WidgetInfo::labeled(egui::Role::Button, true, title));
+    let painter = ui.painter_at(rect);
+    painter.rect(
+        rect,
+        CornerRadius::same(12),
+        Color32::WHITE,
+        Stroke::new(3.0, TILE),
+        StrokeKind::Inside,
+    );
+    paint_lines(
+        &painter,
+        rect,
+        vec![
+            (title.to_string(), TextSize::Heading.font(grow), TILE),
+            (
+                Text::CheckInTileHint.get(lang).to_string(),
+                TextSize::Body.font(grow),
+                TILE,
+            ),
+        ],
+    );
+    ui.add_space(8.0);
+    response.clicked()
+}
+
+/// The check-in page: the code (typed on its own keypad, or scanned), or the phone and the id's
+/// last 4; the reason of a refusal; 签到取号.
+fn check_in(model: &Model, form: &CheckInForm, ui: &mut Ui) -> Option<Intent> {
+    let lang = model.lang;
+    let scale = model.scale();
+    let mut intent = None;
+    ui.vertical_centered(|ui| {
+        ui.label(RichText::new(Text::CheckInTitle.get(lang)).size(TextSize::Title.points(scale)));
+    });
+    ui.add_space(8.0);
+    say(
+        ui,
+        Text::CheckInHint.get(lang),
+        TextSize::Body,
+        scale,
+        Color32::BLACK,
+    );
+    ui.add_space(8.0);
+    let fields = [
+        (CheckInField::Code, Text::BookingCode, &form.code),
+        (CheckInField::Phone, Text::BookingPhone, &form.phone),
+        (CheckInField::IdLast4, Text::IdLast4, &form.id_last4),
+    ];
+    for (which, label, value) in fields {
+        match field(
+            ui,
+            label.get(lang),
+            value,
+            false,
+            form.active == which,
+            scale,
+        ) {
+            FieldEvent::Changed(text) => intent = Some(Intent::SetCheckInText(which, text)),
+            FieldEvent::Touched => intent = Some(Intent::FocusCheckIn(which)),
+            FieldEvent::None => {}
+        }
+    }
+    let key = match form.active.keypad() {
+        Some(f) => keypad(ui, f, lang, scale),
+        None => code_keypad(ui, lang, scale),
+    };
+    if let Some(key) = key {
+        intent = Some(Intent::Key(key));
+    }
+    ui.add_space(8.0);
+    if let Some(error) = &form.error {
+        say(ui, error, TextSize::Heading, scale, REFUSAL_TEXT);
+        ui.add_space(8.0);
+    }
+    ui.vertical_centered(|ui| {
+        if big_button(ui, Text::CheckInButton.get(lang), scale, !form.in_flight) {
+            intent = Some(Intent::CheckIn);
+        }
+    });
+    intent
+}
+
+/// The booking code's keypad: only the code's characters (no look-alikes), 删除 and 清空.
+fn code_keypad(ui: &mut Ui, lang: Lang, scale: f32) -> Option<Key> {
+    let mut pressed = None;
+    let grow = 1.0 + (scale - 1.0) * 0.4;
+    let key = Vec2::new(80.0 * grow, TOUCH_TARGET * grow);
+    let gap = 8.0;
+    let columns = 7;
+    ui.add_space(8.0);
+    let chars: Vec<char> = CODE_CHARS.chars().collect();
+    let rows = (chars.len() + 2).div_ceil(columns);
+    let size = Vec2::new(
+        key.x * columns as f32 + gap * (columns as f32 - 1.0),
+        key.y * rows as f32 + gap * (rows as f32 - 1.0),
+    );
+    let (area, _) = ui.allocate_exact_size(Vec2::new(ui.available_width(), size.y), Sense::hover());
+    let origin = egui::pos2(area.center().x - size.x / 2.0, area.top());
+    let cell = |i: usize| {
+        Rect::from_min_size(
+            origin
+                + Vec2::new(
+                    (i % columns) as f32 * (key.x + gap),
+                    (i / columns) as f32 * (key.y + gap),
+                ),
+            key,
+        )
+    };
+    let mut keys: Vec<(Rect, String, Key)> = chars
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (cell(i), c.to_string(), Key::Char(*c)))
+        .collect();
+    keys.push((
+        cell(chars.len()),
+        Text::KeyDelete.get(lang).into(),
+        Key::Delete,
+    ));
+    keys.push((
+        cell(chars.len() + 1),
+        Text::KeyClear.get(lang).into(),
+        Key::Clear,
+    ));
+    ui.scope(|ui| {
+        ui.spacing_mut().button_padding = Vec2::splat(4.0);
+        ui.spacing_mut().interact_size = Vec2::splat(TOUCH_TARGET);
+        for (rect, label, key) in keys {
+            let button =
+                egui::Button::new(RichText::new(label).size(TextSize::Heading.points(grow)));
+            if ui.put(rect, button).clicked() {
+                pressed = Some(key);
+            }
+        }
+    });
+    pressed
 }
 
 /// 长者模式 as a large switch: a knob that moves, the name, and what it does.
@@ -955,6 +1121,15 @@ fn ticket_screen(model: &Model, ticket: &IssuedTicket, ui: &mut Ui) -> Option<In
                     .size(TextSize::Heading.points(scale))
                     .color(colour)
                     .strong(),
+            );
+        }
+        if ticket.late_booking {
+            say(
+                ui,
+                Text::CheckInLate.get(lang),
+                TextSize::Heading,
+                scale,
+                REFUSAL_TEXT,
             );
         }
         if !model.elder || ticket.again {

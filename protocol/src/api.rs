@@ -49,7 +49,7 @@ pub struct LoginResponse {
 }
 
 /// A staff member's PIN, typed on the kiosk to unlock 爱心优先 tickets (helper mode).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HelperPin {
     /// The helper's staff number.
@@ -61,7 +61,7 @@ pub struct HelperPin {
 }
 
 /// `POST /tickets`: take a ticket.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct IssueRequest {
     /// Chosen by the client per touch; a retry with the same id returns the same ticket (R6). 1–64

@@ -97,6 +97,24 @@ pub enum ErrorCode {
     /// The rating cannot be appealed (not a 差评, its case is closed, or past the hall's time for
     /// appeals), or its appeal was already made or decided.
     AppealClosed,
+    /// No booking with this code (and phone).
+    UnknownBooking,
+    /// The service takes no bookings, or not on that date or at that time (closed date, no such slot).
+    SlotUnavailable,
+    /// The slot has started or is over.
+    SlotPast,
+    /// The slot's quota is used up.
+    SlotFull,
+    /// This person already holds an open booking for this service on that date.
+    DuplicateBooking,
+    /// Too late to cancel (the hall's deadline before the slot).
+    CancelClosed,
+    /// Check-in is not open yet; the message says from when.
+    CheckInTooEarly,
+    /// The booking was already checked in; `ticket` names its ticket.
+    BookingUsed,
+    /// The booking was cancelled or missed and cannot be checked in.
+    BookingClosed,
 }
 
 impl ErrorCode {
@@ -108,7 +126,7 @@ impl ErrorCode {
             Unauthorized | BadCredentials => 401,
             Forbidden | BadPin | ClassNotAllowed => 403,
             NotFound | UnknownService | UnknownWindow | UnknownTicket | UnknownLeg
-            | UnknownRating | UnknownCase => 404,
+            | UnknownRating | UnknownCase | UnknownBooking => 404,
             MethodNotAllowed => 405,
             PayloadTooLarge => 413,
             RateLimited | LoginLocked | PinLocked => 429,
@@ -118,7 +136,8 @@ impl ErrorCode {
             | SlotQuotaReached | DuplicateCitizen | QueueEmpty | WindowBusy | NoCurrentTicket
             | WindowPaused | WindowClosed | WindowTaken | SignedInElsewhere | NotSignedIn
             | RequeueExpired | RequestIdReused | NotServed | AlreadyRated | RatingExpired
-            | AppealClosed => 409,
+            | AppealClosed | SlotUnavailable | SlotPast | SlotFull | DuplicateBooking
+            | CancelClosed | CheckInTooEarly | BookingUsed | BookingClosed => 409,
         }
     }
 }

@@ -6,6 +6,7 @@
 //! time zone and business day, and sends the business day as text (`2026-11-23`) where it matters.
 
 mod api;
+mod booking;
 mod error;
 mod model;
 mod push;
@@ -15,6 +16,7 @@ pub mod time_of_day;
 pub mod voice;
 
 pub use api::*;
+pub use booking::*;
 pub use error::*;
 pub use model::*;
 pub use push::*;

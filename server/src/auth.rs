@@ -296,15 +296,14 @@ impl Auth {
 
     /// Takes one issue from a device's bucket, or says when to retry.
     pub(crate) fn take_issue_token(&self, device: &str, now: Millis) -> Result<(), ApiError> {
-        let l = &self.config.limits;
-        self.take_token(device, l.issue_per_minute, l.issue_burst, now)
-            .map_err(|wait_s| {
-                err(
-                    ErrorCode::RateLimited,
-                    "this kiosk is issuing too fast; wait a moment",
-                )
-                .with_retry_after(wait_s)
-            })
+        let limits = &self.config.limits;
+        self.take_token(
+            device,
+            limits.issue_per_minute,
+            limits.issue_burst,
+            now,
+            "this kiosk is issuing too fast; wait a moment",
+        )
     }
 
     /// Takes one rating from a rating pad's bucket (a flood from one pad is refused, R30), or says
@@ -316,18 +315,20 @@ impl Auth {
             r.pad_per_minute,
             r.pad_burst,
             now,
+            "this rating pad is sending ratings too fast; wait a moment",
         )
-        .map_err(|wait_s| {
-            err(
-                ErrorCode::RateLimited,
-                "this rating pad is sending ratings too fast; wait a moment",
-            )
-            .with_retry_after(wait_s)
-        })
     }
 
-    /// A token bucket per key: `per_minute` refill, `burst` deep; `Err` holds the seconds to wait.
-    fn take_token(&self, key: &str, per_minute: u32, burst: u32, now: Millis) -> Result<(), u32> {
+    /// Takes one request from the token bucket `key` (refilled at `per_minute`, holding `burst`), or
+    /// refuses with `rate_limited` and when to retry. `per_minute` 0: no limit.
+    pub(crate) fn take_token(
+        &self,
+        key: &str,
+        per_minute: u32,
+        burst: u32,
+        now: Millis,
+        message: &str,
+    ) -> Result<(), ApiError> {
         if per_minute == 0 {
             return Ok(());
         }
@@ -344,8 +345,14 @@ impl Auth {
             *tokens -= 1.0;
             Ok(())
         } else {
-            Err(((1.0 - *tokens) / rate_per_ms / 1000.0).ceil().max(1.0) as u32)
+            let wait_s = ((1.0 - *tokens) / rate_per_ms / 1000.0).ceil().max(1.0) as u32;
+            Err(err(ErrorCode::RateLimited, message).with_retry_after(wait_s))
         }
+    }
+
+    /// A keyed hash of personal data under the hall's secret (R29), e.g. `["phone", "13800000000"]`.
+    pub(crate) fn keyed_hash(&self, parts: &[&str]) -> String {
+        hex(&self.mac(parts).finalize().into_bytes()[..16])
     }
 }
 
@@ -431,6 +438,18 @@ fn role_name(role: Role) -> &'static str {
 
 /// R29: `138****1234`. Only digits (and an optional leading +) of 7–15 digits are phones.
 pub(crate) fn mask_phone(phone: &str) -> Result<String, ApiError> {
+    let digits = phone_digits(phone)?;
+    let tail = &digits[digits.len() - 4..];
+    Ok(if digits.len() >= 11 {
+        format!("{}****{tail}", &digits[..3])
+    } else {
+        format!("****{tail}")
+    })
+}
+
+/// A phone's digits, so `138 0013-8000`, `+13800138000` and `13800138000` are one phone: 7 to 15
+/// digits, or a clear refusal.
+pub(crate) fn phone_digits(phone: &str) -> Result<String, ApiError> {
     let digits: String = phone
         .trim()
         .trim_start_matches('+')
@@ -443,12 +462,7 @@ pub(crate) fn mask_phone(phone: &str) -> Result<String, ApiError> {
             "a phone number has 7 to 15 digits",
         ));
     }
-    let tail = &digits[digits.len() - 4..];
-    Ok(if digits.len() >= 11 {
-        format!("{}****{tail}", &digits[..3])
-    } else {
-        format!("****{tail}")
-    })
+    Ok(digits)
 }
 
 /// Lower-case hex of bytes.

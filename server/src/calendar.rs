@@ -146,7 +146,7 @@ impl Calendar {
     }
 
     /// The instant of a local date and minute of the day (1440 = the next midnight).
-    fn instant(&self, date: Date, minute: u32) -> Option<Millis> {
+    pub(crate) fn instant(&self, date: Date, minute: u32) -> Option<Millis> {
         let midnight = date.to_datetime(jiff::civil::Time::midnight());
         let dt = midnight
             .checked_add(SignedDuration::from_mins(i64::from(minute)))

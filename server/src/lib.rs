@@ -233,6 +233,18 @@ pub async fn run_tuned(
     let _ = api::OPENAPI.set(openapi.to_pretty_json().unwrap_or_default());
     let router = router
         .route("/t/{token}", axum::routing::get(api::status_page))
+        .route(
+            "/book",
+            axum::routing::get(api::book_page)
+                .post(api::book_submit)
+                .layer(axum::middleware::map_response(api::book_csp)),
+        )
+        .route(
+            "/book/lookup",
+            axum::routing::get(api::lookup_page)
+                .post(api::lookup_submit)
+                .layer(axum::middleware::map_response(api::book_csp)),
+        )
         .layer(axum::middleware::map_response(api::security_headers))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

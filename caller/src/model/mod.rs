@@ -32,9 +32,11 @@ use qcall_protocol::{
 use serde::{Deserialize, Serialize};
 
 mod figures;
+mod issue;
 pub mod keys;
 
 pub use figures::{CurrentView, WaitingCounts, clock_text, minutes};
+pub use issue::{IssueDraft, STAFF_CLASSES};
 pub use keys::{Action, Unavailable};
 
 /// How many tickets of the window's calling order are fetched and shown.
@@ -85,6 +87,8 @@ pub enum Dialog {
     Transfer(TransferDraft),
     /// F8 while open: pick a reason.
     Pause,
+    /// 取号: a 绿色通道, 爱心优先 or 预约 ticket for the citizen at the window.
+    Issue(Box<IssueDraft>),
 }
 
 /// What the person at the window asked for, as the view reports it.
@@ -126,6 +130,12 @@ pub enum Intent {
     DismissBadRating,
     /// The 办件编号 field changed.
     CaseNo(String),
+    /// Open the 取号 dialog.
+    OpenIssue,
+    /// The 取号 dialog changed.
+    EditIssue(Box<IssueDraft>),
+    /// Confirm the 取号 dialog.
+    ConfirmIssue,
 }
 
 /// Work for the glue: the model never does I/O itself.
@@ -156,6 +166,8 @@ pub enum Command {
         /// 办件编号 with a finish, when staff typed one.
         case_no: Option<String>,
     },
+    /// `POST /tickets` with this request (the 取号 dialog).
+    Issue(qcall_protocol::IssueRequest),
     /// `GET /windows/{window}/preview`.
     Preview {
         /// The window.
@@ -203,6 +215,8 @@ pub enum Reply {
     Today(WindowNo, Result<WindowToday, ClientError>),
     /// The answer to a [`Command::SignOutLater`].
     SignOutLater(WindowNo, Result<ActionResponse, ClientError>),
+    /// The answer to a [`Command::Issue`]: its request id and the ticket.
+    Issued(String, Result<qcall_protocol::IssueResponse, ClientError>),
 }
 
 /// A sign-out made while the link was down, on its way to the server.
@@ -470,6 +484,15 @@ impl Model {
                 self.dialog = None;
                 vec![]
             }
+            Intent::OpenIssue => {
+                self.open_issue();
+                vec![]
+            }
+            Intent::EditIssue(draft) => {
+                self.edit_issue(draft);
+                vec![]
+            }
+            Intent::ConfirmIssue => self.confirm_issue(),
             Intent::SpecialNumber(s) => {
                 self.special_number = s;
                 vec![]
@@ -783,6 +806,10 @@ impl Model {
     /// Applies an answer from the network thread.
     pub fn on_reply(&mut self, reply: Reply) -> Vec<Command> {
         match reply {
+            Reply::Issued(id, result) => {
+                self.issued(&id, result);
+                vec![]
+            }
             Reply::Login(result) => {
                 self.logging_in = false;
                 self.password.clear();

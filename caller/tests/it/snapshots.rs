@@ -234,3 +234,52 @@ fn hall_now(hall: &Hall) -> qcall_protocol::Millis {
     use qcall_server::clock::Clock;
     hall.clock.now()
 }
+
+#[test]
+fn issue_dialog_issues_a_green_ticket() {
+    let hall = Hall::start();
+    let mut h = caller(&hall);
+    sign_in(&mut h, "1001", 1);
+    h.get_by_label("取号").click();
+    h.step();
+    h.step();
+    assert!(matches!(
+        h.state().model.dialog,
+        Some(qcall_caller::model::Dialog::Issue(_))
+    ));
+    // The frame after the click draws the dialog.
+    h.step();
+    // 绿色通道 is chosen first; the window's first service too.
+    h.get_by_label("确认取号").click();
+    wait(&mut h, "the ticket", |app| match &app.model.dialog {
+        Some(qcall_caller::model::Dialog::Issue(d)) => d.issued.is_some(),
+        _ => false,
+    });
+    let issued = match &h.state().model.dialog {
+        Some(qcall_caller::model::Dialog::Issue(d)) => d.issued.clone().expect("issued"),
+        _ => unreachable!(),
+    };
+    assert_eq!(issued.ticket.class, qcall_protocol::TicketClass::Green);
+    // The window's queue behind the dialog has it too, once its preview is refetched.
+    let number = issued.ticket.number.clone();
+    wait(&mut h, "the queue", |app| {
+        app.model
+            .preview
+            .as_ref()
+            .is_some_and(|p| p.next.iter().any(|t| t.number == number))
+    });
+    for _ in 0..4 {
+        h.step();
+    }
+    // In the dialog, and in the window's queue behind it.
+    assert_eq!(
+        h.query_all_by_label(&issued.ticket.number).count(),
+        2,
+        "the number is shown"
+    );
+    h.snapshot("caller_issue_dialog");
+    // 关闭 closes it.
+    h.get_by_label("关闭").click();
+    h.step();
+    assert!(h.state().model.dialog.is_none());
+}

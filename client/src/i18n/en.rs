@@ -96,6 +96,27 @@ pub(super) fn en(text: Text) -> &'static str {
         BackHomeIn => "Back to the start in {n} s",
         KeyDelete => "Delete",
         KeyClear => "Clear",
+        CheckInTile => "Booking check-in",
+        CheckInTileHint => "Booked? Check in here for your ticket",
+        IssueAtWindow => "Issue a ticket",
+        IssueService => "Service",
+        IssueClass => "Class",
+        IssueCitizenId => "Citizen id (optional)",
+        IssuePhone => "Phone (optional)",
+        IssuedNumber => "Issued",
+        IssueConfirm => "Issue",
+        Close => "Close",
+        CheckInTitle => "Booking check-in",
+        CheckInHint => {
+            "Enter the booking code (or scan its QR code), or the phone and the last 4 characters of the id"
+        }
+        BookingCode => "Booking code",
+        BookingPhone => "Phone",
+        IdLast4 => "Id, last 4",
+        CheckInButton => "Check in",
+        CheckInIncomplete => "Enter the 6-character code, or the phone and the id's last 4",
+        CheckInTooEarlyAt => "Check-in is not open yet; please come back after {time}",
+        CheckInLate => "Your check-in time has passed: this is a normal ticket",
         ErrCitizenIdFormat => {
             "This ID card number is not valid; please check it (or leave it empty)"
         }
@@ -304,6 +325,17 @@ pub(super) fn en(text: Text) -> &'static str {
         ErrRatingExpired => "The time for rating this service has passed",
         ErrReasonRequired => "Please choose what was unsatisfactory",
         ErrAppealClosed => "This rating cannot be appealed, or was appealed already",
+        ErrUnknownBooking => "No booking found; please check the booking code",
+        ErrSlotUnavailable => "This time cannot be booked",
+        ErrSlotPast => "This time is over; please choose another",
+        ErrSlotFull => "This time is fully booked; please choose another",
+        ErrDuplicateBooking => {
+            "You already have a booking for this service that day; cancel it first to change"
+        }
+        ErrCancelClosed => "It is too late to cancel online; please call the hall",
+        ErrCheckInTooEarly => "Check-in is not open yet; please come back later",
+        ErrBookingUsed => "This booking has already been checked in",
+        ErrBookingClosed => "This booking was cancelled or has lapsed",
         ErrTimeout => "The server did not answer; please try again",
         ErrNetwork => "Cannot reach the server",
         ErrDecode => "The server's answer could not be read; please call the administrator",

@@ -247,6 +247,44 @@ texts! {
     KeyDelete,
     /// On-screen keypad: empty the field.
     KeyClear,
+    /// The home screen's tile for 预约签到 (R26).
+    CheckInTile,
+    /// Under the tile: what it is for.
+    CheckInTileHint,
+    /// Caller: 取号 for the citizen at the window (绿色通道, 帮办代办, 预约).
+    IssueAtWindow,
+    /// Caller's 取号 dialog: the service.
+    IssueService,
+    /// Caller's 取号 dialog: the class.
+    IssueClass,
+    /// Caller's 取号 dialog: the optional id.
+    IssueCitizenId,
+    /// Caller's 取号 dialog: the optional phone.
+    IssuePhone,
+    /// Caller's 取号 dialog: the number issued.
+    IssuedNumber,
+    /// Caller's 取号 dialog: confirm.
+    IssueConfirm,
+    /// Close a dialog that is done.
+    Close,
+    /// The check-in page's heading.
+    CheckInTitle,
+    /// How to check in: the code, or the phone and the id's last 4.
+    CheckInHint,
+    /// The booking code field.
+    BookingCode,
+    /// The phone field of the check-in page.
+    BookingPhone,
+    /// The last 4 characters of the citizen id.
+    IdLast4,
+    /// The check-in button.
+    CheckInButton,
+    /// Neither a whole code nor phone + last 4 were given.
+    CheckInIncomplete,
+    /// Too early: `{time}` is when check-in opens.
+    CheckInTooEarlyAt,
+    /// On the ticket of a late check-in: a normal ticket instead of an appointment.
+    CheckInLate,
     /// The citizen id typed is not a valid 身份证号 (length, characters or check digit).
     ErrCitizenIdFormat,
     /// The phone number typed is too short or not a mobile number.
@@ -617,6 +655,24 @@ texts! {
     ErrReasonRequired,
     /// `appeal_closed`.
     ErrAppealClosed,
+    /// `unknown_booking`.
+    ErrUnknownBooking,
+    /// `slot_unavailable`.
+    ErrSlotUnavailable,
+    /// `slot_past`.
+    ErrSlotPast,
+    /// `slot_full`.
+    ErrSlotFull,
+    /// `duplicate_booking`.
+    ErrDuplicateBooking,
+    /// `cancel_closed`.
+    ErrCancelClosed,
+    /// `check_in_too_early`.
+    ErrCheckInTooEarly,
+    /// `booking_used`.
+    ErrBookingUsed,
+    /// `booking_closed`.
+    ErrBookingClosed,
     /// No answer in time ([`ClientError::Timeout`]).
     ErrTimeout,
     /// Server unreachable ([`ClientError::Network`]).
@@ -735,6 +791,15 @@ pub fn error_text(code: ErrorCode) -> Text {
         RatingExpired => Text::ErrRatingExpired,
         ReasonRequired => Text::ErrReasonRequired,
         AppealClosed => Text::ErrAppealClosed,
+        UnknownBooking => Text::ErrUnknownBooking,
+        SlotUnavailable => Text::ErrSlotUnavailable,
+        SlotPast => Text::ErrSlotPast,
+        SlotFull => Text::ErrSlotFull,
+        DuplicateBooking => Text::ErrDuplicateBooking,
+        CancelClosed => Text::ErrCancelClosed,
+        CheckInTooEarly => Text::ErrCheckInTooEarly,
+        BookingUsed => Text::ErrBookingUsed,
+        BookingClosed => Text::ErrBookingClosed,
     }
 }
 

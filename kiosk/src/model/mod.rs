@@ -16,6 +16,9 @@ use qcall_protocol::{
 
 use crate::print::{PrintError, SlipSettings, TicketSlip};
 
+mod check_in;
+pub use check_in::{CODE_CHARS, CODE_LEN, CheckInField, CheckInForm, code_characters};
+
 /// Back to the home screen after this long without a touch (SPEC §6), unless configured otherwise.
 pub const DEFAULT_IDLE: Duration = Duration::from_secs(30);
 
@@ -58,6 +61,8 @@ pub enum Screen {
     },
     /// The issued ticket.
     Ticket(Box<IssuedTicket>),
+    /// 预约签到: a booking's code, or its phone and the id's last 4 (R26).
+    CheckIn(CheckInForm),
 }
 
 /// The service page's state.
@@ -133,6 +138,8 @@ pub struct IssuedTicket {
     /// Shown again: the citizen already held this ticket (a `duplicate_citizen` refusal). Its
     /// position at issue is old news; the QR code's page has the live one.
     pub again: bool,
+    /// A booking checked in after its window: a normal ticket, and the screen says so (R26).
+    pub late_booking: bool,
 }
 
 /// Where the slip of the ticket on screen is.
@@ -256,6 +263,14 @@ pub enum Intent {
     UnlockHelper,
     /// Any touch at all: restarts the idle countdown.
     Touch,
+    /// Open 预约签到.
+    OpenCheckIn,
+    /// Text typed into a field of the check-in page (a keyboard, or a scanner that types like one).
+    SetCheckInText(CheckInField, String),
+    /// Make this field of the check-in page the keypad's.
+    FocusCheckIn(CheckInField),
+    /// 签到取号.
+    CheckIn,
 }
 
 /// What the model wants done outside it.
@@ -263,6 +278,8 @@ pub enum Intent {
 pub enum Command {
     /// Send this issue request (with its request id, reused on retries).
     Issue(IssueRequest),
+    /// Send this check-in (with its request id, reused on retries).
+    CheckIn(qcall_protocol::CheckInRequest),
     /// Print this slip on the printer thread; the answer goes to [`Model::print_done`] with the
     /// ticket id.
     Print {
@@ -722,6 +739,15 @@ impl Model {
                 }
                 _ => {}
             },
+            Intent::OpenCheckIn => self.open_check_in(),
+            Intent::SetCheckInText(field, text) => self.set_check_in_text(field, &text),
+            Intent::FocusCheckIn(field) => {
+                if let Screen::CheckIn(form) = &mut self.screen {
+                    form.active = field;
+                }
+            }
+            Intent::CheckIn => return self.check_in(),
+            Intent::Key(key) if matches!(self.screen, Screen::CheckIn(_)) => self.check_in_key(key),
             Intent::Key(key) => {
                 let (field, value) = match &self.screen {
                     Screen::Service(ServiceForm {
@@ -1016,6 +1042,7 @@ impl Model {
                 PrintStatus::NoPrinter
             },
             again,
+            late_booking: false,
         }));
         slip.map(|slip| Command::Print {
             ticket_id,
@@ -1060,7 +1087,7 @@ impl Model {
     /// in flight: its answer must reach the citizen who touched).
     pub fn tick(&mut self, now: Instant) {
         self.now = now;
-        if self.at_rest() || self.pending.is_some() {
+        if self.at_rest() || self.pending.is_some() || self.checking_in() {
             return;
         }
         if now.saturating_duration_since(self.last_touch) >= self.config.idle {

@@ -2,6 +2,7 @@
 //! status query (`DLE EOT`) as a real one does in each state, or not at all, a port where nothing
 //! listens, a listener that never reads, files, and a FIFO that nobody reads (a device that hangs).
 
+mod check_in;
 mod screens;
 mod util;
 

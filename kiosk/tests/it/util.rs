@@ -117,19 +117,54 @@ impl Hall {
 
     /// Signs staff `staff_no` (password `demo-staff`) in at `window`, as the caller app would.
     pub(crate) fn sign_in(&self, staff_no: &str, window: u32) {
+        self.act(staff_no, window, qcall_client::WindowAction::SignIn);
+    }
+
+    /// Logs staff `staff_no` in and sends `action` at `window`, as the caller app would.
+    pub(crate) fn act(
+        &self,
+        staff_no: &str,
+        window: u32,
+        action: qcall_client::WindowAction,
+    ) -> qcall_protocol::ActionResponse {
         let addr = qcall_client::ServerAddr::parse(&self.url()).expect("address");
         let rest = qcall_client::RestClient::new(&addr).expect("client");
         self.runtime.block_on(async {
             let login = rest.login(staff_no, "demo-staff").await.expect("login");
             rest.with_bearer(login.token)
-                .window_action(
-                    window,
-                    &qcall_client::WindowAction::SignIn,
-                    &qcall_client::RequestId::new(),
-                )
+                .window_action(window, &action, &qcall_client::RequestId::new())
                 .await
-                .expect("sign in");
+                .expect("window action")
+        })
+    }
+
+    /// Books `service` at `slot` (`HH:MM`) on `date` over the public route, as a citizen's phone
+    /// does; returns the booking.
+    pub(crate) fn book(&self, service: &str, date: &str, slot: &str) -> qcall_protocol::Booking {
+        let url = format!("{}/api/v1/public/bookings", self.url());
+        let body = serde_json::json!({
+            "service_id": service, "date": date, "slot": slot,
+            "name": "张三", "phone": "13800138000", "citizen_id": "11010519491231002X",
         });
+        self.runtime.block_on(async move {
+            let answer: qcall_protocol::BookingResponse = reqwest::Client::new()
+                .post(url)
+                .json(&body)
+                .send()
+                .await
+                .expect("book")
+                .json()
+                .await
+                .expect("a booking");
+            answer.booking
+        })
+    }
+
+    /// Calls the next ticket at `window` as staff `staff_no` (signed in there): the number called.
+    pub(crate) fn call_next(&self, staff_no: &str, window: u32) -> Option<String> {
+        self.act(staff_no, window, qcall_client::WindowAction::CallNext)
+            .ticket
+            .map(|t| t.number)
     }
 
     /// Kiosk settings for this server, printing to `file:` in `dir` unless `printer` says otherwise.

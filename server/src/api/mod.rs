@@ -6,8 +6,11 @@
 //! One file per audience: `hall` (every signed-in client), `session` (login), `kiosk` (issuing),
 //! `window` (the staff at a window), `manage` (managers), `public` (anyone: a citizen's own ticket),
 //! `rating` (the rating pad; ratings, appeals, cases and their export for staff and managers).
+//! `booking` (appointments: public booking, staff booking, the kiosk's check-in).
 //! `extract` holds the extractors: our error shape, and the role checks done before a body is read.
 
+mod book_page;
+mod booking;
 mod extract;
 mod hall;
 mod kiosk;
@@ -25,6 +28,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::core::{Actor, Command};
 use crate::state::App;
+pub(crate) use book_page::{book_csp, book_page, book_submit, lookup_page, lookup_submit};
 pub(crate) use extract::{Failure, RawJson};
 pub(crate) use public::status_page;
 pub(crate) use security::ClientAddr;
@@ -85,7 +89,9 @@ pub(crate) async fn security_headers(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
-    if html && let Ok(csp) = HeaderValue::from_str(public::STATUS_PAGE_CSP.as_str()) {
+    if h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        // A page that set its own policy (the booking page) keeps it.
+    } else if html && let Ok(csp) = HeaderValue::from_str(public::STATUS_PAGE_CSP.as_str()) {
         h.insert(header::CONTENT_SECURITY_POLICY, csp);
     } else {
         h.insert(
@@ -164,6 +170,13 @@ pub(crate) fn router() -> (axum::Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(security::set_disabled))
         .routes(routes!(security::status))
         .routes(routes!(kiosk::check_pin))
+        .routes(routes!(booking::slots))
+        .routes(routes!(booking::public_book))
+        .routes(routes!(booking::public_lookup))
+        .routes(routes!(booking::public_cancel))
+        .routes(routes!(booking::staff_book, booking::list))
+        .routes(routes!(booking::staff_cancel))
+        .routes(routes!(booking::check_in))
         .routes(routes!(crate::ws::ws))
         .routes(routes!(rating::pad_state))
         .routes(routes!(rating::pad_rate))

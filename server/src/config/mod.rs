@@ -48,6 +48,8 @@ pub struct HallConfig {
     pub(crate) ratings: RatingsCfg,
     /// 差评整改: the deadlines of a case's steps and of the whole case, in working days (R22).
     pub(crate) cases: CasesCfg,
+    /// Appointment rules (R25, R26).
+    pub(crate) booking: BookingCfg,
     /// True for the built-in demo hall: its secrets are public and printed in the log.
     pub(crate) is_demo: bool,
 }
@@ -322,6 +324,32 @@ pub(crate) struct Slot {
 pub(crate) struct ServiceCfg {
     pub(crate) info: Service,
     pub(crate) slots: Vec<Slot>,
+    /// Appointment slots, when the service takes bookings (R25).
+    pub(crate) booking: Option<ServiceBooking>,
+}
+
+/// The hall's appointment rules (`[booking]`, R25, R26).
+#[derive(Debug, Clone)]
+pub(crate) struct BookingCfg {
+    /// Dates from today to today + `days_ahead` may be booked.
+    pub(crate) days_ahead: u32,
+    /// The citizen may cancel until this many minutes before the slot starts.
+    pub(crate) cancel_before_minutes: u32,
+    /// Check-in opens this many minutes before the slot starts…
+    pub(crate) check_in_early_minutes: u32,
+    /// …and gives an appointment ticket until this many minutes after it ends.
+    pub(crate) check_in_late_minutes: u32,
+    /// Dates open for appointments only (no walk-in tickets), with their hours.
+    pub(crate) appointment_only: std::collections::HashMap<jiff::civil::Date, Vec<calendar::Range>>,
+}
+
+/// A service's appointment slots: its hours cut into `slot_minutes` pieces, `quota` bookings each.
+#[derive(Debug, Clone)]
+pub(crate) struct ServiceBooking {
+    pub(crate) slot_minutes: u32,
+    pub(crate) quota: u32,
+    /// Limits the slots to these hours of each date; empty: all the hall's hours.
+    pub(crate) hours: Vec<calendar::Range>,
 }
 
 /// A window as configured; its services may change live.

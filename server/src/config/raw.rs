@@ -40,6 +40,61 @@ pub(super) struct RawConfig {
     pub(super) ratings: RatingsCfg,
     #[serde(default)]
     pub(super) cases: CasesCfg,
+    #[serde(default)]
+    pub(super) booking: RawBooking,
+}
+
+/// `[booking]`: the hall's appointment rules (R25, R26).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawBooking {
+    #[serde(default = "default_days_ahead")]
+    pub(super) days_ahead: Spanned<u32>,
+    #[serde(default = "default_cancel_before")]
+    pub(super) cancel_before_minutes: u32,
+    #[serde(default = "default_check_in_early")]
+    pub(super) check_in_early_minutes: u32,
+    #[serde(default = "default_check_in_late")]
+    pub(super) check_in_late_minutes: u32,
+    /// Dates open for appointments only (节假日预约服务), with their hours.
+    #[serde(default)]
+    pub(super) appointment_only: Vec<RawExtraOpen>,
+}
+
+impl Default for RawBooking {
+    fn default() -> Self {
+        RawBooking {
+            days_ahead: default_days_ahead(),
+            cancel_before_minutes: default_cancel_before(),
+            check_in_early_minutes: default_check_in_early(),
+            check_in_late_minutes: default_check_in_late(),
+            appointment_only: Vec::new(),
+        }
+    }
+}
+
+fn default_days_ahead() -> Spanned<u32> {
+    Spanned::new(0..0, 7)
+}
+fn default_cancel_before() -> u32 {
+    60
+}
+fn default_check_in_early() -> u32 {
+    30
+}
+fn default_check_in_late() -> u32 {
+    15
+}
+
+/// `[services.booking]`: a service's appointment slots.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawServiceBooking {
+    pub(super) slot_minutes: Spanned<u32>,
+    pub(super) quota: Spanned<u32>,
+    /// Within the hall's hours of each date; all of them when empty.
+    #[serde(default)]
+    pub(super) hours: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -130,6 +185,8 @@ pub(super) struct RawService {
     pub(super) enabled: bool,
     #[serde(default)]
     pub(super) slots: Vec<RawSlot>,
+    #[serde(default)]
+    pub(super) booking: Option<RawServiceBooking>,
 }
 
 #[derive(Deserialize)]

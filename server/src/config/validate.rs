@@ -10,7 +10,8 @@ use toml::Spanned;
 
 use super::raw::{Locator, RawConfig, RawDeviceKind, RawDisplayMode};
 use super::{
-    ConfigError, DeviceCfg, DeviceKind, HallConfig, ServiceCfg, Slot, StaffCfg, WindowCfg,
+    BookingCfg, ConfigError, DeviceCfg, DeviceKind, HallConfig, ServiceBooking, ServiceCfg, Slot,
+    StaffCfg, WindowCfg,
 };
 use crate::calendar::{self, Calendar};
 
@@ -201,6 +202,30 @@ pub(super) fn validate(raw: RawConfig, loc: &Locator<'_>) -> Result<HallConfig, 
                 quota: slot.quota,
             });
         }
+        let booking = match &s.booking {
+            None => None,
+            Some(b) => {
+                if !(5..=240).contains(b.slot_minutes.get_ref()) {
+                    return Err(loc.err(
+                        b.slot_minutes.span(),
+                        format!("booking.slot_minutes is {}", b.slot_minutes.get_ref()),
+                        "use a slot length from 5 to 240 minutes, e.g. 30",
+                    ));
+                }
+                if *b.quota.get_ref() == 0 || *b.quota.get_ref() > 1000 {
+                    return Err(loc.err(
+                        b.quota.span(),
+                        format!("booking.quota is {}", b.quota.get_ref()),
+                        "give each slot 1 to 1000 bookings, or remove [services.booking]",
+                    ));
+                }
+                Some(ServiceBooking {
+                    slot_minutes: *b.slot_minutes.get_ref(),
+                    quota: *b.quota.get_ref(),
+                    hours: ranges(&b.hours)?,
+                })
+            }
+        };
         services.push(ServiceCfg {
             info: Service {
                 id: s.id.get_ref().clone(),
@@ -218,6 +243,7 @@ pub(super) fn validate(raw: RawConfig, loc: &Locator<'_>) -> Result<HallConfig, 
                 warn_waiting_minutes: s.warn_waiting_minutes,
             },
             slots,
+            booking,
         });
     }
 
@@ -534,6 +560,32 @@ pub(super) fn validate(raw: RawConfig, loc: &Locator<'_>) -> Result<HallConfig, 
     }
     check_ratings(&raw.ratings, loc)?;
     check_cases(&raw.cases, loc)?;
+    let mut appointment_only = HashMap::new();
+    for extra in &raw.booking.appointment_only {
+        let day = date(&extra.date)?;
+        if calendar.extra_open.contains_key(&day) {
+            return Err(loc.err(
+                extra.date.span(),
+                format!("{day} is both an extra open date and an appointment-only date"),
+                "list the date under hall.extra_open (walk-ins and bookings) or booking.appointment_only (bookings only), not both",
+            ));
+        }
+        appointment_only.insert(day, ranges(&extra.hours)?);
+    }
+    if *raw.booking.days_ahead.get_ref() > 90 {
+        return Err(loc.err(
+            raw.booking.days_ahead.span(),
+            "booking.days_ahead is over 90",
+            "let citizens book at most 90 days ahead, e.g. 7",
+        ));
+    }
+    let booking = BookingCfg {
+        days_ahead: *raw.booking.days_ahead.get_ref(),
+        cancel_before_minutes: raw.booking.cancel_before_minutes,
+        check_in_early_minutes: raw.booking.check_in_early_minutes,
+        check_in_late_minutes: raw.booking.check_in_late_minutes,
+        appointment_only,
+    };
     if raw.rules.requeue_behind > 1000 {
         return Err(loc.err(
             0..0,
@@ -559,6 +611,7 @@ pub(super) fn validate(raw: RawConfig, loc: &Locator<'_>) -> Result<HallConfig, 
         notices: raw.notices.lines,
         ratings: raw.ratings,
         cases: raw.cases,
+        booking,
         is_demo: false,
     })
 }

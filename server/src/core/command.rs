@@ -6,6 +6,7 @@ use qcall_protocol::{
     TicketResponse, TransferTarget, WindowNo, WindowView,
 };
 
+use super::booking::{BookingCmd, StoredBooking};
 use super::case::CaseLive;
 use super::rating::RatingCmd;
 use super::security::{Revocation, SecurityCmd};
@@ -128,6 +129,8 @@ pub(crate) enum Command {
     Rating(RatingCmd),
     /// Failed credentials and ended sessions: written only (issues 16, 21).
     Security(SecurityCmd),
+    /// Appointments (R25, R26).
+    Booking(BookingCmd),
 }
 
 impl Command {
@@ -166,6 +169,7 @@ impl Command {
             | Command::SetWindowServices { window, .. } => format!("{}:{window}", self.action()),
             Command::SetNotices { .. } => self.action().to_string(),
             Command::Security(s) => s.action().to_string(),
+            Command::Booking(b) => b.fingerprint(),
         }
     }
 
@@ -198,6 +202,7 @@ impl Command {
             Command::SetWindowServices { .. } => "set_window_services",
             Command::Rating(r) => r.action(),
             Command::Security(s) => s.action(),
+            Command::Booking(b) => b.action(),
         }
     }
 }
@@ -236,6 +241,7 @@ pub(crate) enum Change {
     },
     /// A staff session ended before its expiry (issue 16).
     Revocation(Revocation),
+    Booking(Box<StoredBooking>),
 }
 
 /// The reply to the client, before serialisation.
@@ -252,6 +258,8 @@ pub(crate) enum Reply {
     PublicRating(Box<qcall_protocol::PublicRatingStatus>),
     /// A case after an appeal, a decision or a step.
     Case(Box<qcall_protocol::Case>),
+    Booking(Box<qcall_protocol::BookingResponse>),
+    CheckIn(Box<qcall_protocol::CheckInResponse>),
     Rollover {
         business_day: String,
     },

@@ -47,12 +47,17 @@ impl Hall {
             }
         }
         self.add_facts(&mut changes, now);
+        // Bookings of the old day not checked in are missed; then they leave memory (R26).
+        for (_, fx) in self.missed_bookings(now) {
+            changes.extend(fx.changes);
+        }
         self.lanes.clear();
         self.requeued.clear();
         self.waiting.clear();
         self.counters.clear();
         self.stats.clear();
         self.recent.clear();
+        self.forget_old_bookings();
         for w in self.windows.values_mut() {
             *w = WindowLive {
                 number: w.number,
@@ -108,6 +113,9 @@ impl Hall {
             let mut fx = Effects::default();
             self.expire_no_show(id, now, &mut fx);
             out.push(self.record(&Actor::System, "no_show_expired", Reply::None, fx, now));
+        }
+        for (_, fx) in self.missed_bookings(now) {
+            out.push(self.record(&Actor::System, "booking_missed", Reply::None, fx, now));
         }
         let edge = self.next_edge.is_none_or(|e| now >= e);
         // At an edge every tile may change; once a minute too, as estimates age with the clock.

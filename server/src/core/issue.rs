@@ -127,20 +127,44 @@ impl Hall {
                 ));
             }
         }
-        if let Some(hash) = &cmd.citizen_hash
-            && let Some(held) = self.held_by_citizen(&cmd.service_id, hash, now)
-        {
-            let number = held.ticket.number.clone();
-            let message = if held.ticket.state == TicketState::NoShow {
-                format!(
-                    "this citizen missed the call of ticket {number}; a window can requeue it within {} minutes of the call",
-                    self.cfg.rules.requeue_limit_minutes
-                )
-            } else {
-                format!("this citizen already holds ticket {number} for this service")
-            };
-            return Err(err(ErrorCode::DuplicateCitizen, message).with_ticket(number));
+        if let Some(refusal) = self.duplicate_refusal(&cmd, now) {
+            return Err(refusal);
         }
+        let stored = self.create_ticket(&cmd, true, now, fx)?;
+        let response = self.issue_response(&stored, now);
+        fx.detail = json(
+            serde_json::json!({ "service": cmd.service_id, "class": cmd.class, "helper": cmd.helper }),
+        );
+        fx.services.insert(cmd.service_id);
+        Ok(Reply::Issued(Box::new(response)))
+    }
+
+    /// R5 anti 恶意占号: the refusal when this citizen already holds an open ticket for the service.
+    pub(super) fn duplicate_refusal(&self, cmd: &IssueCmd, now: Millis) -> Option<ApiError> {
+        let hash = cmd.citizen_hash.as_ref()?;
+        let held = self.held_by_citizen(&cmd.service_id, hash, now)?;
+        let number = held.ticket.number.clone();
+        let message = if held.ticket.state == TicketState::NoShow {
+            format!(
+                "this citizen missed the call of ticket {number}; a window can requeue it within {} minutes of the call",
+                self.cfg.rules.requeue_limit_minutes
+            )
+        } else {
+            format!("this citizen already holds ticket {number} for this service")
+        };
+        Some(err(ErrorCode::DuplicateCitizen, message).with_ticket(number))
+    }
+
+    /// Numbers and queues a new ticket once every check has passed (R1): the issue's and a booking's
+    /// check-in's one path. `count_slot`: it takes a place of the current time-slot quota (a walk-in
+    /// does; a booked appointment was counted when it was booked).
+    pub(super) fn create_ticket(
+        &mut self,
+        cmd: &IssueCmd,
+        count_slot: bool,
+        now: Millis,
+        fx: &mut Effects,
+    ) -> Result<StoredTicket, ApiError> {
         let service = self
             .cfg
             .service(&cmd.service_id)
@@ -155,7 +179,10 @@ impl Hall {
             key: num_key,
             value: n,
         });
-        if let Some((index, _)) = self.current_slot(&cmd.service_id, now) {
+        if let Some((index, _)) = self
+            .current_slot(&cmd.service_id, now)
+            .filter(|_| count_slot)
+        {
             let key = slot_key(&cmd.service_id, index);
             let used = self.counters.get(&key).copied().unwrap_or(0) + 1;
             self.counters.insert(key.clone(), used);
@@ -171,26 +198,21 @@ impl Hall {
             service_id: cmd.service_id.clone(),
             issued_at: now,
             window: None,
-            phone_masked: cmd.phone_masked,
+            phone_masked: cmd.phone_masked.clone(),
             legs: vec![new_leg(&cmd.service_id, None, now, None)],
         };
         let stored = StoredTicket {
             token: format!("{id:012x}{}", cmd.secret),
             ticket,
-            citizen_hash: cmd.citizen_hash,
+            citizen_hash: cmd.citizen_hash.clone(),
             pos: QueuePos::issued(id),
             transfer_seq: 0,
             behind: Vec::new(),
             case_nos: Default::default(),
         };
         self.insert_open(stored.clone());
-        let response = self.issue_response(&stored, now);
         fx.ticket_changed(&stored);
-        fx.detail = json(
-            serde_json::json!({ "service": cmd.service_id, "class": cmd.class, "helper": cmd.helper }),
-        );
-        fx.services.insert(cmd.service_id);
-        Ok(Reply::Issued(Box::new(response)))
+        Ok(stored)
     }
 
     pub(super) fn cancel(

@@ -10,9 +10,11 @@
 //! window: R9–R13), `window` (sign-in and pause, R14), `queue` (the lanes), `place` (a ticket's place
 //! in its lane), `order` (R11 alone),
 //! `estimate` (R8), `view` (what clients see), `day` (rollover, running figures), `manage` (notices,
-//! window services), `rating` (好差评, R21), `case` (差评整改 and appeals, R22). This file holds the hall itself and [`Hall::apply`], which dispatches a command
+//! window services), `rating` (好差评, R21), `case` (差评整改 and appeals, R22), `booking` (appointments, R25,
+//! R26). This file holds the hall itself and [`Hall::apply`], which dispatches a command
 //! to its family and turns what it did into an [`Applied`].
 
+mod booking;
 mod case;
 mod command;
 mod day;
@@ -39,6 +41,9 @@ use qcall_protocol::{
 use serde::Serialize;
 
 use crate::config::HallConfig;
+pub(crate) use booking::{
+    BookCmd, BookingCmd, BookingKey, StoredBooking, code_from, normalise_code,
+};
 pub(crate) use case::CaseLive;
 pub(crate) use command::{Actor, Applied, Audit, Change, Command, IssueCmd, Reply, TicketRef};
 pub(crate) use place::QueuePos;
@@ -86,6 +91,9 @@ pub(crate) struct Hall {
     last_clock: Millis,
     /// Ratings of the last 评价时效, open 差评 cases, the pads' invites (R21, R22).
     ratings: rating::Book,
+    /// Every booking of today and later, by id (R25, R26).
+    bookings: BTreeMap<i64, StoredBooking>,
+    next_booking_id: i64,
 }
 
 pub(super) fn err(code: ErrorCode, message: impl Into<String>) -> ApiError {
@@ -129,6 +137,8 @@ impl Hall {
             next_edge: cfg.calendar.next_edge(now, &cfg.slot_edges()),
             last_clock: now,
             ratings: rating::Book::restore(restored.ratings, now, rating::valid_ms(&cfg)),
+            bookings: restored.bookings.into_iter().map(|b| (b.id, b)).collect(),
+            next_booking_id: restored.next_booking_id.max(1),
             cfg,
         };
         for w in &hall.cfg.windows {
@@ -334,6 +344,7 @@ impl Hall {
             } => self.set_window_services(window, primary, secondary, now, &mut fx)?,
             Command::Rating(r) => self.rating_command(actor, r, now, &mut fx)?,
             Command::Security(cmd) => self.security(actor, cmd, now, &mut fx)?,
+            Command::Booking(b) => self.booking(actor, b, now, &mut fx)?,
         };
         Ok(self.record(actor, action, reply, fx, now))
     }

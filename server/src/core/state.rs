@@ -70,4 +70,7 @@ pub(crate) struct Restored {
     pub(crate) notices: Option<Vec<String>>,
     pub(crate) recent_calls: Vec<Call>,
     pub(crate) ratings: super::RatingsRestored,
+    /// Bookings of the last active business day and later (R25).
+    pub(crate) bookings: Vec<super::StoredBooking>,
+    pub(crate) next_booking_id: i64,
 }

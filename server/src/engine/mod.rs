@@ -85,6 +85,13 @@ impl Engine {
             seq = hall.seq(),
             "hall restored"
         );
+        let flagged = hall.bookings_flagged();
+        if flagged > 0 {
+            warn!(
+                bookings = flagged,
+                "open bookings are for slots the config no longer offers: they are honoured; see GET /api/v1/bookings (slot_removed)"
+            );
+        }
         let (tx, rx) = mpsc::channel(16 * 1024);
         let (push, _) = broadcast::channel(push_capacity.max(1));
         let engine = Engine {
@@ -510,6 +517,8 @@ fn reply_json(reply: &Reply) -> String {
         Reply::Action(r) => serde_json::to_string(r),
         Reply::Ticket(r) => serde_json::to_string(r),
         Reply::Window(r) => serde_json::to_string(r),
+        Reply::Booking(r) => serde_json::to_string(r),
+        Reply::CheckIn(r) => serde_json::to_string(r),
         Reply::Notices(n) => {
             serde_json::to_string(&qcall_protocol::NoticesRequest { notices: n.clone() })
         }

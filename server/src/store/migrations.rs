@@ -175,6 +175,23 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER pause_facts_no_update BEFORE UPDATE ON pause_facts BEGIN SELECT RAISE(ABORT, 'facts are append-only'); END;
     CREATE TRIGGER pause_facts_no_delete BEFORE DELETE ON pause_facts BEGIN SELECT RAISE(ABORT, 'facts are append-only'); END;
     ",
+    // 6: bookings (预约, R25, R26): one row per booking, its state kept current; `data` is the whole
+    // stored booking (masked name and phone, keyed hashes only: R29). Reports count `missed` here.
+    "
+    CREATE TABLE bookings (
+        id INTEGER PRIMARY KEY,
+        service_id TEXT NOT NULL,
+        date TEXT NOT NULL,
+        slot_start INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        booked_at INTEGER NOT NULL,
+        closed_at INTEGER,
+        ticket_id INTEGER,
+        data TEXT NOT NULL
+    );
+    CREATE INDEX bookings_date ON bookings(date, service_id);
+    CREATE INDEX bookings_open ON bookings(state) WHERE state = 'booked';
+    ",
 ];
 
 /// Runs the migrations this database has not seen, each in its own transaction.

@@ -268,6 +268,25 @@ impl Store {
                                 params![kind, key, value],
                             )?;
                         }
+                        Change::Booking(b) => {
+                            tx.prepare_cached(
+                                "INSERT INTO bookings (id, service_id, date, slot_start, state, booked_at, closed_at, ticket_id, data)
+                                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                                 ON CONFLICT(id) DO UPDATE SET state = excluded.state, closed_at = excluded.closed_at,
+                                 ticket_id = excluded.ticket_id, data = excluded.data",
+                            )?
+                            .execute(params![
+                                b.id,
+                                b.service_id,
+                                b.date,
+                                b.slot.0,
+                                b.state.as_str(),
+                                b.booked_at,
+                                b.closed_at,
+                                b.ticket_id,
+                                serde_json::to_string(&**b)?,
+                            ])?;
+                        }
                     }
                 }
                 if a.audit.action == "day_rollover" {

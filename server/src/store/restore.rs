@@ -7,7 +7,7 @@ use qcall_protocol::Call;
 use rusqlite::{OptionalExtension, params};
 
 use super::{Store, StoreError};
-use crate::core::{Restored, Stat, StoredTicket, WindowLive};
+use crate::core::{Restored, Stat, StoredBooking, StoredTicket, WindowLive};
 
 impl Store {
     /// Everything the live hall needs after a restart: open tickets and the state of the last
@@ -66,6 +66,17 @@ impl Store {
                 }
             }
         }
+        // Bookings of the last active day and later, and any still open (the clock marks those
+        // missed): what the hall keeps in memory.
+        let max_booking: Option<i64> =
+            c.query_row("SELECT MAX(id) FROM bookings", [], |r| r.get(0))?;
+        let mut bookings = Vec::new();
+        let mut stmt = c.prepare(
+            "SELECT data FROM bookings WHERE date >= ?1 OR state = 'booked' ORDER BY id",
+        )?;
+        for data in stmt.query_map([day.as_deref().unwrap_or("")], |r| r.get::<_, String>(0))? {
+            bookings.push(serde_json::from_str::<StoredBooking>(&data?)?);
+        }
         let notices: Option<String> = c
             .query_row(
                 "SELECT value FROM settings WHERE key = 'notices'",
@@ -84,6 +95,8 @@ impl Store {
             notices: notices.map(|n| serde_json::from_str(&n)).transpose()?,
             recent_calls,
             ratings: self.ratings_restored()?,
+            bookings,
+            next_booking_id: max_booking.unwrap_or(0) + 1,
         })
     }
 }

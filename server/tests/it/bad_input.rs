@@ -186,6 +186,34 @@ const ROUTES: &[(&str, &str, &str)] = &[
     ),
     ("GET", "/api/v1/security", "/api/v1/security"),
     ("POST", "/api/v1/kiosk/check-pin", "/api/v1/kiosk/check-pin"),
+    (
+        "GET",
+        "/api/v1/public/booking/slots",
+        "/api/v1/public/booking/slots",
+    ),
+    ("POST", "/api/v1/public/bookings", "/api/v1/public/bookings"),
+    (
+        "POST",
+        "/api/v1/public/bookings/lookup",
+        "/api/v1/public/bookings/lookup",
+    ),
+    (
+        "POST",
+        "/api/v1/public/bookings/cancel",
+        "/api/v1/public/bookings/cancel",
+    ),
+    ("GET", "/api/v1/bookings", "/api/v1/bookings"),
+    ("POST", "/api/v1/bookings", "/api/v1/bookings"),
+    (
+        "POST",
+        "/api/v1/bookings/ACEFHJ/cancel",
+        "/api/v1/bookings/{code}/cancel",
+    ),
+    (
+        "POST",
+        "/api/v1/bookings/check-in",
+        "/api/v1/bookings/check-in",
+    ),
     // Last: it ends the session of each who may call it.
     ("POST", "/api/v1/auth/logout", "/api/v1/auth/logout"),
 ];
@@ -306,7 +334,8 @@ async fn role_matrix_r27() {
             "/api/v1/kiosk/check-pin" => &[Kiosk],
             "/api/v1/auth/logout" => staffish,
             p if p.starts_with("/api/v1/staff/") => signed_in,
-            "/api/v1/tickets" => &[Kiosk, Staff, Manager, Admin],
+            "/api/v1/tickets" | "/api/v1/bookings/check-in" => &[Kiosk, Staff, Manager, Admin],
+            p if p.starts_with("/api/v1/bookings") => staffish,
             "/api/v1/notices" | "/api/v1/audit" | "/api/v1/windows/1/services" => managers,
             p if p.starts_with("/api/v1/reports") => managers,
             p if p.starts_with("/api/v1/windows/") && method == "POST" => window_staff,
@@ -317,6 +346,9 @@ async fn role_matrix_r27() {
     let body_for = |path: &str, who: Who| -> Option<String> {
         Some(match path {
             "/api/v1/tickets" => format!(r#"{{"request_id":"m-{who:?}","service_id":"a"}}"#),
+            "/api/v1/bookings/check-in" => {
+                format!(r#"{{"request_id":"c-{who:?}","code":"ACEFHJ"}}"#)
+            }
             "/api/v1/notices" => r#"{"notices":["一"]}"#.into(),
             "/api/v1/windows/1/services" => r#"{"primary":["a"]}"#.into(),
             "/api/v1/windows/1/pause" => r#"{"reason":"break"}"#.into(),

@@ -3,6 +3,8 @@
 #![allow(unreachable_pub, missing_docs)]
 
 mod bad_input;
+mod book_browser;
+mod booking;
 mod clock;
 mod crash;
 mod edges;

@@ -1,6 +1,7 @@
 //! Every rule of R1–R14 and every refused transition, on the pure core with an injected clock. The
 //! helpers live here; each file tests one rule family.
 
+mod booking;
 mod day;
 mod edges;
 mod estimate;
@@ -251,7 +252,7 @@ impl T {
         let counters: BTreeMap<&String, &u32> = h.counters.iter().collect();
         let citizens: BTreeMap<_, _> = h.citizens.iter().collect();
         format!(
-            "{stored:?}|{:?}|{:?}|{:?}|{:?}|{stats:?}|{counters:?}|{citizens:?}|{:?}|{:?}|{:?}|{}|{}|{:?}",
+            "{stored:?}|{:?}|{:?}|{:?}|{:?}|{stats:?}|{counters:?}|{citizens:?}|{:?}|{:?}|{:?}|{}|{}|{:?}|{:?}|{}",
             h.window_views(),
             h.windows,
             h.availability_all(self.now),
@@ -262,6 +263,8 @@ impl T {
             h.seq(),
             h.next_id,
             h.ratings,
+            h.bookings,
+            h.next_booking_id,
         )
     }
 

@@ -1,0 +1,195 @@
+//! Appointments (预约, R25, R26): the slots a service offers, a booking and its code, the check-in at
+//! a kiosk. A booking's personal data crosses the wire masked only (R29): the full phone, name and id
+//! are sent by the citizen once, when booking, and never come back.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{IssueResponse, Millis};
+
+/// Where a booking stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum BookingState {
+    /// Booked, not checked in yet.
+    Booked,
+    /// Checked in: an `appointment` ticket was issued.
+    CheckedIn,
+    /// Cancelled by the citizen or staff.
+    Cancelled,
+    /// Not checked in by the end of the check-in window (recorded, counted in reports).
+    Missed,
+}
+
+impl BookingState {
+    /// The wire name, also used in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BookingState::Booked => "booked",
+            BookingState::CheckedIn => "checked_in",
+            BookingState::Cancelled => "cancelled",
+            BookingState::Missed => "missed",
+        }
+    }
+}
+
+/// A booking as its holder and staff see it: masked name and phone, never the id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Booking {
+    /// The booking code (6 characters without look-alikes): the kiosk takes it, the QR code holds it.
+    pub code: String,
+    /// The service booked.
+    pub service_id: String,
+    /// The slot's local date, `YYYY-MM-DD`.
+    pub date: String,
+    /// The slot, `HH:MM-HH:MM` local time.
+    pub slot: String,
+    /// When the slot starts (UTC).
+    pub starts_at: Millis,
+    /// Check-in opens at this instant (slot start − the hall's early minutes).
+    pub check_in_from: Millis,
+    /// Check-in gives an appointment ticket until this instant (slot end + the hall's late minutes).
+    pub check_in_until: Millis,
+    /// The citizen may cancel until this instant.
+    pub cancel_until: Millis,
+    /// 张* — masked.
+    pub name_masked: String,
+    /// 138****1234 — masked.
+    pub phone_masked: String,
+    /// Where it stands.
+    pub state: BookingState,
+    /// The ticket number issued at check-in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket_number: Option<String>,
+    /// The hall's config no longer offers this slot: the booking is honoured, and the manager sees it
+    /// flagged.
+    #[serde(default)]
+    pub slot_removed: bool,
+}
+
+/// One slot of a service on one date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SlotInfo {
+    /// `HH:MM-HH:MM` local time.
+    pub slot: String,
+    /// Bookings the slot takes.
+    pub quota: u32,
+    /// How many are still free; 0 when full (a slot that has started is not listed).
+    pub free: u32,
+}
+
+/// A date's slots for one service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BookingDay {
+    /// Local date, `YYYY-MM-DD`.
+    pub date: String,
+    /// The hall takes appointments only on this date (节假日预约服务): no walk-in tickets.
+    pub appointments_only: bool,
+    /// The slots not yet started, in time order.
+    pub slots: Vec<SlotInfo>,
+}
+
+/// A bookable service and its dates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BookableService {
+    /// Service id.
+    pub service_id: String,
+    /// Chinese name.
+    pub name_zh: String,
+    /// English name.
+    pub name_en: String,
+    /// Today and the days ahead that may be booked, dates with no slot left out.
+    pub days: Vec<BookingDay>,
+}
+
+/// `GET /public/booking/slots`: what can be booked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SlotsResponse {
+    /// Every service that takes bookings.
+    pub services: Vec<BookableService>,
+}
+
+/// `POST /public/bookings` (a citizen) or `POST /bookings` (staff for a caller on the phone).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BookRequest {
+    /// Service to book.
+    pub service_id: String,
+    /// Local date, `YYYY-MM-DD`.
+    pub date: String,
+    /// The slot's start, `HH:MM`, or the whole slot `HH:MM-HH:MM`.
+    pub slot: String,
+    /// The citizen's name (1–40 characters); stored masked only.
+    pub name: String,
+    /// Mobile phone (11 digits); stored masked and as a keyed hash, for the lookup.
+    pub phone: String,
+    /// Optional citizen id (18 characters with a valid check digit); stored as a keyed hash only.
+    #[serde(default)]
+    pub citizen_id: Option<String>,
+    /// Optional idempotency key: a retry gets the same booking.
+    #[serde(default)]
+    pub request_id: Option<String>,
+}
+
+/// `POST /public/bookings/lookup` and `/public/bookings/cancel`: a booking named by its code and the
+/// phone it was made with.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BookingLookup {
+    /// The booking code (case and spaces ignored).
+    pub code: String,
+    /// The phone given when booking.
+    pub phone: String,
+}
+
+/// The answer carrying one booking.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BookingResponse {
+    /// The booking.
+    pub booking: Booking,
+}
+
+/// `GET /bookings?date=`: the day's bookings for staff and managers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BookingsResponse {
+    /// Local date, `YYYY-MM-DD`.
+    pub date: String,
+    /// The bookings of that date, by slot.
+    pub bookings: Vec<Booking>,
+}
+
+/// `POST /bookings/check-in` (kiosk): the code, or the phone and the id's last 4 characters.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CheckInRequest {
+    /// One per touch of 签到 (R6): a retry gets the same ticket.
+    pub request_id: String,
+    /// The booking code, typed or scanned from its QR code.
+    #[serde(default)]
+    pub code: Option<String>,
+    /// Instead of the code: the phone given when booking…
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// …and the last 4 characters of the citizen id given when booking.
+    #[serde(default)]
+    pub id_last4: Option<String>,
+}
+
+/// The answer to a check-in: the ticket, and whether it is an appointment ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CheckInResponse {
+    /// The ticket issued (class `appointment` on time, `normal` when late).
+    pub issued: IssueResponse,
+    /// The booking, now checked in (or missed, when late).
+    pub booking: Booking,
+    /// False: the check-in window had passed, so this is a normal ticket (the kiosk says so).
+    pub on_time: bool,
+}
