@@ -13,7 +13,7 @@ use qcall_client::connection::{Connection, ConnectionConfig, Update};
 use qcall_client::i18n::Lang;
 use qcall_client::ui::{Look, apply_look, install_fonts};
 use qcall_client::{NetThread, Requests, RestClient, ServerAddr};
-use qcall_protocol::{Hello, Millis};
+use qcall_protocol::{AudioHealth, DeviceStatus, Hello, Millis};
 
 use crate::model::{BoardLayout, Model, Screen, until_next_minute};
 use crate::photo::{MAX_PHOTO_PX, Photos, is_server_url};
@@ -181,6 +181,29 @@ impl DisplayApp {
             // started).
             None => voice.no_sound = self.voice.is_none(),
         }
+        self.report();
+    }
+
+    /// Tells the server how this display is (R31): version, mode, sound. Sent only on a change.
+    fn report(&self) {
+        let voice = &self.model.voice;
+        let Some(screen) = self.model.screen() else {
+            return;
+        };
+        self.connection.report(DeviceStatus {
+            app_version: concat!("qcall-display ", env!("CARGO_PKG_VERSION")).to_string(),
+            printer: None,
+            audio: voice.wanted.then_some(if voice.no_sound {
+                AudioHealth::None
+            } else {
+                AudioHealth::Ok
+            }),
+            mode: match screen {
+                Screen::HallBoard => "hall_board".to_string(),
+                Screen::Window(n) => format!("window_screen {n}"),
+            },
+            last_frame_at: None,
+        });
     }
 
     /// Takes the photos that arrived, and asks once for the photo of the staff member on this

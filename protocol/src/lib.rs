@@ -6,6 +6,7 @@
 //! time zone and business day, and sends the business day as text (`2026-11-23`) where it matters.
 
 mod api;
+mod console;
 mod error;
 mod model;
 mod push;
@@ -13,6 +14,7 @@ pub mod time_of_day;
 pub mod voice;
 
 pub use api::*;
+pub use console::*;
 pub use error::*;
 pub use model::*;
 pub use push::*;

@@ -10,6 +10,7 @@ mod calendar;
 pub mod cli;
 pub mod clock;
 pub mod config;
+mod console;
 mod core;
 mod engine;
 pub mod sim;
@@ -103,6 +104,12 @@ pub async fn run_tuned(
     })
     .await?
     .with_context(|| format!("cannot open the database {}", options.db_path.display()))?;
+    // The console's watcher holds an engine handle: it is aborted before the engine stops.
+    let (console, watcher) = console::start(
+        engine.clone(),
+        config.clone(),
+        Arc::new(console::Devices::default()),
+    );
     let (stop_tx, stop_rx) = watch::channel(false);
     let (alive_tx, mut alive_rx) = mpsc::channel::<()>(1);
     let app = state::App {
@@ -112,6 +119,7 @@ pub async fn run_tuned(
         clock: options.clock.clone(),
         data_dir: data_dir.clone(),
         heartbeat: tuning.heartbeat,
+        console,
         ws: state::WsControl {
             stop: stop_rx,
             alive: alive_tx,
@@ -121,6 +129,7 @@ pub async fn run_tuned(
     let _ = api::OPENAPI.set(openapi.to_pretty_json().unwrap_or_default());
     let router = router
         .route("/t/{token}", axum::routing::get(api::status_page))
+        .merge(console::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(config.limits.max_body_bytes))
@@ -155,6 +164,8 @@ pub async fn run_tuned(
         .await?;
     ticker.abort();
     let _ = ticker.await;
+    watcher.abort();
+    let _ = watcher.await;
     // Every WebSocket task holds a sender; they end on the stop signal.
     if tokio::time::timeout(Duration::from_secs(5), alive_rx.recv())
         .await

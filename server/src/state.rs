@@ -24,6 +24,8 @@ pub(crate) struct App {
     pub(crate) data_dir: std::path::PathBuf,
     /// How often a quiet WebSocket gets a heartbeat.
     pub(crate) heartbeat: std::time::Duration,
+    /// The manager's console: device registry and the warnings' watcher (R24, R31).
+    pub(crate) console: crate::console::Console,
     pub(crate) ws: WsControl,
 }
 

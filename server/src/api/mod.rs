@@ -125,6 +125,7 @@ pub(crate) fn router() -> (axum::Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(manage::window_services))
         .routes(routes!(manage::notices))
         .routes(routes!(manage::audit))
+        .routes(routes!(manage::staff))
         .routes(routes!(public::public_hall))
         .routes(routes!(public::public_ticket))
         .routes(routes!(public::public_cancel))

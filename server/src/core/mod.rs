@@ -14,6 +14,7 @@
 //! to its family and turns what it did into an [`Applied`].
 
 mod command;
+mod console;
 mod day;
 mod estimate;
 mod issue;

@@ -129,6 +129,7 @@ const ROUTES: &[(&str, &str, &str)] = &[
         "/api/v1/public/tickets/{token}/cancel",
     ),
     ("GET", "/api/v1/ws", "/api/v1/ws"),
+    ("GET", "/api/v1/staff", "/api/v1/staff"),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -235,7 +236,10 @@ async fn role_matrix_r27() {
             "/api/v1/hall" | "/api/v1/availability" | "/api/v1/windows" => signed_in,
             p if p.starts_with("/api/v1/staff/") => signed_in,
             "/api/v1/tickets" => &[Kiosk, Staff, Manager, Admin],
-            "/api/v1/notices" | "/api/v1/audit" | "/api/v1/windows/1/services" => managers,
+            "/api/v1/notices"
+            | "/api/v1/audit"
+            | "/api/v1/windows/1/services"
+            | "/api/v1/staff" => managers,
             p if p.starts_with("/api/v1/windows/") && method == "POST" => window_staff,
             p if p.starts_with("/api/v1/tickets/") || p.starts_with("/api/v1/windows/") => staffish,
             other => panic!("no policy for {other}: add it to this table"),

@@ -4,6 +4,7 @@
 
 mod bad_input;
 mod clock;
+mod console;
 mod crash;
 mod edges;
 mod hall_day;

@@ -1,6 +1,7 @@
 //! Every rule of R1–R14 and every refused transition, on the pure core with an injected clock. The
 //! helpers live here; each file tests one rule family.
 
+mod console;
 mod day;
 mod edges;
 mod estimate;
