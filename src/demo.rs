@@ -112,7 +112,7 @@ async fn hall(args: DemoArgs, data_dir: PathBuf) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The four apps of the demo.
+/// The five apps of the demo.
 fn apps(url: &str, data_dir: &Path) -> Vec<App> {
     let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     vec![
@@ -164,6 +164,20 @@ fn apps(url: &str, data_dir: &Path) -> Vec<App> {
                 url,
                 "--key",
                 "demo-window-1-key-0000",
+            ]),
+            env: vec![],
+        },
+        App {
+            name: "rating pad",
+            // 评价器 of window 1: its mode (rating_pad) comes from the device's config in the hall.
+            args: strings(&[
+                "display",
+                "--windowed",
+                "--silent",
+                "--server",
+                url,
+                "--key",
+                "demo-rating-pad-1-key-0000",
             ]),
             env: vec![],
         },
@@ -264,7 +278,8 @@ qcall demo hall (示范政务服务中心) — DEMO ONLY: the passwords and keys
   staff         1001…1008, password demo-staff (1001's kiosk helper PIN 2580)
   manager       9001, password demo-manager;  admin 9901, password demo-admin
   device keys   kiosk demo-kiosk-1-key-0000; hall board demo-hall-board-key-0000;
-                window screens demo-window-1-key-0000, demo-window-2-key-0000
+                window screens demo-window-1-key-0000, demo-window-2-key-0000;
+                rating pad (window 1) demo-rating-pad-1-key-0000
   one app alone {exe} kiosk --windowed --demo --server {url} --key demo-kiosk-1-key-0000",
         data = data_dir.display(),
         exe = exe.display()

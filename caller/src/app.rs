@@ -191,10 +191,17 @@ impl CallerApp {
                 self.conn = None;
                 self.authed = None;
             }
-            Command::Act { window, action, id } => {
+            Command::Act {
+                window,
+                action,
+                id,
+                case_no,
+            } => {
                 let rest = self.authed_client();
                 self.requests.spawn(async move {
-                    let result = rest.window_action(window, &action, &id).await;
+                    let result = rest
+                        .window_action_with_case_no(window, &action, &id, case_no.as_deref())
+                        .await;
                     Reply::Act {
                         id,
                         window,

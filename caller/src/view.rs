@@ -8,10 +8,10 @@
 //! ([`Model::unavailable`]); tapped or pressed anyway, the model says the reason.
 
 use egui::{Align, Button, Color32, Key, Layout, RichText, Ui, Vec2};
-use qcall_client::i18n::{class_text, fill, pause_text, state_text};
+use qcall_client::i18n::{class_text, fill, level_text, pause_text, state_text};
 use qcall_client::ui::{TextSize, class_colour, palette};
 use qcall_client::{Text, WindowAction};
-use qcall_protocol::{PauseReason, Ticket, TicketState, TransferTarget, WindowStatus};
+use qcall_protocol::{PauseReason, RatingLevel, Ticket, TicketState, TransferTarget, WindowStatus};
 
 use crate::model::{Action, CurrentView, Dialog, Intent, Model, Screen, clock_text, minutes};
 
@@ -398,7 +398,7 @@ fn main_screen(model: &Model, ui: &mut Ui, out: &mut Option<Intent>) {
         });
     });
 
-    egui::Panel::bottom("caller-today").show(ui, |ui| today_line(model, ui));
+    egui::Panel::bottom("caller-today").show(ui, |ui| today_line(model, ui, out));
 
     egui::Panel::right("caller-queue")
         .resizable(false)
@@ -451,6 +451,23 @@ fn main_screen(model: &Model, ui: &mut Ui, out: &mut Option<Intent>) {
             };
             if (clicked || submitted) && typed {
                 set(out, Intent::SpecialCall);
+            }
+            ui.add_space(24.0);
+            // 办件编号 of the matter, when the hall's case system gave one: it goes with the next
+            // 办结 and into the 好差评 export with the citizen's rating.
+            let label = ui.label(Text::CaseNoLabel.get(lang));
+            let mut case_no = model.case_no.clone();
+            let field = ui
+                .add(
+                    egui::TextEdit::singleline(&mut case_no)
+                        .desired_width(200.0)
+                        .char_limit(qcall_protocol::CASE_NO_MAX_CHARS)
+                        .hint_text(Text::CaseNoHint.get(lang))
+                        .id_salt("case-no"),
+                )
+                .labelled_by(label.id);
+            if field.changed() {
+                set(out, Intent::CaseNo(case_no));
             }
         });
     });
@@ -727,13 +744,35 @@ fn waiting_counts(model: &Model, ui: &mut Ui) {
     }
 }
 
-fn today_line(model: &Model, ui: &mut Ui) {
+fn today_line(model: &Model, ui: &mut Ui, out: &mut Option<Intent>) {
     let lang = model.lang;
     let Some(t) = &model.today else {
         ui.label(" ");
         return;
     };
-    ui.horizontal(|ui| {
+    // A 差评 of this staff member's service: one calm line above the figures, dismissed with a
+    // tap; citizens at the counter do not see an alarm.
+    if let Some(bad) = &model.bad_rating {
+        ui.horizontal(|ui| {
+            let level = level_text(bad.level).get(lang);
+            ui.label(
+                RichText::new(
+                    Text::BadRatingNotice.fill(lang, &[("number", &bad.number), ("level", &level)]),
+                )
+                .color(palette::WARN),
+            );
+            if ui.small_button(Text::Dismiss.get(lang)).clicked() {
+                set(out, Intent::DismissBadRating);
+            }
+        });
+    }
+    ui.horizontal(|ui| today_figures(t, lang, ui));
+}
+
+/// Today's counts, means, pause time and ratings of the window (R21: count per level and the
+/// satisfaction rate, upheld appeals left out).
+fn today_figures(t: &qcall_protocol::WindowToday, lang: qcall_client::Lang, ui: &mut Ui) {
+    {
         ui.label(Text::TodayServed.fill(lang, &[("n", &t.served)]));
         ui.separator();
         ui.label(Text::TodayNoShow.fill(lang, &[("n", &t.no_show)]));
@@ -754,7 +793,31 @@ fn today_line(model: &Model, ui: &mut Ui) {
             ui.separator();
             ui.label(Text::TodayPaused.fill(lang, &[("n", &(paused / 60))]));
         }
-    });
+        ui.separator();
+        let r = &t.ratings;
+        match t.satisfaction_permille {
+            Some(permille) => {
+                let rate = format!("{}.{}%", permille / 10, permille % 10);
+                ui.label(Text::TodayRatings.fill(lang, &[("n", &r.rated()), ("rate", &rate)]));
+                let levels = [
+                    (RatingLevel::VerySatisfied, r.very_satisfied),
+                    (RatingLevel::Satisfied, r.satisfied),
+                    (RatingLevel::Basic, r.basic),
+                    (RatingLevel::Dissatisfied, r.dissatisfied),
+                    (RatingLevel::VeryDissatisfied, r.very_dissatisfied),
+                ];
+                let counts: Vec<String> = levels
+                    .iter()
+                    .filter(|(_, n)| *n > 0)
+                    .map(|(l, n)| format!("{} {n}", level_text(*l).get(lang)))
+                    .collect();
+                ui.label(RichText::new(counts.join(" · ")).weak());
+            }
+            None => {
+                ui.label(RichText::new(Text::TodayRatingsNone.get(lang)).weak());
+            }
+        }
+    }
 }
 
 fn transfer_dialog(

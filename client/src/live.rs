@@ -13,12 +13,19 @@
 //!   sends every call of the last 60 s).
 //! - Open tickets (staff only) hold open states only: a ticket that is done, cancelled or expired
 //!   leaves the list.
+//! - Rating invites (staff, and a rating pad for its own window) are kept per window, the latest
+//!   one, until that leg is rated; a snapshot clears them (a pad asks `GET /rating-pad` after
+//!   each snapshot and sets the one still on offer with [`LiveState::set_rating_invite`]).
+//!   Case events (managers) change nothing here: the manager console reads cases itself.
 //!
 //! No egui, no I/O, no clock: the caller passes the times, so every rule is a unit test.
 
+use std::collections::BTreeMap;
+
 use qcall_protocol::{
-    Availability, Call, DisplaySettings, Event, HallInfo, Identity, Millis, PublicTicket, Service,
-    ServiceGroup, Snapshot, Ticket, TicketId, WindowNo, WindowView,
+    Availability, Call, DisplaySettings, Event, HallInfo, Identity, Millis, PublicTicket,
+    RatingInvite, RatingNotice, Service, ServiceGroup, Snapshot, Ticket, TicketId, WindowNo,
+    WindowView,
 };
 
 use crate::connection::{ConnectionState, Update};
@@ -36,6 +43,11 @@ pub struct Applied {
     pub new_calls: Vec<Call>,
     /// A snapshot replaced the whole state (a connect, a reconnect or a new business day).
     pub resynced: bool,
+    /// Rating invites that arrived (a rating pad shows its window's; R33).
+    pub rating_invites: Vec<RatingInvite>,
+    /// Ratings given, or whose appeal changed, in order (the caller's figures and its discreet
+    /// 差评 notice; a pad leaves an invite rated elsewhere).
+    pub ratings: Vec<RatingNotice>,
 }
 
 /// The hall as last heard from the server, plus the state of the link.
@@ -49,6 +61,8 @@ pub struct LiveState {
     last_call_id: u64,
     /// Server clock minus local clock, from the latest message.
     clock_offset: Millis,
+    /// The latest rating invite per window, until its leg is rated.
+    rating_invites: BTreeMap<WindowNo, RatingInvite>,
 }
 
 impl Default for LiveState {
@@ -68,6 +82,7 @@ impl LiveState {
             stale: false,
             last_call_id: 0,
             clock_offset: 0,
+            rating_invites: BTreeMap::new(),
         }
     }
 
@@ -123,9 +138,11 @@ impl LiveState {
         snapshot.open_tickets.sort_by_key(|t| t.id);
         self.snapshot = Some(snapshot);
         self.stale = false;
+        self.rating_invites.clear();
         Applied {
             new_calls,
             resynced: true,
+            ..Applied::default()
         }
     }
 
@@ -190,6 +207,21 @@ impl LiveState {
                     self.stale = true;
                 }
                 Event::PublicTicket { ticket } => snap.ticket = Some(ticket.clone()),
+                Event::RatingInvite { invite } => {
+                    self.rating_invites.insert(invite.window, invite.clone());
+                    applied.rating_invites.push(invite.clone());
+                }
+                Event::Rated { rating } => {
+                    if self
+                        .rating_invites
+                        .get(&rating.window)
+                        .is_some_and(|i| i.ticket_id == rating.ticket_id && i.leg == rating.leg)
+                    {
+                        self.rating_invites.remove(&rating.window);
+                    }
+                    applied.ratings.push(rating.clone());
+                }
+                Event::Case { .. } => {}
             }
         }
         applied
@@ -325,6 +357,17 @@ impl LiveState {
     /// The citizen's own ticket (public clients only).
     pub fn public_ticket(&self) -> Option<&PublicTicket> {
         self.snapshot.as_ref().and_then(|s| s.ticket.as_ref())
+    }
+
+    /// The latest rating invite of a window not rated yet (R33): a rating pad's screen. Whether it
+    /// is still worth showing (the pad's idle time) is the pad's to judge against its ended time.
+    pub fn rating_invite(&self, window: WindowNo) -> Option<&RatingInvite> {
+        self.rating_invites.get(&window)
+    }
+
+    /// Sets the invite still on offer after a snapshot, as `GET /rating-pad` answered it.
+    pub fn set_rating_invite(&mut self, invite: RatingInvite) {
+        self.rating_invites.insert(invite.window, invite);
     }
 
     /// For a staff client: the window this person is signed in at, kept current by window events.
@@ -506,6 +549,85 @@ mod tests {
     /// Applies one event as the command with sequence number `seq`.
     fn check(live: &mut LiveState, seq: u64, event: Event) -> Applied {
         live.apply_events(seq, 60_000, &[event])
+    }
+
+    #[test]
+    fn rating_invites_are_kept_per_window_until_rated_and_cleared_by_a_snapshot() {
+        let mut live = live(10);
+        let invite = |ticket_id: TicketId, window: WindowNo| RatingInvite {
+            window,
+            ticket_id,
+            leg: 0,
+            number: format!("A{ticket_id:03}"),
+            service_id: "a".into(),
+            staff_no: Some("s1".into()),
+            ended_at: 55_000,
+            valid_until: 55_000 + 86_400_000,
+        };
+        let notice = |ticket_id: TicketId, window: WindowNo| RatingNotice {
+            id: 1,
+            ticket_id,
+            number: format!("A{ticket_id:03}"),
+            leg: 0,
+            business_day: "2026-11-23".into(),
+            window,
+            staff_no: Some("s1".into()),
+            service_id: "a".into(),
+            level: RatingLevel::Dissatisfied,
+            source: RatingSource::Phone,
+            at: 60_000,
+            appeal: AppealState::None,
+            case_id: Some(1),
+        };
+        let applied = check(
+            &mut live,
+            11,
+            Event::RatingInvite {
+                invite: invite(4, 1),
+            },
+        );
+        assert_eq!(applied.rating_invites, vec![invite(4, 1)]);
+        check(
+            &mut live,
+            12,
+            Event::RatingInvite {
+                invite: invite(9, 2),
+            },
+        );
+        assert_eq!(live.rating_invite(1), Some(&invite(4, 1)));
+        // The next leg at window 1 replaces its invite.
+        check(
+            &mut live,
+            13,
+            Event::RatingInvite {
+                invite: invite(7, 1),
+            },
+        );
+        assert_eq!(live.rating_invite(1), Some(&invite(7, 1)));
+        // Rated elsewhere (the phone): the invite goes; a rating of an older leg leaves it.
+        let applied = check(
+            &mut live,
+            14,
+            Event::Rated {
+                rating: notice(4, 1),
+            },
+        );
+        assert_eq!(applied.ratings, vec![notice(4, 1)]);
+        assert_eq!(live.rating_invite(1), Some(&invite(7, 1)));
+        check(
+            &mut live,
+            15,
+            Event::Rated {
+                rating: notice(7, 1),
+            },
+        );
+        assert_eq!(live.rating_invite(1), None);
+        assert_eq!(live.rating_invite(2), Some(&invite(9, 2)));
+        // A snapshot replaces everything: the pad asks for the invite on offer and sets it.
+        live.apply_snapshot(snapshot(20, staff("s1", Some(1))));
+        assert_eq!(live.rating_invite(2), None);
+        live.set_rating_invite(invite(9, 2));
+        assert_eq!(live.rating_invite(2), Some(&invite(9, 2)));
     }
 
     #[test]

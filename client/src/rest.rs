@@ -15,10 +15,10 @@ use std::time::Duration;
 
 use qcall_protocol::{
     API_PREFIX, ActionRequest, ActionResponse, ApiError, AvailabilityResponse, CallNumberRequest,
-    ErrorBody, ErrorCode, HallResponse, Health, IssueRequest, IssueResponse, LoginRequest,
-    LoginResponse, PauseReason, PauseRequest, PreviewResponse, PublicTicket, Ticket,
-    TicketActionRequest, TicketId, TicketResponse, TransferRequest, TransferTarget, WindowNo,
-    WindowToday, WindowView,
+    ErrorBody, ErrorCode, FinishRequest, HallResponse, Health, IssueRequest, IssueResponse,
+    LoginRequest, LoginResponse, PauseReason, PauseRequest, PreviewResponse, PublicTicket, Rating,
+    RatingPadState, RatingRequest, Ticket, TicketActionRequest, TicketId, TicketResponse,
+    TransferRequest, TransferTarget, WindowNo, WindowToday, WindowView,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -368,6 +368,33 @@ impl RestClient {
         self.send(Method::Post, &path, Some(action.body(id)?)).await
     }
 
+    /// A window action with the 办件编号 of the matter handled: for 办结 and 办结并叫下一位 a
+    /// non-empty `case_no` goes with the request (exported with the leg's rating, R21); every other
+    /// action, or no number, is [`RestClient::window_action`].
+    pub async fn window_action_with_case_no(
+        &self,
+        window: WindowNo,
+        action: &WindowAction,
+        id: &RequestId,
+        case_no: Option<&str>,
+    ) -> Result<ActionResponse, ClientError> {
+        let finishing = matches!(
+            action,
+            WindowAction::Finish | WindowAction::FinishAndCallNext
+        );
+        match case_no.map(str::trim).filter(|n| !n.is_empty()) {
+            Some(no) if finishing => {
+                let body = FinishRequest {
+                    request_id: Some(id.to_string()),
+                    case_no: Some(no.to_owned()),
+                };
+                let path = format!("/windows/{window}/{}", action.route());
+                self.send(Method::Post, &path, Some(json(&body)?)).await
+            }
+            _ => self.window_action(window, action, id).await,
+        }
+    }
+
     /// Sends a window action until the server answers it (done, or a refusal), however long the
     /// link is down: the same request id every time, so the server acts once (R6), with `backoff`
     /// between tries. For an action that must reach the server in the end, such as a sign-out
@@ -442,6 +469,18 @@ impl RestClient {
             )));
         }
         self.send(Method::Get, &format!("/public/tickets/{token}"), None)
+            .await
+    }
+
+    /// What a rating pad needs at every (re)connect: idle time, staff card, the invite on offer.
+    pub async fn rating_pad(&self) -> Result<RatingPadState, ClientError> {
+        self.send(Method::Get, "/rating-pad", None).await
+    }
+
+    /// A rating from the pad (R21). `request.request_id` is one per citizen's choice, kept for
+    /// retries: a rating sent twice is one rating (R6).
+    pub async fn rate_at_pad(&self, request: &RatingRequest) -> Result<Rating, ClientError> {
+        self.send(Method::Post, "/rating-pad/ratings", Some(json(request)?))
             .await
     }
 

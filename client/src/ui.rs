@@ -231,6 +231,10 @@ pub fn visuals(look: Look) -> Visuals {
     widgets.active.fg_stroke = Stroke::new(2.0, Color32::BLACK);
     v.error_fg_color = palette::ERROR;
     v.warn_fg_color = palette::WARN;
+    // A steady caret: easier to find for an elderly citizen than one that comes and goes, no
+    // repaint twice a second on a PC without a GPU, and a screen that does not depend on when it
+    // was looked at (the snapshots).
+    v.text_cursor.blink = false;
     v
 }
 
@@ -358,6 +362,7 @@ mod tests {
             assert!(style.spacing.interact_size.y >= TOUCH_TARGET);
             assert!(style.text_styles[&TextStyle::Body].size >= 20.0);
             let v = &style.visuals;
+            assert!(!v.text_cursor.blink, "a steady caret");
             let ratio = contrast_ratio(v.text_color(), v.panel_fill);
             assert!(ratio >= 7.0, "{look:?}: text contrast {ratio:.1}");
             let button = &v.widgets.inactive;

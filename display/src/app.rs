@@ -12,14 +12,23 @@ use std::time::Duration;
 use qcall_client::connection::{Connection, ConnectionConfig, Update};
 use qcall_client::i18n::Lang;
 use qcall_client::ui::{Look, apply_look, install_fonts};
-use qcall_client::{NetThread, Requests, RestClient, ServerAddr};
-use qcall_protocol::{AudioHealth, DeviceStatus, Hello, Millis};
+use qcall_client::{ClientError, NetThread, RequestId, Requests, RestClient, ServerAddr};
+use qcall_protocol::{AudioHealth, DeviceStatus, Hello, Millis, Rating, RatingPadState};
 
 use crate::model::{BoardLayout, Model, Screen, until_next_minute};
+use crate::pad::{PadCommand, PadIntent};
 use crate::photo::{MAX_PHOTO_PX, Photos, is_server_url};
 use crate::player::{AudioStatus, Player, PlayerOptions, VoicePack};
 use crate::still::StillLayer;
 use crate::view::view_with;
+
+/// A rating pad's REST answer.
+enum PadAnswer {
+    /// `GET /rating-pad`.
+    State(Result<RatingPadState, ClientError>),
+    /// `POST /rating-pad/ratings`.
+    Rated(Result<Rating, ClientError>),
+}
 
 /// The voice of a hall board: the loaded pack and where to play it.
 pub struct Voice {
@@ -62,6 +71,8 @@ pub struct DisplayApp {
     // Dropped in this order: the connection and requests before the thread they run on.
     connection: Connection,
     photo_requests: Requests<(String, Result<egui::ColorImage, String>)>,
+    /// The rating pad's REST answers.
+    pad_requests: Requests<PadAnswer>,
     rest: Option<RestClient>,
     photos: Photos,
     _net: NetThread,
@@ -101,6 +112,8 @@ impl DisplayApp {
         };
         let photo_wake = ctx.clone();
         let photo_requests = Requests::new(&net, Arc::new(move || photo_wake.request_repaint()));
+        let pad_wake = ctx.clone();
+        let pad_requests = Requests::new(&net, Arc::new(move || pad_wake.request_repaint()));
         let config =
             ConnectionConfig::new(options.server.ws_url(), Hello::Device { key: options.key });
         let connection =
@@ -117,6 +130,7 @@ impl DisplayApp {
             model,
             connection,
             photo_requests,
+            pad_requests,
             rest,
             photos: Photos::default(),
             _net: net,
@@ -167,6 +181,21 @@ impl DisplayApp {
                 }
             }
         }
+        for answer in self.pad_requests.drain().collect::<Vec<_>>() {
+            match answer {
+                PadAnswer::State(Ok(state)) => self.model.pad_state(state, now),
+                PadAnswer::State(Err(e)) => {
+                    tracing::warn!(cause = %e, "rating pad: no idle time or invite from the server; using the defaults")
+                }
+                PadAnswer::Rated(result) => {
+                    if let Err(e) = &result {
+                        tracing::warn!(cause = %e, "rating pad: the rating was not taken");
+                    }
+                    self.model.pad_answered(result, now);
+                }
+            }
+        }
+        self.model.tick(now);
         self.load_photos();
         let wanted = !self.silent && self.model.live().display().is_some_and(|d| d.audio);
         let voice = &mut self.model.voice;
@@ -201,6 +230,7 @@ impl DisplayApp {
             mode: match screen {
                 Screen::HallBoard => "hall_board".to_string(),
                 Screen::Window(n) => format!("window_screen {n}"),
+                Screen::RatingPad(n) => format!("rating_pad {n}"),
             },
             last_frame_at: None,
         });
@@ -212,7 +242,7 @@ impl DisplayApp {
         for (url, result) in self.photo_requests.drain().collect::<Vec<_>>() {
             self.photos.finish(&self.ctx, &url, result);
         }
-        let Some(Screen::Window(n)) = self.model.screen() else {
+        let (Some(Screen::Window(n)) | Some(Screen::RatingPad(n))) = self.model.screen() else {
             return;
         };
         let Some(url) = self
@@ -249,8 +279,13 @@ impl DisplayApp {
         });
     }
 
-    /// A snapshot arrived: start the player with the display's settings, or pass them on.
+    /// A snapshot arrived: start the player with the display's settings, or pass them on; a rating
+    /// pad asks for its idle time and the invite still on offer.
     fn on_resync(&mut self) {
+        if let (Some(Screen::RatingPad(_)), Some(rest)) = (self.model.screen(), self.rest.clone()) {
+            self.pad_requests
+                .spawn(async move { PadAnswer::State(rest.rating_pad().await) });
+        }
         let Some(settings) = self.model.live().display().cloned() else {
             return;
         };
@@ -297,13 +332,38 @@ impl DisplayApp {
     pub fn show_with(&mut self, ui: &mut egui::Ui, opengl: bool) {
         let now = (self.clock)();
         let still = opengl.then_some(&mut self.still);
-        view_with(&self.model, ui, now, still, &self.photos);
+        if let Some(intent) = view_with(&self.model, ui, now, still, &self.photos) {
+            self.on_pad_intent(intent, now);
+            ui.ctx().request_repaint();
+        }
         let server_now = self.model.live().server_now(now);
         let mut next = Duration::from_millis(until_next_minute(server_now).unsigned_abs());
-        if let Some(ms) = self.model.highlight_next_change(now) {
+        let soon = [
+            self.model.highlight_next_change(now),
+            self.model.pad().and_then(|p| p.next_change(now)),
+        ];
+        for ms in soon.into_iter().flatten() {
             next = next.min(Duration::from_millis(ms.unsigned_abs()));
         }
         ui.ctx().request_repaint_after(next);
+    }
+
+    /// A touch on the rating pad: the model decides; a rating goes to the server on the network
+    /// thread.
+    fn on_pad_intent(&mut self, intent: PadIntent, now: Millis) {
+        let command = self
+            .model
+            .pad_intent(intent, now, || RequestId::new().into());
+        let Some(PadCommand::Send(request)) = command else {
+            return;
+        };
+        let Some(rest) = self.rest.clone() else {
+            self.model
+                .pad_answered(Err(ClientError::Network("no REST client".into())), now);
+            return;
+        };
+        self.pad_requests
+            .spawn(async move { PadAnswer::Rated(rest.rate_at_pad(&request).await) });
     }
 }
 

@@ -10,7 +10,8 @@ use clap::Parser;
 use qcall_client::{ClientArgs, Settings};
 use qcall_protocol::{DisplayMode, DisplaySettings, WindowNo};
 
-/// The hall board (综合屏) or a window screen (窗口屏), per this device's config on the server.
+/// The hall board (综合屏), a window screen (窗口屏) or a rating pad (评价器), per this device's
+/// config on the server.
 #[derive(Debug, Parser)]
 #[command(name = "qcall-display", version)]
 pub struct Cli {
@@ -20,8 +21,9 @@ pub struct Cli {
     /// The server, this device's key, the language and the config file.
     #[command(flatten)]
     pub client: ClientArgs,
-    /// Show this screen whatever the server's config says: `hall` or `window:N`.
-    #[arg(long, value_name = "hall|window:N", value_parser = crate::model::parse_screen)]
+    /// Show this screen whatever the server's config says: `hall`, `window:N` or `pad:N` (the
+    /// rating pad of window N).
+    #[arg(long, value_name = "hall|window:N|pad:N", value_parser = crate::model::parse_screen)]
     pub mode: Option<Screen>,
     /// The hall board's layout: `calls` (the latest call large, the recent calls as rows) or
     /// `windows` (one cell per open window).

@@ -11,12 +11,14 @@ use qcall_client::i18n::{Lang, Text};
 use qcall_client::live::{Applied, LiveState};
 use std::collections::BTreeMap;
 
+use qcall_client::ClientError;
 use qcall_protocol::{
-    Call, DisplayMode, Millis, PauseReason, StaffCard, TicketClass, TicketState, WindowNo,
-    WindowStatus,
+    Call, DisplayMode, Millis, PauseReason, Rating, RatingPadState, StaffCard, TicketClass,
+    TicketState, WindowNo, WindowStatus,
 };
 
 use crate::announce::SettingsProblem;
+use crate::pad::{Pad, PadCommand, PadIntent};
 use crate::player::{MissingLanguage, should_speak};
 
 /// How long the latest call stays highlighted after it arrives (R18 "for a few seconds").
@@ -36,6 +38,8 @@ pub enum Screen {
     HallBoard,
     /// 窗口屏 of one window (R19).
     Window(WindowNo),
+    /// 评价器 of one window (R21, R33): a touch screen facing the citizen.
+    RatingPad(WindowNo),
 }
 
 impl From<DisplayMode> for Screen {
@@ -43,27 +47,32 @@ impl From<DisplayMode> for Screen {
         match mode {
             DisplayMode::HallBoard => Screen::HallBoard,
             DisplayMode::WindowScreen { window } => Screen::Window(window),
+            DisplayMode::RatingPad { window } => Screen::RatingPad(window),
         }
     }
 }
 
-/// Parses the `--mode` option: `hall` or `window:N`.
+/// Parses the `--mode` option: `hall`, `window:N` or `pad:N`.
 pub fn parse_screen(text: &str) -> Result<Screen, String> {
     let text = text.trim();
     if text.eq_ignore_ascii_case("hall") {
         return Ok(Screen::HallBoard);
     }
-    if let Some(n) = text.strip_prefix("window:") {
-        return n
-            .trim()
+    let window = |n: &str| {
+        n.trim()
             .parse::<WindowNo>()
             .ok()
             .filter(|n| *n > 0)
-            .map(Screen::Window)
-            .ok_or_else(|| format!("{text:?}: the window number must be a positive number"));
+            .ok_or_else(|| format!("{text:?}: the window number must be a positive number"))
+    };
+    if let Some(n) = text.strip_prefix("window:") {
+        return window(n).map(Screen::Window);
+    }
+    if let Some(n) = text.strip_prefix("pad:") {
+        return window(n).map(Screen::RatingPad);
     }
     Err(format!(
-        "{text:?}: expected `hall` or `window:N`, e.g. `window:3`"
+        "{text:?}: expected `hall`, `window:N` or `pad:N`, e.g. `window:3`"
     ))
 }
 
@@ -283,6 +292,8 @@ pub struct Model {
     last_current: Option<Millis>,
     /// Set by the glue from the player and the voice pack.
     pub voice: VoiceState,
+    /// The rating pad's steps, when this display is one.
+    pad: Option<Pad>,
 }
 
 impl Model {
@@ -297,6 +308,7 @@ impl Model {
             window_highlights: BTreeMap::new(),
             last_current: None,
             voice: VoiceState::default(),
+            pad: None,
         }
     }
 
@@ -354,7 +366,78 @@ impl Model {
             self.window_highlights
                 .insert(call.window, (call.number.clone(), local_now));
         }
+        self.follow_pad(&applied, local_now);
         applied
+    }
+
+    /// Keeps the rating pad in step with the screen and hands it the invites and ratings pushed.
+    fn follow_pad(&mut self, applied: &Applied, local_now: Millis) {
+        let Some(Screen::RatingPad(window)) = self.screen() else {
+            self.pad = None;
+            return;
+        };
+        let pad = match &mut self.pad {
+            Some(pad) if pad.window == window => pad,
+            _ => self.pad.insert(Pad::new(window)),
+        };
+        for invite in &applied.rating_invites {
+            pad.invited(invite, local_now);
+        }
+        for rating in &applied.ratings {
+            pad.rated(rating);
+        }
+    }
+
+    /// The rating pad, when this display is one.
+    pub fn pad(&self) -> Option<&Pad> {
+        self.pad.as_ref()
+    }
+
+    /// The link is up: a rating can be sent.
+    pub fn online(&self) -> bool {
+        self.live.connection().is_connected()
+    }
+
+    /// A touch on the rating pad at `local_now`; `new_id` makes a request id for a new rating.
+    pub fn pad_intent(
+        &mut self,
+        intent: PadIntent,
+        local_now: Millis,
+        new_id: impl FnOnce() -> String,
+    ) -> Option<PadCommand> {
+        if intent == PadIntent::Language {
+            self.lang = self.lang.other();
+        }
+        let online = self.online();
+        self.pad.as_mut()?.intent(intent, local_now, online, new_id)
+    }
+
+    /// What `GET /rating-pad` answered after a (re)connect: the hall's idle time and the invite
+    /// still on offer.
+    pub fn pad_state(&mut self, state: RatingPadState, local_now: Millis) {
+        let Some(pad) = self.pad.as_mut().filter(|p| p.window == state.window) else {
+            return;
+        };
+        pad.set_idle_seconds(state.idle_seconds);
+        if let Some(invite) = state.invite {
+            pad.invited(&invite, local_now);
+            self.live.set_rating_invite(invite);
+        }
+    }
+
+    /// The answer to the rating the pad sent.
+    pub fn pad_answered(&mut self, answer: Result<Rating, ClientError>, local_now: Millis) {
+        let lang = self.lang;
+        if let Some(pad) = self.pad.as_mut() {
+            pad.answered(answer, local_now, lang);
+        }
+    }
+
+    /// What the clock alone changes on the rating pad (idle return, the thanks' end).
+    pub fn tick(&mut self, local_now: Millis) {
+        if let Some(pad) = self.pad.as_mut() {
+            pad.tick(local_now);
+        }
     }
 
     /// The server time of the latest message: what the player's 60 s rule compares with.

@@ -19,6 +19,7 @@ use crate::model::{
     Board, BoardLayout, LinkMark, Model, RECENT_ON_BOARD, Screen, WindowScreen, WindowState,
     pause_line,
 };
+use crate::pad::PadIntent;
 use crate::photo::Photos;
 use crate::still::{StillLayer, key_of};
 
@@ -28,22 +29,23 @@ pub const MARQUEE_SPEED: f32 = 0.12;
 pub const MARQUEE_FRAME: Duration = Duration::from_millis(33);
 
 /// Text on the dark background: near white.
-const TEXT: Color32 = Color32::from_gray(245);
+pub(crate) const TEXT: Color32 = Color32::from_gray(245);
 /// Secondary text: still well above 7:1 on the background.
-const MUTED: Color32 = Color32::from_gray(175);
+pub(crate) const MUTED: Color32 = Color32::from_gray(175);
 /// Discreet status marks (R20: "without alarming citizens").
-const MARK: Color32 = Color32::from_gray(140);
+pub(crate) const MARK: Color32 = Color32::from_gray(140);
 /// Panels a shade lighter than the background.
-const PANEL: Color32 = Color32::from_rgb(0x14, 0x1B, 0x2C);
+pub(crate) const PANEL: Color32 = Color32::from_rgb(0x14, 0x1B, 0x2C);
 /// Lines between panels.
-const RULE: Color32 = Color32::from_rgb(0x2A, 0x34, 0x4A);
+pub(crate) const RULE: Color32 = Color32::from_rgb(0x2A, 0x34, 0x4A);
 /// The marquee's band.
 const MARQUEE_BAND: Color32 = Color32::from_rgb(0x7A, 0x0F, 0x14);
 
 /// Draws the display's screen for `model` at local time `local_now` (the clock, the highlight).
 /// The screen is the override or the device's config; before either is known, a calm "连接中".
-pub fn view(model: &Model, ui: &mut Ui, local_now: Millis) {
-    view_with(model, ui, local_now, None, &Photos::default());
+/// A rating pad returns what the citizen touched.
+pub fn view(model: &Model, ui: &mut Ui, local_now: Millis) -> Option<PadIntent> {
+    view_with(model, ui, local_now, None, &Photos::default())
 }
 
 /// [`view`], drawing the hall board's still part from `still` when it has it (OpenGL only; see
@@ -54,7 +56,7 @@ pub fn view_with(
     local_now: Millis,
     still: Option<&mut StillLayer>,
     photos: &Photos,
-) {
+) -> Option<PadIntent> {
     let rect = ui.max_rect();
     ui.painter().rect_filled(rect, 0.0, ui.visuals().panel_fill);
     match model.screen() {
@@ -62,8 +64,12 @@ pub fn view_with(
         Some(Screen::Window(n)) => {
             window_screen(ui, rect, model, &model.window_screen(n, local_now), photos)
         }
+        Some(Screen::RatingPad(n)) => {
+            return crate::pad_view::pad_screen(ui, rect, model, n, local_now, photos);
+        }
         None => waiting_for_server(ui, rect, model),
     }
+    None
 }
 
 /// Before the first snapshot: a dark screen with one small line, never blank.
@@ -550,47 +556,7 @@ fn window_screen(ui: &mut Ui, rect: Rect, model: &Model, s: &WindowScreen, photo
     let services = (!s.screen_text.is_empty())
         .then(|| Text::WindowServices.fill(lang, &[("services", &s.screen_text)]));
     if let Some(staff) = &s.staff {
-        ui.painter().rect_filled(card, 0.0, PANEL);
-        ui.painter()
-            .hline(card.x_range(), card.min.y, Stroke::new(1.0, RULE));
-        let inner = card.shrink(pad);
-        let photo = Rect::from_min_size(inner.min, vec2(inner.height() * 0.75, inner.height()));
-        photo_frame(ui, photo, staff, photos, h);
-        let text_left = photo.max.x + pad * 1.5;
-        let name = Rect::from_min_max(
-            pos2(text_left, inner.min.y),
-            pos2(inner.max.x, inner.min.y + inner.height() * 0.42),
-        );
-        place(
-            ui,
-            name,
-            Align::Min,
-            RichText::new(&staff.name)
-                .size(h * 0.07)
-                .color(TEXT)
-                .strong(),
-        );
-        let no = Rect::from_min_max(
-            pos2(text_left, name.max.y),
-            pos2(inner.max.x, inner.min.y + inner.height() * 0.68),
-        );
-        place(
-            ui,
-            no,
-            Align::Min,
-            RichText::new(format!("{} {}", Text::StaffNo.get(lang), staff.staff_no))
-                .size(h * 0.045)
-                .color(MUTED),
-        );
-        let badges = Rect::from_min_max(pos2(text_left, no.max.y), inner.max);
-        badge_row(ui, badges, &staff.badges, h);
-        if let Some(services) = &services {
-            let right = Rect::from_min_max(
-                pos2(inner.center().x, inner.min.y),
-                pos2(inner.max.x, inner.min.y + inner.height() * 0.42),
-            );
-            fit(ui, right, Align::Max, services, h * 0.04, MUTED);
-        }
+        staff_card(ui, card, staff, photos, h, lang, services.as_deref());
     } else if let Some(services) = &services {
         fit(
             ui,
@@ -707,6 +673,61 @@ fn window_screen(ui: &mut Ui, rect: Rect, model: &Model, s: &WindowScreen, photo
     }
 }
 
+/// The staff card (亮身份) in `card`: photo (or initial), name, 工号 and badges, with what the window
+/// handles on the right when given. `h` is the unit of its type sizes.
+pub(crate) fn staff_card(
+    ui: &mut Ui,
+    card: Rect,
+    staff: &qcall_protocol::StaffCard,
+    photos: &Photos,
+    h: f32,
+    lang: Lang,
+    services: Option<&str>,
+) {
+    let pad = h * 0.025;
+    ui.painter().rect_filled(card, 0.0, PANEL);
+    ui.painter()
+        .hline(card.x_range(), card.min.y, Stroke::new(1.0, RULE));
+    let inner = card.shrink(pad);
+    let photo = Rect::from_min_size(inner.min, vec2(inner.height() * 0.75, inner.height()));
+    photo_frame(ui, photo, staff, photos, h);
+    let text_left = photo.max.x + pad * 1.5;
+    let name = Rect::from_min_max(
+        pos2(text_left, inner.min.y),
+        pos2(inner.max.x, inner.min.y + inner.height() * 0.42),
+    );
+    place(
+        ui,
+        name,
+        Align::Min,
+        RichText::new(&staff.name)
+            .size(h * 0.07)
+            .color(TEXT)
+            .strong(),
+    );
+    let no = Rect::from_min_max(
+        pos2(text_left, name.max.y),
+        pos2(inner.max.x, inner.min.y + inner.height() * 0.68),
+    );
+    place(
+        ui,
+        no,
+        Align::Min,
+        RichText::new(format!("{} {}", Text::StaffNo.get(lang), staff.staff_no))
+            .size(h * 0.045)
+            .color(MUTED),
+    );
+    let badges = Rect::from_min_max(pos2(text_left, no.max.y), inner.max);
+    badge_row(ui, badges, &staff.badges, h);
+    if let Some(services) = services {
+        let right = Rect::from_min_max(
+            pos2(inner.center().x, inner.min.y),
+            pos2(inner.max.x, inner.min.y + inner.height() * 0.42),
+        );
+        fit(ui, right, Align::Max, services, h * 0.04, MUTED);
+    }
+}
+
 /// The staff photo's frame: the photo, cropped to the frame's shape (never stretched), once it
 /// is loaded; otherwise (none configured, loading, failed) the name's first character.
 fn photo_frame(
@@ -781,7 +802,7 @@ fn badge_row(ui: &mut Ui, rect: Rect, badges: &[String], h: f32) {
 }
 
 /// The small marks: lost link with the last update time, refused key, no audio.
-fn marks(ui: &mut Ui, rect: Rect, model: &Model) {
+pub(crate) fn marks(ui: &mut Ui, rect: Rect, model: &Model) {
     let lang = model.lang;
     let mut parts = Vec::new();
     match model.link(model.time_zone()) {
@@ -817,7 +838,7 @@ fn marks(ui: &mut Ui, rect: Rect, model: &Model) {
     );
 }
 
-fn header_line(ui: &mut Ui, header: Rect) {
+pub(crate) fn header_line(ui: &mut Ui, header: Rect) {
     ui.painter().hline(
         header.x_range(),
         header.max.y,
@@ -827,7 +848,7 @@ fn header_line(ui: &mut Ui, header: Rect) {
 
 /// One line of text in `rect`, vertically centred, aligned left, centre or right; cut (never
 /// wrapped) if it does not fit, so a long name cannot push the layout around.
-fn place(ui: &mut Ui, rect: Rect, align: Align, text: RichText) {
+pub(crate) fn place(ui: &mut Ui, rect: Rect, align: Align, text: RichText) {
     let layout = match align {
         Align::Min => Layout::left_to_right(Align::Center),
         Align::Center => Layout::centered_and_justified(egui::Direction::TopDown),
@@ -844,7 +865,7 @@ fn place(ui: &mut Ui, rect: Rect, align: Align, text: RichText) {
 }
 
 /// The largest size up to `wanted` at which `text` fits `max_width` on one line.
-fn fit_size(ui: &Ui, text: &str, wanted: f32, max_width: f32) -> f32 {
+pub(crate) fn fit_size(ui: &Ui, text: &str, wanted: f32, max_width: f32) -> f32 {
     let width = ui
         .painter()
         .layout_no_wrap(text.to_owned(), FontId::proportional(wanted), TEXT)
@@ -859,7 +880,7 @@ fn fit_size(ui: &Ui, text: &str, wanted: f32, max_width: f32) -> f32 {
 
 /// One line of `text` in `rect` like [`place`], at `size` or smaller so that it fits the width:
 /// fitted, never cut.
-fn fit(ui: &mut Ui, rect: Rect, align: Align, text: &str, size: f32, colour: Color32) {
+pub(crate) fn fit(ui: &mut Ui, rect: Rect, align: Align, text: &str, size: f32, colour: Color32) {
     let size = fit_size(ui, text, size, rect.width());
     // A line taller than its box (large type in a tight row) stays centred on the box.
     let line = ui
@@ -877,7 +898,7 @@ fn fit(ui: &mut Ui, rect: Rect, align: Align, text: &str, size: f32, colour: Col
 }
 
 /// Splits `rect` into a top part of `fraction` of its height and the rest.
-fn split_h(rect: Rect, fraction: f32) -> (Rect, Rect) {
+pub(crate) fn split_h(rect: Rect, fraction: f32) -> (Rect, Rect) {
     let y = rect.min.y + rect.height() * fraction;
     (
         Rect::from_min_max(rect.min, pos2(rect.max.x, y)),
@@ -886,7 +907,7 @@ fn split_h(rect: Rect, fraction: f32) -> (Rect, Rect) {
 }
 
 /// Splits `rect` into a left part of `fraction` of its width and the rest.
-fn split_w(rect: Rect, fraction: f32) -> (Rect, Rect) {
+pub(crate) fn split_w(rect: Rect, fraction: f32) -> (Rect, Rect) {
     let x = rect.min.x + rect.width() * fraction;
     (
         Rect::from_min_max(rect.min, pos2(x, rect.max.y)),

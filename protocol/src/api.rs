@@ -337,4 +337,26 @@ pub struct WindowToday {
     pub mean_handle_s: Option<u32>,
     /// Seconds paused today, by reason (`break`, `meeting`, `consultation`, `other`).
     pub pause_s: std::collections::BTreeMap<String, u32>,
+    /// Ratings of legs served here today (the business day of the service), by level; ratings
+    /// whose appeal was upheld are counted apart, in no figure (R21, R22).
+    #[serde(default)]
+    pub ratings: crate::RatingCounts,
+    /// Satisfaction in tenths of a percent ((非常满意 + 满意 + 基本满意) / rated); `None` with
+    /// nothing rated.
+    #[serde(default)]
+    pub satisfaction_permille: Option<u32>,
+}
+
+/// `POST /windows/{no}/finish` and `/finish-and-call-next`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FinishRequest {
+    /// One per key press; a retry with the same id gets the same answer and changes nothing more.
+    #[serde(default)]
+    pub request_id: Option<String>,
+    /// 办件编号 of the matter handled, when the hall's case system gave one: exported with the
+    /// leg's rating to the provincial 好差评 platform. 1–64 characters, no control characters.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
+    pub case_no: Option<String>,
 }

@@ -80,6 +80,23 @@ pub enum ErrorCode {
     Unavailable,
     /// A bug on the server. Nothing changed.
     Internal,
+    /// The ticket has no leg with this index.
+    UnknownLeg,
+    /// No rating with this id (or not one this caller may see).
+    UnknownRating,
+    /// No case with this id (or not one this caller may see).
+    UnknownCase,
+    /// The leg was not served (it is still open, or ended cancelled or expired): nothing to rate.
+    NotServed,
+    /// The leg was rated already: one rating per leg, the first one stands (一次一评, R21).
+    AlreadyRated,
+    /// The hall's time for rating a leg after it ended (评价时效) has passed.
+    RatingExpired,
+    /// 不满意 and 非常不满意 need at least one reason (态度, 效率, 水平, 环境, 其他).
+    ReasonRequired,
+    /// The rating cannot be appealed (not a 差评, its case is closed, or past the hall's time for
+    /// appeals), or its appeal was already made or decided.
+    AppealClosed,
 }
 
 impl ErrorCode {
@@ -87,10 +104,11 @@ impl ErrorCode {
     pub fn http_status(self) -> u16 {
         use ErrorCode::*;
         match self {
-            BadRequest | TransferToSelf => 400,
+            BadRequest | TransferToSelf | ReasonRequired => 400,
             Unauthorized | BadCredentials => 401,
             Forbidden | BadPin | ClassNotAllowed => 403,
-            NotFound | UnknownService | UnknownWindow | UnknownTicket => 404,
+            NotFound | UnknownService | UnknownWindow | UnknownTicket | UnknownLeg
+            | UnknownRating | UnknownCase => 404,
             MethodNotAllowed => 405,
             PayloadTooLarge => 413,
             RateLimited | LoginLocked | PinLocked => 429,
@@ -99,7 +117,8 @@ impl ErrorCode {
             WrongState | HallClosed | PastCutoff | ServiceDisabled | DailyCapReached
             | SlotQuotaReached | DuplicateCitizen | QueueEmpty | WindowBusy | NoCurrentTicket
             | WindowPaused | WindowClosed | WindowTaken | SignedInElsewhere | NotSignedIn
-            | RequeueExpired | RequestIdReused => 409,
+            | RequeueExpired | RequestIdReused | NotServed | AlreadyRated | RatingExpired
+            | AppealClosed => 409,
         }
     }
 }

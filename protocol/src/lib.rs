@@ -10,6 +10,7 @@ mod console;
 mod error;
 mod model;
 mod push;
+mod rating;
 pub mod time_of_day;
 pub mod voice;
 
@@ -18,6 +19,7 @@ pub use console::*;
 pub use error::*;
 pub use model::*;
 pub use push::*;
+pub use rating::*;
 
 /// Milliseconds since the Unix epoch, UTC.
 pub type Millis = i64;

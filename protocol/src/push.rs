@@ -5,8 +5,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    ApiError, Availability, Call, HallInfo, Millis, PublicTicket, Role, Service, ServiceGroup,
-    Ticket, WindowNo, WindowView,
+    ApiError, Availability, Call, Case, HallInfo, Millis, PublicTicket, RatingInvite, RatingNotice,
+    Role, Service, ServiceGroup, Ticket, WindowNo, WindowView,
 };
 
 /// How often the server sends a heartbeat when nothing else happens.
@@ -43,6 +43,14 @@ pub enum DisplayMode {
     HallBoard,
     /// 窗口屏 of one window.
     WindowScreen {
+        /// The window.
+        window: WindowNo,
+    },
+    /// 评价器 of one window (R33): a touch screen facing the citizen. It sees what a window screen
+    /// sees, plus [`Event::RatingInvite`] and [`Event::Rated`] of its own window only, and rates
+    /// with `POST /api/v1/rating-pad/ratings`; `GET /api/v1/rating-pad` gives its idle time and
+    /// the invite still on offer after a (re)connect.
+    RatingPad {
         /// The window.
         window: WindowNo,
     },
@@ -190,6 +198,26 @@ pub enum Event {
     PublicTicket {
         /// The ticket's new status.
         ticket: PublicTicket,
+    },
+    /// A served leg ended at a window (finish, or a transfer from the window): its rating pad asks
+    /// the citizen to rate it (R21, R33). To staff, managers and the rating pad of that window
+    /// only; no other display sees it.
+    RatingInvite {
+        /// What to rate and until when.
+        invite: RatingInvite,
+    },
+    /// A rating was given, or its appeal was made or decided (申诉复核). To staff and managers;
+    /// new ratings also to the rating pad of the leg's window (it leaves its invite). Figures only:
+    /// no reasons, no text.
+    Rated {
+        /// The rating.
+        rating: RatingNotice,
+    },
+    /// A 差评 case opened, moved a step, had an appeal made or decided, or its timing changed by
+    /// the clock (due soon, overdue). Managers and admins only.
+    Case {
+        /// The case after the change.
+        case: Box<Case>,
     },
 }
 

@@ -164,29 +164,55 @@ impl Auth {
 
     /// Takes one issue from a device's bucket, or says when to retry.
     pub(crate) fn take_issue_token(&self, device: &str, now: Millis) -> Result<(), ApiError> {
-        let per_minute = self.config.limits.issue_per_minute;
+        let l = &self.config.limits;
+        self.take_token(device, l.issue_per_minute, l.issue_burst, now)
+            .map_err(|wait_s| {
+                err(
+                    ErrorCode::RateLimited,
+                    "this kiosk is issuing too fast; wait a moment",
+                )
+                .with_retry_after(wait_s)
+            })
+    }
+
+    /// Takes one rating from a rating pad's bucket (a flood from one pad is refused, R30), or says
+    /// when to retry.
+    pub(crate) fn take_rating_token(&self, device: &str, now: Millis) -> Result<(), ApiError> {
+        let r = &self.config.ratings;
+        self.take_token(
+            &format!("rating:{device}"),
+            r.pad_per_minute,
+            r.pad_burst,
+            now,
+        )
+        .map_err(|wait_s| {
+            err(
+                ErrorCode::RateLimited,
+                "this rating pad is sending ratings too fast; wait a moment",
+            )
+            .with_retry_after(wait_s)
+        })
+    }
+
+    /// A token bucket per key: `per_minute` refill, `burst` deep; `Err` holds the seconds to wait.
+    fn take_token(&self, key: &str, per_minute: u32, burst: u32, now: Millis) -> Result<(), u32> {
         if per_minute == 0 {
             return Ok(());
         }
-        let burst = f64::from(self.config.limits.issue_burst.max(1));
+        let burst = f64::from(burst.max(1));
         let rate_per_ms = f64::from(per_minute) / 60_000.0;
         let mut buckets = self
             .buckets
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let (tokens, last) = buckets.entry(device.to_string()).or_insert((burst, now));
+        let (tokens, last) = buckets.entry(key.to_string()).or_insert((burst, now));
         *tokens = (*tokens + (now - *last).max(0) as f64 * rate_per_ms).min(burst);
         *last = now;
         if *tokens >= 1.0 {
             *tokens -= 1.0;
             Ok(())
         } else {
-            let wait_s = ((1.0 - *tokens) / rate_per_ms / 1000.0).ceil().max(1.0) as u32;
-            Err(err(
-                ErrorCode::RateLimited,
-                "this kiosk is issuing too fast; wait a moment",
-            )
-            .with_retry_after(wait_s))
+            Err(((1.0 - *tokens) / rate_per_ms / 1000.0).ceil().max(1.0) as u32)
         }
     }
 }

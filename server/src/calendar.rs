@@ -147,6 +147,67 @@ impl Calendar {
     }
 }
 
+/// How far the working-day search looks before deciding the calendar has no working day at all.
+const MAX_SCAN_DAYS: u32 = 3660;
+
+/// Working days (工作日) of the hall's own calendar, for the deadlines of 差评 cases (R22): a civil
+/// date is a working day when the hall opens that day — its weekday has hours or it is an extra open
+/// date — and it is not a closed date. A working day ends at its last closing time.
+impl Calendar {
+    /// The instant a working day ends (its last closing time); `None` on a day the hall is shut.
+    fn working_day_end(&self, date: Date) -> Option<Millis> {
+        let &(_, end) = self.hours_on(date).last()?;
+        self.instant(date, end)
+    }
+
+    /// The deadline `n` working days after `from` (e.g. 15 个工作日内): the end of the n-th working
+    /// day after the local date of `from`. The day it starts on does not count, whatever the hour
+    /// (期间开始之日不计算在内). `n = 0` is `from` itself. A calendar without any working day counts
+    /// calendar days instead.
+    pub(crate) fn working_days_after(&self, from: Millis, n: u32) -> Millis {
+        if n == 0 {
+            return from;
+        }
+        let mut date = self.local(from).date();
+        let mut left = n;
+        for _ in 0..MAX_SCAN_DAYS {
+            let Ok(next) = date.tomorrow() else { break };
+            date = next;
+            if let Some(end) = self.working_day_end(date) {
+                left -= 1;
+                if left == 0 {
+                    return end;
+                }
+            }
+        }
+        from + i64::from(n) * 86_400_000
+    }
+
+    /// The end of the n-th working day before the local date of `due`: from then on, `due` is at
+    /// most `n` working days away (a case is "due soon"). `n = 0` is `due` itself. Never later than
+    /// `due`.
+    pub(crate) fn working_days_before(&self, due: Millis, n: u32) -> Millis {
+        if n == 0 {
+            return due;
+        }
+        let mut date = self.local(due).date();
+        let mut left = n;
+        for _ in 0..MAX_SCAN_DAYS {
+            let Ok(previous) = date.yesterday() else {
+                break;
+            };
+            date = previous;
+            if let Some(end) = self.working_day_end(date) {
+                left -= 1;
+                if left == 0 {
+                    return end.min(due);
+                }
+            }
+        }
+        due - i64::from(n) * 86_400_000
+    }
+}
+
 pub(crate) use qcall_protocol::time_of_day::parse_hhmm;
 
 /// Parses `HH:MM-HH:MM` with start before end.
@@ -271,6 +332,81 @@ pub(crate) mod tests {
         check("2026-11-23 09:00", &[10 * 60], "2026-11-23 10:00");
         // Exactly at an edge, the next one: a strict "after".
         assert!(cal.next_edge(at("2026-11-23 09:00"), &[]) > Some(at("2026-11-23 09:00")));
+    }
+
+    #[test]
+    fn working_days_skip_weekends_and_closed_dates_and_count_extra_open_dates() {
+        // Mon–Fri 09:00–17:00 with a lunch break; Wed 2026-11-25 closed; Sat 2026-11-28 open
+        // 09:00–12:00.
+        let cal = hall();
+        let check = |from: &str, n: u32, expected: &str| {
+            assert_eq!(
+                cal.working_days_after(at(from), n),
+                at(expected),
+                "{n} working days after {from}"
+            );
+        };
+        // The day it starts does not count, whatever the hour: before opening, after closing.
+        check("2026-11-23 08:00", 1, "2026-11-24 17:00");
+        check("2026-11-23 23:00", 1, "2026-11-24 17:00");
+        // The closed Wednesday is skipped; the extra open Saturday counts and ends at 12:00.
+        check("2026-11-23 10:00", 2, "2026-11-26 17:00");
+        check("2026-11-24 10:00", 1, "2026-11-26 17:00");
+        check("2026-11-26 10:00", 2, "2026-11-28 12:00");
+        // A normal weekend is skipped: Sunday 11-29 is shut, so after Saturday comes Monday.
+        check("2026-11-27 10:00", 2, "2026-11-30 17:00");
+        check("2026-11-20 15:00", 3, "2026-11-26 17:00");
+        // Started on a closed day or a Sunday: the next working day is the first.
+        check("2026-11-25 10:00", 1, "2026-11-26 17:00");
+        check("2026-11-22 10:00", 1, "2026-11-23 17:00");
+        // Over two weekends and the closed date: 11-23 → 12-07 is 10 working days (24, 26, 27,
+        // 28, 30, 1, 2, 3, 4, 7).
+        check("2026-11-23 10:00", 10, "2026-12-07 17:00");
+        check("2026-11-23 10:00", 0, "2026-11-23 10:00");
+        // Before: the end of the n-th working day before the due date.
+        let before = |due: &str, n: u32, expected: &str| {
+            assert_eq!(
+                cal.working_days_before(at(due), n),
+                at(expected),
+                "{n} working days before {due}"
+            );
+        };
+        before("2026-11-26 17:00", 1, "2026-11-24 17:00");
+        before("2026-11-30 17:00", 1, "2026-11-28 12:00");
+        before("2026-11-30 17:00", 2, "2026-11-27 17:00");
+        before("2026-11-26 17:00", 0, "2026-11-26 17:00");
+        // A round trip: n working days after, then n before, ends the day it started (a working day).
+        for n in 1..=12 {
+            let due = cal.working_days_after(at("2026-11-24 10:00"), n);
+            assert_eq!(
+                cal.working_days_before(due, n),
+                at("2026-11-24 17:00"),
+                "{n}"
+            );
+        }
+    }
+
+    #[test]
+    fn working_days_of_a_round_the_clock_hall_and_of_a_hall_never_open() {
+        let mut cal = hall();
+        cal.weekly = std::array::from_fn(|_| vec![(0, 1440)]);
+        cal.closed.clear();
+        cal.extra_open.clear();
+        assert_eq!(
+            cal.working_days_after(at("2026-11-23 10:00"), 15),
+            at("2026-12-09 00:00"),
+            "15 days, each ending at midnight"
+        );
+        cal.weekly = std::array::from_fn(|_| vec![]);
+        assert_eq!(
+            cal.working_days_after(at("2026-11-23 10:00"), 2),
+            at("2026-11-25 10:00"),
+            "no working day at all: calendar days"
+        );
+        assert_eq!(
+            cal.working_days_before(at("2026-11-25 10:00"), 2),
+            at("2026-11-23 10:00")
+        );
     }
 
     #[test]

@@ -142,7 +142,10 @@ fn identify(app: &App, hello: Hello) -> Result<Who, ApiError> {
                 board_layout: device.map(|d| d.layout).unwrap_or_default(),
             };
             Who::Member {
-                audience: Audience::Display,
+                audience: match mode {
+                    DisplayMode::RatingPad { window } => Audience::RatingPad(window),
+                    _ => Audience::Display,
+                },
                 device: Some(name.clone()),
                 identity: Identity::Display { name },
                 display: Some(display),
@@ -151,7 +154,10 @@ fn identify(app: &App, hello: Hello) -> Result<Who, ApiError> {
             }
         }
         Principal::Staff { staff_no, role } => Who::Member {
-            audience: Audience::Staff,
+            audience: match role {
+                Role::Staff => Audience::Staff,
+                Role::Manager | Role::Admin => Audience::Manager,
+            },
             identity: Identity::Staff {
                 staff_no,
                 role,
@@ -200,7 +206,7 @@ fn snapshot(
         } else {
             hall.recent_calls()
         },
-        open_tickets: if audience == Audience::Staff {
+        open_tickets: if matches!(audience, Audience::Staff | Audience::Manager) {
             hall.open_tickets()
         } else {
             Vec::new()

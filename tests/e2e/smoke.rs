@@ -275,8 +275,8 @@ fn the_demo_launcher_runs_the_hall_and_ctrl_c_stops_it() {
     let children = children_of(pid);
     assert_eq!(
         children.len(),
-        4,
-        "four apps run under the launcher: {children:?}"
+        5,
+        "five apps run under the launcher: {children:?}"
     );
     // The shell's own `kill`: no procps needed.
     let sent = Command::new("sh")

@@ -25,8 +25,9 @@
 use qcall_client::i18n::client_error_text;
 use qcall_client::{ClientError, LiveState, RequestId, Text, Update, WindowAction};
 use qcall_protocol::{
-    ActionResponse, Event, LoginResponse, Millis, PauseReason, PreviewResponse, Ticket, TicketId,
-    TransferTarget, WindowNo, WindowStatus, WindowToday, WindowView,
+    ActionResponse, AppealState, Event, LoginResponse, Millis, PauseReason, PreviewResponse,
+    RatingNotice, Ticket, TicketId, TransferTarget, WindowNo, WindowStatus, WindowToday,
+    WindowView,
 };
 use serde::{Deserialize, Serialize};
 
@@ -121,6 +122,10 @@ pub enum Intent {
     Retry,
     /// Hide the message.
     Dismiss,
+    /// Hide the 差评 notice.
+    DismissBadRating,
+    /// The 办件编号 field changed.
+    CaseNo(String),
 }
 
 /// Work for the glue: the model never does I/O itself.
@@ -148,6 +153,8 @@ pub enum Command {
         action: WindowAction,
         /// One per press; the same on every retry.
         id: RequestId,
+        /// 办件编号 with a finish, when staff typed one.
+        case_no: Option<String>,
     },
     /// `GET /windows/{window}/preview`.
     Preview {
@@ -216,6 +223,8 @@ pub struct Pending {
     pub action: WindowAction,
     /// The press's request id.
     pub id: RequestId,
+    /// The 办件编号 sent with a finish (the same on a retry: it is part of the request).
+    pub case_no: Option<String>,
 }
 
 /// Everything the caller shows, and the bookkeeping of what is on its way.
@@ -249,6 +258,9 @@ pub struct Model {
     pub preview_dirty: bool,
     /// Today's figures.
     pub today: Option<WindowToday>,
+    /// The latest 差评 of a leg this staff member served here, until dismissed: a discreet notice,
+    /// not a dialog (R21, R22).
+    pub bad_rating: Option<RatingNotice>,
     /// The action on its way.
     pub pending: Option<Pending>,
     /// The last action, when it failed in a way that a retry (same id) may fix.
@@ -267,6 +279,8 @@ pub struct Model {
     pub dialog: Option<Dialog>,
     /// The 特呼 field.
     pub special_number: String,
+    /// The 办件编号 field: sent with the next 办结 (F4 or F9), then cleared.
+    pub case_no: String,
     /// The window as the last action's answer described it, until the WebSocket says more: the
     /// new ticket is on screen as soon as the answer arrives.
     pub window_override: Option<WindowView>,
@@ -311,6 +325,7 @@ impl Model {
             preview_in_flight: false,
             preview_dirty: false,
             today: None,
+            bad_rating: None,
             pending: None,
             failed: None,
             message: None,
@@ -320,6 +335,7 @@ impl Model {
             login_waits: false,
             dialog: None,
             special_number: String::new(),
+            case_no: String::new(),
             window_override: None,
             last_ticket: None,
             last_press: None,
@@ -479,11 +495,20 @@ impl Model {
                     window: failed.window,
                     action: failed.action,
                     id: failed.id,
+                    case_no: failed.case_no,
                 }]
             }
             Intent::Dismiss => {
                 self.message = None;
                 self.notice = None;
+                vec![]
+            }
+            Intent::DismissBadRating => {
+                self.bad_rating = None;
+                vec![]
+            }
+            Intent::CaseNo(no) => {
+                self.case_no = no.chars().take(qcall_protocol::CASE_NO_MAX_CHARS).collect();
                 vec![]
             }
         }
@@ -654,14 +679,25 @@ impl Model {
 
     fn send(&mut self, window: WindowNo, action: WindowAction) -> Vec<Command> {
         let id = RequestId::new();
+        let finishing = matches!(
+            action,
+            WindowAction::Finish | WindowAction::FinishAndCallNext
+        );
+        let case_no = Some(self.case_no.trim().to_owned()).filter(|n| finishing && !n.is_empty());
         self.pending = Some(Pending {
             window,
             action: action.clone(),
             id: id.clone(),
+            case_no: case_no.clone(),
         });
         self.failed = None;
         self.notice = None;
-        vec![Command::Act { window, action, id }]
+        vec![Command::Act {
+            window,
+            action,
+            id,
+            case_no,
+        }]
     }
 
     /// Applies an update from the WebSocket.
@@ -710,6 +746,22 @@ impl Model {
         }
         if touched {
             commands.extend(self.request_preview());
+        }
+        // A rating of a leg served here: today's figures change; a new 差评 of this staff member's
+        // own service is told to them, discreetly.
+        let me = self.session.as_ref().map(|s| s.staff.staff_no.as_str());
+        let mut rated_here = false;
+        for rating in applied.ratings.iter().filter(|r| r.window == n) {
+            rated_here = true;
+            if rating.level.is_bad()
+                && rating.appeal == AppealState::None
+                && rating.staff_no.as_deref() == me
+            {
+                self.bad_rating = Some(rating.clone());
+            }
+        }
+        if rated_here {
+            commands.push(Command::Today { window: n });
         }
         commands
     }
@@ -860,6 +912,10 @@ impl Model {
                     _ => {
                         if matches!(action, WindowAction::CallNumber { .. }) {
                             self.special_number.clear();
+                        }
+                        // The number went with this finish: the next citizen's matter is another.
+                        if pending.as_ref().is_some_and(|p| p.case_no.is_some()) {
+                            self.case_no.clear();
                         }
                         if action == WindowAction::FinishAndCallNext
                             && answer.ticket.is_none()

@@ -1110,3 +1110,144 @@ fn in_a_hall_that_starts_on_call_start_is_greyed_for_that_reason() {
     );
     assert!(m.current().is_some_and(|c| c.handling_ms.is_some()));
 }
+
+#[test]
+fn ratings_here_refresh_the_figures_and_a_bad_one_of_my_own_service_is_a_dismissable_notice() {
+    let mut m = signed_in();
+    let rated =
+        |seq: u64, window: WindowNo, staff: &str, level: RatingLevel, appeal| Update::Events {
+            seq,
+            at: NOW,
+            events: vec![Event::Rated {
+                rating: RatingNotice {
+                    id: seq,
+                    ticket_id: seq as i64,
+                    number: format!("A{seq:03}"),
+                    leg: 0,
+                    business_day: "2026-11-23".into(),
+                    window,
+                    staff_no: Some(staff.into()),
+                    service_id: "tax".into(),
+                    level,
+                    source: RatingSource::Pad,
+                    at: NOW,
+                    appeal,
+                    case_id: None,
+                },
+            }],
+            received_at: NOW,
+        };
+    // Another window's rating: nothing here.
+    assert!(
+        m.on_update(&rated(
+            10,
+            2,
+            "1002",
+            RatingLevel::VeryDissatisfied,
+            AppealState::None
+        ))
+        .is_empty()
+    );
+    assert_eq!(m.bad_rating, None);
+    // A good rating here: the figures are fetched again, no notice.
+    assert_eq!(
+        m.on_update(&rated(
+            11,
+            1,
+            "1001",
+            RatingLevel::Satisfied,
+            AppealState::None
+        )),
+        vec![Command::Today { window: 1 }]
+    );
+    assert_eq!(m.bad_rating, None);
+    // A 差评 of a colleague who sat here earlier: figures only.
+    m.on_update(&rated(
+        12,
+        1,
+        "1003",
+        RatingLevel::Dissatisfied,
+        AppealState::None,
+    ));
+    assert_eq!(m.bad_rating, None);
+    // My own 差评: the notice, until dismissed.
+    assert_eq!(
+        m.on_update(&rated(
+            13,
+            1,
+            "1001",
+            RatingLevel::Dissatisfied,
+            AppealState::None
+        )),
+        vec![Command::Today { window: 1 }]
+    );
+    assert_eq!(
+        m.bad_rating.as_ref().map(|r| r.number.as_str()),
+        Some("A013")
+    );
+    // Its appeal being decided later is a figure change, not a new notice.
+    m.intent(Intent::DismissBadRating);
+    assert_eq!(m.bad_rating, None);
+    assert_eq!(
+        m.on_update(&rated(
+            14,
+            1,
+            "1001",
+            RatingLevel::Dissatisfied,
+            AppealState::Upheld
+        )),
+        vec![Command::Today { window: 1 }]
+    );
+    assert_eq!(m.bad_rating, None);
+}
+
+#[test]
+fn the_case_number_goes_with_a_finish_only_is_kept_on_a_retry_and_cleared_after() {
+    let mut m = signed_in();
+    window_is(&mut m, Some(current(7, TicketState::Called)), false, &[]);
+    m.intent(Intent::CaseNo("x".repeat(100)));
+    assert_eq!(
+        m.case_no.chars().count(),
+        CASE_NO_MAX_CHARS,
+        "capped as typed"
+    );
+    m.intent(Intent::CaseNo(" BJ-1 ".into()));
+    // Not with another action.
+    let commands = m.intent(Intent::Act(WindowAction::Recall));
+    assert!(matches!(
+        &commands[..],
+        [Command::Act { case_no: None, .. }]
+    ));
+    m.on_reply(Reply::Act {
+        id: act(&commands).1,
+        window: 1,
+        action: WindowAction::Recall,
+        result: Err(refusal(ErrorCode::WrongState)),
+    });
+    // With the finish, and again on its retry after a lost answer.
+    let commands = m.intent(Intent::Act(WindowAction::Finish));
+    let [Command::Act { id, case_no, .. }] = &commands[..] else {
+        panic!("{commands:?}");
+    };
+    assert_eq!(case_no.as_deref(), Some("BJ-1"));
+    let id = id.clone();
+    m.on_reply(Reply::Act {
+        id: id.clone(),
+        window: 1,
+        action: WindowAction::Finish,
+        result: Err(ClientError::Timeout),
+    });
+    let retry = m.intent(Intent::Retry);
+    assert!(
+        matches!(&retry[..], [Command::Act { id: again, case_no: Some(no), .. }] if *again == id && no == "BJ-1"),
+        "{retry:?}"
+    );
+    assert_eq!(m.case_no, " BJ-1 ", "kept until the finish is done");
+    m.on_reply(Reply::Act {
+        id,
+        window: 1,
+        action: WindowAction::Finish,
+        result: Ok(answer(window(1, None, false), None)),
+    });
+    assert_eq!(m.case_no, "");
+}

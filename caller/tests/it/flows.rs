@@ -420,3 +420,41 @@ fn in_a_hall_that_starts_on_call_each_citizen_is_one_key() {
         assert!(done.leg().started_at.is_some(), "started at the call");
     }
 }
+
+#[test]
+fn the_case_number_typed_before_f4_goes_with_the_finish_into_the_rating_and_is_cleared() {
+    use qcall_protocol::{RatingLevel, RatingReason};
+    let hall = Hall::start();
+    let first = hall.issue("company").ticket;
+    let second = hall.issue("company").ticket;
+    let mut h = caller(&hall);
+    sign_in(&mut h, "1001", 1);
+    h.state_mut().model.debounce_ms = 0;
+    press(&mut h, Key::F1);
+    wait(&mut h, "the call", |app| {
+        current(app) == Some(first.number.clone())
+    });
+    type_into(&mut h, "办件编号", "  BJ-2026-000123 ");
+    press(&mut h, Key::F4);
+    wait(&mut h, "the finish", |app| {
+        current(app).is_none() && app.model.pending.is_none()
+    });
+    assert_eq!(h.state().model.case_no, "", "cleared for the next citizen");
+    let rating = hall.rate_at_pad(first.id, RatingLevel::Satisfied, vec![]);
+    assert_eq!(rating.case_no.as_deref(), Some("BJ-2026-000123"));
+    // No number typed: the next finish carries none.
+    press(&mut h, Key::F1);
+    wait(&mut h, "the second call", |app| {
+        current(app) == Some(second.number.clone())
+    });
+    press(&mut h, Key::F4);
+    wait(&mut h, "the second finish", |app| {
+        current(app).is_none() && app.model.pending.is_none()
+    });
+    let rating = hall.rate_at_pad(
+        second.id,
+        RatingLevel::Dissatisfied,
+        vec![RatingReason::Skill],
+    );
+    assert_eq!(rating.case_no, None);
+}

@@ -182,6 +182,54 @@ fn sign_in_after_the_login_ended() {
     h.snapshot("caller_session_ended");
 }
 
+#[test]
+fn a_bad_rating_at_the_pad_shows_in_the_figures_and_as_a_discreet_notice() {
+    use qcall_protocol::{RatingLevel, RatingReason};
+    let hall = Hall::start();
+    let first = hall.issue("company").ticket;
+    let second = hall.issue("company").ticket;
+    hall.issue("tax");
+    let mut h = caller(&hall);
+    sign_in(&mut h, "1001", 1);
+    h.state_mut().model.debounce_ms = 0;
+    for (ticket, level, reasons) in [
+        (first.id, RatingLevel::VerySatisfied, vec![]),
+        (
+            second.id,
+            RatingLevel::Dissatisfied,
+            vec![RatingReason::Efficiency],
+        ),
+    ] {
+        press(&mut h, Key::F1);
+        wait(&mut h, "the call", |app| current(app).is_some());
+        hall.clock.advance_ms(3 * 60_000);
+        press(&mut h, Key::F4);
+        wait(&mut h, "the finish", |app| current(app).is_none());
+        hall.rate_at_pad(ticket, level, reasons);
+    }
+    wait(&mut h, "the ratings in the figures and the notice", |app| {
+        app.model.bad_rating.is_some()
+            && app
+                .model
+                .today
+                .as_ref()
+                .is_some_and(|t| t.ratings.rated() == 2)
+    });
+    h.get_by_label(&format!("收到差评：{}（不满意）", second.number));
+    h.get_by_label("今日评价 2 · 满意率 50.0%");
+    h.get_by_label("非常满意 1 · 不满意 1");
+    h.state_mut().model.fixed_server_now = Some(hall_now(&hall));
+    h.step();
+    h.step();
+    h.snapshot("caller_main_bad_rating");
+    h.get_by_label("知道了").click();
+    h.step();
+    h.step();
+    assert!(h.state().model.bad_rating.is_none());
+    assert!(h.query_by_label_contains("收到差评").is_none(), "dismissed");
+    h.get_by_label("今日评价 2 · 满意率 50.0%");
+}
+
 fn hall_now(hall: &Hall) -> qcall_protocol::Millis {
     use qcall_server::clock::Clock;
     hall.clock.now()

@@ -176,6 +176,29 @@ impl Hall {
         }
     }
 
+    /// The rating pad of window 1 (the demo hall's) rates leg 0 of `ticket_id`.
+    pub fn rate_at_pad(
+        &self,
+        ticket_id: TicketId,
+        level: qcall_protocol::RatingLevel,
+        reasons: Vec<qcall_protocol::RatingReason>,
+    ) -> qcall_protocol::Rating {
+        let pad = RestClient::new(&self.addr)
+            .expect("client")
+            .with_bearer("demo-rating-pad-1-key-0000");
+        let request = qcall_protocol::RatingRequest {
+            request_id: RequestId::new().into(),
+            ticket_id,
+            leg: 0,
+            level,
+            reasons,
+            text: None,
+        };
+        self.rt
+            .block_on(pad.rate_at_pad(&request))
+            .expect("rated at the pad")
+    }
+
     /// A ticket as the server has it now.
     pub fn ticket(&self, staff_token: &str, id: TicketId) -> Ticket {
         let client = RestClient::new(&self.addr)

@@ -12,7 +12,9 @@
 mod en;
 mod zh;
 
-use qcall_protocol::{ErrorCode, PauseReason, TicketClass, TicketState, WindowStatus};
+use qcall_protocol::{
+    ErrorCode, PauseReason, RatingLevel, RatingReason, TicketClass, TicketState, WindowStatus,
+};
 
 use crate::connection::ConnectionState;
 use crate::rest::{ClientError, WindowAction};
@@ -469,6 +471,62 @@ texts! {
     WindowServices,
     /// A tag on the call being announced now.
     Announcing,
+    // rating pad (评价器, R21, R33)
+    /// The pad while nothing is to be rated: what it is for.
+    PadIdle,
+    /// The question after a leg ends.
+    PadAsk,
+    /// Under the question: the number served, `{number}`.
+    PadYourNumber,
+    /// 非常满意.
+    LevelVerySatisfied,
+    /// 满意.
+    LevelSatisfied,
+    /// 基本满意.
+    LevelBasic,
+    /// 不满意.
+    LevelDissatisfied,
+    /// 非常不满意.
+    LevelVeryDissatisfied,
+    /// 态度.
+    ReasonAttitude,
+    /// 效率.
+    ReasonEfficiency,
+    /// 水平.
+    ReasonSkill,
+    /// 环境.
+    ReasonEnvironment,
+    /// 其他.
+    ReasonOther,
+    /// Above the reason chips of a 差评, with the level chosen, `{level}`.
+    PadReasonsAsk,
+    /// The placeholder of the optional words of a 差评, `{max}` characters.
+    PadTextHint,
+    /// Send a 差评 with its reasons.
+    PadSubmit,
+    /// After a rating was stored.
+    PadThanks,
+    /// Under the thanks.
+    PadThanksSub,
+    /// The pad has no link to the server: nothing can be rated now.
+    PadOffline,
+    /// A rating could not be sent (the network); the choice is kept, `{reason}`.
+    PadNotSent,
+    /// The leg was rated already elsewhere (the phone).
+    PadAlreadyRated,
+    // caller: ratings (R21)
+    /// Today's ratings at this window in the figures bar: `{n}` rated, `{rate}` satisfaction.
+    TodayRatings,
+    /// Today's ratings when nothing was rated yet.
+    TodayRatingsNone,
+    /// The discreet notice of a 差评 to the staff member: `{number}`, `{level}`.
+    BadRatingNotice,
+    /// Dismiss a notice.
+    Dismiss,
+    /// The caller's 办件编号 field, sent with the next finish.
+    CaseNoLabel,
+    /// Its placeholder.
+    CaseNoHint,
 
     // ---- Refusals: one sentence per `ErrorCode` (R30) ------------------------------------------
     /// `bad_request`.
@@ -543,6 +601,22 @@ texts! {
     ErrUnavailable,
     /// `internal`.
     ErrInternal,
+    /// `unknown_leg`.
+    ErrUnknownLeg,
+    /// `unknown_rating`.
+    ErrUnknownRating,
+    /// `unknown_case`.
+    ErrUnknownCase,
+    /// `not_served`.
+    ErrNotServed,
+    /// `already_rated`.
+    ErrAlreadyRated,
+    /// `rating_expired`.
+    ErrRatingExpired,
+    /// `reason_required`.
+    ErrReasonRequired,
+    /// `appeal_closed`.
+    ErrAppealClosed,
     /// No answer in time ([`ClientError::Timeout`]).
     ErrTimeout,
     /// Server unreachable ([`ClientError::Network`]).
@@ -653,6 +727,14 @@ pub fn error_text(code: ErrorCode) -> Text {
         Busy => Text::ErrBusy,
         Unavailable => Text::ErrUnavailable,
         Internal => Text::ErrInternal,
+        UnknownLeg => Text::ErrUnknownLeg,
+        UnknownRating => Text::ErrUnknownRating,
+        UnknownCase => Text::ErrUnknownCase,
+        NotServed => Text::ErrNotServed,
+        AlreadyRated => Text::ErrAlreadyRated,
+        RatingExpired => Text::ErrRatingExpired,
+        ReasonRequired => Text::ErrReasonRequired,
+        AppealClosed => Text::ErrAppealClosed,
     }
 }
 
@@ -691,6 +773,28 @@ pub fn connection_text(state: &ConnectionState) -> Option<Text> {
             ErrorCode::Unauthorized => Text::DeviceRefused,
             other => error_text(other),
         }),
+    }
+}
+
+/// A rating level's words (R21): the pad's buttons and the caller's notice.
+pub fn level_text(level: RatingLevel) -> Text {
+    match level {
+        RatingLevel::VerySatisfied => Text::LevelVerySatisfied,
+        RatingLevel::Satisfied => Text::LevelSatisfied,
+        RatingLevel::Basic => Text::LevelBasic,
+        RatingLevel::Dissatisfied => Text::LevelDissatisfied,
+        RatingLevel::VeryDissatisfied => Text::LevelVeryDissatisfied,
+    }
+}
+
+/// A 差评 reason's word (R21).
+pub fn reason_text(reason: RatingReason) -> Text {
+    match reason {
+        RatingReason::Attitude => Text::ReasonAttitude,
+        RatingReason::Efficiency => Text::ReasonEfficiency,
+        RatingReason::Skill => Text::ReasonSkill,
+        RatingReason::Environment => Text::ReasonEnvironment,
+        RatingReason::Other => Text::ReasonOther,
     }
 }
 

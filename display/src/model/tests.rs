@@ -176,9 +176,11 @@ fn events(m: &mut Model, seq: u64, at: Millis, events: Vec<Event>) -> Applied {
 }
 
 #[test]
-fn screen_option_parses_hall_and_window_n() {
+fn screen_option_parses_hall_window_n_and_pad_n() {
     assert_eq!(parse_screen("hall"), Ok(Screen::HallBoard));
     assert_eq!(parse_screen("window:12"), Ok(Screen::Window(12)));
+    assert_eq!(parse_screen("pad:3"), Ok(Screen::RatingPad(3)));
+    assert!(parse_screen("pad:0").is_err());
     assert!(parse_screen("window:0").is_err());
     assert!(parse_screen("window:x").is_err());
     assert!(parse_screen("board").is_err());

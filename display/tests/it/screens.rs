@@ -200,7 +200,9 @@ fn number_box(
             install_fonts(ctx);
             apply_look(ctx, Look::Dark, 1.0);
         })
-        .build_ui(move |ui| qcall_display::view::view(&model, ui, now));
+        .build_ui(move |ui| {
+            qcall_display::view::view(&model, ui, now);
+        });
     harness.run_steps(3);
     results.add(harness.try_snapshot(name));
     let image = harness.render().expect("render");
@@ -278,7 +280,7 @@ fn snapshot_images_of_the_board_and_a_window_screen() {
 
 /// A hall as a snapshot would bring it: eight services, eight windows (1–6 open with a ticket
 /// each, 7 paused, 8 closed), and `calls` calls (the newest first, the newest `latest`).
-fn hall_snapshot(calls: usize, latest: &str) -> qcall_protocol::Snapshot {
+pub(crate) fn hall_snapshot(calls: usize, latest: &str) -> qcall_protocol::Snapshot {
     use qcall_protocol::*;
     let at = START + 20_000;
     let services = [
@@ -404,9 +406,15 @@ fn hall_snapshot(calls: usize, latest: &str) -> qcall_protocol::Snapshot {
 
 /// A connected hall board that got `snapshot` (no live call: nothing blinks).
 fn board_model(snapshot: qcall_protocol::Snapshot, layout: BoardLayout) -> Model {
-    use qcall_client::{ConnectionState, Update};
     let mut model = Model::new(Some(Screen::HallBoard), qcall_client::Lang::Zh);
     model.set_layout(Some(layout));
+    connect(&mut model, snapshot);
+    model
+}
+
+/// `model` got `snapshot` a minute ago and is connected since.
+pub(crate) fn connect(model: &mut Model, snapshot: qcall_protocol::Snapshot) {
+    use qcall_client::{ConnectionState, Update};
     let now = qcall_client::local_now();
     model.apply(
         &Update::Snapshot {
@@ -421,7 +429,6 @@ fn board_model(snapshot: qcall_protocol::Snapshot, layout: BoardLayout) -> Model
         }),
         now,
     );
-    model
 }
 
 /// The hall board with 0, 1 and 6 recent calls in both layouts, portrait 1080×1920, 4:3

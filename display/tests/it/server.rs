@@ -17,6 +17,7 @@ use tokio::sync::oneshot;
 pub(crate) const KIOSK: &str = "demo-kiosk-1-key-0000";
 pub(crate) const BOARD: &str = "demo-hall-board-key-0000";
 pub(crate) const WINDOW_1: &str = "demo-window-1-key-0000";
+pub(crate) const PAD_1: &str = "demo-rating-pad-1-key-0000";
 pub(crate) const PASSWORD: &str = "demo-staff";
 /// Monday 2026-11-23 10:00 in Shanghai.
 pub(crate) const START: Millis = 1_795_399_200_000;

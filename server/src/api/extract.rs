@@ -199,3 +199,27 @@ impl FromRequestParts<App> for Issuer {
         }
     }
 }
+
+/// A rating pad (a display device in `rating_pad` mode), with the window it faces (checked before
+/// the body).
+pub(crate) struct PadCaller {
+    pub(crate) name: String,
+    pub(crate) window: WindowNo,
+}
+
+impl FromRequestParts<App> for PadCaller {
+    type Rejection = Failure;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Failure> {
+        match Caller::from_request_parts(parts, app).await?.0 {
+            Principal::Display {
+                name,
+                mode: DisplayMode::RatingPad { window },
+            } => Ok(PadCaller { name, window }),
+            _ => Err(fail(
+                ErrorCode::Forbidden,
+                "only a rating pad (a display in rating_pad mode) may do this",
+            )),
+        }
+    }
+}

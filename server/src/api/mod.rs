@@ -4,7 +4,8 @@
 //! list, so the two cannot disagree.
 //!
 //! One file per audience: `hall` (every signed-in client), `session` (login), `kiosk` (issuing),
-//! `window` (the staff at a window), `manage` (managers), `public` (anyone: a citizen's own ticket).
+//! `window` (the staff at a window), `manage` (managers), `public` (anyone: a citizen's own ticket),
+//! `rating` (the rating pad; ratings, appeals, cases and their export for staff and managers).
 //! `extract` holds the extractors: our error shape, and the role checks done before a body is read.
 
 mod extract;
@@ -12,6 +13,7 @@ mod hall;
 mod kiosk;
 mod manage;
 mod public;
+mod rating;
 mod session;
 mod window;
 
@@ -130,6 +132,16 @@ pub(crate) fn router() -> (axum::Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(public::public_ticket))
         .routes(routes!(public::public_cancel))
         .routes(routes!(crate::ws::ws))
+        .routes(routes!(rating::pad_state))
+        .routes(routes!(rating::pad_rate))
+        .routes(routes!(rating::ratings))
+        .routes(routes!(rating::export))
+        .routes(routes!(rating::appeal))
+        .routes(routes!(rating::decide_appeal))
+        .routes(routes!(rating::cases))
+        .routes(routes!(rating::case))
+        .routes(routes!(rating::case_step))
+        .routes(routes!(public::public_rating, public::public_rate))
         .routes(routes!(openapi_json))
         .split_for_parts()
 }

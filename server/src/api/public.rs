@@ -1,12 +1,12 @@
 //! What anyone may read (R27): public hall information, and a citizen's own ticket by its token (R7),
-//! which the citizen may also cancel; and the status page the slip's QR code opens.
+//! which the citizen may also cancel and rate (R21); and the status page the slip's QR code opens.
 
 use axum::extract::State;
 use qcall_protocol::*;
 
-use super::extract::{ApiPath, RawJson};
-use super::{Answer, fail, json};
-use crate::core::{Actor, Command, TicketRef, token_id};
+use super::extract::{ApiJson, ApiPath, RawJson};
+use super::{Answer, check_request_id, fail, json};
+use crate::core::{Actor, Command, RateCmd, RateVia, RatingCmd, TicketRef, rating, token_id};
 use crate::state::App;
 
 /// Public hall information for the citizen's phone: name, notices, services and their queues.
@@ -54,6 +54,73 @@ pub(super) async fn public_cancel(
                     ticket: TicketRef::Token(token),
                 },
             )
+            .await?,
+    ))
+}
+
+/// The rating of the citizen's own ticket (R21): which leg the page rates (the last served one),
+/// whether it can be rated now and until when, and the rating if one was given.
+#[utoipa::path(get, path = "/api/v1/public/tickets/{token}/rating", tag = "public", params(("token" = String, Path, description = "ticket token")),
+    responses((status = 200, body = PublicRatingStatus), (status = 404, body = ErrorBody)))]
+pub(super) async fn public_rating(
+    State(app): State<App>,
+    ApiPath(token): ApiPath<String>,
+) -> Answer {
+    let unknown = || fail(ErrorCode::UnknownTicket, "no ticket with this token");
+    let id = token_id(&token).ok_or_else(unknown)?;
+    let cfg = app.config.clone();
+    let status = app
+        .engine
+        .read(move |hall, store, now| {
+            let internal = |e: crate::store::StoreError| fail(ErrorCode::Internal, e.to_string());
+            let t = match hall.by_token(&token) {
+                Some(t) => t.clone(),
+                None => match store.ticket(id).map_err(internal)? {
+                    Some(t) if t.token == token => t,
+                    _ => return Err(unknown()),
+                },
+            };
+            let given = match rating::last_served(&t.ticket) {
+                Some(leg) => store
+                    .rating_of_leg(id, leg)
+                    .map_err(internal)?
+                    .map(|r| rating::given(&r)),
+                None => None,
+            };
+            Ok(rating::public_status(&cfg, &t.ticket, given, now))
+        })
+        .await??;
+    json(&status)
+}
+
+/// The citizen rates their own ticket from the status page (R21): by default its last served
+/// leg, once, within the hall's 评价时效; a 差评 needs a reason. Idempotent by `request_id`.
+#[utoipa::path(post, path = "/api/v1/public/tickets/{token}/rating", tag = "public", params(("token" = String, Path, description = "ticket token")),
+    request_body = PublicRatingRequest,
+    responses((status = 200, body = PublicRatingStatus), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+pub(super) async fn public_rate(
+    State(app): State<App>,
+    ApiPath(token): ApiPath<String>,
+    ApiJson(req): ApiJson<PublicRatingRequest>,
+) -> Answer {
+    let id = token_id(&token)
+        .ok_or_else(|| fail(ErrorCode::UnknownTicket, "no ticket with this token"))?;
+    check_request_id(&req.request_id)?;
+    // Every citizen is `public`: the ticket keeps one citizen's request ids apart from another's.
+    let request_id = format!("t{id}:{}", req.request_id);
+    let cmd = Command::Rating(RatingCmd::Rate(Box::new(RateCmd {
+        via: RateVia::Token(token),
+        ticket_id: id,
+        leg: req.leg,
+        level: req.level,
+        reasons: req.reasons,
+        text: req.text,
+        closed: None,
+    })));
+    Ok(RawJson(
+        app.engine
+            .command(Actor::Public, Some(request_id), cmd)
             .await?,
     ))
 }

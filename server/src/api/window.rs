@@ -88,7 +88,8 @@ pub(super) async fn preview(
     json(&result)
 }
 
-/// Today's figures of a window: served, no-show, mean waiting and handling, pause time.
+/// Today's figures of a window: served, no-show, mean waiting and handling, pause time, and the
+/// ratings of the legs served here today with the satisfaction rate (upheld appeals left out).
 #[utoipa::path(get, path = "/api/v1/windows/{no}/today", tag = "windows", params(("no" = u32, Path, description = "window number")), security(("bearer" = [])),
     responses((status = 200, body = WindowToday), (status = 404, body = ErrorBody)))]
 pub(super) async fn today(
@@ -98,9 +99,12 @@ pub(super) async fn today(
 ) -> Answer {
     let result = app
         .engine
-        .read(move |hall, _, _| {
+        .read(move |hall, store, _| {
             may_see_window(hall, no, role, &staff_no)?;
             let s = hall.stat(&format!("window:{no}"));
+            let ratings = store
+                .rating_counts(hall.business_day(), no)
+                .map_err(|e| fail(ErrorCode::Internal, e.to_string()))?;
             let mean = |total: i64, n: u32| {
                 (n > 0).then(|| u32::try_from(total / i64::from(n) / 1000).unwrap_or(u32::MAX))
             };
@@ -115,6 +119,8 @@ pub(super) async fn today(
                     .iter()
                     .map(|(k, v)| (k.clone(), u32::try_from(v / 1000).unwrap_or(u32::MAX)))
                     .collect(),
+                satisfaction_permille: ratings.satisfaction_permille(),
+                ratings,
             })
         })
         .await?;
@@ -152,12 +158,13 @@ window_action!(
     /// The citizen arrived: start handling.
     start, "/api/v1/windows/{no}/start", ActionRequest, |no, _req| Command::Start { window: no });
 window_action!(
-    /// Finish (办结) a called or serving ticket.
-    finish, "/api/v1/windows/{no}/finish", ActionRequest, |no, _req| Command::Finish { window: no });
+    /// Finish (办结) a called or serving ticket, with the matter's 办件编号 when there is one. The
+    /// window's rating pad is invited to rate the leg (R21).
+    finish, "/api/v1/windows/{no}/finish", FinishRequest, |no, req| Command::Finish { window: no, case_no: req.case_no });
 window_action!(
     /// 办结并叫下一位: finish the current ticket and call the next by R11 in one command (one request id,
     /// one transaction). When nobody waits, the finish stands and the answer has no call.
-    finish_and_call_next, "/api/v1/windows/{no}/finish-and-call-next", ActionRequest, |no, _req| Command::FinishAndCallNext { window: no });
+    finish_and_call_next, "/api/v1/windows/{no}/finish-and-call-next", FinishRequest, |no, req| Command::FinishAndCallNext { window: no, case_no: req.case_no });
 window_action!(
     /// The called citizen did not come (过号).
     no_show, "/api/v1/windows/{no}/no-show", ActionRequest, |no, _req| Command::NoShow { window: no });

@@ -42,6 +42,10 @@ pub struct HallConfig {
     pub(crate) devices: Vec<DeviceCfg>,
     pub(crate) announce: AnnounceCfg,
     pub(crate) notices: Vec<String>,
+    /// 好差评: how long a leg can be rated, the rating pads' idle time and rate limit (R21).
+    pub(crate) ratings: RatingsCfg,
+    /// 差评整改: the deadlines of a case's steps and of the whole case, in working days (R22).
+    pub(crate) cases: CasesCfg,
     /// True for the built-in demo hall: its secrets are public and printed in the log.
     pub(crate) is_demo: bool,
 }
@@ -131,6 +135,124 @@ fn default_max_body() -> usize {
 }
 fn default_session_hours() -> u32 {
     12
+}
+
+/// Ratings (好差评, R21): `[ratings]` in the hall file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RatingsCfg {
+    /// 评价时效: a leg can be rated this many hours after it ended.
+    #[serde(default = "default_valid_hours")]
+    pub(crate) valid_hours: u32,
+    /// A rating pad returns to idle after this many seconds without a touch.
+    #[serde(default = "default_pad_idle_seconds")]
+    pub(crate) pad_idle_seconds: u32,
+    /// Ratings one pad may send per minute (a refill rate) and in a burst; 0 turns the limit off.
+    #[serde(default = "default_pad_per_minute")]
+    pub(crate) pad_per_minute: u32,
+    #[serde(default = "default_pad_burst")]
+    pub(crate) pad_burst: u32,
+}
+
+impl Default for RatingsCfg {
+    fn default() -> Self {
+        RatingsCfg {
+            valid_hours: default_valid_hours(),
+            pad_idle_seconds: default_pad_idle_seconds(),
+            pad_per_minute: default_pad_per_minute(),
+            pad_burst: default_pad_burst(),
+        }
+    }
+}
+
+fn default_valid_hours() -> u32 {
+    24
+}
+fn default_pad_idle_seconds() -> u32 {
+    30
+}
+fn default_pad_per_minute() -> u32 {
+    6
+}
+fn default_pad_burst() -> u32 {
+    3
+}
+
+/// Bad-rating cases (差评整改, R22): `[cases]` in the hall file. Every deadline is in working days
+/// of the hall's calendar and ends at the closing time of its last day.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CasesCfg {
+    /// The whole case, from the rating.
+    #[serde(default = "default_case_days")]
+    pub(crate) working_days: u32,
+    /// 核实, from the rating.
+    #[serde(default = "default_verify_days")]
+    pub(crate) verify_working_days: u32,
+    /// 整改, from the 核实.
+    #[serde(default = "default_rectify_days")]
+    pub(crate) rectify_working_days: u32,
+    /// 反馈, from the 整改.
+    #[serde(default = "default_answer_days")]
+    pub(crate) answer_working_days: u32,
+    /// 回访, from the 反馈.
+    #[serde(default = "default_follow_up_days")]
+    pub(crate) follow_up_working_days: u32,
+    /// A case (or its step) is due soon in its last this many working days; 0: never warned.
+    #[serde(default = "default_due_soon_days")]
+    pub(crate) due_soon_working_days: u32,
+    /// The staff member concerned may appeal a 差评 within this many working days of it.
+    #[serde(default = "default_appeal_days")]
+    pub(crate) appeal_working_days: u32,
+}
+
+impl Default for CasesCfg {
+    fn default() -> Self {
+        CasesCfg {
+            working_days: default_case_days(),
+            verify_working_days: default_verify_days(),
+            rectify_working_days: default_rectify_days(),
+            answer_working_days: default_answer_days(),
+            follow_up_working_days: default_follow_up_days(),
+            due_soon_working_days: default_due_soon_days(),
+            appeal_working_days: default_appeal_days(),
+        }
+    }
+}
+
+impl CasesCfg {
+    /// The working days a step has, from the end of the step before it (the rating for 核实).
+    pub(crate) fn step_days(&self, step: qcall_protocol::CaseStep) -> u32 {
+        use qcall_protocol::CaseStep::*;
+        match step {
+            Verify => self.verify_working_days,
+            Rectify => self.rectify_working_days,
+            Answer => self.answer_working_days,
+            FollowUp => self.follow_up_working_days,
+        }
+    }
+}
+
+fn default_case_days() -> u32 {
+    15
+}
+fn default_verify_days() -> u32 {
+    2
+}
+fn default_rectify_days() -> u32 {
+    5
+}
+fn default_answer_days() -> u32 {
+    3
+}
+fn default_follow_up_days() -> u32 {
+    5
+}
+fn default_due_soon_days() -> u32 {
+    1
+}
+fn default_appeal_days() -> u32 {
+    5
 }
 
 /// A time-slot quota (分时段限号).

@@ -8,7 +8,7 @@ use toml::Spanned;
 
 use qcall_protocol::{Role, WindowNo};
 
-use super::{AnnounceCfg, ConfigError, Limits, Rules, default_true};
+use super::{AnnounceCfg, CasesCfg, ConfigError, Limits, RatingsCfg, Rules, default_true};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -32,6 +32,10 @@ pub(super) struct RawConfig {
     pub(super) announce: AnnounceCfg,
     #[serde(default)]
     pub(super) notices: RawNotices,
+    #[serde(default)]
+    pub(super) ratings: RatingsCfg,
+    #[serde(default)]
+    pub(super) cases: CasesCfg,
 }
 
 #[derive(Deserialize)]
@@ -174,6 +178,7 @@ pub(super) enum RawDeviceKind {
 pub(super) enum RawDisplayMode {
     HallBoard,
     WindowScreen,
+    RatingPad,
 }
 
 #[derive(Deserialize)]

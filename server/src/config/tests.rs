@@ -31,6 +31,61 @@ fn demo_hall_is_valid_and_as_promised() {
             .iter()
             .any(|d| d.kind == DeviceKind::Display(DisplayMode::HallBoard))
     );
+    let pad = demo
+        .devices
+        .iter()
+        .find(|d| d.kind == DeviceKind::Display(DisplayMode::RatingPad { window: 1 }))
+        .expect("a rating pad for window 1");
+    assert_eq!(pad.key, "demo-rating-pad-1-key-0000");
+    assert!(!pad.audio, "a pad does not speak");
+    assert_eq!(demo.ratings.valid_hours, 24);
+    assert_eq!(demo.cases.working_days, 15);
+    let steps: u32 = qcall_protocol::CaseStep::ALL
+        .into_iter()
+        .map(|s| demo.cases.step_days(s))
+        .sum();
+    assert_eq!(
+        steps, demo.cases.working_days,
+        "the demo's steps fill the case"
+    );
+}
+
+#[test]
+fn ratings_cases_and_rating_pads_are_checked_with_their_line() {
+    let err = broken("working_days = 15 ", "working_days = 0 ");
+    assert_eq!(err.line, line_of("working_days = 15 "));
+    assert!(err.fix.contains("1 – 250"), "{err}");
+    let err = broken("rectify_working_days = 5 ", "rectify_working_days = 16 ");
+    assert_eq!(err.line, line_of("rectify_working_days = 5 "));
+    let err = broken("due_soon_working_days = 1 ", "due_soon_working_days = 15 ");
+    assert_eq!(err.line, line_of("due_soon_working_days = 1 "));
+    let err = broken("appeal_working_days = 5 ", "appeal_working_days = 0 ");
+    assert_eq!(err.line, line_of("appeal_working_days = 5 "));
+    let err = broken("valid_hours = 24", "valid_hours = 0");
+    assert_eq!(err.line, line_of("valid_hours = 24"));
+    let err = broken("pad_idle_seconds = 30", "pad_idle_seconds = 1");
+    assert_eq!(err.line, line_of("pad_idle_seconds = 30"));
+    let err = broken("verify_working_days = 2 ", "verfy_working_days = 2 ");
+    assert!(err.message.contains("unknown field"), "{err}");
+    // A rating pad faces one configured window.
+    let err = broken(
+        "mode = \"rating_pad\"           # 评价器 facing the citizen at the window: the staff card, then the five\nwindow = 1 ",
+        "mode = \"rating_pad\"\nwindo = 1 ",
+    );
+    assert!(err.message.contains("unknown field"), "{err}");
+    let err = broken(
+        "window = 1                    # levels",
+        "window = 99                   # levels",
+    );
+    assert!(err.message.contains("unknown window 99"), "{err}");
+    let err = broken(
+        "key = \"demo-rating-pad-1-key-0000\"\nmode = \"rating_pad\"",
+        "key = \"demo-rating-pad-1-key-0000\"\nlayout = \"calls\"\nmode = \"rating_pad\"",
+    );
+    assert!(
+        err.message.contains("only hall boards take a layout"),
+        "{err}"
+    );
 }
 
 /// The demo file with one line replaced; the error must name that line.

@@ -397,16 +397,20 @@ pub(super) fn validate(raw: RawConfig, loc: &Locator<'_>) -> Result<HallConfig, 
                     loc.err(
                         d.name.span(),
                         format!("display {:?} has no mode", d.name.get_ref()),
-                        "add mode = \"hall_board\" or mode = \"window_screen\" with window = N",
+                        "add mode = \"hall_board\", or mode = \"window_screen\" or \"rating_pad\" with window = N",
                     )
                 })?;
                 match mode.get_ref() {
                     RawDisplayMode::HallBoard => DeviceKind::Display(DisplayMode::HallBoard),
-                    RawDisplayMode::WindowScreen => {
+                    RawDisplayMode::WindowScreen | RawDisplayMode::RatingPad => {
+                        let what = match mode.get_ref() {
+                            RawDisplayMode::RatingPad => "rating pad",
+                            _ => "window screen",
+                        };
                         let window = d.window.as_ref().ok_or_else(|| {
                             loc.err(
                                 mode.span(),
-                                format!("window screen {:?} names no window", d.name.get_ref()),
+                                format!("{what} {:?} names no window", d.name.get_ref()),
                                 "add window = N",
                             )
                         })?;
@@ -421,9 +425,12 @@ pub(super) fn validate(raw: RawConfig, loc: &Locator<'_>) -> Result<HallConfig, 
                                 "use the number of a configured [[windows]]",
                             ));
                         }
-                        DeviceKind::Display(DisplayMode::WindowScreen {
-                            window: *window.get_ref(),
-                        })
+                        let window = *window.get_ref();
+                        if *mode.get_ref() == RawDisplayMode::RatingPad {
+                            DeviceKind::Display(DisplayMode::RatingPad { window })
+                        } else {
+                            DeviceKind::Display(DisplayMode::WindowScreen { window })
+                        }
                     }
                 }
             }
@@ -524,6 +531,8 @@ pub(super) fn validate(raw: RawConfig, loc: &Locator<'_>) -> Result<HallConfig, 
             ));
         }
     }
+    check_ratings(&raw.ratings, loc)?;
+    check_cases(&raw.cases, loc)?;
     if raw.rules.requeue_behind > 1000 {
         return Err(loc.err(
             0..0,
@@ -545,6 +554,8 @@ pub(super) fn validate(raw: RawConfig, loc: &Locator<'_>) -> Result<HallConfig, 
         devices,
         announce,
         notices: raw.notices.lines,
+        ratings: raw.ratings,
+        cases: raw.cases,
         is_demo: false,
     })
 }
@@ -565,4 +576,93 @@ fn check_id(loc: &Locator<'_>, id: &Spanned<String>, what: &str) -> Result<(), C
             "use letters, digits, - and _ only (at most 64)",
         ))
     }
+}
+
+fn check_ratings(r: &super::RatingsCfg, loc: &Locator<'_>) -> Result<(), ConfigError> {
+    if !(1..=24 * 30).contains(&r.valid_hours) {
+        return Err(loc.err(
+            key_span(loc, "ratings", "valid_hours"),
+            format!("ratings.valid_hours is {}", r.valid_hours),
+            "give the hours a leg can be rated after it ended (评价时效): 1 – 720, e.g. 24",
+        ));
+    }
+    if !(5..=600).contains(&r.pad_idle_seconds) {
+        return Err(loc.err(
+            key_span(loc, "ratings", "pad_idle_seconds"),
+            format!("ratings.pad_idle_seconds is {}", r.pad_idle_seconds),
+            "give the seconds a rating pad waits for a touch before returning to idle: 5 – 600, e.g. 30",
+        ));
+    }
+    Ok(())
+}
+
+fn check_cases(c: &super::CasesCfg, loc: &Locator<'_>) -> Result<(), ConfigError> {
+    if !(1..=250).contains(&c.working_days) {
+        return Err(loc.err(
+            key_span(loc, "cases", "working_days"),
+            format!("cases.working_days is {}", c.working_days),
+            "give the working days a 差评 case has in all: 1 – 250, e.g. 15",
+        ));
+    }
+    for step in qcall_protocol::CaseStep::ALL {
+        let days = c.step_days(step);
+        if days == 0 || days > c.working_days {
+            return Err(loc.err(
+                key_span(loc, "cases", &format!("{}_working_days", step.as_str())),
+                format!(
+                    "cases.{}_working_days is {days}",
+                    step.as_str()
+                ),
+                format!(
+                    "give each step 1 – {} working days (at most the whole case's cases.working_days)",
+                    c.working_days
+                ),
+            ));
+        }
+    }
+    if c.due_soon_working_days >= c.working_days {
+        return Err(loc.err(
+            key_span(loc, "cases", "due_soon_working_days"),
+            format!("cases.due_soon_working_days is {}", c.due_soon_working_days),
+            "warn in fewer working days than the case has, e.g. 1 (0: no warning)",
+        ));
+    }
+    if c.appeal_working_days == 0 || c.appeal_working_days > c.working_days {
+        return Err(loc.err(
+            key_span(loc, "cases", "appeal_working_days"),
+            format!("cases.appeal_working_days is {}", c.appeal_working_days),
+            "give staff 1 – cases.working_days working days to appeal a 差评, e.g. 5",
+        ));
+    }
+    Ok(())
+}
+
+/// Where `key = …` of table `[section]` is written (or the table's header, or nothing), for errors
+/// about plain numbers that serde reads without their place.
+fn key_span(loc: &Locator<'_>, section: &str, key: &str) -> std::ops::Range<usize> {
+    let header = format!("[{section}]");
+    let Some(start) = loc
+        .src
+        .match_indices(&header)
+        .map(|(i, _)| i)
+        .find(|&i| i == 0 || loc.src.as_bytes()[i - 1] == b'\n')
+    else {
+        return 0..0;
+    };
+    let mut at = start;
+    for (i, line) in loc.src[start..].split_inclusive('\n').enumerate() {
+        let trimmed = line.trim_start();
+        if i > 0 && trimmed.starts_with('[') {
+            break;
+        }
+        if i > 0
+            && trimmed
+                .strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        {
+            return at..at + line.len();
+        }
+        at += line.len();
+    }
+    start..start + header.len()
 }

@@ -6,6 +6,8 @@ use qcall_protocol::{
     TicketResponse, TransferTarget, WindowNo, WindowView,
 };
 
+use super::case::CaseLive;
+use super::rating::RatingCmd;
 use super::state::{Stat, StoredTicket, WindowLive};
 
 /// Who asked for a change. Window commands need a staff member signed in at that window (R27).
@@ -15,13 +17,15 @@ pub(crate) enum Actor {
     Staff(String),
     Public,
     System,
+    /// A rating pad (a display device in `rating_pad` mode), by name.
+    Pad(String),
 }
 
 impl Actor {
     /// How the audit log names the actor.
     pub(crate) fn label(&self) -> String {
         match self {
-            Actor::Kiosk(name) => format!("device:{name}"),
+            Actor::Kiosk(name) | Actor::Pad(name) => format!("device:{name}"),
             Actor::Staff(no) => format!("staff:{no}"),
             Actor::Public => "public".into(),
             Actor::System => "system".into(),
@@ -68,10 +72,13 @@ pub(crate) enum Command {
     },
     Finish {
         window: WindowNo,
+        /// 办件编号 for the provincial 好差评 export.
+        case_no: Option<String>,
     },
     /// 办结 then 叫号 in one command: one request id, one transaction (R6, R12).
     FinishAndCallNext {
         window: WindowNo,
+        case_no: Option<String>,
     },
     NoShow {
         window: WindowNo,
@@ -116,6 +123,8 @@ pub(crate) enum Command {
         primary: Vec<String>,
         secondary: Vec<String>,
     },
+    /// Ratings, appeals and cases (R21, R22).
+    Rating(RatingCmd),
 }
 
 impl Command {
@@ -134,11 +143,18 @@ impl Command {
                 TicketRef::Id(id) => format!("cancel:{id}"),
                 TicketRef::Token(_) => "cancel:token".to_string(),
             },
+            Command::Finish { window, case_no }
+            | Command::FinishAndCallNext { window, case_no } => {
+                format!(
+                    "{}:{window}:{}",
+                    self.action(),
+                    case_no.as_deref().unwrap_or("")
+                )
+            }
+            Command::Rating(r) => r.fingerprint(),
             Command::CallNext { window }
             | Command::Recall { window }
             | Command::Start { window }
-            | Command::Finish { window }
-            | Command::FinishAndCallNext { window }
             | Command::NoShow { window }
             | Command::Hold { window }
             | Command::Resume { window }
@@ -176,6 +192,7 @@ impl Command {
             Command::Cancel { .. } => "cancel",
             Command::SetNotices { .. } => "set_notices",
             Command::SetWindowServices { .. } => "set_window_services",
+            Command::Rating(r) => r.action(),
         }
     }
 }
@@ -185,9 +202,29 @@ impl Command {
 pub(crate) enum Change {
     Ticket(Box<StoredTicket>),
     Window(WindowLive),
-    Counter { key: String, value: u32 },
-    Stat { key: String, stat: Stat },
+    Counter {
+        key: String,
+        value: u32,
+    },
+    Stat {
+        key: String,
+        stat: Stat,
+    },
     Notices(Vec<String>),
+    /// A new rating (R21).
+    Rating(Box<qcall_protocol::Rating>),
+    /// A rating's appeal changed (the `appeal` column).
+    RatingAppeal {
+        id: qcall_protocol::RatingId,
+        appeal: qcall_protocol::AppealState,
+    },
+    /// A case opened or changed (its row; steps are written as [`Change::CaseStep`]).
+    Case(Box<CaseLive>),
+    /// A step of a case was done.
+    CaseStep {
+        case_id: qcall_protocol::CaseId,
+        done: Box<qcall_protocol::CaseStepDone>,
+    },
 }
 
 /// The reply to the client, before serialisation.
@@ -198,6 +235,12 @@ pub(crate) enum Reply {
     Ticket(Box<TicketResponse>),
     Window(Box<WindowView>),
     Notices(Vec<String>),
+    /// A rating given at a pad.
+    Rating(Box<qcall_protocol::Rating>),
+    /// A rating given on the status page: what the page shows next.
+    PublicRating(Box<qcall_protocol::PublicRatingStatus>),
+    /// A case after an appeal, a decision or a step.
+    Case(Box<qcall_protocol::Case>),
     Rollover {
         business_day: String,
     },

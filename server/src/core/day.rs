@@ -123,6 +123,7 @@ impl Hall {
             };
             out.push(self.record(&Actor::System, "availability", Reply::None, fx, now));
         }
+        out.extend(self.rating_clock(now));
         out
     }
 

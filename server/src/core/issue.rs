@@ -181,6 +181,7 @@ impl Hall {
             pos: QueuePos::issued(id),
             transfer_seq: 0,
             behind: Vec::new(),
+            case_nos: Default::default(),
         };
         self.insert_open(stored.clone());
         let response = self.issue_response(&stored, now);

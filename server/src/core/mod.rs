@@ -10,9 +10,10 @@
 //! window: R9–R13), `window` (sign-in and pause, R14), `queue` (the lanes), `place` (a ticket's place
 //! in its lane), `order` (R11 alone),
 //! `estimate` (R8), `view` (what clients see), `day` (rollover, running figures), `manage` (notices,
-//! window services). This file holds the hall itself and [`Hall::apply`], which dispatches a command
+//! window services), `rating` (好差评, R21), `case` (差评整改 and appeals, R22). This file holds the hall itself and [`Hall::apply`], which dispatches a command
 //! to its family and turns what it did into an [`Applied`].
 
+mod case;
 mod command;
 mod console;
 mod day;
@@ -22,6 +23,7 @@ mod manage;
 pub(crate) mod order;
 mod place;
 mod queue;
+pub(crate) mod rating;
 mod serve;
 mod state;
 mod view;
@@ -37,8 +39,10 @@ use qcall_protocol::{
 use serde::Serialize;
 
 use crate::config::HallConfig;
+pub(crate) use case::CaseLive;
 pub(crate) use command::{Actor, Applied, Audit, Change, Command, IssueCmd, Reply, TicketRef};
 pub(crate) use place::QueuePos;
+pub(crate) use rating::{RateCmd, RateVia, RatingCmd, RatingsRestored};
 pub(crate) use state::{Restored, Stat, StoredTicket, WindowLive};
 
 /// How many calls the hall remembers for screens, at least.
@@ -79,6 +83,8 @@ pub(crate) struct Hall {
     next_edge: Option<Millis>,
     /// When the clock last looked.
     last_clock: Millis,
+    /// Ratings of the last 评价时效, open 差评 cases, the pads' invites (R21, R22).
+    ratings: rating::Book,
 }
 
 pub(super) fn err(code: ErrorCode, message: impl Into<String>) -> ApiError {
@@ -121,6 +127,7 @@ impl Hall {
             published_open: cfg.calendar.issuing(now).is_ok(),
             next_edge: cfg.calendar.next_edge(now, &cfg.slot_edges()),
             last_clock: now,
+            ratings: rating::Book::restore(restored.ratings, now, rating::valid_ms(&cfg)),
             cfg,
         };
         for w in &hall.cfg.windows {
@@ -293,9 +300,11 @@ impl Hall {
             }
             Command::Recall { window } => self.recall(actor, window, now, &mut fx)?,
             Command::Start { window } => self.start(actor, window, now, &mut fx)?,
-            Command::Finish { window } => self.finish(actor, window, now, &mut fx)?,
-            Command::FinishAndCallNext { window } => {
-                self.finish_and_call_next(actor, window, now, &mut fx)?
+            Command::Finish { window, case_no } => {
+                self.finish(actor, window, case_no, now, &mut fx)?
+            }
+            Command::FinishAndCallNext { window, case_no } => {
+                self.finish_and_call_next(actor, window, case_no, now, &mut fx)?
             }
             Command::NoShow { window } => self.no_show(actor, window, now, &mut fx)?,
             Command::Requeue { window, ticket_id } => {
@@ -319,6 +328,7 @@ impl Hall {
                 primary,
                 secondary,
             } => self.set_window_services(window, primary, secondary, now, &mut fx)?,
+            Command::Rating(r) => self.rating_command(actor, r, now, &mut fx)?,
         };
         Ok(self.record(actor, action, reply, fx, now))
     }

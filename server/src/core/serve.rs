@@ -270,9 +270,11 @@ impl Hall {
         &mut self,
         actor: &Actor,
         number: WindowNo,
+        case_no: Option<String>,
         now: Millis,
         fx: &mut Effects,
     ) -> Result<Reply, ApiError> {
+        let case_no = check_case_no(case_no)?;
         let t = self.step_current(
             actor,
             number,
@@ -281,6 +283,10 @@ impl Hall {
         )?;
         let mut t = self.close(t.ticket.id).unwrap_or(t);
         t.ticket.state = TicketState::Done;
+        let index = t.ticket.legs.len() - 1;
+        if let (Some(no), Ok(i)) = (case_no, u32::try_from(index)) {
+            t.case_nos.insert(i, no);
+        }
         let leg = last_leg(&mut t.ticket);
         leg.finished_at = Some(now);
         leg.outcome = Some(LegOutcome::Done);
@@ -310,6 +316,7 @@ impl Hall {
         }
         fx.services.insert(service);
         fx.ticket_changed(&t);
+        self.invite_rating(&t, index, now, fx);
         Ok(self.action_reply(number, Some(t.ticket), None))
     }
 
@@ -319,12 +326,13 @@ impl Hall {
         &mut self,
         actor: &Actor,
         number: WindowNo,
+        case_no: Option<String>,
         now: Millis,
         fx: &mut Effects,
     ) -> Result<Reply, ApiError> {
         let w = self.my_window(actor, number)?;
         check_not_paused(w)?;
-        let Reply::Action(done) = self.finish(actor, number, now, fx)? else {
+        let Reply::Action(done) = self.finish(actor, number, case_no, now, fx)? else {
             return Err(err(ErrorCode::Internal, "finish answered oddly"));
         };
         let finished = done.ticket;
@@ -537,6 +545,8 @@ impl Hall {
         fx.services.insert(from_service);
         fx.services.insert(service);
         fx.ticket_changed(&t);
+        // The leg served here ended: the citizen may rate it at this window's pad.
+        self.invite_rating(&t, t.ticket.legs.len() - 2, now, fx);
         fx.detail = json(serde_json::json!({ "to": to, "note": note }));
         Ok(self.action_reply(number, Some(t.ticket), None))
     }
@@ -621,6 +631,26 @@ impl Hall {
         }
         Ok(self.called(number, &t, now, true, fx))
     }
+}
+
+/// 办件编号 as given at finish: trimmed, 1–64 characters, no control characters; blank is none.
+fn check_case_no(case_no: Option<String>) -> Result<Option<String>, ApiError> {
+    let Some(no) = case_no
+        .map(|n| n.trim().to_string())
+        .filter(|n| !n.is_empty())
+    else {
+        return Ok(None);
+    };
+    if no.chars().count() > qcall_protocol::CASE_NO_MAX_CHARS || no.chars().any(char::is_control) {
+        return Err(err(
+            ErrorCode::BadRequest,
+            format!(
+                "case_no (办件编号) must be 1–{} characters without control characters",
+                qcall_protocol::CASE_NO_MAX_CHARS
+            ),
+        ));
+    }
+    Ok(Some(no))
 }
 
 /// Ends a leg's open hold at `now`.

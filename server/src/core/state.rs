@@ -23,6 +23,10 @@ pub(crate) struct StoredTicket {
     /// were called or left the queue.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) behind: Vec<TicketId>,
+    /// 办件编号 per leg (0-based), when staff entered one at finish: exported with the leg's
+    /// rating (R21). Not on the wire ticket.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub(crate) case_nos: BTreeMap<u32, String>,
 }
 
 /// A window's live state, persisted so that a restart keeps sign-ins, pauses and current tickets.
@@ -65,4 +69,5 @@ pub(crate) struct Restored {
     pub(crate) stats: HashMap<String, Stat>,
     pub(crate) notices: Option<Vec<String>>,
     pub(crate) recent_calls: Vec<Call>,
+    pub(crate) ratings: super::RatingsRestored,
 }

@@ -21,7 +21,7 @@ use tracing::{error, info, warn};
 
 use crate::clock::Clock;
 use crate::config::HallConfig;
-use crate::core::{Actor, Applied, Command, Hall, Reply};
+use crate::core::{Actor, Applied, Change, Command, Hall, RatingCmd, Reply};
 pub(crate) use push::{Audience, Pushed};
 
 use crate::store::{RequestKey, Saved, SavedRequest, Store, StoreError};
@@ -260,6 +260,35 @@ impl Runner {
         })
     }
 
+    /// Gives a command what the pure core cannot know: the ticket of a rating when it is no longer
+    /// open — from this batch's changes (finished a moment ago, not committed yet) or else from the
+    /// store. An ended leg never changes, so that copy is as good as a live one.
+    fn load(&self, mut cmd: Command, applied: &[Applied]) -> Result<Command, ApiError> {
+        if let Command::Rating(RatingCmd::Rate(r)) = &mut cmd
+            && self.hall.ticket(r.ticket_id).is_none()
+        {
+            let id = r.ticket_id;
+            let batch = applied.iter().rev().find_map(|a| {
+                a.changes.iter().rev().find_map(|c| match c {
+                    Change::Ticket(t) if t.ticket.id == id => Some(t.clone()),
+                    _ => None,
+                })
+            });
+            r.closed = match batch {
+                Some(t) => Some(t),
+                None => self
+                    .store
+                    .ticket(id)
+                    .map_err(|err| {
+                        error!(cause = %err, "ticket lookup failed");
+                        ApiError::new(ErrorCode::Unavailable, "storage is not answering; retry")
+                    })?
+                    .map(Box::new),
+            };
+        }
+        Ok(cmd)
+    }
+
     fn batch(&mut self, jobs: &mut Vec<Job>) {
         let now = self.clock.now();
         let mut applied: Vec<Applied> = Vec::new();
@@ -296,6 +325,13 @@ impl Runner {
                         continue;
                     }
                     let fingerprint = cmd.fingerprint();
+                    let cmd = match self.load(cmd, &applied) {
+                        Ok(cmd) => cmd,
+                        Err(e) => {
+                            pending.push((reply, Err(e)));
+                            continue;
+                        }
+                    };
                     match self.hall.apply(&actor, cmd, now) {
                         Ok(mut a) => {
                             let json = reply_json(&a.reply);
@@ -399,6 +435,9 @@ fn reply_json(reply: &Reply) -> String {
         Reply::Notices(n) => {
             serde_json::to_string(&qcall_protocol::NoticesRequest { notices: n.clone() })
         }
+        Reply::Rating(r) => serde_json::to_string(r),
+        Reply::PublicRating(r) => serde_json::to_string(r),
+        Reply::Case(c) => serde_json::to_string(c),
         Reply::Rollover { business_day } => {
             serde_json::to_string(&serde_json::json!({ "business_day": business_day }))
         }

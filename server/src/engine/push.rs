@@ -1,29 +1,48 @@
 //! What the engine pushes to WebSocket clients: each committed command's events, filtered per audience
-//! (staff, displays, kiosks) and serialised once per audience, however many clients listen.
+//! (staff, managers, displays, kiosks, rating pads) and serialised once per audience, however many
+//! clients listen.
 
 use std::sync::OnceLock;
 
 use axum::extract::ws::Utf8Bytes;
-use qcall_protocol::{Event, Millis, ServerMsg};
+use qcall_protocol::{AppealState, Event, Millis, ServerMsg, WindowNo};
 
 use crate::core::Applied;
 
 /// Who receives which events: each audience's JSON is made once per push, however many listen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Audience {
-    /// Staff, managers, admins: everything.
+    /// Window staff: everything but cases (a staff member reads their own through REST).
     Staff,
-    /// Displays: calls, windows, availability, notices — no ticket details.
+    /// Managers and admins: everything, 差评 cases too.
+    Manager,
+    /// Displays: calls, windows, availability, notices — no ticket details, no ratings.
     Display,
     /// Kiosks: availability, windows, notices.
     Kiosk,
+    /// A rating pad: what displays see, plus the rating invites and new ratings of its own
+    /// window only (R33). Never another window's, never a case.
+    RatingPad(WindowNo),
 }
 
 impl Audience {
     fn wants(self, event: &Event) -> bool {
         match (self, event) {
-            (Audience::Staff, _) => !matches!(event, Event::PublicTicket { .. }),
-            (_, Event::Ticket { .. } | Event::PublicTicket { .. }) => false,
+            (_, Event::PublicTicket { .. }) => false,
+            (Audience::Manager, _) => true,
+            (Audience::Staff, Event::Case { .. }) => false,
+            (Audience::Staff, _) => true,
+            (Audience::RatingPad(w), Event::RatingInvite { invite }) => invite.window == w,
+            (Audience::RatingPad(w), Event::Rated { rating }) => {
+                rating.window == w && rating.appeal == AppealState::None
+            }
+            (
+                _,
+                Event::Ticket { .. }
+                | Event::RatingInvite { .. }
+                | Event::Rated { .. }
+                | Event::Case { .. },
+            ) => false,
             (Audience::Kiosk, Event::Called { .. }) => false,
             _ => true,
         }
@@ -36,7 +55,7 @@ pub(crate) struct Pushed {
     pub(crate) seq: u64,
     pub(crate) at: Millis,
     pub(crate) events: Vec<Event>,
-    json: [OnceLock<Option<Utf8Bytes>>; 3],
+    json: [OnceLock<Option<Utf8Bytes>>; 4],
 }
 
 impl Pushed {
@@ -50,32 +69,47 @@ impl Pushed {
     }
 
     /// The message for an audience, or `None` when nothing in it is for them. Made once per audience;
-    /// each client gets a reference-counted clone, not a copy.
+    /// each client gets a reference-counted clone, not a copy. A rating pad gets the displays' message
+    /// unless the push holds something for its window alone (a rating invite: rare), which is then
+    /// made for it.
     pub(crate) fn json_for(&self, audience: Audience) -> Option<Utf8Bytes> {
         let slot = match audience {
             Audience::Staff => 0,
             Audience::Display => 1,
             Audience::Kiosk => 2,
-        };
-        self.json[slot]
-            .get_or_init(|| {
-                let events: Vec<Event> = self
+            Audience::Manager => 3,
+            Audience::RatingPad(_) => {
+                let own = self
                     .events
                     .iter()
-                    .filter(|e| audience.wants(e))
-                    .cloned()
-                    .collect();
-                if events.is_empty() {
-                    return None;
+                    .any(|e| audience.wants(e) && !Audience::Display.wants(e));
+                if own {
+                    return self.encode(audience);
                 }
-                let msg = ServerMsg::Events {
-                    seq: self.seq,
-                    at: self.at,
-                    events,
-                };
-                serde_json::to_string(&msg).ok().map(Utf8Bytes::from)
-            })
+                return self.json_for(Audience::Display);
+            }
+        };
+        self.json[slot]
+            .get_or_init(|| self.encode(audience))
             .clone()
+    }
+
+    fn encode(&self, audience: Audience) -> Option<Utf8Bytes> {
+        let events: Vec<Event> = self
+            .events
+            .iter()
+            .filter(|e| audience.wants(e))
+            .cloned()
+            .collect();
+        if events.is_empty() {
+            return None;
+        }
+        let msg = ServerMsg::Events {
+            seq: self.seq,
+            at: self.at,
+            events,
+        };
+        serde_json::to_string(&msg).ok().map(Utf8Bytes::from)
     }
 
     /// Whether this push starts a new business day (clients then get a fresh snapshot).

@@ -284,7 +284,13 @@ impl Sim {
                     }
                 }
                 if !moved {
-                    let _ = self.apply(&actor, Command::Finish { window: w });
+                    let _ = self.apply(
+                        &actor,
+                        Command::Finish {
+                            window: w,
+                            case_no: None,
+                        },
+                    );
                 }
                 self.release(w, true);
                 if moved {

@@ -54,6 +54,70 @@ pub(super) const MIGRATIONS: &[&str] = &[
     ",
     // 2: what a request asked, so a request id reused for another request is refused (R6).
     "ALTER TABLE requests ADD COLUMN fingerprint TEXT;",
+    // 3: ratings (好差评, R21) and bad-rating cases with their steps (差评整改, R22).
+    "
+    -- One row per rated leg; the reports engine joins it with tickets on ticket_id. `leg` is the
+    -- 0-based index into the ticket's legs; `business_day` is the ticket's (the day of service);
+    -- `reasons` a JSON array of reason names; `text` the citizen's words with phone- and id-like
+    -- numbers masked. Levels: very_satisfied|satisfied|basic|dissatisfied|very_dissatisfied;
+    -- source: pad|phone; appeal: none|pending|upheld (on record, in no satisfaction figure)|rejected.
+    CREATE TABLE ratings (
+        id INTEGER PRIMARY KEY,
+        ticket_id INTEGER NOT NULL,
+        leg INTEGER NOT NULL,
+        business_day TEXT,
+        service_id TEXT,
+        window INTEGER,
+        staff_no TEXT,
+        level TEXT,
+        reasons TEXT,
+        text TEXT,
+        source TEXT,
+        at INTEGER,
+        appeal TEXT NOT NULL DEFAULT 'none',
+        UNIQUE(ticket_id, leg)
+    );
+    CREATE INDEX ratings_day_window ON ratings(business_day, window);
+    CREATE INDEX ratings_staff ON ratings(staff_no, id);
+    CREATE INDEX ratings_at ON ratings(at);
+    -- A rating is a fact: only its appeal state changes, and it is never deleted (an upheld appeal
+    -- leaves it on record).
+    CREATE TRIGGER ratings_fixed BEFORE UPDATE OF id, ticket_id, leg, business_day, service_id, window,
+        staff_no, level, reasons, text, source, at ON ratings
+        BEGIN SELECT RAISE(ABORT, 'a rating never changes; only its appeal state does'); END;
+    CREATE TRIGGER ratings_kept BEFORE DELETE ON ratings
+        BEGIN SELECT RAISE(ABORT, 'ratings are kept'); END;
+    -- One case per 差评: indexed columns plus the case as JSON (its rating, deadlines, appeal).
+    CREATE TABLE cases (
+        id INTEGER PRIMARY KEY,
+        rating_id INTEGER NOT NULL UNIQUE REFERENCES ratings(id),
+        opened_at INTEGER NOT NULL,
+        business_day TEXT NOT NULL,
+        window INTEGER NOT NULL,
+        staff_no TEXT,
+        state TEXT NOT NULL,
+        due_at INTEGER NOT NULL,
+        closed_at INTEGER,
+        data TEXT NOT NULL
+    );
+    CREATE INDEX cases_open ON cases(state) WHERE state = 'open';
+    CREATE INDEX cases_staff ON cases(staff_no, id);
+    -- The steps done (核实 verify, 整改 rectify, 反馈 answer, 回访 follow_up): who, when, a note,
+    -- and the deadline it was done against. Append-only.
+    CREATE TABLE case_steps (
+        case_id INTEGER NOT NULL REFERENCES cases(id),
+        step TEXT NOT NULL,
+        by_staff TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        due_at INTEGER NOT NULL,
+        note TEXT NOT NULL,
+        PRIMARY KEY (case_id, step)
+    ) WITHOUT ROWID;
+    CREATE TRIGGER case_steps_no_update BEFORE UPDATE ON case_steps
+        BEGIN SELECT RAISE(ABORT, 'case steps are append-only'); END;
+    CREATE TRIGGER case_steps_no_delete BEFORE DELETE ON case_steps
+        BEGIN SELECT RAISE(ABORT, 'case steps are append-only'); END;
+    ",
 ];
 
 /// Runs the migrations this database has not seen, each in its own transaction.

@@ -5,11 +5,15 @@
 //! WAL with `synchronous=FULL` makes every commit durable before anyone is told about it (R28); one
 //! commit (one fsync) covers every command of a batch, which is what lets durability keep up with load.
 //!
-//! The schema is in [`migrations`], the start-up reads in [`restore`], WAL checkpoints in [`checkpoint`].
+//! The schema is in [`migrations`], the start-up reads in [`restore`], WAL checkpoints in [`checkpoint`],
+//! ratings and cases in [`ratings`].
 
 mod checkpoint;
 mod migrations;
+mod ratings;
 mod restore;
+
+pub(crate) use ratings::{CaseFilter, RatingFilter};
 
 use std::path::Path;
 
@@ -228,6 +232,14 @@ impl Store {
                                 "INSERT OR REPLACE INTO settings (key, value) VALUES ('notices', ?1)",
                                 params![serde_json::to_string(n)?],
                             )?;
+                        }
+                        Change::Rating(r) => ratings::insert_rating(&tx, r)?,
+                        Change::RatingAppeal { id, appeal } => {
+                            ratings::set_appeal(&tx, *id, *appeal)?;
+                        }
+                        Change::Case(c) => ratings::upsert_case(&tx, c)?,
+                        Change::CaseStep { case_id, done } => {
+                            ratings::insert_step(&tx, *case_id, done)?;
                         }
                     }
                 }

@@ -1,5 +1,5 @@
 //! The reads that rebuild the live hall after a restart: open tickets, windows, today's counters and
-//! figures, the recent calls and the notices.
+//! figures, the recent calls and the notices, and what ratings and cases need (`ratings`).
 
 use std::collections::HashMap;
 
@@ -83,6 +83,7 @@ impl Store {
             stats,
             notices: notices.map(|n| serde_json::from_str(&n)).transpose()?,
             recent_calls,
+            ratings: self.ratings_restored()?,
         })
     }
 }

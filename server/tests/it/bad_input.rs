@@ -130,6 +130,41 @@ const ROUTES: &[(&str, &str, &str)] = &[
     ),
     ("GET", "/api/v1/ws", "/api/v1/ws"),
     ("GET", "/api/v1/staff", "/api/v1/staff"),
+    ("GET", "/api/v1/rating-pad", "/api/v1/rating-pad"),
+    (
+        "POST",
+        "/api/v1/rating-pad/ratings",
+        "/api/v1/rating-pad/ratings",
+    ),
+    ("GET", "/api/v1/ratings", "/api/v1/ratings"),
+    (
+        "GET",
+        "/api/v1/ratings/export?from=2026-11-23",
+        "/api/v1/ratings/export",
+    ),
+    (
+        "POST",
+        "/api/v1/ratings/1/appeal",
+        "/api/v1/ratings/{id}/appeal",
+    ),
+    (
+        "POST",
+        "/api/v1/ratings/1/appeal-decision",
+        "/api/v1/ratings/{id}/appeal-decision",
+    ),
+    ("GET", "/api/v1/cases", "/api/v1/cases"),
+    ("GET", "/api/v1/cases/1", "/api/v1/cases/{id}"),
+    ("POST", "/api/v1/cases/1/steps", "/api/v1/cases/{id}/steps"),
+    (
+        "GET",
+        "/api/v1/public/tickets/x/rating",
+        "/api/v1/public/tickets/{token}/rating",
+    ),
+    (
+        "POST",
+        "/api/v1/public/tickets/x/rating",
+        "/api/v1/public/tickets/{token}/rating",
+    ),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -180,6 +215,8 @@ enum Who {
     Nobody,
     Kiosk,
     Display,
+    /// The rating pad of window 1 (a display device).
+    Pad,
     Staff,
     Manager,
     Admin,
@@ -196,6 +233,7 @@ async fn role_matrix_r27() {
         Nobody => server.anonymous(),
         Kiosk => server.client(KIOSK),
         Display => server.client(BOARD),
+        Pad => server.client(PAD1),
         Staff => staff.clone(),
         Manager => manager.clone(),
         Admin => admin.clone(),
@@ -223,14 +261,20 @@ async fn role_matrix_r27() {
     );
     // Every route of ROUTES × every role. Refused means 401 without credentials and 403 with the wrong
     // ones; allowed means anything but those two (the request may still fail for another reason).
-    let all = &[Nobody, Kiosk, Display, Staff, Manager, Admin][..];
-    let signed_in = &[Kiosk, Display, Staff, Manager, Admin][..];
+    let all = &[Nobody, Kiosk, Display, Pad, Staff, Manager, Admin][..];
+    let signed_in = &[Kiosk, Display, Pad, Staff, Manager, Admin][..];
     let staffish = &[Staff, Manager, Admin][..];
     let managers = &[Manager, Admin][..];
     // R27: window actions are for the window staff; managers read every window but act at none.
     let window_staff = &[Staff][..];
     let policy = |method: &str, path: &str| -> &[Who] {
         match path {
+            // R21, R22: the pad rates; staff read their own, managers everything; staff appeal,
+            // managers decide and move cases; the public rates its own ticket (below).
+            p if p.starts_with("/api/v1/rating-pad") => &[Pad],
+            "/api/v1/ratings" | "/api/v1/cases" | "/api/v1/cases/1" => staffish,
+            "/api/v1/ratings/1/appeal" => window_staff,
+            p if p.starts_with("/api/v1/ratings/") || p.starts_with("/api/v1/cases/") => managers,
             "/healthz" | "/api/v1/openapi.json" | "/api/v1/auth/login" | "/api/v1/ws" => all,
             p if p.starts_with("/api/v1/public/") => all,
             "/api/v1/hall" | "/api/v1/availability" | "/api/v1/windows" => signed_in,
@@ -252,12 +296,19 @@ async fn role_matrix_r27() {
             "/api/v1/windows/1/services" => r#"{"primary":["a"]}"#.into(),
             "/api/v1/windows/1/pause" => r#"{"reason":"break"}"#.into(),
             "/api/v1/auth/login" => r#"{"staff_no":"s1","password":"wrong"}"#.into(),
+            "/api/v1/rating-pad/ratings" => {
+                format!(r#"{{"request_id":"m-{who:?}","ticket_id":1,"leg":0,"level":"satisfied"}}"#)
+            }
+            "/api/v1/ratings/1/appeal" => r#"{"reason":"x"}"#.into(),
+            "/api/v1/ratings/1/appeal-decision" => r#"{"uphold":false,"note":"x"}"#.into(),
+            "/api/v1/cases/1/steps" => r#"{"step":"verify","note":"x"}"#.into(),
+            "/api/v1/public/tickets/x/rating" => r#"{"request_id":"p","level":"satisfied"}"#.into(),
             _ => "{}".into(),
         })
     };
     for (method, path, _) in ROUTES {
         let allowed = policy(method, path);
-        for who in [Nobody, Kiosk, Display, Staff, Manager, Admin] {
+        for who in [Nobody, Kiosk, Display, Pad, Staff, Manager, Admin] {
             let m = Method::from_bytes(method.as_bytes()).expect("method");
             let (status, value) = client(who).raw(m, path, body_for(path, who)).await;
             let code = value["error"]["code"].as_str().unwrap_or("");

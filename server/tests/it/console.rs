@@ -142,7 +142,7 @@ async fn devices_report_their_health_and_a_manager_sees_it_and_the_warnings() {
             .iter()
             .map(|d| d.name.as_str())
             .collect::<Vec<_>>(),
-        ["kiosk-1", "board", "screen-1"]
+        ["kiosk-1", "board", "screen-1", "pad-1", "pad-2"]
     );
     assert!(first.devices.iter().all(|d| !d.online && d.since.is_none()));
     assert!(

@@ -10,6 +10,7 @@ mod edges;
 mod hall_day;
 mod live;
 mod race;
+mod ratings;
 mod requests;
 mod sessions;
 mod util;

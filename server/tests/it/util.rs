@@ -17,6 +17,9 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, tungstenite::Message};
 pub const KIOSK: &str = "kiosk-key-000000000001";
 pub const BOARD: &str = "board-key-000000000001";
 pub const SCREEN1: &str = "screen1-key-0000000001";
+/// The rating pads of windows 1 and 2.
+pub const PAD1: &str = "rating-pad1-key-000001";
+pub const PAD2: &str = "rating-pad2-key-000002";
 pub const PASSWORD: &str = "demo-staff";
 const HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$rVY2ktGCAmp1U2PsDzpe4w$kbBwJXDfFxGKXRRMHsyr+cCcozfQMjrb7dZOFolp6/A";
 
@@ -30,7 +33,8 @@ pub fn at(local: &str) -> Millis {
 }
 
 /// A hall with services a (A), b (B) and green (V); windows 1…n: odd ones serve a then b, even ones b
-/// then a; staff s1…sn (password "demo-staff"), manager m1, admin x1; kiosk, hall board, screen of 1.
+/// then a; staff s1…sn (password "demo-staff"), manager m1, admin x1; kiosk, hall board, screen of 1,
+/// rating pads of windows 1 and 2.
 /// Open 08:00–18:00 on weekdays, cut-off 30 min; `extra` is appended (e.g. a [limits] table).
 pub fn hall_toml(windows: u32, extra: &str) -> String {
     let mut s = String::from(
@@ -97,6 +101,14 @@ expected_minutes = 10
     s += &format!(
         "[[devices]]\nname = \"screen-1\"\nkind = \"display\"\nkey = \"{SCREEN1}\"\nmode = \"window_screen\"\nwindow = 1\n"
     );
+    s += &format!(
+        "[[devices]]\nname = \"pad-1\"\nkind = \"display\"\nkey = \"{PAD1}\"\nmode = \"rating_pad\"\nwindow = 1\n"
+    );
+    if windows >= 2 {
+        s += &format!(
+            "[[devices]]\nname = \"pad-2\"\nkind = \"display\"\nkey = \"{PAD2}\"\nmode = \"rating_pad\"\nwindow = 2\n"
+        );
+    }
     s += "[notices]\nlines = [\"清廉大厅\"]\n";
     s += extra;
     s

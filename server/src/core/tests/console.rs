@@ -65,7 +65,14 @@ fn r24_service_past_its_time_limit_and_a_long_pause_warn() {
     assert_eq!(over.len(), 1);
     assert_eq!(over[0].0, WarningKind::OverTimeLimit);
     assert_eq!(over[0].2, started + 6 * 60_000);
-    t.window(3, Command::Finish { window: 3 }).expect("finish");
+    t.window(
+        3,
+        Command::Finish {
+            window: 3,
+            case_no: None,
+        },
+    )
+    .expect("finish");
     assert!(kinds(&t).is_empty());
     let figures = t.hall.service_figures();
     assert_eq!((figures[0].served, figures[0].waiting), (1, 0));

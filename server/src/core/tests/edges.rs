@@ -210,7 +210,13 @@ fn legs_keep_every_call_both_service_intervals_and_the_hold() {
         .expect("start again");
     t.minutes(3);
     let done = t
-        .window(3, Command::Finish { window: 3 })
+        .window(
+            3,
+            Command::Finish {
+                window: 3,
+                case_no: None,
+            },
+        )
         .expect("finish")
         .ticket
         .expect("ticket");
@@ -278,7 +284,10 @@ fn a_paused_window_gets_no_calls_of_any_kind() {
     t.refused(&staff(3), Command::Recall { window: 3 }, WindowPaused);
     t.refused(
         &staff(3),
-        Command::FinishAndCallNext { window: 3 },
+        Command::FinishAndCallNext {
+            window: 3,
+            case_no: None,
+        },
         WindowPaused,
     );
     t.window(3, Command::Resume { window: 3 }).expect("resume");
@@ -338,7 +347,14 @@ fn a_special_call_of_a_normal_ticket_ends_the_priority_streak() {
         },
     )
     .expect("special call");
-    t.window(3, Command::Finish { window: 3 }).expect("finish");
+    t.window(
+        3,
+        Command::Finish {
+            window: 3,
+            case_no: None,
+        },
+    )
+    .expect("finish");
     assert_eq!(t.call(3).expect("next"), "A004", "priority again, not A005");
 }
 
@@ -368,7 +384,13 @@ fn finish_and_call_next_is_one_command() {
     t.call(3).expect("call");
     let seq = t.hall.seq();
     let a = t
-        .window(3, Command::FinishAndCallNext { window: 3 })
+        .window(
+            3,
+            Command::FinishAndCallNext {
+                window: 3,
+                case_no: None,
+            },
+        )
         .expect("finish and next");
     assert_eq!(t.hall.seq(), seq + 1, "one command, one sequence number");
     assert_eq!(a.finished.expect("finished").state, TicketState::Done);
@@ -376,7 +398,13 @@ fn finish_and_call_next_is_one_command() {
     assert_eq!(a.call.expect("call").number, "A002");
     // Nobody waits: the finish stands, no call.
     let a = t
-        .window(3, Command::FinishAndCallNext { window: 3 })
+        .window(
+            3,
+            Command::FinishAndCallNext {
+                window: 3,
+                case_no: None,
+            },
+        )
         .expect("finish");
     assert!(a.finished.is_some() && a.ticket.is_none() && a.call.is_none());
     assert_eq!(t.hall.stat("window:3").served, 2);
@@ -392,7 +420,13 @@ fn start_on_call_starts_service_at_the_call() {
     let called = t.now;
     t.minutes(5);
     let done = t
-        .window(3, Command::Finish { window: 3 })
+        .window(
+            3,
+            Command::Finish {
+                window: 3,
+                case_no: None,
+            },
+        )
         .expect("finish from called")
         .ticket
         .expect("ticket");

@@ -35,7 +35,14 @@ fn r8_expected_minutes_until_enough_were_served_then_todays_mean() {
         t.call(3).expect("call");
         t.window(3, Command::Start { window: 3 }).expect("start");
         t.minutes(2);
-        t.window(3, Command::Finish { window: 3 }).expect("finish");
+        t.window(
+            3,
+            Command::Finish {
+                window: 3,
+                case_no: None,
+            },
+        )
+        .expect("finish");
     }
     // Five served at 2 minutes each: the mean replaces the expected 6 minutes. One waits; both
     // windows are free, so one takes it and the other the new ticket at the same instant: nobody

@@ -7,6 +7,7 @@ mod edges;
 mod estimate;
 mod issue;
 mod order;
+mod rating;
 mod serve;
 mod transitions;
 mod window;
@@ -222,14 +223,21 @@ impl T {
     fn serve(&mut self, w: WindowNo) -> String {
         let n = self.call(w).expect("call");
         self.window(w, Command::Start { window: w }).expect("start");
-        self.window(w, Command::Finish { window: w })
-            .expect("finish");
+        self.window(
+            w,
+            Command::Finish {
+                window: w,
+                case_no: None,
+            },
+        )
+        .expect("finish");
         n
     }
 
     /// Everything a client could observe, and everything the hall keeps, to prove a refusal changed
     /// nothing: open tickets with their server-side state, windows, tiles, previews, today's figures
-    /// of every window and service, counters, recent calls, notices and the sequence number.
+    /// of every window and service, counters, recent calls, notices, the sequence number, and the
+    /// ratings book (recent ratings, open cases, their timing, the pads' invites).
     fn fingerprint(&self) -> String {
         let h = &self.hall;
         let mut stored: Vec<&StoredTicket> = h.tickets.values().collect();
@@ -238,7 +246,7 @@ impl T {
         let counters: BTreeMap<&String, &u32> = h.counters.iter().collect();
         let citizens: BTreeMap<_, _> = h.citizens.iter().collect();
         format!(
-            "{stored:?}|{:?}|{:?}|{:?}|{:?}|{stats:?}|{counters:?}|{citizens:?}|{:?}|{:?}|{:?}|{}|{}",
+            "{stored:?}|{:?}|{:?}|{:?}|{:?}|{stats:?}|{counters:?}|{citizens:?}|{:?}|{:?}|{:?}|{}|{}|{:?}",
             h.window_views(),
             h.windows,
             h.availability_all(self.now),
@@ -248,6 +256,7 @@ impl T {
             h.published,
             h.seq(),
             h.next_id,
+            h.ratings,
         )
     }
 

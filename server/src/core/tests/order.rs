@@ -26,7 +26,14 @@ fn r11_call_next_follows_class_ratio_primary_and_fifo() {
     let mut called = Vec::new();
     while let Ok(n) = t.call(1) {
         t.window(1, Command::Start { window: 1 }).expect("start");
-        t.window(1, Command::Finish { window: 1 }).expect("finish");
+        t.window(
+            1,
+            Command::Finish {
+                window: 1,
+                case_no: None,
+            },
+        )
+        .expect("finish");
         called.push(n);
     }
     // Green first even from a secondary service; three priority; then a normal (K = 3), primary

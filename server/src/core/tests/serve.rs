@@ -262,7 +262,14 @@ fn r13_special_call_is_allowed_and_recorded_out_of_order() {
     let leg = a.ticket.expect("ticket").leg().clone();
     assert!(leg.special_call && leg.out_of_order);
     t.window(3, Command::Start { window: 3 }).expect("start");
-    t.window(3, Command::Finish { window: 3 }).expect("finish");
+    t.window(
+        3,
+        Command::Finish {
+            window: 3,
+            case_no: None,
+        },
+    )
+    .expect("finish");
     // Calling the ticket that was next anyway is a special call, but not a jump of the queue.
     let applied = t
         .apply(
@@ -283,7 +290,14 @@ fn r13_special_call_is_allowed_and_recorded_out_of_order() {
         },
         WindowBusy,
     );
-    t.window(3, Command::Finish { window: 3 }).expect("finish");
+    t.window(
+        3,
+        Command::Finish {
+            window: 3,
+            case_no: None,
+        },
+    )
+    .expect("finish");
     t.refused(
         &staff(3),
         Command::CallNumber {
@@ -334,7 +348,14 @@ fn hold_and_unhold_only_at_the_holding_window() {
         WrongState,
     );
     t.window(1, Command::Start { window: 1 }).expect("start");
-    t.window(1, Command::Finish { window: 1 }).expect("finish");
+    t.window(
+        1,
+        Command::Finish {
+            window: 1,
+            case_no: None,
+        },
+    )
+    .expect("finish");
     let back = t
         .window(
             1,

@@ -25,11 +25,17 @@ fn r3_every_transition_not_in_the_rules_is_refused() {
         ("start", Box::new(move |_, _| Command::Start { window: w })),
         (
             "finish",
-            Box::new(move |_, _| Command::Finish { window: w }),
+            Box::new(move |_, _| Command::Finish {
+                window: w,
+                case_no: None,
+            }),
         ),
         (
             "finish_next",
-            Box::new(move |_, _| Command::FinishAndCallNext { window: w }),
+            Box::new(move |_, _| Command::FinishAndCallNext {
+                window: w,
+                case_no: None,
+            }),
         ),
         (
             "no_show",
@@ -191,7 +197,14 @@ fn r3_every_transition_not_in_the_rules_is_refused() {
 fn r3_closed_tickets_refuse_everything() {
     let mut t = T::new();
     let done = ticket_in(&mut t, TicketState::Serving);
-    t.window(1, Command::Finish { window: 1 }).expect("finish");
+    t.window(
+        1,
+        Command::Finish {
+            window: 1,
+            case_no: None,
+        },
+    )
+    .expect("finish");
     t.refused(
         &staff(1),
         Command::Requeue {
@@ -230,7 +243,13 @@ fn r3_r4_legs_keep_exact_times() {
     t.window(1, Command::Start { window: 1 }).expect("start");
     t.minutes(7);
     let done = t
-        .window(1, Command::Finish { window: 1 })
+        .window(
+            1,
+            Command::Finish {
+                window: 1,
+                case_no: None,
+            },
+        )
         .expect("finish")
         .ticket
         .expect("ticket");

@@ -70,7 +70,14 @@ fn r14_paused_window_gets_no_calls_and_pause_time_is_counted() {
     t.call(3).expect("calls again");
     t.refused(&staff(3), Command::SignOut { window: 3 }, WindowBusy);
     t.window(3, Command::Start { window: 3 }).expect("start");
-    t.window(3, Command::Finish { window: 3 }).expect("finish");
+    t.window(
+        3,
+        Command::Finish {
+            window: 3,
+            case_no: None,
+        },
+    )
+    .expect("finish");
     t.serve(3);
     t.serve(3);
     t.apply(&staff(3), Command::SignOut { window: 3 })
