@@ -100,6 +100,10 @@ pub enum WarningKind {
     DeviceOffline,
     /// A device reports a fault (printer, audio).
     DeviceFault,
+    /// A 差评 case (R22), or its current step, is past its deadline.
+    CaseOverdue,
+    /// A 差评 case, or its current step, is in its last working days before the deadline.
+    CaseDueSoon,
 }
 
 /// One warning on the manager's console. It appears when its condition starts and goes when it ends.
@@ -124,6 +128,9 @@ pub struct Warning {
     /// The ticket number concerned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
+    /// The 差评 case concerned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case_id: Option<u64>,
     /// The measured value (tickets or minutes), when there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<u32>,
@@ -167,6 +174,12 @@ pub struct TodayFigures {
     pub no_show: u32,
     /// Calls that jumped the queue (R13).
     pub out_of_order: u32,
+    /// Ratings given today (R21), appeals upheld as false left out.
+    #[serde(default)]
+    pub rated: u32,
+    /// (非常满意 + 满意 + 基本满意) / rated, in ‰; `None` before the first rating.
+    #[serde(default)]
+    pub satisfaction_permille: Option<u32>,
 }
 
 /// Everything the console shows beyond the snapshot's windows: pushed to managers as

@@ -20,7 +20,7 @@ use axum::extract::ws::Utf8Bytes;
 use axum::extract::{Path, Query};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use qcall_protocol::{ConsoleState, ServerMsg};
+use qcall_protocol::{ConsoleState, RatingCounts, ServerMsg};
 use tokio::sync::{broadcast, watch as tokio_watch};
 
 use crate::config::HallConfig;
@@ -97,6 +97,13 @@ pub(crate) fn start(
                 .read(move |hall, store, now| {
                     let figures = hall.service_figures();
                     let warnings = hall.hall_warnings(&figures, now);
+                    let mut ratings = RatingCounts::default();
+                    for w in &hall.cfg.windows {
+                        match store.rating_counts(hall.business_day(), w.number) {
+                            Ok(c) => watch::add_counts(&mut ratings, &c),
+                            Err(e) => tracing::warn!(cause = %e, "ratings not read"),
+                        }
+                    }
                     let out_of_order = store
                         .out_of_order_calls(hall.business_day())
                         .unwrap_or_else(|e| {
@@ -109,6 +116,7 @@ pub(crate) fn start(
                         listed,
                         figures,
                         out_of_order,
+                        &ratings,
                         now,
                     )
                 })

@@ -49,10 +49,12 @@ pub(super) enum Page {
     Notices,
     Windows,
     Staff,
+    Cases,
 }
 
-const PAGES: [Page; 5] = [
+const PAGES: [Page; 6] = [
     Page::Dashboard,
+    Page::Cases,
     Page::Audit,
     Page::Notices,
     Page::Windows,
@@ -71,6 +73,7 @@ impl Page {
             Page::Notices => "notices",
             Page::Windows => "windows",
             Page::Staff => "staff",
+            Page::Cases => "cases",
         }
     }
 
@@ -81,6 +84,7 @@ impl Page {
             Page::Notices => l.pick("公告", "Notices"),
             Page::Windows => l.pick("窗口业务", "Window services"),
             Page::Staff => l.pick("人员", "Staff"),
+            Page::Cases => l.pick("差评工单", "差评 cases"),
         }
     }
 }
@@ -143,6 +147,43 @@ fn words(l: Lang) -> String {
         ("admin", "管理员", "admin"),
         ("staff", "窗口人员", "staff"),
         ("signed_out", "未签到", "not signed in"),
+        ("case_overdue", "差评工单超期", "差评 case overdue"),
+        ("case_due_soon", "差评工单即将到期", "差评 case due soon"),
+        ("level_very_satisfied", "非常满意", "very satisfied"),
+        ("level_satisfied", "满意", "satisfied"),
+        ("level_basic", "基本满意", "fairly satisfied"),
+        ("level_dissatisfied", "不满意", "dissatisfied"),
+        ("level_very_dissatisfied", "非常不满意", "very dissatisfied"),
+        ("step_verify", "核实", "verify"),
+        ("step_rectify", "整改", "rectify"),
+        ("step_answer", "反馈", "answer"),
+        ("step_follow_up", "回访", "follow up"),
+        ("timing_on_time", "正常", "on time"),
+        ("timing_due_soon", "即将到期", "due soon"),
+        ("timing_overdue", "已超期", "overdue"),
+        ("timing_closed", "已办结", "closed"),
+        ("closed_case", "已办结", "closed"),
+        ("appeal", "申诉", "Appeal"),
+        ("appeal_pending", "申诉待复核", "appeal pending"),
+        ("appeal_upheld", "申诉成立", "upheld"),
+        ("appeal_rejected", "申诉驳回", "rejected"),
+        ("appeal_none", "无", "none"),
+        ("uphold", "申诉成立", "Uphold"),
+        ("reject", "驳回申诉", "Reject"),
+        ("reason_attitude", "态度", "attitude"),
+        ("reason_efficiency", "效率", "efficiency"),
+        ("reason_skill", "水平", "skill"),
+        ("reason_environment", "环境", "environment"),
+        ("reason_other", "其他", "other"),
+        ("f_ticket", "号码", "Ticket"),
+        ("f_reasons", "原因", "Reasons"),
+        ("f_words", "群众留言", "Citizen's words"),
+        ("f_due", "办结期限", "Due"),
+        ("due", "期限", "due"),
+        ("record_step", "记录此步", "Record this step"),
+        ("no_cases", "没有工单", "No cases"),
+        ("rated", "条评价", "ratings"),
+        ("next_step_is", "下一步", "next step"),
     ];
     let map: serde_json::Map<String, serde_json::Value> = pairs
         .iter()
@@ -225,6 +266,7 @@ pub(super) fn page(p: Page, l: Lang) -> Markup {
         Page::Notices => notices(l),
         Page::Windows => windows(l),
         Page::Staff => staff(l),
+        Page::Cases => cases(l),
     };
     frame(
         l,
@@ -369,5 +411,39 @@ fn staff(l: Lang) -> Markup {
             } }
             tbody {}
         }
+    }
+}
+
+fn cases(l: Lang) -> Markup {
+    html! {
+        form #cases-filter .filters {
+            label { (l.pick("状态", "State"))
+                select name="state" {
+                    option value="open" { (l.pick("办理中", "open")) }
+                    option value="closed" { (l.pick("已办结", "closed")) }
+                    option value="all" { (l.pick("全部", "all")) }
+                }
+            }
+            label { (l.pick("窗口", "Window")) input name="window" type="number" min="1"; }
+            button type="submit" { (l.pick("查询", "Search")) }
+        }
+        p.hint { (l.pick("超期和即将到期的工单排在前面。点击一行查看详情并办理下一步。", "Overdue and nearly due cases come first. Click a row for its steps and the next one.")) }
+        table #cases {
+            thead { tr {
+                th { (l.pick("工单号", "Case")) }
+                th { (l.pick("立案时间", "Opened")) }
+                th { (l.pick("窗口", "Window")) }
+                th { (l.pick("工号", "Staff")) }
+                th { (l.pick("业务", "Service")) }
+                th { (l.pick("评价", "Rating")) }
+                th { (l.pick("下一步", "Next step")) }
+                th { (l.pick("本步期限", "Step due")) }
+                th { (l.pick("办结期限", "Case due")) }
+                th { (l.pick("时限", "Timing")) }
+            } }
+            tbody {}
+        }
+        p #cases-status .hint role="status" {}
+        section #case .case {}
     }
 }

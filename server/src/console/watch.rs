@@ -5,7 +5,8 @@
 use std::collections::HashMap;
 
 use qcall_protocol::{
-    ConsoleState, DeviceHealth, Millis, ServiceFigures, TodayFigures, Warning, WarningKind,
+    ConsoleState, DeviceHealth, Millis, RatingCounts, ServiceFigures, TodayFigures, Warning,
+    WarningKind,
 };
 
 /// The device warnings: offline since when, or a fault since it was reported (the last report).
@@ -20,6 +21,7 @@ pub(crate) fn device_warnings(devices: &[DeviceHealth], now: Millis) -> Vec<Warn
             window: None,
             device: Some(d.name.clone()),
             number: None,
+            case_id: None,
             value: None,
             limit: None,
             detail: None,
@@ -68,6 +70,7 @@ pub(crate) fn state(
     devices: Vec<DeviceHealth>,
     services: Vec<ServiceFigures>,
     out_of_order: u32,
+    ratings: &RatingCounts,
     now: Millis,
 ) -> ConsoleState {
     let mut active = hall_warnings;
@@ -78,6 +81,8 @@ pub(crate) fn state(
         served: services.iter().map(|s| s.served).sum(),
         no_show: services.iter().map(|s| s.no_show).sum(),
         out_of_order,
+        rated: ratings.rated(),
+        satisfaction_permille: ratings.satisfaction_permille(),
     };
     ConsoleState {
         at: now,
@@ -86,6 +91,16 @@ pub(crate) fn state(
         services,
         today,
     }
+}
+
+/// The day's ratings of every window, added up.
+pub(crate) fn add_counts(total: &mut RatingCounts, c: &RatingCounts) {
+    total.very_satisfied += c.very_satisfied;
+    total.satisfied += c.satisfied;
+    total.basic += c.basic;
+    total.dissatisfied += c.dissatisfied;
+    total.very_dissatisfied += c.very_dissatisfied;
+    total.excluded += c.excluded;
 }
 
 /// Whether two states differ in anything a console shows (the time they were taken aside).
@@ -171,12 +186,18 @@ mod tests {
             served,
             no_show,
         };
+        let ratings = RatingCounts {
+            very_satisfied: 3,
+            dissatisfied: 1,
+            ..Default::default()
+        };
         let a = state(
             None,
             Vec::new(),
             Vec::new(),
             vec![fig("a", 5, 3, 1), fig("b", 2, 1, 0)],
             2,
+            &ratings,
             10,
         );
         assert_eq!(
@@ -185,7 +206,9 @@ mod tests {
                 issued: 7,
                 served: 4,
                 no_show: 1,
-                out_of_order: 2
+                out_of_order: 2,
+                rated: 4,
+                satisfaction_permille: Some(750),
             }
         );
         let b = ConsoleState {

@@ -61,6 +61,7 @@ impl Hall {
             window: None,
             device: None,
             number: None,
+            case_id: None,
             value: None,
             limit: None,
             detail: None,
@@ -149,6 +150,35 @@ impl Hall {
                     )
                 });
             }
+        }
+        for c in self.ratings.cases.values() {
+            // The deadline that makes it due soon or overdue: the step's when it is the earlier.
+            let (kind, from) = match c.timing(now) {
+                qcall_protocol::CaseTiming::Overdue => {
+                    let passed = [Some(c.due_at), c.step_due_at]
+                        .into_iter()
+                        .flatten()
+                        .filter(|at| now > *at)
+                        .min();
+                    (WarningKind::CaseOverdue, passed.unwrap_or(c.due_at))
+                }
+                qcall_protocol::CaseTiming::DueSoon => {
+                    let passed = [Some(c.due_soon_at), c.step_due_soon_at]
+                        .into_iter()
+                        .flatten()
+                        .filter(|at| now > *at)
+                        .min();
+                    (WarningKind::CaseDueSoon, passed.unwrap_or(c.due_soon_at))
+                }
+                _ => continue,
+            };
+            out.push(Warning {
+                case_id: Some(c.id),
+                window: Some(c.rating.window),
+                number: c.rating.case_no.clone(),
+                detail: c.next_step().map(|s| s.as_str().to_string()),
+                ..blank(format!("case:{}:{kind:?}", c.id), kind, from)
+            });
         }
         out
     }

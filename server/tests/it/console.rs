@@ -844,3 +844,167 @@ async fn browser_pages_edit_notices_and_window_services_and_show_the_audit_log()
     chrome.stop().await;
     server.stop().await;
 }
+
+/// A served ticket of service a at window 1, rated 非常不满意 on window 1's pad: a 差评 and its case.
+async fn bad_rating(server: &TestServer, s1: &Client) -> Rating {
+    server
+        .client(KIOSK)
+        .issue("a", TicketClass::Normal)
+        .await
+        .expect("issue");
+    let _ = s1.act(1, "call-next").await.expect("call");
+    let done = s1.act(1, "finish").await.expect("finish");
+    let ticket = done.ticket.expect("finished");
+    server
+        .client(PAD1)
+        .post(
+            "/api/v1/rating-pad/ratings",
+            &serde_json::json!({
+                "request_id": "pad-1", "ticket_id": ticket.id, "leg": 0,
+                "level": "very_dissatisfied", "reasons": ["attitude"],
+            }),
+        )
+        .await
+        .expect("rating")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_near_and_past_its_deadline_warns_the_console() {
+    let server = start().await;
+    let s1 = server.at_window("s1", 1).await;
+    let rating = bad_rating(&server, &s1).await;
+    let case_id = rating.case_id.expect("case");
+    let mut console = manager_socket(&server).await;
+    let state = console_until(&mut console, |s| s.today.rated == 1).await;
+    assert_eq!(state.today.satisfaction_permille, Some(0));
+    // Just before the first step's deadline the case is due soon; just after, overdue. The console
+    // warns of each, naming the case and its late step.
+    let manager = server.staff("m1").await;
+    let case: Case = manager
+        .get(&format!("/api/v1/cases/{case_id}"))
+        .await
+        .expect("case");
+    let step_due = case.step_due_at.expect("a step is due");
+    for (at, timing, kind) in [
+        (
+            step_due - 60_000,
+            CaseTiming::DueSoon,
+            WarningKind::CaseDueSoon,
+        ),
+        (
+            step_due + 60_000,
+            CaseTiming::Overdue,
+            WarningKind::CaseOverdue,
+        ),
+    ] {
+        server.clock.set(at);
+        // A fresh login: the first one expires over the days.
+        let manager = server.staff("m1").await;
+        let case: Case = manager
+            .get(&format!("/api/v1/cases/{case_id}"))
+            .await
+            .expect("case");
+        assert_eq!(case.timing, timing);
+        let mut console = manager_socket(&server).await;
+        let state = console_until(&mut console, |s| {
+            s.warnings
+                .iter()
+                .any(|w| w.case_id == Some(case_id) && w.kind == kind)
+        })
+        .await;
+        let w = state
+            .warnings
+            .iter()
+            .find(|w| w.case_id == Some(case_id))
+            .expect("case warning");
+        assert_eq!((w.window, w.detail.as_deref()), (Some(1), Some("verify")));
+    }
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_a_case_moves_a_step_and_an_appeal_is_decided() {
+    let server = start().await;
+    let chrome = Chrome::start().await;
+    let s1 = server.at_window("s1", 1).await;
+    let rating = bad_rating(&server, &s1).await;
+    let case_id = rating.case_id.expect("case");
+    chrome.sign_in(&server.base, "m1").await;
+    chrome
+        .wait_text("#t-satisfaction", Duration::from_secs(10), |t| {
+            t.contains("0.0%") && t.contains("1 条评价")
+        })
+        .await;
+
+    chrome.goto(&format!("{}/console/cases", server.base)).await;
+    chrome
+        .wait_text("#cases tbody", Duration::from_secs(10), |t| {
+            t.contains("非常不满意") && t.contains("核实")
+        })
+        .await;
+    chrome.click("#cases tbody tr").await;
+    chrome
+        .b()
+        .wait()
+        .for_element(Locator::Css("#case .step-form textarea"))
+        .await
+        .expect("step form")
+        .send_keys("调取录像核实：窗口人员语气生硬")
+        .await
+        .expect("type");
+    chrome.click("#case .step-form button").await;
+    chrome
+        .wait_text("#case ol.steps", Duration::from_secs(5), |t| {
+            t.contains("核实") && t.contains("调取录像核实")
+        })
+        .await;
+    chrome
+        .wait_text("#cases tbody", Duration::from_secs(5), |t| {
+            t.contains("整改")
+        })
+        .await;
+    let manager = server.staff("m1").await;
+    let case: Case = manager
+        .get(&format!("/api/v1/cases/{case_id}"))
+        .await
+        .expect("case");
+    assert_eq!(case.steps.len(), 1);
+    assert_eq!(case.steps[0].step, CaseStep::Verify);
+    assert_eq!(case.next_step, Some(CaseStep::Rectify));
+
+    // The staff member appeals; the open case shows it live, and the manager rejects it.
+    let _: Case = s1
+        .post(
+            &format!("/api/v1/ratings/{}/appeal", rating.id),
+            &serde_json::json!({"reason": "群众误会了办理要求"}),
+        )
+        .await
+        .expect("appeal");
+    chrome
+        .wait_text("#case .appeal", Duration::from_secs(5), |t| {
+            t.contains("申诉待复核")
+        })
+        .await;
+    chrome.screenshot("case.png").await;
+    chrome
+        .b()
+        .find(Locator::Css("#case .appeal textarea"))
+        .await
+        .expect("decision note")
+        .send_keys("录像显示态度问题属实")
+        .await
+        .expect("type");
+    chrome.click("#case .appeal button.reject").await;
+    chrome
+        .wait_text("#case .appeal", Duration::from_secs(5), |t| {
+            t.contains("申诉驳回")
+        })
+        .await;
+    let case: Case = manager
+        .get(&format!("/api/v1/cases/{case_id}"))
+        .await
+        .expect("case");
+    assert_eq!(case.appeal.map(|a| a.state), Some(AppealState::Rejected));
+    chrome.stop().await;
+    server.stop().await;
+}

@@ -202,6 +202,10 @@
       view.notices();
     } else if (e.type === "ticket") {
       hall.tickets.set(e.ticket.id, e.ticket);
+    } else if (e.type === "case" && page === "cases") {
+      // A case changed (a step, an appeal, its timing): the list and the open case follow.
+      loadCases();
+      if (cases.open && cases.open.id === e.case.id) showCase(e.case.id);
     }
   }
   function onConsole(c) {
@@ -285,7 +289,8 @@
       const unit = x.kind === "waiting_count" ? w("tickets") : w("min");
       parts.push(x.value + " " + unit + " (" + w("limit") + " " + x.limit + ")");
     }
-    if (x.detail) parts.push(x.detail);
+    if (x.case_id) parts.push(w("next_step_is") + " " + w("step_" + x.detail));
+    else if (x.detail) parts.push(x.detail);
     return parts.join(" · ");
   }
   function paintWarnings(list) {
@@ -343,6 +348,12 @@
     set("t-served", t.served);
     set("t-no-show", t.no_show);
     set("t-ooo", t.out_of_order);
+    set(
+      "t-satisfaction",
+      t.satisfaction_permille === null || t.satisfaction_permille === undefined
+        ? "–"
+        : (t.satisfaction_permille / 10).toFixed(1) + "% · " + t.rated + " " + w("rated")
+    );
   }
   // Only the duration cells change with time: once a second, and only their text.
   function tick() {
@@ -449,6 +460,130 @@
     );
   }
 
+  // ---- 差评 cases -------------------------------------------------------------------------------
+  const cases = { list: [], open: null };
+  function caseRow(c) {
+    const tr = el("tr", "case " + c.timing);
+    tr.dataset.case = c.id;
+    const r = c.rating;
+    [
+      r.case_no || c.id,
+      dateTime(c.opened_at),
+      r.window + w("window"),
+      r.staff_no || "",
+      serviceName(r.service_id),
+      w("level_" + r.level),
+      c.next_step ? w("step_" + c.next_step) : w("closed_case"),
+      c.step_due_at ? dateTime(c.step_due_at) : "",
+      dateTime(c.due_at),
+      w("timing_" + c.timing) + (c.appeal && c.appeal.state === "pending" ? " · " + w("appeal_pending") : ""),
+    ].forEach((v) => tr.appendChild(el("td", null, v)));
+    tr.addEventListener("click", () => showCase(c.id));
+    return tr;
+  }
+  async function loadCases() {
+    const form = document.getElementById("cases-filter");
+    const q = new URLSearchParams();
+    for (const [k, v] of new FormData(form).entries()) if (v !== "") q.set(k, v);
+    try {
+      const { data } = await api("GET", "/cases?" + q.toString());
+      // Deadlines first: overdue, then due soon, then by the next deadline.
+      const order = { overdue: 0, due_soon: 1, on_time: 2, closed: 3 };
+      cases.list = data.cases.sort((a, b) => order[a.timing] - order[b.timing] || (a.step_due_at || a.due_at) - (b.step_due_at || b.due_at));
+      document.querySelector("#cases tbody").replaceChildren(...cases.list.map(caseRow));
+      setText(document.getElementById("cases-status"), cases.list.length ? "" : w("no_cases"));
+    } catch (e) {
+      setText(document.getElementById("cases-status"), w("failed") + e.message);
+    }
+  }
+  async function showCase(id) {
+    const box = document.getElementById("case");
+    try {
+      const { data: c } = await api("GET", "/cases/" + id);
+      cases.open = c;
+      const r = c.rating;
+      const parts = [el("h2", null, (r.case_no || "#" + c.id) + " · " + w("level_" + r.level) + " · " + w("timing_" + c.timing))];
+      const facts = el("dl");
+      const fact = (k, v) => {
+        facts.appendChild(el("dt", null, w(k)));
+        facts.appendChild(el("dd", null, v));
+      };
+      fact("f_ticket", r.number + " · " + serviceName(r.service_id) + " · " + r.window + w("window") + " · " + (r.staff_no || ""));
+      fact("f_reasons", (r.reasons || []).map((x) => w("reason_" + x)).join("、") || w("none"));
+      fact("f_words", r.text || w("none"));
+      fact("f_due", dateTime(c.due_at));
+      parts.push(facts);
+      const steps = el("ol", "steps");
+      c.steps.forEach((s) => {
+        const li = el("li", s.at > s.due_at ? "late" : "");
+        li.appendChild(el("strong", null, w("step_" + s.step)));
+        li.appendChild(el("span", null, " " + dateTime(s.at) + " · " + s.by + " · "));
+        li.appendChild(el("span", "note", s.note));
+        steps.appendChild(li);
+      });
+      parts.push(steps);
+      if (c.next_step) {
+        const form = el("form", "step-form");
+        form.appendChild(el("label", null, w("step_" + c.next_step) + (c.step_due_at ? " · " + w("due") + " " + dateTime(c.step_due_at) : "")));
+        const note = el("textarea");
+        note.name = "note";
+        note.rows = 3;
+        note.required = true;
+        note.maxLength = 2000;
+        form.appendChild(note);
+        const b = el("button", null, w("record_step"));
+        b.type = "submit";
+        form.appendChild(b);
+        const result = el("span", "result");
+        form.appendChild(result);
+        form.addEventListener("submit", async (ev) => {
+          ev.preventDefault();
+          try {
+            await api("POST", "/cases/" + c.id + "/steps", { request_id: "console-" + c.id + "-" + c.next_step, step: c.next_step, note: note.value.trim() });
+            await loadCases();
+            await showCase(c.id);
+          } catch (e) {
+            setText(result, w("failed") + e.message);
+          }
+        });
+        parts.push(form);
+      }
+      if (c.appeal) {
+        const a = c.appeal;
+        const p = el("div", "appeal");
+        p.appendChild(el("h3", null, w("appeal") + " · " + w("appeal_" + a.state)));
+        p.appendChild(el("p", null, a.by + " · " + dateTime(a.at) + " · " + a.reason));
+        if (a.decision_note) p.appendChild(el("p", null, (a.decided_by || "") + " · " + a.decision_note));
+        if (a.state === "pending") {
+          const note = el("textarea");
+          note.rows = 2;
+          note.maxLength = 2000;
+          p.appendChild(note);
+          const result = el("span", "result");
+          for (const uphold of [true, false]) {
+            const b = el("button", uphold ? "uphold" : "reject", w(uphold ? "uphold" : "reject"));
+            b.type = "button";
+            b.addEventListener("click", async () => {
+              try {
+                await api("POST", "/ratings/" + r.id + "/appeal-decision", { request_id: "console-appeal-" + r.id, uphold, note: note.value.trim() });
+                await loadCases();
+                await showCase(c.id);
+              } catch (e) {
+                setText(result, w("failed") + e.message);
+              }
+            });
+            p.appendChild(b);
+          }
+          p.appendChild(result);
+        }
+        parts.push(p);
+      }
+      box.replaceChildren(...parts);
+    } catch (e) {
+      box.replaceChildren(el("p", "error", w("failed") + e.message));
+    }
+  }
+
   // ---- Per page --------------------------------------------------------------------------------
   const view = {
     snapshot() {
@@ -519,6 +654,13 @@
         setText(result, w("failed") + e.message);
       }
     });
+  }
+  if (page === "cases") {
+    document.getElementById("cases-filter").addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      loadCases();
+    });
+    loadCases();
   }
   if (page === "staff") {
     api("GET", "/staff")
