@@ -921,6 +921,9 @@ mod tests {
             ahead,
             estimated_wait_minutes: None,
             window: None,
+            issued_time: "09:30".into(),
+            hours_today: vec!["09:00-17:00".into()],
+            utc_offset_minutes: 480,
         };
         let mut s = snapshot(1, Identity::Public);
         s.ticket = Some(status(TicketState::Waiting, Some(3)));

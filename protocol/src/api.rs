@@ -25,8 +25,10 @@ pub enum Role {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginRequest {
     /// 工号.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 32))]
     pub staff_no: String,
     /// Password.
+    #[cfg_attr(feature = "openapi", schema(max_length = 256))]
     pub password: String,
 }
 
@@ -51,8 +53,10 @@ pub struct LoginResponse {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HelperPin {
     /// The helper's staff number.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 32))]
     pub staff_no: String,
     /// The helper's PIN.
+    #[cfg_attr(feature = "openapi", schema(max_length = 64))]
     pub pin: String,
 }
 
@@ -60,18 +64,27 @@ pub struct HelperPin {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct IssueRequest {
-    /// Chosen by the client per touch; a retry with the same id returns the same ticket (R6).
+    /// Chosen by the client per touch; a retry with the same id returns the same ticket (R6). 1–64
+    /// visible ASCII characters.
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[!-~]{1,64}$"))]
     pub request_id: String,
     /// The service.
     pub service_id: String,
     /// The class; `normal` when absent.
     #[serde(default)]
     pub class: TicketClass,
-    /// The citizen's id number, when given; stored only as a keyed hash (R29).
+    /// The citizen's id number, when given; stored only as a keyed hash (R29): 15 or 18 characters,
+    /// digits, the last may be X (surrounding spaces are ignored; empty means none).
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^\s*([0-9]{15}|[0-9]{17}[0-9Xx])?\s*$")
+    )]
     pub citizen_id: Option<String>,
-    /// The citizen's phone, when given; stored masked only.
+    /// The citizen's phone, when given; stored masked only: 7 to 15 digits with an optional leading
+    /// `+` (the server also takes spaces or dashes between them).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^\s*(\+?[0-9]{7,15})?\s*$"))]
     pub phone: Option<String>,
     /// Needed for `priority` from a kiosk.
     #[serde(default)]
@@ -100,6 +113,7 @@ pub struct IssueResponse {
 pub struct ActionRequest {
     /// One per key press; a retry with the same id gets the same answer and changes nothing more.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[!-~]{1,64}$"))]
     pub request_id: Option<String>,
 }
 
@@ -109,6 +123,7 @@ pub struct ActionRequest {
 pub struct CallNumberRequest {
     /// Idempotency key.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[!-~]{1,64}$"))]
     pub request_id: Option<String>,
     /// The waiting number to call, e.g. `A017`.
     pub number: String,
@@ -120,6 +135,7 @@ pub struct CallNumberRequest {
 pub struct TicketActionRequest {
     /// Idempotency key.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[!-~]{1,64}$"))]
     pub request_id: Option<String>,
     /// The ticket.
     pub ticket_id: TicketId,
@@ -142,11 +158,13 @@ pub enum TransferTarget {
 pub struct TransferRequest {
     /// Idempotency key.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[!-~]{1,64}$"))]
     pub request_id: Option<String>,
     /// Where to.
     pub to: TransferTarget,
-    /// Why, for the next window.
+    /// Why, for the next window (at most 200 characters).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
     pub note: Option<String>,
 }
 
@@ -176,7 +194,8 @@ pub struct WindowServicesRequest {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NoticesRequest {
-    /// The lines, in order.
+    /// The lines, in order: at most 20, each 1–200 characters and not blank.
+    #[cfg_attr(feature = "openapi", schema(max_items = 20))]
     pub notices: Vec<String>,
 }
 
@@ -259,6 +278,16 @@ pub struct PublicTicket {
     pub estimated_wait_minutes: Option<u32>,
     /// The window it is called to, when called.
     pub window: Option<WindowNo>,
+    /// When it was issued, `HH:MM` in the hall's time.
+    #[serde(default)]
+    pub issued_time: String,
+    /// The hall's opening hours today, `HH:MM-HH:MM` each (empty: closed today).
+    #[serde(default)]
+    pub hours_today: Vec<String>,
+    /// The hall's offset from UTC now, in minutes: a page shows the hall's time from the server's
+    /// `at`, never the phone's own clock.
+    #[serde(default)]
+    pub utc_offset_minutes: i32,
 }
 
 /// One line of the append-only audit log (R28): who did what, when, where, to which ticket.

@@ -11,6 +11,7 @@ mod error;
 mod model;
 mod push;
 mod rating;
+mod security;
 pub mod time_of_day;
 pub mod voice;
 
@@ -20,6 +21,7 @@ pub use error::*;
 pub use model::*;
 pub use push::*;
 pub use rating::*;
+pub use security::*;
 
 /// Milliseconds since the Unix epoch, UTC.
 pub type Millis = i64;

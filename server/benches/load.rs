@@ -10,7 +10,7 @@
 #![allow(unreachable_pub, missing_docs, dead_code)]
 
 #[path = "../tests/it/util.rs"]
-mod util;
+pub(crate) mod util;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -38,7 +38,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 /// 64 clients issue tickets for `secs`; returns (tickets per second, p99 ms).
-async fn issue_load(server: &Binary, secs: u64) -> (f64, f64) {
+pub(crate) async fn issue_load(server: &Binary, secs: u64) -> (f64, f64) {
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(CLIENTS)
         .build()

@@ -1,20 +1,30 @@
 //! Who is asking (R27): staff tokens, device keys, the kiosk helper PIN; and the personal data rules
 //! (R29): citizen ids become keyed hashes, phones are masked before anything stores them.
 //!
-//! Staff tokens are signed, not stored: `staff_no.role.expires.mac` with an HMAC under the hall's secret
-//! (kept in the database), so they survive restarts and cost no lookup.
+//! Staff tokens are signed, not stored: `staff_no.role.expires.nonce.mac` with an HMAC under a key derived
+//! from the hall's secret (kept in the database), so they survive restarts and cost no lookup. Tokens
+//! ended early (a sign-out, a manager ending someone's sessions, a disabled account) are the
+//! exception: a small set of revocations, restored at start, checked on every request and by every
+//! staff WebSocket each second. Citizen ids are hashed under a second key derived from the same
+//! secret, so a leaked token key forges no citizen hash and the other way round.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, RwLock};
 
-use argon2::{Argon2, PasswordHash, PasswordVerifier};
+use argon2::{Argon2, PasswordHash};
 use hmac::{Hmac, Mac};
 use qcall_protocol::{ApiError, DisplayMode, ErrorCode, Millis, Role};
 use sha2::Sha256;
 
 use crate::config::{DeviceKind, HallConfig};
+use crate::core::Revocation;
 
 type HmacSha256 = Hmac<Sha256>;
+
+/// An argon2 hash (of nothing anyone uses) with the default parameters, checked when a staff number
+/// is unknown or has no PIN, so that such a check costs what a real one does and the answer's timing
+/// does not tell which staff numbers exist (issue 21).
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c3RhZmZudW1iZXJkdW1teQ$0tS0J5w1oCq7u4c5cG8T0Lq1m7b0o3sY1m0w3w8rXk0";
 
 /// An authenticated caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,9 +37,23 @@ pub(crate) enum Principal {
 /// Credentials checking, keyed hashing and rate limiting for one hall.
 pub(crate) struct Auth {
     config: Arc<HallConfig>,
-    secret: Vec<u8>,
-    devices: HashMap<String, usize>,
+    /// Signs staff tokens.
+    token_key: Vec<u8>,
+    /// Keys citizen-id hashes.
+    citizen_key: Vec<u8>,
     buckets: Mutex<HashMap<String, (f64, Millis)>>,
+    revoked: RwLock<Revoked>,
+}
+
+/// Sessions ended before their expiry.
+#[derive(Default)]
+struct Revoked {
+    /// A signed-out token's signature (hex) → its expiry.
+    tokens: HashMap<String, Millis>,
+    /// Staff number → tokens issued at or before this time are ended.
+    sessions: HashMap<String, Millis>,
+    /// Accounts an admin disabled over the API.
+    disabled: HashSet<String>,
 }
 
 fn err(code: ErrorCode, message: &str) -> ApiError {
@@ -38,32 +62,95 @@ fn err(code: ErrorCode, message: &str) -> ApiError {
 
 impl Auth {
     pub(crate) fn new(config: Arc<HallConfig>, secret: Vec<u8>) -> Auth {
-        let devices = config
-            .devices
-            .iter()
-            .enumerate()
-            .map(|(i, d)| (d.key.clone(), i))
-            .collect();
+        // One root secret, one key per use (issue 21): HMAC(secret, purpose).
+        let derive = |purpose: &str| -> Vec<u8> {
+            keyed(&secret, &[purpose]).finalize().into_bytes().to_vec()
+        };
         Auth {
+            token_key: derive("qcall staff token key v1"),
+            citizen_key: derive("qcall citizen id key v1"),
             config,
-            secret,
-            devices,
             buckets: Mutex::new(HashMap::new()),
+            revoked: RwLock::new(Revoked::default()),
         }
+    }
+
+    /// Takes a revocation into account from now on (after it was stored, or at start).
+    pub(crate) fn revoke(&self, r: &Revocation) {
+        let mut revoked = self
+            .revoked
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match r {
+            Revocation::Token { mac, expires } => {
+                revoked.tokens.insert(mac.clone(), *expires);
+            }
+            Revocation::Sessions { staff_no, at } => {
+                let at = revoked
+                    .sessions
+                    .get(staff_no)
+                    .map_or(*at, |a| (*a).max(*at));
+                revoked.sessions.insert(staff_no.clone(), at);
+            }
+            Revocation::Disabled { staff_no, disabled } => {
+                if *disabled {
+                    revoked.disabled.insert(staff_no.clone());
+                } else {
+                    revoked.disabled.remove(staff_no);
+                }
+            }
+        }
+    }
+
+    /// Forgets signed-out tokens that expired anyway: the set stays as small as the live sessions.
+    pub(crate) fn forget_expired(&self, now: Millis) {
+        self.revoked
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .tokens
+            .retain(|_, expires| *expires > now);
+    }
+
+    /// How many signed-out tokens are remembered.
+    pub(crate) fn revoked_tokens(&self) -> usize {
+        self.revoked.read().map_or(0, |r| r.tokens.len())
+    }
+
+    /// Whether an admin disabled this account (config or API).
+    pub(crate) fn is_disabled(&self, staff_no: &str) -> bool {
+        self.config.staff(staff_no).is_some_and(|s| s.disabled)
+            || self
+                .revoked
+                .read()
+                .is_ok_and(|r| r.disabled.contains(staff_no))
+    }
+
+    /// The revocation that signs this token out: its signature until its expiry.
+    pub(crate) fn token_revocation(&self, token: &str) -> Option<Revocation> {
+        let parts: Vec<&str> = token.split('.').collect();
+        let [_, _, expires, _, mac] = parts[..] else {
+            return None;
+        };
+        Some(Revocation::Token {
+            mac: hex(&unhex(mac)?),
+            expires: expires.parse().ok()?,
+        })
     }
 
     fn mac(&self, parts: &[&str]) -> HmacSha256 {
-        let mut mac = HmacSha256::new_from_slice(&self.secret).expect("HMAC takes any key length");
-        for p in parts {
-            mac.update(p.as_bytes());
-            mac.update(b"|");
-        }
-        mac
+        keyed(&self.token_key, parts)
     }
 
-    /// A bearer credential: a device key or a staff token.
+    /// A bearer credential: a device key or a staff token. Device keys are compared in constant
+    /// time, each of them: which prefix of a key was right does not show in the answer's timing.
     pub(crate) fn principal(&self, bearer: &str, now: Millis) -> Result<Principal, ApiError> {
-        if let Some(&i) = self.devices.get(bearer) {
+        let mut found = None;
+        for (i, d) in self.config.devices.iter().enumerate() {
+            if ct_eq(d.key.as_bytes(), bearer.as_bytes()) {
+                found = Some(i);
+            }
+        }
+        if let Some(i) = found {
             let d = &self.config.devices[i];
             return Ok(match d.kind {
                 DeviceKind::Kiosk => Principal::Kiosk {
@@ -83,12 +170,18 @@ impl Auth {
         let expires = now + i64::from(self.config.limits.session_hours) * 3_600_000;
         let role = role_name(role);
         let expires_text = expires.to_string();
+        // A random part per login: two sessions of one person are two tokens, ended one by one.
+        let mut nonce = [0u8; 8];
+        if getrandom::fill(&mut nonce).is_err() {
+            nonce = now.to_le_bytes();
+        }
+        let nonce = hex(&nonce);
         let mac = self
-            .mac(&["staff-token", staff_no, role, &expires_text])
+            .mac(&["staff-token", staff_no, role, &expires_text, &nonce])
             .finalize()
             .into_bytes();
         (
-            format!("{staff_no}.{role}.{expires}.{}", hex(&mac)),
+            format!("{staff_no}.{role}.{expires}.{nonce}.{}", hex(&mac)),
             expires,
         )
     }
@@ -101,11 +194,11 @@ impl Auth {
             )
         };
         let parts: Vec<&str> = token.split('.').collect();
-        let [staff_no, role, expires, mac] = parts[..] else {
+        let [staff_no, role, expires, nonce, mac] = parts[..] else {
             return Err(bad());
         };
         let mac = unhex(mac).ok_or_else(bad)?;
-        self.mac(&["staff-token", staff_no, role, expires])
+        self.mac(&["staff-token", staff_no, role, expires, nonce])
             .verify_slice(&mac)
             .map_err(|_| bad())?;
         let expires: Millis = expires.parse().map_err(|_| bad())?;
@@ -120,27 +213,66 @@ impl Auth {
         if role_name(staff.role) != role {
             return Err(bad());
         }
+        // Ended early: signed out, ended by a manager, or the account disabled.
+        let issued = expires - i64::from(self.config.limits.session_hours) * 3_600_000;
+        let ended = || {
+            err(
+                ErrorCode::Unauthorized,
+                "this session was ended (signed out, ended by a manager, or the account disabled): sign in again",
+            )
+        };
+        if self.is_disabled(staff_no) {
+            return Err(ended());
+        }
+        {
+            let revoked = self
+                .revoked
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if revoked.tokens.contains_key(&hex(&mac))
+                || revoked
+                    .sessions
+                    .get(staff_no)
+                    .is_some_and(|at| issued <= *at)
+            {
+                return Err(ended());
+            }
+        }
         Ok(Principal::Staff {
             staff_no: staff_no.to_string(),
             role: staff.role,
         })
     }
 
-    /// Checks a password; slow on purpose (argon2), so callers run it off the async workers.
+    /// Checks a password; slow on purpose (argon2), so callers run it off the async workers (through
+    /// the guard's bounded gate). An unknown staff number costs the same check as a known one.
     pub(crate) fn check_password(&self, staff_no: &str, password: &str) -> Result<Role, ApiError> {
         let bad = || err(ErrorCode::BadCredentials, "wrong staff number or password");
-        let staff = self.config.staff(staff_no).ok_or_else(bad)?;
-        verify(&staff.password_hash, password)
-            .then_some(staff.role)
-            .ok_or_else(bad)
+        let staff = self.config.staff(staff_no);
+        let hash = staff.map_or(DUMMY_HASH, |s| s.password_hash.as_str());
+        let right = verify(hash, password);
+        let staff = staff.filter(|_| right).ok_or_else(bad)?;
+        if self.is_disabled(staff_no) {
+            return Err(err(
+                ErrorCode::Forbidden,
+                "this account is disabled; ask the hall's admin",
+            ));
+        }
+        Ok(staff.role)
     }
 
-    /// Checks a kiosk helper PIN (slow, like passwords).
+    /// Checks a kiosk helper PIN (slow, like passwords; a staff number without a PIN costs the same).
     pub(crate) fn check_pin(&self, staff_no: &str, pin: &str) -> Result<(), ApiError> {
         let bad = || err(ErrorCode::BadPin, "wrong staff number or PIN");
-        let staff = self.config.staff(staff_no).ok_or_else(bad)?;
-        let hash = staff.pin_hash.as_ref().ok_or_else(bad)?;
-        verify(hash, pin).then_some(()).ok_or_else(bad)
+        let hash = self
+            .config
+            .staff(staff_no)
+            .and_then(|s| s.pin_hash.as_deref());
+        let right = verify(hash.unwrap_or(DUMMY_HASH), pin);
+        if hash.is_none() || !right || self.is_disabled(staff_no) {
+            return Err(bad());
+        }
+        Ok(())
     }
 
     /// R29: the keyed hash a citizen id is stored as. Equal ids give equal hashes in this hall only.
@@ -157,9 +289,9 @@ impl Auth {
                 "a citizen id has 15 or 18 characters: digits, the last may be X",
             ));
         }
-        Ok(hex(
-            &self.mac(&["citizen", &id]).finalize().into_bytes()[..16]
-        ))
+        Ok(hex(&keyed(&self.citizen_key, &["citizen", &id])
+            .finalize()
+            .into_bytes()[..16]))
     }
 
     /// Takes one issue from a device's bucket, or says when to retry.
@@ -217,12 +349,63 @@ impl Auth {
     }
 }
 
+fn keyed(key: &[u8], parts: &[&str]) -> HmacSha256 {
+    let mut mac = HmacSha256::new_from_slice(key).expect("HMAC takes any key length");
+    for p in parts {
+        mac.update(p.as_bytes());
+        mac.update(b"|");
+    }
+    mac
+}
+
+/// Equality of secrets in time that depends on their lengths only (issue 21).
+pub(crate) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    std::hint::black_box(diff) == 0
+}
+
 fn verify(hash: &str, password: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|h| {
-        Argon2::default()
-            .verify_password(password.as_bytes(), &h)
-            .is_ok()
-    })
+    thread_local! {
+        /// Each thread that checks passwords keeps its argon2 memory (19 MiB with the default cost)
+        /// and reuses it: allocating it per check left the allocator holding hundreds of MiB after a
+        /// login flood (issue 21), and only the guard's few check threads verify.
+        static BLOCKS: std::cell::RefCell<Vec<argon2::Block>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let Ok(parsed) = PasswordHash::new(hash) else {
+        return false;
+    };
+    let (Ok(params), Ok(algorithm)) = (
+        argon2::Params::try_from(&parsed),
+        argon2::Algorithm::try_from(parsed.algorithm),
+    ) else {
+        return false;
+    };
+    let version = match parsed.version {
+        Some(v) => match argon2::Version::try_from(v) {
+            Ok(v) => v,
+            Err(_) => return false,
+        },
+        None => argon2::Version::default(),
+    };
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+        return false;
+    };
+    let mut salt_buf = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_buf) else {
+        return false;
+    };
+    let mut out = vec![0u8; expected.len()];
+    let blocks = params.block_count();
+    let argon = Argon2::new(algorithm, version, params);
+    let computed = BLOCKS.with(|b| {
+        let mut b = b.borrow_mut();
+        b.resize(blocks, argon2::Block::default());
+        argon.hash_password_into_with_memory(password.as_bytes(), salt, &mut out, &mut b[..blocks])
+    });
+    computed.is_ok() && ct_eq(&out, expected.as_bytes())
 }
 
 /// Makes an argon2 PHC string for the config file.
@@ -362,6 +545,51 @@ mod tests {
         );
         let hash = hash_password("secret").expect("hash");
         assert!(verify(&hash, "secret") && !verify(&hash, "other"));
+    }
+
+    #[test]
+    fn the_dummy_hash_is_a_real_argon2_hash_with_the_default_cost() {
+        // Otherwise an unknown staff number would skip the check and answer faster.
+        let h = PasswordHash::new(DUMMY_HASH).expect("parses");
+        let real = hash_password("x").expect("hash");
+        let real = PasswordHash::new(&real).expect("parses");
+        assert_eq!(h.params.to_string(), real.params.to_string());
+        assert_eq!(h.algorithm, real.algorithm);
+        assert!(!verify(DUMMY_HASH, "") && !verify(DUMMY_HASH, "demo-staff"));
+    }
+
+    #[test]
+    fn revocations_end_one_token_all_sessions_or_an_account() {
+        let a = auth();
+        let (t1, e1) = a.issue_token("1001", Role::Staff, 1_000);
+        let (t2, _) = a.issue_token("1001", Role::Staff, 1_000);
+        assert_ne!(t1, t2, "two logins, two tokens");
+        a.revoke(&a.token_revocation(&t1).expect("a token"));
+        assert!(a.principal(&t1, 2_000).is_err());
+        assert!(a.principal(&t2, 2_000).is_ok(), "the other session goes on");
+        assert_eq!(a.revoked_tokens(), 1);
+        a.forget_expired(e1);
+        assert_eq!(a.revoked_tokens(), 0, "forgotten once it expired anyway");
+        a.revoke(&Revocation::Sessions {
+            staff_no: "1001".into(),
+            at: 3_000,
+        });
+        assert!(a.principal(&t2, 4_000).is_err());
+        let (t3, _) = a.issue_token("1001", Role::Staff, 3_001);
+        assert!(a.principal(&t3, 4_000).is_ok(), "a later login works");
+        a.revoke(&Revocation::Disabled {
+            staff_no: "1001".into(),
+            disabled: true,
+        });
+        assert!(a.principal(&t3, 4_000).is_err());
+        assert_eq!(
+            a.check_password("1001", "demo-staff").map_err(|e| e.code),
+            Err(ErrorCode::Forbidden)
+        );
+        assert!(a.check_pin("1001", "2580").is_err());
+        // The token key and the citizen key differ, both derived from the one secret.
+        assert_ne!(a.token_key, a.citizen_key);
+        assert!(ct_eq(b"abc", b"abc") && !ct_eq(b"abc", b"abd") && !ct_eq(b"abc", b"ab"));
     }
 
     #[test]

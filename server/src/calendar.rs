@@ -43,6 +43,19 @@ impl Calendar {
             .date()
     }
 
+    /// The hall's offset from UTC at an instant, in minutes (a page shows hall time with it, not
+    /// the phone's clock).
+    pub(crate) fn utc_offset_minutes(&self, now: Millis) -> i32 {
+        let ts = Timestamp::from_millisecond(now).unwrap_or(Timestamp::UNIX_EPOCH);
+        self.tz.to_offset(ts).seconds() / 60
+    }
+
+    /// `HH:MM` of an instant, in the hall's time.
+    pub(crate) fn local_hhmm(&self, at: Millis) -> String {
+        let t = self.local(at).time();
+        format!("{:02}:{:02}", t.hour(), t.minute())
+    }
+
     /// Minutes since local midnight.
     pub(crate) fn local_minute(&self, now: Millis) -> u32 {
         let t = self.local(now).time();

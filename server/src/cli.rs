@@ -53,6 +53,47 @@ pub enum Cmd {
         #[arg(long)]
         windows: Option<String>,
     },
+    /// Write a consistent copy of the database (`DATA_DIR/hall.db`) to DEST, safe while the server
+    /// runs, and check it.
+    Backup {
+        /// The new file.
+        dest: PathBuf,
+    },
+    /// Put a checked copy in place of `DATA_DIR/hall.db` (the server must be stopped). The replaced
+    /// database is kept beside it.
+    Restore {
+        /// The copy.
+        copy: PathBuf,
+    },
+    /// Write a report (R23) from the data folder, read-only: safe beside a running server.
+    /// E.g. `report --from 2026-11-01 --to 2026-11-30 --by window --format xlsx -o nov.xlsx`.
+    Report {
+        /// First business day, YYYY-MM-DD.
+        #[arg(long)]
+        from: String,
+        /// Last business day, YYYY-MM-DD (inclusive; at most 3 years after --from).
+        #[arg(long)]
+        to: String,
+        /// Groupings, comma-separated; a cross joined by `*` (e.g. `window,staff*hour`). Dims: day,
+        /// service, window, staff, hour, weekday, class.
+        #[arg(long, default_value = "")]
+        by: String,
+        /// Only these services (comma-separated ids).
+        #[arg(long)]
+        service: Option<String>,
+        /// Only these windows (comma-separated numbers).
+        #[arg(long)]
+        window: Option<String>,
+        /// Only these staff numbers (comma-separated).
+        #[arg(long)]
+        staff: Option<String>,
+        /// json, csv or xlsx.
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// The file to write; standard output when left out (not for xlsx).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
 }
 
 /// Runs the server (or one of its tools) until Ctrl-C or SIGTERM. Logging is the caller's.
@@ -98,7 +139,29 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             print!("{}", crate::sim::simulate(config, profile, seed)?);
             return Ok(());
         }
-        None => {}
+        Some(Cmd::Backup { dest }) => {
+            let info = crate::backup(&cli.data_dir.join("hall.db"), &dest)?;
+            println!(
+                "{}: ok ({} tickets, audit up to {}, schema {})",
+                dest.display(),
+                info.tickets,
+                info.last_seq,
+                info.schema
+            );
+            return Ok(());
+        }
+        Some(Cmd::Restore { copy }) => {
+            let (info, kept) = crate::restore(&copy, &cli.data_dir.join("hall.db"))?;
+            println!(
+                "restored {} ({} tickets, audit up to {}); the previous database is kept as {}",
+                copy.display(),
+                info.tickets,
+                info.last_seq,
+                kept.map_or("(none)".into(), |k| k.display().to_string())
+            );
+            return Ok(());
+        }
+        Some(Cmd::Report { .. }) | None => {}
     }
     let config = match &cli.config {
         Some(path) => HallConfig::load(path)?,
@@ -109,8 +172,37 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             HallConfig::demo()
         }
     };
+    if let Some(Cmd::Report {
+        from,
+        to,
+        by,
+        service,
+        window,
+        staff,
+        format,
+        output,
+    }) = cli.command
+    {
+        let raw = crate::report::RawQuery {
+            from: Some(from),
+            to: Some(to),
+            by: Some(by),
+            service,
+            window,
+            staff,
+            format: Some(format),
+            ..Default::default()
+        };
+        return report(&config, &cli.data_dir.join("hall.db"), &raw, output);
+    }
     std::fs::create_dir_all(&cli.data_dir)
         .with_context(|| format!("cannot create {}", cli.data_dir.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&cli.data_dir, std::fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("cannot make {} private", cli.data_dir.display()))?;
+    }
     let db_path = cli.data_dir.join("hall.db");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -130,6 +222,50 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         };
         crate::run(listener, config, options, shutdown_signal()).await
     })
+}
+
+/// `qcall-server report`: the report as the API makes it, from a read-only connection.
+fn report(
+    config: &HallConfig,
+    db: &std::path::Path,
+    raw: &crate::report::RawQuery,
+    output: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    use crate::report::{self, export};
+    let format = raw.format.as_deref().unwrap_or("csv");
+    anyhow::ensure!(
+        matches!(format, "json" | "csv" | "xlsx"),
+        "--format {format:?}: use json, csv or xlsx"
+    );
+    anyhow::ensure!(
+        format != "xlsx" || output.is_some(),
+        "an XLSX report needs -o FILE"
+    );
+    anyhow::ensure!(db.is_file(), "no database at {}", db.display());
+    let q = raw
+        .parse(config)
+        .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    let input = crate::store::FactReader::open(db)
+        .and_then(|mut r| r.input(config, &q.from, &q.to))
+        .with_context(|| format!("cannot read the facts in {}", db.display()))?;
+    let r = report::build(config, &q, &input, crate::clock::Clock::now(&SystemClock));
+    let bytes = match format {
+        "json" => serde_json::to_vec_pretty(&r)?,
+        "xlsx" => export::xlsx(config, &r)?,
+        _ => export::csv(&r)?,
+    };
+    match output {
+        Some(path) => {
+            std::fs::write(&path, bytes)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            println!("{}: {} to {}", path.display(), r.from, r.to);
+        }
+        None => {
+            use std::io::Write;
+            std::io::stdout().write_all(&bytes)?;
+        }
+    }
+    Ok(())
 }
 
 /// Logs where the demo hall is and its public demo credentials.

@@ -13,6 +13,9 @@ pub mod config;
 mod console;
 mod core;
 mod engine;
+mod guard;
+mod report;
+mod serve;
 pub mod sim;
 mod state;
 mod store;
@@ -26,7 +29,6 @@ use std::time::Duration;
 use anyhow::Context;
 use axum::extract::DefaultBodyLimit;
 use axum::response::IntoResponse;
-use axum::serve::ListenerExt;
 use qcall_protocol::ErrorCode;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
@@ -36,6 +38,55 @@ use tracing::{error, info, warn};
 pub use auth::hash_password;
 use clock::Clock;
 pub use config::HallConfig;
+pub use serve::ConnLimits;
+pub use store::backup::CopyInfo;
+
+/// A consistent copy of the database at `db` into `dest` (a new file), safe while a server runs on
+/// it, checked after writing (issue 16).
+pub fn backup(db: &std::path::Path, dest: &std::path::Path) -> anyhow::Result<CopyInfo> {
+    store::backup::backup(db, dest)
+        .with_context(|| format!("backup of {} to {} failed", db.display(), dest.display()))
+}
+
+/// Puts the checked copy `copy` in place of the database `db`. Refused while a server runs on it
+/// (it holds the data folder's lock) and when the copy fails its check; the replaced database is
+/// kept beside it, and its path returned.
+pub fn restore(
+    copy: &std::path::Path,
+    db: &std::path::Path,
+) -> anyhow::Result<(CopyInfo, Option<PathBuf>)> {
+    let _lock = lock_data(db)?;
+    store::backup::restore(copy, db).with_context(|| {
+        format!(
+            "restore of {} failed; {} is unchanged",
+            copy.display(),
+            db.display()
+        )
+    })
+}
+
+/// The lock a running server holds on its database (`hall.db.lock` beside it): one server per
+/// database, and no restore under a running server.
+fn lock_data(db: &std::path::Path) -> anyhow::Result<std::fs::File> {
+    let path = db.with_extension("db.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "a qcall server is running on {} (it holds {}); stop it first",
+            db.display(),
+            path.display()
+        ),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(e).with_context(|| format!("cannot lock {}", path.display()))
+        }
+    }
+}
 
 /// How a server runs, beyond the hall's config.
 pub struct Options {
@@ -52,6 +103,11 @@ pub struct Tuning {
     pub heartbeat: Duration,
     /// How many pushes a WebSocket may fall behind before it is resynced with a snapshot.
     pub push_capacity: usize,
+    /// Connection caps and the header-read timeout (issue 21).
+    pub conns: ConnLimits,
+    /// A WebSocket write that waits longer (the client stopped reading) drops the client (default
+    /// 5 s); it also bounds how long shutdown waits for WebSockets.
+    pub write_timeout: Duration,
 }
 
 impl Default for Tuning {
@@ -59,6 +115,8 @@ impl Default for Tuning {
         Tuning {
             heartbeat: Duration::from_millis(qcall_protocol::HEARTBEAT_INTERVAL_MS),
             push_capacity: 4096,
+            conns: ConnLimits::default(),
+            write_timeout: Duration::from_secs(5),
         }
     }
 }
@@ -89,6 +147,15 @@ pub async fn run_tuned(
         .parent()
         .map(std::path::Path::to_path_buf)
         .unwrap_or_default();
+    // The data folder holds the database and the hall's secret: its user's only (issue 21).
+    #[cfg(unix)]
+    if data_dir.is_dir() {
+        use std::os::unix::fs::PermissionsExt;
+        if let Err(e) = std::fs::set_permissions(&data_dir, std::fs::Permissions::from_mode(0o700))
+        {
+            warn!(dir = %data_dir.display(), cause = %e, "cannot make the data folder private");
+        }
+    }
     for s in &config.staff {
         if let Some(photo) = &s.photo
             && !data_dir.join(photo).is_file()
@@ -96,10 +163,18 @@ pub async fn run_tuned(
             warn!(staff = %s.staff_no, photo = %data_dir.join(photo).display(), "staff photo not found; window screens show the initial");
         }
     }
+    let _lock = lock_data(&options.db_path)?;
     // Opening, migrating and restoring block on SQLite: off the async workers.
     let (cfg, clock, capacity) = (config.clone(), options.clock.clone(), tuning.push_capacity);
     let (engine, secret, engine_thread) = tokio::task::spawn_blocking(move || {
-        let store = store::Store::open(&db)?;
+        let mut store = store::Store::open(&db)?;
+        let backfilled = store.backfill_facts(&cfg)?;
+        if backfilled > 0 {
+            info!(
+                legs = backfilled,
+                "report facts built for the tickets stored before them"
+            );
+        }
         engine::Engine::start_with(cfg, store, clock, capacity)
     })
     .await?
@@ -112,14 +187,51 @@ pub async fn run_tuned(
     );
     let (stop_tx, stop_rx) = watch::channel(false);
     let (alive_tx, mut alive_rx) = mpsc::channel::<()>(1);
+    // A hall may keep the root secret outside the database (issue 21): then a copy of hall.db alone
+    // neither forges a token nor matches a citizen id to its hash.
+    let secret = match std::env::var_os("QCALL_SECRET_FILE") {
+        Some(path) => {
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read QCALL_SECRET_FILE {}", path.display()))?;
+            let secret = text.trim().as_bytes().to_vec();
+            anyhow::ensure!(
+                secret.len() >= 32,
+                "QCALL_SECRET_FILE {} holds {} bytes; give at least 32 random characters (e.g. `head -c 32 /dev/urandom | xxd -p -c 64`)",
+                path.display(),
+                secret.len()
+            );
+            info!(file = %std::path::Path::new(&path).display(), "the hall's root secret comes from a file, not the database");
+            secret
+        }
+        None => secret,
+    };
+    let auth = Arc::new(auth::Auth::new(config.clone(), secret));
+    // Sessions ended before a restart stay ended.
+    let now = options.clock.now();
+    for r in engine
+        .read(move |_, store, _| store.revocations(now))
+        .await?
+        .context("cannot read the session revocations")?
+    {
+        auth.revoke(&r);
+    }
+    let conns = serve::Conns::new(tuning.conns.clone());
+    let public_hub = Arc::new(ws::PublicHub::default());
+    let hub_task = tokio::spawn(public_hub.clone().run(engine.clone()));
+    let ticker_auth = auth.clone();
     let app = state::App {
         engine: engine.clone(),
-        auth: Arc::new(auth::Auth::new(config.clone(), secret)),
+        auth,
+        guard: Arc::new(guard::Guard::new(&config.limits)),
+        limits: conns.clone(),
+        public: public_hub.clone(),
         config: config.clone(),
         clock: options.clock.clone(),
         data_dir: data_dir.clone(),
+        db_path: options.db_path.clone(),
         heartbeat: tuning.heartbeat,
         console,
+        write_timeout: tuning.write_timeout,
         ws: state::WsControl {
             stop: stop_rx,
             alive: alive_tx,
@@ -130,6 +242,7 @@ pub async fn run_tuned(
     let router = router
         .route("/t/{token}", axum::routing::get(api::status_page))
         .merge(console::routes())
+        .layer(axum::middleware::map_response(api::security_headers))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(config.limits.max_body_bytes))
@@ -138,42 +251,53 @@ pub async fn run_tuned(
 
     // The day boundary passes even when nobody sends a command.
     let ticker_engine = engine.clone();
+    let ticker_clock = options.clock.clone();
     let ticker = tokio::spawn(async move {
         let mut every = tokio::time::interval(Duration::from_secs(1));
         loop {
             every.tick().await;
             ticker_engine.tick().await;
+            ticker_auth.forget_expired(ticker_clock.now());
         }
     });
+    let stopper = engine.clone();
     drop(engine);
 
     info!(addr = %listener.local_addr()?, db = %options.db_path.display(), "qcall server ready");
-    // Small writes (pushes, short answers) go out at once: Nagle's algorithm would hold a second
-    // WebSocket frame until the peer's delayed ACK, tens of milliseconds later.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(err) = tcp.set_nodelay(true) {
-            warn!(cause = %err, "cannot set TCP_NODELAY");
-        }
-    });
-    axum::serve(listener, router)
-        .with_graceful_shutdown(async move {
+    serve::serve(
+        listener,
+        router,
+        conns,
+        async move {
             shutdown.await;
             info!("shutting down");
             let _ = stop_tx.send(true);
-        })
-        .await?;
+        },
+        Duration::from_secs(5),
+    )
+    .await?;
     ticker.abort();
     let _ = ticker.await;
     watcher.abort();
     let _ = watcher.await;
-    // Every WebSocket task holds a sender; they end on the stop signal.
-    if tokio::time::timeout(Duration::from_secs(5), alive_rx.recv())
+    hub_task.abort();
+    let _ = hub_task.await;
+    // Every WebSocket task holds a sender; they end on the stop signal, and a write to a client that
+    // does not read gives up after the write limit, so this wait is bounded.
+    let ws_wait = tuning.write_timeout + Duration::from_secs(1);
+    if tokio::time::timeout(ws_wait, alive_rx.recv())
         .await
         .is_err()
     {
-        warn!("some WebSocket connections did not close within 5 s");
+        warn!(
+            waited_ms = ws_wait.as_millis() as u64,
+            "some WebSocket connections did not close in time; stopping anyway"
+        );
     }
-    // With every engine handle dropped, the engine finishes its batch and closes the database.
+    // The engine finishes what it was sent and closes the database, even if a task still holds a
+    // handle: shutdown takes a bounded time whatever clients do.
+    stopper.stop().await;
+    drop(stopper);
     let joined = tokio::task::spawn_blocking(move || engine_thread.join()).await;
     if !matches!(joined, Ok(Ok(()))) {
         error!("the engine thread ended abnormally");
@@ -223,4 +347,80 @@ pub fn seed_history(
         config.calendar.business_day(at).to_string()
     })?;
     Ok(())
+}
+
+/// Fills a database with `days` weekdays of `per_day` synthetic report facts up to `last_day` (for
+/// the reports benchmark), then closes it. Returns how many legs it wrote.
+#[doc(hidden)]
+pub fn seed_facts(
+    db_path: &std::path::Path,
+    config: &HallConfig,
+    days: u32,
+    per_day: u32,
+    last_day: &str,
+) -> anyhow::Result<u64> {
+    let mut store = store::Store::open(db_path)?;
+    let last: jiff::civil::Date = last_day.parse()?;
+    let mut written = 0u64;
+    let mut failed = None;
+    report::fact::synthetic(config, days, per_day, last, |legs| {
+        if failed.is_none() {
+            written += legs.len() as u64;
+            failed = store.seed_facts(&legs).err();
+        }
+    });
+    match failed {
+        Some(e) => Err(e.into()),
+        None => Ok(written),
+    }
+}
+
+/// A phase's wall and CPU milliseconds.
+#[doc(hidden)]
+pub type Phase = (f64, f64);
+
+/// One report straight from a database, timed in its two phases (for the reports benchmark): reading
+/// the facts, and adding them up. Returns the legs read and, per phase, (wall ms, CPU ms of this
+/// thread; NaN where the system does not say), so a busy shared machine can be told apart from
+/// slow code.
+#[doc(hidden)]
+pub fn time_report(
+    db_path: &std::path::Path,
+    config: &HallConfig,
+    from: &str,
+    to: &str,
+    by: &str,
+) -> anyhow::Result<(usize, Phase, Phase)> {
+    // utime + stime of this thread, in clock ticks (100 per second on Linux).
+    fn cpu_ms() -> f64 {
+        std::fs::read_to_string("/proc/thread-self/stat")
+            .ok()
+            .and_then(|s| {
+                let rest = s.rsplit_once(')')?.1;
+                let f: Vec<&str> = rest.split_whitespace().collect();
+                Some((f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?) * 10.0)
+            })
+            .unwrap_or(f64::NAN)
+    }
+    let raw = report::RawQuery {
+        from: Some(from.into()),
+        to: Some(to.into()),
+        by: Some(by.into()),
+        ..Default::default()
+    };
+    let q = raw
+        .parse(config)
+        .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    let (t0, c0) = (std::time::Instant::now(), cpu_ms());
+    let input = store::FactReader::open(db_path)?.input(config, &q.from, &q.to)?;
+    let (t1, c1) = (std::time::Instant::now(), cpu_ms());
+    let r = report::build(config, &q, &input, 0);
+    let (t2, c2) = (std::time::Instant::now(), cpu_ms());
+    std::hint::black_box(r);
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+    Ok((
+        input.legs.len(),
+        (ms(t1 - t0), c1 - c0),
+        (ms(t2 - t1), c2 - c1),
+    ))
 }

@@ -13,9 +13,12 @@ use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use futures_util::StreamExt;
 use qcall_protocol::*;
-use tokio::sync::broadcast;
+use std::collections::HashMap;
+
+use tokio::sync::{broadcast, watch};
 use tracing::debug;
 
+use crate::api::ClientAddr;
 use crate::auth::Principal;
 use crate::core::Hall;
 use crate::engine::{Audience, Pushed};
@@ -23,14 +26,18 @@ use crate::state::App;
 
 /// Live updates. Send one `Hello` text message; receive a `Snapshot`, then `Events` and `Heartbeat`s.
 #[utoipa::path(get, path = "/api/v1/ws", tag = "live", responses((status = 101, description = "WebSocket: first send a Hello, then read ServerMsg messages")))]
-pub(crate) async fn ws(State(app): State<App>, upgrade: WebSocketUpgrade) -> Response {
+pub(crate) async fn ws(
+    State(app): State<App>,
+    ClientAddr(addr): ClientAddr,
+    upgrade: WebSocketUpgrade,
+) -> Response {
     // A hall has a thousand screens at most; tungstenite's default 128 KiB read buffer per socket would
     // cost 128 MB for them. Clients send one small hello, so 4 KiB is plenty. Writes go out at once.
     upgrade
         .max_message_size(64 * 1024)
         .read_buffer_size(4 * 1024)
         .write_buffer_size(0)
-        .on_upgrade(move |socket| serve(app, socket))
+        .on_upgrade(move |socket| serve(app, socket, addr))
 }
 
 /// Who is on the other end, once the hello checked out. Made once per connection and taken apart
@@ -53,20 +60,34 @@ enum Who {
     },
 }
 
-async fn send(socket: &mut WebSocket, msg: &ServerMsg) -> bool {
+/// Writes one message, or gives up after the write limit: a client whose socket stays unwritable
+/// (a frozen screen with its connection open) is dropped and resyncs when it wakes (issue 16), and
+/// no task waits on it at shutdown.
+async fn write(app: &App, socket: &mut WebSocket, msg: Message) -> bool {
+    match tokio::time::timeout(app.write_timeout, socket.send(msg)).await {
+        Ok(sent) => sent.is_ok(),
+        Err(_) => {
+            debug!("a WebSocket stayed unwritable past the limit; dropping it");
+            false
+        }
+    }
+}
+
+async fn send(app: &App, socket: &mut WebSocket, msg: &ServerMsg) -> bool {
     match serde_json::to_string(msg) {
-        Ok(text) => socket.send(Message::Text(text.into())).await.is_ok(),
+        Ok(text) => write(app, socket, Message::Text(text.into())).await,
         Err(_) => false,
     }
 }
 
-async fn refuse(mut socket: WebSocket, error: ApiError) {
-    let _ = send(&mut socket, &ServerMsg::Refused { error }).await;
-    let _ = socket.send(Message::Close(None)).await;
+async fn refuse(app: &App, mut socket: WebSocket, error: ApiError) {
+    let _ = send(app, &mut socket, &ServerMsg::Refused { error }).await;
+    let _ = write(app, &mut socket, Message::Close(None)).await;
 }
 
-async fn serve(app: App, mut socket: WebSocket) {
+async fn serve(app: App, mut socket: WebSocket, addr: std::net::IpAddr) {
     let _alive = app.ws.alive.clone();
+    let _counted = app.limits.websocket();
     let hello = match tokio::time::timeout(Duration::from_secs(10), socket.next()).await {
         Ok(Some(Ok(Message::Text(text)))) => serde_json::from_str::<Hello>(&text).map_err(|e| {
             ApiError::new(
@@ -85,7 +106,7 @@ async fn serve(app: App, mut socket: WebSocket) {
     };
     let who = match hello.and_then(|h| identify(&app, h)) {
         Ok(who) => who,
-        Err(e) => return refuse(socket, e).await,
+        Err(e) => return refuse(&app, socket, e).await,
     };
     match who {
         Who::Member {
@@ -99,7 +120,7 @@ async fn serve(app: App, mut socket: WebSocket) {
             let extras = Extras { console, device };
             member(app, socket, audience, identity, display, session, extras).await
         }
-        Who::Public { token } => public(app, socket, token).await,
+        Who::Public { token } => public(app, socket, token, addr).await,
     }
 }
 
@@ -274,7 +295,7 @@ async fn member(
     } else {
         0
     };
-    if !send(&mut socket, &first).await {
+    if !send(&app, &mut socket, &first).await {
         return;
     }
     let _online = extras.device.as_ref().map(|name| {
@@ -300,7 +321,7 @@ async fn member(
     loop {
         tokio::select! {
             _ = stop.changed() => {
-                let _ = socket.send(Message::Close(None)).await;
+                let _ = write(&app, &mut socket, Message::Close(None)).await;
                 break;
             }
             _ = session_check.tick(), if session.is_some() => {
@@ -308,14 +329,14 @@ async fn member(
                     && let Err(error) = app.auth.principal(token, app.clock.now())
                 {
                     debug!("staff session ended; closing its socket");
-                    return refuse(socket, error).await;
+                    return refuse(&app, socket, error).await;
                 }
             }
             pushed = rx.recv() => {
                 let resync = match pushed {
                     Ok(p) => {
                         seq = p.seq;
-                        if let Some(text) = p.json_for(audience) && socket.send(Message::Text(text)).await.is_err() {
+                        if let Some(text) = p.json_for(audience) && !write(&app, &mut socket, Message::Text(text)).await {
                             break;
                         }
                         p.is_rollover()
@@ -328,11 +349,11 @@ async fn member(
                     let Ok((again, new_rx)) = subscribe(&app).await else { break };
                     rx = new_rx;
                     if let ServerMsg::Snapshot(s) = &again { seq = s.seq; }
-                    if !send(&mut socket, &again).await { break; }
+                    if !send(&app, &mut socket, &again).await { break; }
                 }
             }
             _ = heartbeat.tick() => {
-                if !send(&mut socket, &ServerMsg::Heartbeat { at: app.clock.now(), seq }).await { break; }
+                if !send(&app, &mut socket, &ServerMsg::Heartbeat { at: app.clock.now(), seq }).await { break; }
             }
             changed = console.changed(), if extras.console => {
                 if changed.is_err() { break; }
@@ -350,33 +371,146 @@ async fn member(
     }
 }
 
-async fn public(app: App, mut socket: WebSocket, token: String) {
+/// The tickets citizens follow over WebSockets (issue 21): one task looks at every push and, when
+/// it may change a position or state, works out the view of every followed ticket in one engine
+/// read, however many sockets follow them; each socket waits on its ticket's watch.
+#[derive(Default)]
+pub(crate) struct PublicHub {
+    followed: std::sync::Mutex<HashMap<String, Followed>>,
+    /// The last push's sequence number, for heartbeats.
+    seq: std::sync::atomic::AtomicU64,
+}
+
+struct Followed {
+    tx: watch::Sender<(u64, PublicTicket)>,
+    sockets: usize,
+}
+
+/// A socket's hold on a followed ticket; the last one to go stops the following.
+struct Following {
+    hub: Arc<PublicHub>,
+    token: String,
+    rx: watch::Receiver<(u64, PublicTicket)>,
+}
+
+impl Drop for Following {
+    fn drop(&mut self) {
+        let mut followed = self.hub.lock();
+        if let Some(f) = followed.get_mut(&self.token) {
+            f.sockets -= 1;
+            if f.sockets == 0 {
+                followed.remove(&self.token);
+            }
+        }
+    }
+}
+
+impl PublicHub {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Followed>> {
+        self.followed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn follow(self: &Arc<Self>, token: &str, seq: u64, now: PublicTicket) -> Following {
+        let mut followed = self.lock();
+        let f = followed
+            .entry(token.to_string())
+            .or_insert_with(|| Followed {
+                tx: watch::channel((seq, now)).0,
+                sockets: 0,
+            });
+        f.sockets += 1;
+        Following {
+            hub: self.clone(),
+            token: token.to_string(),
+            rx: f.tx.subscribe(),
+        }
+    }
+
+    /// Follows the hall's pushes until the engine stops.
+    pub(crate) async fn run(self: Arc<Self>, engine: crate::engine::Engine) {
+        let Ok(((), mut rx)) = engine.subscribe(|_, _, _| ()).await else {
+            return;
+        };
+        loop {
+            let relevant = match rx.recv().await {
+                Ok(p) => {
+                    self.seq.store(p.seq, std::sync::atomic::Ordering::SeqCst);
+                    touches_queue(&p)
+                }
+                Err(broadcast::error::RecvError::Lagged(_)) => true,
+                Err(broadcast::error::RecvError::Closed) => return,
+            };
+            let tokens: Vec<String> = self.lock().keys().cloned().collect();
+            if !relevant || tokens.is_empty() {
+                continue;
+            }
+            let Ok((seq, views)) = engine
+                .read(move |hall, store, now| {
+                    let views: Vec<(String, Option<PublicTicket>)> = tokens
+                        .into_iter()
+                        .map(|t| {
+                            let view = crate::state::public_view(hall, store, now, &t).ok();
+                            (t, view)
+                        })
+                        .collect();
+                    (hall.seq(), views)
+                })
+                .await
+            else {
+                return;
+            };
+            let followed = self.lock();
+            for (token, view) in views {
+                if let (Some(f), Some(view)) = (followed.get(&token), view) {
+                    f.tx.send_if_modified(|(s, v)| {
+                        if *v == view {
+                            return false;
+                        }
+                        (*s, *v) = (seq, view);
+                        true
+                    });
+                }
+            }
+        }
+    }
+}
+
+async fn public(app: App, mut socket: WebSocket, token: String, addr: std::net::IpAddr) {
     let mut stop = app.ws.stop.clone();
-    let (status, mut rx) = match app.engine.subscribe(|_, _, _| ()).await {
-        Ok(((), rx)) => match app.public_status(token.clone()).await {
-            Ok(status) => (status, rx),
-            Err(e) => return refuse(socket, e).await,
-        },
-        Err(_) => return,
+    // Capped per ticket and in total (issue 21): a page that opens 600 sockets gets 4.
+    let _place = match app.limits.public(&token) {
+        Ok(place) => place,
+        Err(e) => return refuse(&app, socket, e).await,
     };
-    let (hall, services, seq) = match app
+    let status = match app.public_status_for(token.clone(), addr).await {
+        Ok(status) => status,
+        Err(e) => return refuse(&app, socket, e).await,
+    };
+    // Followed from here on; the snapshot's view is read after, so no change falls in between.
+    let mut following = app.public.follow(&token, 0, status.clone());
+    let (hall, services, seq, status) = match app
         .engine
         .read({
             let service = status.service_id.clone();
             let cfg = app.config.clone();
-            move |hall, _, now| {
+            let token = token.clone();
+            move |hall, store, now| {
                 (
                     hall.hall_info(now),
                     cfg.service(&service)
                         .map(|s| vec![s.info.clone()])
                         .unwrap_or_default(),
                     hall.seq(),
+                    crate::state::public_view(hall, store, now, &token),
                 )
             }
         })
         .await
     {
-        Ok(x) => x,
+        Ok((hall, services, seq, Ok(status))) => (hall, services, seq, status),
+        Ok((.., Err(e))) => return refuse(&app, socket, e).await,
         Err(_) => return,
     };
     let mut last = status.clone();
@@ -394,32 +528,30 @@ async fn public(app: App, mut socket: WebSocket, token: String) {
         display: None,
         ticket: Some(status),
     }));
-    if !send(&mut socket, &snap).await {
+    if !send(&app, &mut socket, &snap).await {
         return;
     }
-    let mut seq = seq;
     let mut heartbeat = tokio::time::interval(app.heartbeat);
     heartbeat.reset();
     loop {
         tokio::select! {
             _ = stop.changed() => {
-                let _ = socket.send(Message::Close(None)).await;
+                let _ = write(&app, &mut socket, Message::Close(None)).await;
                 break;
             }
-            pushed = rx.recv() => {
-                let relevant = match &pushed {
-                    Ok(p) => { seq = p.seq; touches_queue(p) }
-                    Err(broadcast::error::RecvError::Lagged(_)) => true,
-                    Err(broadcast::error::RecvError::Closed) => break,
-                };
-                if relevant && let Ok(now) = app.public_status(token.clone()).await && now != last {
+            changed = following.rx.changed() => {
+                if changed.is_err() { break; }
+                let (changed_at, now) = following.rx.borrow_and_update().clone();
+                // Older than the snapshot: already in it.
+                if changed_at > seq && now != last {
                     last = now.clone();
-                    let msg = ServerMsg::Events { seq, at: app.clock.now(), events: vec![Event::PublicTicket { ticket: now }] };
-                    if !send(&mut socket, &msg).await { break; }
+                    let msg = ServerMsg::Events { seq: changed_at, at: app.clock.now(), events: vec![Event::PublicTicket { ticket: now }] };
+                    if !send(&app, &mut socket, &msg).await { break; }
                 }
             }
             _ = heartbeat.tick() => {
-                if !send(&mut socket, &ServerMsg::Heartbeat { at: app.clock.now(), seq }).await { break; }
+                let seq = app.public.seq.load(std::sync::atomic::Ordering::SeqCst).max(seq);
+                if !send(&app, &mut socket, &ServerMsg::Heartbeat { at: app.clock.now(), seq }).await { break; }
             }
             incoming = socket.next() => match incoming {
                 Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,

@@ -9,8 +9,10 @@ use axum::response::{IntoResponse, Response};
 use qcall_protocol::*;
 use serde::de::DeserializeOwned;
 
+use super::security::{audit_failure, peer};
 use super::{fail, forbidden};
 use crate::auth::Principal;
+use crate::core::Failure as Failed;
 use crate::state::App;
 
 /// A refusal on its way to the client.
@@ -109,6 +111,18 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiQuer
     }
 }
 
+/// A request refused for its role (R27): written to the audit log with who it was and from where
+/// (issue 21), rate-limited like every failure row.
+async fn refused(app: &App, parts: &Parts, who: &Principal, failure: Failure) -> Failure {
+    let claimed = match who {
+        Principal::Kiosk { name } | Principal::Display { name, .. } => format!("device:{name}"),
+        Principal::Staff { staff_no, .. } => format!("staff:{staff_no}"),
+    };
+    let detail = serde_json::json!({ "method": parts.method.as_str(), "path": parts.uri.path() });
+    audit_failure(app, Failed::Forbidden, &claimed, peer(parts), detail).await;
+    failure
+}
+
 /// The authenticated caller, from `Authorization: Bearer …`.
 pub(crate) struct Caller(pub(crate) Principal);
 
@@ -143,7 +157,7 @@ impl FromRequestParts<App> for StaffCaller {
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Failure> {
         match Caller::from_request_parts(parts, app).await?.0 {
             Principal::Staff { staff_no, role } => Ok(StaffCaller { staff_no, role }),
-            _ => Err(forbidden()),
+            other => Err(refused(app, parts, &other, forbidden()).await),
         }
     }
 }
@@ -161,10 +175,14 @@ impl FromRequestParts<App> for WindowStaff {
                 staff_no,
                 role: Role::Staff,
             } => Ok(WindowStaff(staff_no)),
-            _ => Err(fail(
-                ErrorCode::Forbidden,
-                "managers and admins do not act at windows: sign in with a staff account",
-            )),
+            StaffCaller { staff_no, role } => {
+                let who = Principal::Staff { staff_no, role };
+                let no = fail(
+                    ErrorCode::Forbidden,
+                    "managers and admins do not act at windows: sign in with a staff account",
+                );
+                Err(refused(app, parts, &who, no).await)
+            }
         }
     }
 }
@@ -181,7 +199,10 @@ impl FromRequestParts<App> for ManagerCaller {
                 staff_no,
                 role: Role::Manager | Role::Admin,
             } => Ok(ManagerCaller(staff_no)),
-            _ => Err(forbidden()),
+            StaffCaller { staff_no, role } => {
+                let who = Principal::Staff { staff_no, role };
+                Err(refused(app, parts, &who, forbidden()).await)
+            }
         }
     }
 }
@@ -194,7 +215,7 @@ impl FromRequestParts<App> for Issuer {
 
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Failure> {
         match Caller::from_request_parts(parts, app).await?.0 {
-            Principal::Display { .. } => Err(forbidden()),
+            p @ Principal::Display { .. } => Err(refused(app, parts, &p, forbidden()).await),
             p => Ok(Issuer(p)),
         }
     }
@@ -216,10 +237,47 @@ impl FromRequestParts<App> for PadCaller {
                 name,
                 mode: DisplayMode::RatingPad { window },
             } => Ok(PadCaller { name, window }),
-            _ => Err(fail(
-                ErrorCode::Forbidden,
-                "only a rating pad (a display in rating_pad mode) may do this",
-            )),
+            other => {
+                let failure = fail(
+                    ErrorCode::Forbidden,
+                    "only a rating pad (a display in rating_pad mode) may do this",
+                );
+                Err(refused(app, parts, &other, failure).await)
+            }
+        }
+    }
+}
+
+/// An admin (checked before the body).
+pub(crate) struct AdminCaller(pub(crate) String);
+
+impl FromRequestParts<App> for AdminCaller {
+    type Rejection = Failure;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Failure> {
+        match StaffCaller::from_request_parts(parts, app).await? {
+            StaffCaller {
+                staff_no,
+                role: Role::Admin,
+            } => Ok(AdminCaller(staff_no)),
+            StaffCaller { staff_no, role } => {
+                let who = Principal::Staff { staff_no, role };
+                Err(refused(app, parts, &who, forbidden()).await)
+            }
+        }
+    }
+}
+
+/// A kiosk (checked before the body).
+pub(crate) struct KioskCaller;
+
+impl FromRequestParts<App> for KioskCaller {
+    type Rejection = Failure;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Failure> {
+        match Caller::from_request_parts(parts, app).await?.0 {
+            Principal::Kiosk { .. } => Ok(KioskCaller),
+            other => Err(refused(app, parts, &other, forbidden()).await),
         }
     }
 }

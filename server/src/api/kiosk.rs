@@ -4,12 +4,56 @@
 use axum::extract::State;
 use qcall_protocol::*;
 
-use super::extract::{ApiJson, Issuer, RawJson};
-use super::{Answer, blocking, check_request_id, forbidden, random_hex};
+use super::extract::{ApiJson, Issuer, KioskCaller, RawJson};
+use super::security::{ClientAddr, check_secret};
+use super::{Answer, check_request_id, fail, forbidden, json, random_hex};
 use crate::auth::{Principal, mask_phone};
 use crate::core::{Actor, Command, IssueCmd};
 use crate::engine::Gate;
+use crate::guard::Secret;
 use crate::state::App;
+
+/// Checks a helper's PIN under guard: locks per staff number and per kiosk address, so a kiosk is
+/// not a PIN oracle.
+async fn helper_pin(
+    app: &App,
+    addr: std::net::IpAddr,
+    h: HelperPin,
+) -> Result<String, super::Failure> {
+    if h.staff_no.is_empty() || h.staff_no.len() > 32 || h.pin.len() > 64 {
+        return Err(fail(
+            ErrorCode::BadRequest,
+            "helper.staff_no has 1–32 characters, helper.pin at most 64",
+        ));
+    }
+    let auth = app.auth.clone();
+    let staff_no = h.staff_no.clone();
+    check_secret(app, Secret::Pin, &staff_no, addr, move || {
+        auth.check_pin(&h.staff_no, &h.pin)
+    })
+    .await?;
+    Ok(staff_no)
+}
+
+/// Check a helper's PIN before the citizen's priority ticket is issued (kiosks): the same guard as
+/// issuing with it (`bad_pin`, `pin_locked` with `retry_after_s`, `busy`).
+#[utoipa::path(post, path = "/api/v1/kiosk/check-pin", tag = "tickets", request_body = HelperPin, security(("bearer" = [])),
+    responses((status = 200, body = PinCheckResponse), (status = 403, body = ErrorBody), (status = 429, body = ErrorBody), (status = 503, body = ErrorBody)))]
+pub(super) async fn check_pin(
+    State(app): State<App>,
+    _kiosk: KioskCaller,
+    ClientAddr(addr): ClientAddr,
+    ApiJson(req): ApiJson<HelperPin>,
+) -> Answer {
+    let staff_no = helper_pin(&app, addr, req).await?;
+    let staff = app
+        .config
+        .staff(&staff_no)
+        .ok_or_else(|| fail(ErrorCode::BadPin, "wrong staff number or PIN"))?;
+    json(&PinCheckResponse {
+        staff: staff.card(),
+    })
+}
 
 /// Take a ticket (kiosks and staff). Idempotent by `request_id` (R6).
 #[utoipa::path(post, path = "/api/v1/tickets", tag = "tickets", request_body = IssueRequest, security(("bearer" = [])),
@@ -17,6 +61,7 @@ use crate::state::App;
 pub(super) async fn issue(
     State(app): State<App>,
     Issuer(p): Issuer,
+    ClientAddr(addr): ClientAddr,
     ApiJson(req): ApiJson<IssueRequest>,
 ) -> Answer {
     check_request_id(&req.request_id)?;
@@ -51,12 +96,7 @@ pub(super) async fn issue(
         None => None,
     };
     let helper = match (req.class, req.helper, &actor) {
-        (TicketClass::Priority, Some(h), Actor::Kiosk(_)) => {
-            let auth = app.auth.clone();
-            let staff_no = h.staff_no.clone();
-            blocking(move || auth.check_pin(&h.staff_no, &h.pin)).await?;
-            Some(staff_no)
-        }
+        (TicketClass::Priority, Some(h), Actor::Kiosk(_)) => Some(helper_pin(&app, addr, h).await?),
         _ => None,
     };
     let cmd = Command::Issue(IssueCmd {

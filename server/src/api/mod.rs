@@ -14,6 +14,8 @@ mod kiosk;
 mod manage;
 mod public;
 mod rating;
+mod report;
+mod security;
 mod session;
 mod window;
 
@@ -25,6 +27,7 @@ use crate::core::{Actor, Command};
 use crate::state::App;
 pub(crate) use extract::{Failure, RawJson};
 pub(crate) use public::status_page;
+pub(crate) use security::ClientAddr;
 
 fn fail(code: ErrorCode, message: impl Into<String>) -> Failure {
     Failure(ApiError::new(code, message))
@@ -59,14 +62,42 @@ fn random_hex(bytes: usize) -> Result<String, Failure> {
     Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
 }
 
-/// Runs a blocking check (argon2) off the async workers.
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
-) -> Result<T, Failure> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| fail(ErrorCode::Internal, e.to_string()))?
-        .map_err(Failure)
+/// Headers on every response (issue 21): no sniffing, no framing, no referrer; nothing with ticket or
+/// personal data cached; HTML pages only run their own inline script (by its hash) and talk only to
+/// this server.
+pub(crate) async fn security_headers(
+    mut response: axum::response::Response,
+) -> axum::response::Response {
+    use axum::http::{HeaderValue, header};
+    let h = response.headers_mut();
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    let html = h
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    // A page that set its own policy (the manager's console) keeps it.
+    if h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        return response;
+    }
+    if html && let Ok(csp) = HeaderValue::from_str(public::STATUS_PAGE_CSP.as_str()) {
+        h.insert(header::CONTENT_SECURITY_POLICY, csp);
+    } else {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+        );
+    }
+    response
 }
 
 // ---- Routes ------------------------------------------------------------------------------------
@@ -128,9 +159,16 @@ pub(crate) fn router() -> (axum::Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(manage::notices))
         .routes(routes!(manage::audit))
         .routes(routes!(manage::staff))
+        .routes(routes!(report::reports))
+        .routes(routes!(report::ranking))
         .routes(routes!(public::public_hall))
         .routes(routes!(public::public_ticket))
         .routes(routes!(public::public_cancel))
+        .routes(routes!(security::logout))
+        .routes(routes!(security::end_sessions))
+        .routes(routes!(security::set_disabled))
+        .routes(routes!(security::status))
+        .routes(routes!(kiosk::check_pin))
         .routes(routes!(crate::ws::ws))
         .routes(routes!(rating::pad_state))
         .routes(routes!(rating::pad_rate))

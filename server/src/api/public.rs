@@ -5,6 +5,7 @@ use axum::extract::State;
 use qcall_protocol::*;
 
 use super::extract::{ApiJson, ApiPath, RawJson};
+use super::security::ClientAddr;
 use super::{Answer, check_request_id, fail, json};
 use crate::core::{Actor, Command, RateCmd, RateVia, RatingCmd, TicketRef, rating, token_id};
 use crate::state::App;
@@ -30,9 +31,10 @@ pub(super) async fn public_hall(State(app): State<App>) -> Answer {
     responses((status = 200, body = PublicTicket), (status = 404, body = ErrorBody)))]
 pub(super) async fn public_ticket(
     State(app): State<App>,
+    ClientAddr(addr): ClientAddr,
     ApiPath(token): ApiPath<String>,
 ) -> Answer {
-    json(&app.public_status(token).await?)
+    json(&app.public_status_for(token, addr).await?)
 }
 
 /// The citizen cancels their own waiting ticket.
@@ -40,9 +42,12 @@ pub(super) async fn public_ticket(
     responses((status = 200, body = TicketResponse), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub(super) async fn public_cancel(
     State(app): State<App>,
+    ClientAddr(addr): ClientAddr,
     ApiPath(token): ApiPath<String>,
 ) -> Answer {
+    app.guard.token_reads(addr, app.clock.now())?;
     if token_id(&token).is_none() {
+        app.guard.token_missed(addr, app.clock.now());
         return Err(fail(ErrorCode::UnknownTicket, "no ticket with this token"));
     }
     Ok(RawJson(
@@ -123,6 +128,51 @@ pub(super) async fn public_rate(
             .command(Actor::Public, Some(request_id), cmd)
             .await?,
     ))
+}
+
+/// The status page's Content-Security-Policy: only its own inline script and style (by their SHA-256)
+/// run, and it talks only to this server (issue 21).
+pub(crate) static STATUS_PAGE_CSP: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let page = include_str!("../status.html");
+    let inline = |open: &str, close: &str| -> String {
+        let body = page
+            .split_once(open)
+            .and_then(|(_, rest)| rest.split_once(close))
+            .map_or("", |(body, _)| body);
+        use sha2::Digest;
+        format!(
+            "'sha256-{}'",
+            base64(&sha2::Sha256::digest(body.as_bytes()))
+        )
+    };
+    format!(
+        "default-src 'none'; script-src {}; style-src {}; connect-src 'self'; img-src 'self' data:; \
+         base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+        inline("<script>", "</script>"),
+        inline("<style>", "</style>")
+    )
+});
+
+/// Standard base64 with padding.
+pub(crate) fn base64(bytes: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ABC[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 /// The citizen's status page (R7), opened by the QR code on the slip; it reads its ticket live over

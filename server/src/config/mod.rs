@@ -35,6 +35,8 @@ pub struct HallConfig {
     pub(crate) calendar: Calendar,
     pub(crate) rules: Rules,
     pub(crate) limits: Limits,
+    pub(crate) privacy: Privacy,
+    pub(crate) backup: BackupCfg,
     pub(crate) groups: Vec<ServiceGroup>,
     pub(crate) services: Vec<ServiceCfg>,
     pub(crate) windows: Vec<WindowCfg>,
@@ -99,6 +101,45 @@ fn default_warn_pause() -> u32 {
     30
 }
 
+/// How long personal data is kept (R29).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Privacy {
+    /// Citizen id hashes, masked phones and free texts of tickets older than this many days are
+    /// removed at each day's rollover; the anonymous facts stay for reports.
+    #[serde(default = "default_retention_days")]
+    pub(crate) retention_days: u32,
+}
+
+impl Default for Privacy {
+    fn default() -> Self {
+        Privacy {
+            retention_days: default_retention_days(),
+        }
+    }
+}
+
+fn default_retention_days() -> u32 {
+    180
+}
+
+/// The server's own daily backups (issue 16).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BackupCfg {
+    /// A folder (relative to the data folder, or absolute) for one consistent copy a day, made at
+    /// the day's rollover; none when empty.
+    #[serde(default)]
+    pub(crate) folder: String,
+    /// How many daily copies are kept (the oldest go).
+    #[serde(default = "default_backup_keep")]
+    pub(crate) keep: u32,
+}
+
+fn default_backup_keep() -> u32 {
+    7
+}
+
 /// Protective limits of the API.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -111,6 +152,15 @@ pub(crate) struct Limits {
     pub(crate) max_body_bytes: usize,
     #[serde(default = "default_session_hours")]
     pub(crate) session_hours: u32,
+    /// Wrong passwords (or PINs) for one staff number that lock it; 0 never locks.
+    #[serde(default = "default_login_failures")]
+    pub(crate) login_failures: u32,
+    /// Wrong passwords or PINs from one client address that lock the address; 0 never locks.
+    #[serde(default = "default_address_failures")]
+    pub(crate) address_failures: u32,
+    /// How long a lock lasts, and how long a failure is remembered.
+    #[serde(default = "default_lockout_minutes")]
+    pub(crate) lockout_minutes: u32,
 }
 
 impl Default for Limits {
@@ -120,6 +170,9 @@ impl Default for Limits {
             issue_burst: default_issue_burst(),
             max_body_bytes: default_max_body(),
             session_hours: default_session_hours(),
+            login_failures: default_login_failures(),
+            address_failures: default_address_failures(),
+            lockout_minutes: default_lockout_minutes(),
         }
     }
 }
@@ -135,6 +188,15 @@ fn default_max_body() -> usize {
 }
 fn default_session_hours() -> u32 {
     12
+}
+fn default_login_failures() -> u32 {
+    5
+}
+fn default_address_failures() -> u32 {
+    20
+}
+fn default_lockout_minutes() -> u32 {
+    15
 }
 
 /// Ratings (好差评, R21): `[ratings]` in the hall file.
@@ -291,6 +353,8 @@ pub(crate) struct StaffCfg {
     /// A PNG or JPEG file, relative to the server's data folder.
     pub(crate) photo: Option<String>,
     pub(crate) windows: Vec<WindowNo>,
+    /// Disabled in the config: cannot sign in, and every token of theirs is refused.
+    pub(crate) disabled: bool,
 }
 
 impl StaffCfg {

@@ -19,6 +19,10 @@ pub(super) struct RawConfig {
     #[serde(default)]
     pub(super) limits: Limits,
     #[serde(default)]
+    pub(super) privacy: super::Privacy,
+    #[serde(default)]
+    pub(super) backup: super::BackupCfg,
+    #[serde(default)]
     pub(super) groups: Vec<RawGroup>,
     #[serde(default)]
     pub(super) services: Vec<RawService>,
@@ -164,6 +168,8 @@ pub(super) struct RawStaff {
     pub(super) photo: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) windows: Vec<Spanned<WindowNo>>,
+    #[serde(default)]
+    pub(super) disabled: bool,
 }
 
 #[derive(Deserialize, Clone, Copy, PartialEq, Eq)]

@@ -355,6 +355,7 @@ pub(super) fn validate(raw: RawConfig, loc: &Locator<'_>) -> Result<HallConfig, 
             badges: s.badges.clone(),
             photo,
             windows: s.windows.iter().map(|w| *w.get_ref()).collect(),
+            disabled: s.disabled,
         });
     }
 
@@ -547,6 +548,8 @@ pub(super) fn validate(raw: RawConfig, loc: &Locator<'_>) -> Result<HallConfig, 
         calendar,
         rules: raw.rules,
         limits: raw.limits,
+        privacy: raw.privacy,
+        backup: raw.backup,
         groups,
         services,
         windows,

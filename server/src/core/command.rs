@@ -8,6 +8,7 @@ use qcall_protocol::{
 
 use super::case::CaseLive;
 use super::rating::RatingCmd;
+use super::security::{Revocation, SecurityCmd};
 use super::state::{Stat, StoredTicket, WindowLive};
 
 /// Who asked for a change. Window commands need a staff member signed in at that window (R27).
@@ -125,6 +126,8 @@ pub(crate) enum Command {
     },
     /// Ratings, appeals and cases (R21, R22).
     Rating(RatingCmd),
+    /// Failed credentials and ended sessions: written only (issues 16, 21).
+    Security(SecurityCmd),
 }
 
 impl Command {
@@ -162,6 +165,7 @@ impl Command {
             | Command::SignOut { window }
             | Command::SetWindowServices { window, .. } => format!("{}:{window}", self.action()),
             Command::SetNotices { .. } => self.action().to_string(),
+            Command::Security(s) => s.action().to_string(),
         }
     }
 
@@ -193,6 +197,7 @@ impl Command {
             Command::SetNotices { .. } => "set_notices",
             Command::SetWindowServices { .. } => "set_window_services",
             Command::Rating(r) => r.action(),
+            Command::Security(s) => s.action(),
         }
     }
 }
@@ -211,6 +216,10 @@ pub(crate) enum Change {
         stat: Stat,
     },
     Notices(Vec<String>),
+    /// A leg closed by this command, as a report fact (R23): written once, never changed.
+    Fact(Box<crate::report::LegFact>),
+    /// A pause ended by this command (R14, R23).
+    Pause(crate::report::PauseFact),
     /// A new rating (R21).
     Rating(Box<qcall_protocol::Rating>),
     /// A rating's appeal changed (the `appeal` column).
@@ -225,6 +234,8 @@ pub(crate) enum Change {
         case_id: qcall_protocol::CaseId,
         done: Box<qcall_protocol::CaseStepDone>,
     },
+    /// A staff session ended before its expiry (issue 16).
+    Revocation(Revocation),
 }
 
 /// The reply to the client, before serialisation.

@@ -31,6 +31,22 @@ impl Hall {
                 changes.push(Change::Ticket(Box::new(t)));
             }
         }
+        // A pause still running when the day ends counts until the end of its day (R14, R23).
+        for w in self.windows.values() {
+            if let Some((reason, since)) = w.paused {
+                let reason = json(reason).as_str().unwrap_or("other").to_string();
+                changes.push(Change::Pause(crate::report::fact::pause_fact(
+                    &self.cfg,
+                    &old_day,
+                    w.number,
+                    w.staff.clone(),
+                    &reason,
+                    since,
+                    now,
+                )));
+            }
+        }
+        self.add_facts(&mut changes, now);
         self.lanes.clear();
         self.requeued.clear();
         self.waiting.clear();

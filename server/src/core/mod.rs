@@ -24,6 +24,7 @@ pub(crate) mod order;
 mod place;
 mod queue;
 pub(crate) mod rating;
+mod security;
 mod serve;
 mod state;
 mod view;
@@ -43,6 +44,7 @@ pub(crate) use case::CaseLive;
 pub(crate) use command::{Actor, Applied, Audit, Change, Command, IssueCmd, Reply, TicketRef};
 pub(crate) use place::QueuePos;
 pub(crate) use rating::{RateCmd, RateVia, RatingCmd, RatingsRestored};
+pub(crate) use security::{Failure, Revocation, SecurityCmd};
 pub(crate) use state::{Restored, Stat, StoredTicket, WindowLive};
 
 /// How many calls the hall remembers for screens, at least.
@@ -224,7 +226,10 @@ impl Hall {
     /// A ticket by its token, when open.
     pub(crate) fn by_token(&self, token: &str) -> Option<&StoredTicket> {
         let id = token_id(token)?;
-        self.tickets.get(&id).filter(|t| t.token == token)
+        // The id part is not secret; the rest is compared in constant time (issue 21).
+        self.tickets
+            .get(&id)
+            .filter(|t| crate::auth::ct_eq(t.token.as_bytes(), token.as_bytes()))
     }
 
     /// Every service's kiosk tile as last pushed, in display order.
@@ -329,6 +334,7 @@ impl Hall {
                 secondary,
             } => self.set_window_services(window, primary, secondary, now, &mut fx)?,
             Command::Rating(r) => self.rating_command(actor, r, now, &mut fx)?,
+            Command::Security(cmd) => self.security(actor, cmd, now, &mut fx)?,
         };
         Ok(self.record(actor, action, reply, fx, now))
     }
@@ -391,6 +397,7 @@ impl Hall {
                 fx.changes.push(Change::Window(live.clone()));
             }
         }
+        self.add_facts(&mut fx.changes, now);
         Applied {
             seq,
             at: now,
@@ -409,6 +416,25 @@ impl Hall {
                 request_id: None,
             },
         }
+    }
+}
+
+impl Hall {
+    /// Adds the fact of every leg that `changes` closed at `now` (R23), in the same batch as the
+    /// ticket itself: a fact is durable exactly when the change that closed its leg is.
+    pub(super) fn add_facts(&self, changes: &mut Vec<Change>, now: Millis) {
+        let facts: Vec<Change> = changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::Ticket(t) => {
+                    Some(crate::report::fact::closed_at(&self.cfg, &t.ticket, now))
+                }
+                _ => None,
+            })
+            .flatten()
+            .map(|f| Change::Fact(Box::new(f)))
+            .collect();
+        changes.extend(facts);
     }
 }
 

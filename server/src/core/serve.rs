@@ -547,7 +547,9 @@ impl Hall {
         fx.ticket_changed(&t);
         // The leg served here ended: the citizen may rate it at this window's pad.
         self.invite_rating(&t, t.ticket.legs.len() - 2, now, fx);
-        fx.detail = json(serde_json::json!({ "to": to, "note": note }));
+        // The note is free text (R29): it stays on the ticket, which the purge clears; the
+        // append-only audit log says only that there was one.
+        fx.detail = json(serde_json::json!({ "to": to, "note": note.is_some() }));
         Ok(self.action_reply(number, Some(t.ticket), None))
     }
 

@@ -101,6 +101,15 @@ impl Hall {
             ahead: forecast.map(|f| f.ahead),
             estimated_wait_minutes: forecast.and_then(|f| f.minutes()),
             window: t.ticket.window,
+            issued_time: self.cfg.calendar.local_hhmm(t.ticket.issued_at),
+            hours_today: self
+                .cfg
+                .calendar
+                .hours_today(now)
+                .iter()
+                .map(|&r| crate::calendar::format_range(r))
+                .collect(),
+            utc_offset_minutes: self.cfg.calendar.utc_offset_minutes(now),
         }
     }
 

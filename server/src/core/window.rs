@@ -9,7 +9,7 @@ use qcall_protocol::{
 use qcall_protocol::{Role, TicketId, TicketState};
 
 use super::serve::end_hold;
-use super::{Actor, Effects, Hall, QueuePos, Reply, WindowLive, err, json, last_leg};
+use super::{Actor, Change, Effects, Hall, QueuePos, Reply, WindowLive, err, json, last_leg};
 
 impl Hall {
     /// The window, checked to be signed in by this actor and not paused when `need_open`.
@@ -122,10 +122,15 @@ impl Hall {
         now: Millis,
         fx: &mut Effects,
     ) {
+        let staff = self.windows.get(&number).and_then(|w| w.staff.clone());
         if let Some(w) = self.windows.get_mut(&number) {
             w.paused = None;
         }
         let reason = json(reason).as_str().unwrap_or("other").to_string();
+        fx.changes
+            .push(Change::Pause(crate::report::fact::pause_fact(
+                &self.cfg, &self.day, number, staff, &reason, since, now,
+            )));
         self.bump_stat(&format!("window:{number}"), fx, |s| {
             *s.pause_ms.entry(reason).or_default() += (now - since).max(0);
         });

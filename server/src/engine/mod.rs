@@ -21,7 +21,7 @@ use tracing::{error, info, warn};
 
 use crate::clock::Clock;
 use crate::config::HallConfig;
-use crate::core::{Actor, Applied, Change, Command, Hall, RatingCmd, Reply};
+use crate::core::{Actor, Applied, Change, Command, Hall, RatingCmd, Reply, SecurityCmd};
 pub(crate) use push::{Audience, Pushed};
 
 use crate::store::{RequestKey, Saved, SavedRequest, Store, StoreError};
@@ -45,6 +45,8 @@ enum Job {
     },
     Read(ReadFn),
     Tick,
+    /// Finish this batch and stop, whoever still holds a handle (shutdown is bounded).
+    Stop,
 }
 
 /// A handle to the engine thread; cheap to clone.
@@ -96,6 +98,7 @@ impl Engine {
             clock,
             push,
             requests,
+            purge_pending: true,
         };
         let thread = std::thread::Builder::new()
             .name("qcall-engine".into())
@@ -166,6 +169,12 @@ impl Engine {
     pub(crate) async fn tick(&self) {
         let _ = self.tx.send(Job::Tick).await;
     }
+
+    /// Asks the engine to finish what it was sent and stop; later commands are answered
+    /// `unavailable`.
+    pub(crate) async fn stop(&self) {
+        let _ = self.tx.send(Job::Stop).await;
+    }
 }
 
 fn shutting_down() -> ApiError {
@@ -183,6 +192,9 @@ struct Runner {
     push: broadcast::Sender<Arc<Pushed>>,
     /// (actor, request id) → first answer, for today.
     requests: HashMap<RequestKey, Saved>,
+    /// Old tickets may still hold personal data past the retention period (R29): looked at on the
+    /// ticks after a start or a rollover, a bounded chunk each, until none is left.
+    purge_pending: bool,
 }
 
 type Pending = (
@@ -202,7 +214,11 @@ impl Runner {
                     Err(_) => break,
                 }
             }
+            let stop = jobs.iter().any(|j| matches!(j, Job::Stop));
             self.batch(&mut jobs);
+            if stop {
+                break;
+            }
         }
         info!("engine stopped");
     }
@@ -289,6 +305,63 @@ impl Runner {
         Ok(cmd)
     }
 
+    /// One chunk of the personal-data purge (R29), as an applied command, or nothing left to do.
+    fn purge(&mut self, now: Millis) -> Option<Applied> {
+        let days = i64::from(self.config.privacy.retention_days);
+        let before = now - days * 86_400_000;
+        let mut tickets = match self.store.personal_before(before, 5_000) {
+            Ok(t) => t,
+            Err(err) => {
+                error!(cause = %err, "personal data purge: cannot read old tickets; retried after the next rollover");
+                self.purge_pending = false;
+                return None;
+            }
+        };
+        tickets.retain(|t| self.hall.ticket(t.ticket.id).is_none());
+        if tickets.is_empty() {
+            self.purge_pending = false;
+            return None;
+        }
+        let cmd = Command::Security(SecurityCmd::Purge { before, tickets });
+        match self.hall.apply(&Actor::System, cmd, now) {
+            Ok(a) => {
+                if a.changes.is_empty() {
+                    self.purge_pending = false;
+                }
+                info!(detail = %a.audit.detail, "personal data past the retention period removed");
+                Some(a)
+            }
+            Err(err) => {
+                error!(cause = %err, "personal data purge refused");
+                self.purge_pending = false;
+                None
+            }
+        }
+    }
+
+    /// The day's copy of the database into the configured folder, on a thread of its own (its own
+    /// read connection: the engine goes on). Failures are logged.
+    fn daily_backup(&self) {
+        let cfg = &self.config.backup;
+        if cfg.folder.trim().is_empty() {
+            return;
+        }
+        let db = self.store.path().to_path_buf();
+        let folder = db
+            .parent()
+            .map_or_else(|| cfg.folder.clone().into(), |d| d.join(&cfg.folder));
+        let (day, keep) = (self.hall.business_day().to_string(), cfg.keep);
+        let spawned = std::thread::Builder::new()
+            .name("qcall-backup".into())
+            .spawn(move || match crate::store::backup::daily(&db, &folder, &day, keep) {
+                Ok(info) => info!(folder = %folder.display(), day, tickets = info.tickets, seq = info.last_seq, "daily backup made"),
+                Err(err) => error!(folder = %folder.display(), cause = %err, "daily backup FAILED"),
+            });
+        if let Err(err) = spawned {
+            error!(cause = %err, "cannot start the backup thread");
+        }
+    }
+
     fn batch(&mut self, jobs: &mut Vec<Job>) {
         let now = self.clock.now();
         let mut applied: Vec<Applied> = Vec::new();
@@ -301,10 +374,15 @@ impl Runner {
             info!(business_day = a.business_day, "new business day");
             self.requests.clear();
             applied.push(a);
+            self.purge_pending = true;
+            self.daily_backup();
         }
         // What the clock alone changed (opening, cut-off, slot edges, expired no-shows), once a tick.
         if jobs.iter().any(|j| matches!(j, Job::Tick)) {
             applied.extend(self.hall.clock(now));
+            if self.purge_pending {
+                applied.extend(self.purge(now));
+            }
         }
         for job in jobs.drain(..) {
             match job {
@@ -362,7 +440,7 @@ impl Runner {
                     }
                 }
                 Job::Read(f) => reads.push(f),
-                Job::Tick => {}
+                Job::Tick | Job::Stop => {}
             }
         }
         // The kiosk tiles the batch changed, worked out once for the whole batch.

@@ -118,6 +118,63 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER case_steps_no_delete BEFORE DELETE ON case_steps
         BEGIN SELECT RAISE(ABORT, 'case steps are append-only'); END;
     ",
+    // 4: staff sessions ended before their expiry (issue 16): one signed-out token (its signature,
+    // until its expiry), every token of a staff member issued before a time, a disabled account.
+    "
+    CREATE TABLE revocations (kind TEXT NOT NULL, key TEXT NOT NULL, value INTEGER NOT NULL,
+        PRIMARY KEY (kind, key)) WITHOUT ROWID;
+    ",
+    // 5: report facts (R23): one row per closed leg and per ended pause, written with
+    // the change that closed it, never changed or deleted (triggers). Keyed by the hall's id so the
+    // facts of several halls combine as they are; clustered by business day, so a report's range is
+    // one contiguous read. No personal data (R29). `Store::backfill_facts` fills them for tickets
+    // stored before this migration.
+    "
+    CREATE TABLE leg_facts (
+        business_day TEXT NOT NULL,
+        hall_id TEXT NOT NULL,
+        ticket_id INTEGER NOT NULL,
+        leg INTEGER NOT NULL,
+        weekday INTEGER NOT NULL,
+        hour INTEGER NOT NULL,
+        service_id TEXT NOT NULL,
+        class TEXT NOT NULL,
+        window INTEGER,
+        staff_no TEXT,
+        issued_at INTEGER NOT NULL,
+        queued_at INTEGER NOT NULL,
+        called_at INTEGER,
+        started_at INTEGER,
+        finished_at INTEGER NOT NULL,
+        wait_ms INTEGER,
+        handle_ms INTEGER,
+        recalls INTEGER NOT NULL,
+        requeues INTEGER NOT NULL,
+        no_shows INTEGER NOT NULL,
+        outcome TEXT NOT NULL,
+        special_call INTEGER NOT NULL,
+        out_of_order INTEGER NOT NULL,
+        limit_minutes INTEGER NOT NULL,
+        over_limit INTEGER NOT NULL,
+        PRIMARY KEY (business_day, hall_id, ticket_id, leg)
+    ) WITHOUT ROWID;
+    CREATE TRIGGER leg_facts_no_update BEFORE UPDATE ON leg_facts BEGIN SELECT RAISE(ABORT, 'facts are append-only'); END;
+    CREATE TRIGGER leg_facts_no_delete BEFORE DELETE ON leg_facts BEGIN SELECT RAISE(ABORT, 'facts are append-only'); END;
+    CREATE TABLE pause_facts (
+        business_day TEXT NOT NULL,
+        hall_id TEXT NOT NULL,
+        window INTEGER NOT NULL,
+        since INTEGER NOT NULL,
+        until INTEGER NOT NULL,
+        weekday INTEGER NOT NULL,
+        hour INTEGER NOT NULL,
+        staff_no TEXT,
+        reason TEXT NOT NULL,
+        PRIMARY KEY (business_day, hall_id, window, since)
+    ) WITHOUT ROWID;
+    CREATE TRIGGER pause_facts_no_update BEFORE UPDATE ON pause_facts BEGIN SELECT RAISE(ABORT, 'facts are append-only'); END;
+    CREATE TRIGGER pause_facts_no_delete BEFORE DELETE ON pause_facts BEGIN SELECT RAISE(ABORT, 'facts are append-only'); END;
+    ",
 ];
 
 /// Runs the migrations this database has not seen, each in its own transaction.

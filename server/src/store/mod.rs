@@ -8,7 +8,9 @@
 //! The schema is in [`migrations`], the start-up reads in [`restore`], WAL checkpoints in [`checkpoint`],
 //! ratings and cases in [`ratings`].
 
+pub(crate) mod backup;
 mod checkpoint;
+mod facts;
 mod migrations;
 mod ratings;
 mod restore;
@@ -21,7 +23,8 @@ use qcall_protocol::{AuditEntry, Millis, TicketId};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::auth::{hex, unhex};
-use crate::core::{Applied, Change, StoredTicket};
+use crate::core::{Applied, Change, Revocation, StoredTicket};
+pub(crate) use facts::FactReader;
 
 /// What `GET /audit` may narrow the log to; `None` matches everything.
 #[derive(Debug, Default, Clone)]
@@ -40,6 +43,8 @@ pub(crate) enum StoreError {
     Sqlite(#[from] rusqlite::Error),
     #[error("stored JSON is unreadable: {0}")]
     Json(#[from] serde_json::Error),
+    #[error("database file: {0}")]
+    Io(#[from] std::io::Error),
     #[error("the system has no randomness: {0}")]
     Random(String),
     #[error("the database was written by a newer qcall (schema {found}, this build knows {known})")]
@@ -76,6 +81,8 @@ pub(crate) enum Saved {
 pub(crate) struct Store {
     conn: Connection,
     path: std::path::PathBuf,
+    /// The hall's id in its report facts.
+    hall_id: String,
     /// Tests set it to make the next commits fail after writing, as a full disk would.
     #[cfg(test)]
     pub(crate) fail_commits: std::sync::Arc<std::sync::atomic::AtomicBool>,
@@ -84,18 +91,39 @@ pub(crate) struct Store {
 impl Store {
     /// Opens (creating if needed) and migrates the database at `path`.
     pub(crate) fn open(path: &Path) -> Result<Store, StoreError> {
+        // Readable by the server's user only (issue 21); SQLite gives the WAL and shared-memory files
+        // the database file's mode.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .mode(0o600)
+                .open(path)?;
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+            for extra in ["-wal", "-shm"] {
+                let mut p = path.as_os_str().to_owned();
+                p.push(extra);
+                let _ = std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600));
+            }
+        }
         let conn = Connection::open(path)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // Purged personal data (R29) and deleted rows are overwritten, not left in free space.
+        conn.pragma_update(None, "secure_delete", "ON")?;
         let mut store = Store {
             conn,
             path: path.to_path_buf(),
+            hall_id: String::new(),
             #[cfg(test)]
             fail_commits: Default::default(),
         };
         migrations::migrate(&mut store.conn)?;
+        store.hall_id = facts::hall_id(&store.conn)?;
         Ok(store)
     }
 
@@ -233,6 +261,8 @@ impl Store {
                                 params![serde_json::to_string(n)?],
                             )?;
                         }
+                        Change::Fact(f) => facts::write_leg(&tx, &self.hall_id, f)?,
+                        Change::Pause(p) => facts::write_pause(&tx, &self.hall_id, p)?,
                         Change::Rating(r) => ratings::insert_rating(&tx, r)?,
                         Change::RatingAppeal { id, appeal } => {
                             ratings::set_appeal(&tx, *id, *appeal)?;
@@ -241,10 +271,21 @@ impl Store {
                         Change::CaseStep { case_id, done } => {
                             ratings::insert_step(&tx, *case_id, done)?;
                         }
+                        Change::Revocation(r) => {
+                            let (kind, key, value) = revocation_row(r);
+                            tx.execute(
+                                "INSERT OR REPLACE INTO revocations (kind, key, value) VALUES (?1, ?2, ?3)",
+                                params![kind, key, value],
+                            )?;
+                        }
                     }
                 }
                 if a.audit.action == "day_rollover" {
                     tx.execute("DELETE FROM requests WHERE business_day < ?1", params![day])?;
+                    tx.execute(
+                        "DELETE FROM revocations WHERE kind = 'token' AND value <= ?1",
+                        params![a.at],
+                    )?;
                 }
             }
             let day = batch
@@ -274,6 +315,65 @@ impl Store {
         }
         tx.commit()?;
         Ok(())
+    }
+
+    /// The database file.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Up to `limit` tickets issued before `before` that still hold personal data (R29), oldest first.
+    pub(crate) fn personal_before(
+        &self,
+        before: Millis,
+        limit: u32,
+    ) -> Result<Vec<StoredTicket>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            r#"SELECT data FROM tickets WHERE issued_at < ?1
+               AND (data LIKE '%"citizen_hash":"%' OR data LIKE '%"phone_masked":"%' OR data LIKE '%"note":"%')
+               ORDER BY id LIMIT ?2"#,
+        )?;
+        let rows = stmt.query_map(params![before, limit], |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(serde_json::from_str(&row?)?);
+        }
+        Ok(out)
+    }
+
+    /// Every session revocation still in force at `now` (a signed-out token past its expiry needs
+    /// none; such rows go at the day rollover).
+    pub(crate) fn revocations(&self, now: Millis) -> Result<Vec<Revocation>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT kind, key, value FROM revocations
+             WHERE NOT (kind = 'token' AND value <= ?1) ORDER BY kind, key",
+        )?;
+        let rows = stmt.query_map([now], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (kind, key, value) = row?;
+            out.push(match kind.as_str() {
+                "token" => Revocation::Token {
+                    mac: key,
+                    expires: value,
+                },
+                "sessions" => Revocation::Sessions {
+                    staff_no: key,
+                    at: value,
+                },
+                _ => Revocation::Disabled {
+                    staff_no: key,
+                    disabled: value != 0,
+                },
+            });
+        }
+        Ok(out)
     }
 
     /// Any ticket by id, open or closed.
@@ -375,6 +475,15 @@ impl Store {
         }
         tx.commit()?;
         Ok(())
+    }
+}
+
+/// How a revocation is stored: `(kind, key, value)`.
+fn revocation_row(r: &Revocation) -> (&'static str, &str, i64) {
+    match r {
+        Revocation::Token { mac, expires } => ("token", mac, *expires),
+        Revocation::Sessions { staff_no, at } => ("sessions", staff_no, *at),
+        Revocation::Disabled { staff_no, disabled } => ("disabled", staff_no, i64::from(*disabled)),
     }
 }
 

@@ -131,3 +131,181 @@ fn a_number_cannot_be_stored_twice_in_a_day() {
         other => panic!("expected the unique index to refuse, got {other:?}"),
     }
 }
+
+/// Serves two tickets (one finished, one transferred then finished) and cancels a third, committing
+/// each command as the engine does.
+fn a_served_morning(store: &mut Store, cfg: &Arc<crate::config::HallConfig>) {
+    let mut now = at("2026-11-23 09:30");
+    let mut hall = Hall::new(cfg.clone(), store.restore().expect("restore"), now);
+    let s1 = Actor::Staff("s1".into());
+    let s2 = Actor::Staff("s2".into());
+    let issue = |i: u32| {
+        Command::Issue(IssueCmd {
+            service_id: "a".into(),
+            class: TicketClass::Normal,
+            citizen_hash: None,
+            phone_masked: Some("138****0000".into()),
+            helper: None,
+            secret: format!("{i:032x}"),
+        })
+    };
+    let steps = vec![
+        (&s1, Command::SignIn { window: 1 }),
+        (&s2, Command::SignIn { window: 2 }),
+        (&s1, issue(1)),
+        (&s1, issue(2)),
+        (&s1, issue(3)),
+        (&s1, Command::CallNext { window: 1 }),
+        (
+            &s1,
+            Command::Finish {
+                window: 1,
+                case_no: None,
+            },
+        ),
+        (&s1, Command::CallNext { window: 1 }),
+        (
+            &s1,
+            Command::Transfer {
+                window: 1,
+                to: qcall_protocol::TransferTarget::Service("b".into()),
+                note: None,
+            },
+        ),
+        (&s2, Command::CallNext { window: 2 }),
+        (
+            &s2,
+            Command::Finish {
+                window: 2,
+                case_no: None,
+            },
+        ),
+        (
+            &s1,
+            Command::Cancel {
+                ticket: crate::core::TicketRef::Id(3),
+            },
+        ),
+    ];
+    for (actor, cmd) in steps {
+        now += 60_000;
+        let a = hall.apply(actor, cmd, now).expect("accepted");
+        store.commit(&[a], &[]).expect("commit");
+    }
+}
+
+fn leg_facts(store: &Store) -> Vec<String> {
+    let mut stmt = store
+        .conn
+        .prepare("SELECT * FROM leg_facts ORDER BY ticket_id, leg")
+        .expect("select");
+    let n = stmt.column_count();
+    stmt.query_map([], |r| {
+        Ok((0..n)
+            .map(|i| {
+                format!("{:?}", r.get_ref(i).map(|v| v.data_type()))
+                    + &format!("{:?}", r.get::<_, rusqlite::types::Value>(i))
+            })
+            .collect::<Vec<_>>()
+            .join("|"))
+    })
+    .expect("query")
+    .map(|r| r.expect("row"))
+    .collect()
+}
+
+#[test]
+fn facts_are_written_with_the_change_and_cannot_be_rewritten() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut store = Store::open(&dir.path().join("f.db")).expect("open");
+    let cfg = Arc::new(test_config(""));
+    a_served_morning(&mut store, &cfg);
+    // Ticket 1: one leg; ticket 2: two (transferred, then done); ticket 3: cancelled.
+    assert_eq!(leg_facts(&store).len(), 4);
+    let outcomes: Vec<String> = store
+        .conn
+        .prepare("SELECT outcome FROM leg_facts ORDER BY ticket_id, leg")
+        .expect("select")
+        .query_map([], |r| r.get(0))
+        .expect("query")
+        .map(|r| r.expect("row"))
+        .collect();
+    assert_eq!(outcomes, ["done", "transferred", "done", "cancelled"]);
+    for sql in ["UPDATE leg_facts SET wait_ms = 0", "DELETE FROM leg_facts"] {
+        match store.conn.execute(sql, []) {
+            Err(rusqlite::Error::SqliteFailure(_, Some(msg))) => {
+                assert!(msg.contains("facts are append-only"), "{msg}")
+            }
+            other => panic!("{sql}: {other:?}"),
+        }
+    }
+    // Nothing personal in a fact: the phone the tickets carry is not there.
+    assert!(leg_facts(&store).iter().all(|f| !f.contains("****")));
+}
+
+#[test]
+fn tickets_stored_before_facts_get_the_same_facts_on_the_first_start() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("old.db");
+    let cfg = Arc::new(test_config(""));
+    let mut store = Store::open(&path).expect("open");
+    a_served_morning(&mut store, &cfg);
+    let live = leg_facts(&store);
+    // As if the tickets had been stored by the qcall before facts: no facts tables, an older schema.
+    let facts_version = migrations::MIGRATIONS.len() as i64 - 1;
+    store
+        .conn
+        .execute_batch(&format!(
+            "DROP TABLE leg_facts; DROP TABLE pause_facts; PRAGMA user_version = {facts_version};"
+        ))
+        .expect("downgrade");
+    drop(store);
+    let mut store = Store::open(&path).expect("migrates");
+    assert_eq!(leg_facts(&store).len(), 0);
+    assert_eq!(store.backfill_facts(&cfg).expect("backfill"), 4);
+    assert_eq!(
+        leg_facts(&store),
+        live,
+        "the backfill writes what the live path wrote"
+    );
+    assert_eq!(store.backfill_facts(&cfg).expect("once"), 0, "once only");
+}
+
+#[test]
+fn reports_read_the_facts_and_their_ratings() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("r.db");
+    let cfg = Arc::new(test_config(""));
+    let mut store = Store::open(&path).expect("open");
+    a_served_morning(&mut store, &cfg);
+    let day = "2026-11-23";
+    let mut reader = FactReader::open(&path).expect("read-only");
+    let input = reader.input(&cfg, day, day).expect("read");
+    assert_eq!(input.legs.len(), 4);
+    assert!(input.ratings.is_empty(), "nothing rated yet");
+    // Ratings as the ratings family stores them (R21), one upheld as false on appeal.
+    store
+        .conn
+        .execute_batch(
+            "INSERT INTO ratings (ticket_id, leg, business_day, level, appeal) VALUES
+                (1, 0, '2026-11-23', 'basic', 'none'),
+                (2, 1, '2026-11-23', 'very_dissatisfied', 'upheld'),
+                (2, 0, '2026-11-23', 'dissatisfied', 'rejected');",
+        )
+        .expect("ratings");
+    let input = reader.input(&cfg, day, day).expect("read");
+    let q = crate::report::RawQuery {
+        from: Some(day.into()),
+        to: Some(day.into()),
+        ..Default::default()
+    }
+    .parse(&cfg)
+    .expect("query");
+    let r = crate::report::build(&cfg, &q, &input, 0);
+    let g = &r.total.ratings;
+    assert_eq!(
+        (g.rated, g.basic, g.dissatisfied, g.upheld_as_false),
+        (2, 1, 1, 1)
+    );
+    assert_eq!(g.satisfaction_rate, Some(0.5));
+}

@@ -117,6 +117,16 @@ const ROUTES: &[(&str, &str, &str)] = &[
         "/api/v1/staff/{staff_no}/photo",
     ),
     ("GET", "/api/v1/audit", "/api/v1/audit"),
+    (
+        "GET",
+        "/api/v1/reports?from=2026-11-01&to=2026-11-30&by=window",
+        "/api/v1/reports",
+    ),
+    (
+        "GET",
+        "/api/v1/reports/ranking?from=2026-11-01&to=2026-11-30",
+        "/api/v1/reports/ranking",
+    ),
     ("GET", "/api/v1/public/hall", "/api/v1/public/hall"),
     (
         "GET",
@@ -165,6 +175,20 @@ const ROUTES: &[(&str, &str, &str)] = &[
         "/api/v1/public/tickets/x/rating",
         "/api/v1/public/tickets/{token}/rating",
     ),
+    (
+        "POST",
+        "/api/v1/staff/s2/end-sessions",
+        "/api/v1/staff/{staff_no}/end-sessions",
+    ),
+    (
+        "PUT",
+        "/api/v1/staff/s2/disabled",
+        "/api/v1/staff/{staff_no}/disabled",
+    ),
+    ("GET", "/api/v1/security", "/api/v1/security"),
+    ("POST", "/api/v1/kiosk/check-pin", "/api/v1/kiosk/check-pin"),
+    // Last: it ends the session of each who may call it.
+    ("POST", "/api/v1/auth/logout", "/api/v1/auth/logout"),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -278,12 +302,17 @@ async fn role_matrix_r27() {
             "/healthz" | "/api/v1/openapi.json" | "/api/v1/auth/login" | "/api/v1/ws" => all,
             p if p.starts_with("/api/v1/public/") => all,
             "/api/v1/hall" | "/api/v1/availability" | "/api/v1/windows" => signed_in,
+            "/api/v1/staff/s2/end-sessions" | "/api/v1/security" => managers,
+            "/api/v1/staff/s2/disabled" => &[Admin],
+            "/api/v1/kiosk/check-pin" => &[Kiosk],
+            "/api/v1/auth/logout" => staffish,
             p if p.starts_with("/api/v1/staff/") => signed_in,
             "/api/v1/tickets" => &[Kiosk, Staff, Manager, Admin],
             "/api/v1/notices"
             | "/api/v1/audit"
             | "/api/v1/windows/1/services"
             | "/api/v1/staff" => managers,
+            p if p.starts_with("/api/v1/reports") => managers,
             p if p.starts_with("/api/v1/windows/") && method == "POST" => window_staff,
             p if p.starts_with("/api/v1/tickets/") || p.starts_with("/api/v1/windows/") => staffish,
             other => panic!("no policy for {other}: add it to this table"),
@@ -303,6 +332,7 @@ async fn role_matrix_r27() {
             "/api/v1/ratings/1/appeal-decision" => r#"{"uphold":false,"note":"x"}"#.into(),
             "/api/v1/cases/1/steps" => r#"{"step":"verify","note":"x"}"#.into(),
             "/api/v1/public/tickets/x/rating" => r#"{"request_id":"p","level":"satisfied"}"#.into(),
+            "/api/v1/staff/s2/disabled" => r#"{"disabled":false}"#.into(),
             _ => "{}".into(),
         })
     };
@@ -410,11 +440,27 @@ async fn bad_input_gets_clear_errors_and_changes_nothing() {
             matches!(parsed, ServerMsg::Refused { error } if error.code == ErrorCode::BadRequest)
         );
     }
-    assert_eq!(
-        manager.audit().await,
-        before,
-        "refused requests changed nothing"
-    );
+    // Refused requests changed nothing; failed credentials left their trace (issue 21).
+    let after = manager.audit().await;
+    let failures = ["pin_failed", "login_failed", "forbidden"];
+    let (traces, rest): (Vec<AuditEntry>, Vec<AuditEntry>) = after
+        .into_iter()
+        .partition(|e| failures.contains(&e.action.as_str()));
+    assert_eq!(rest, before, "refused requests changed nothing");
+    for action in ["pin_failed", "login_failed"] {
+        let row = traces
+            .iter()
+            .find(|e| e.action == action)
+            .unwrap_or_else(|| panic!("no {action} row in {traces:?}"));
+        assert!(
+            row.detail.contains(r#""claimed":"s1""#) && row.detail.contains("127.0.0.1"),
+            "who, as claimed, and from where: {row:?}"
+        );
+        assert!(
+            !row.detail.contains("0000") && !row.detail.contains("wrong"),
+            "never the secret"
+        );
+    }
     let health: Health = server
         .anonymous()
         .get("/healthz")

@@ -11,6 +11,8 @@ mod hall_day;
 mod live;
 mod race;
 mod ratings;
+mod reports;
 mod requests;
 mod sessions;
+mod trust;
 mod util;

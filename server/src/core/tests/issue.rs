@@ -171,3 +171,19 @@ fn r7_token_finds_only_its_ticket() {
     .expect("cancel");
     assert!(t.hall.by_token(&issued.token).is_none());
 }
+
+#[test]
+fn the_public_ticket_tells_the_hall_time_it_was_taken_and_todays_hours() {
+    let mut t = T::new();
+    t.at("2026-11-23 10:05");
+    let id = t.issue("a", Normal);
+    let stored = t.hall.ticket(id).expect("open").clone();
+    let public = t.hall.public_ticket(&stored, t.now);
+    assert_eq!(public.issued_time, "10:05");
+    assert_eq!(public.hours_today, ["09:00-12:00", "13:30-17:00"]);
+    // Asia/Shanghai: the page shows the hall's time from the server's instant with it.
+    assert_eq!(public.utc_offset_minutes, 480);
+    // A Saturday the test hall is closed: no hours.
+    t.at("2026-11-28 10:00");
+    assert!(t.hall.public_ticket(&stored, t.now).hours_today.is_empty());
+}

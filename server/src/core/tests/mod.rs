@@ -5,8 +5,10 @@ mod console;
 mod day;
 mod edges;
 mod estimate;
+mod facts;
 mod issue;
 mod order;
+mod props;
 mod rating;
 mod serve;
 mod transitions;
@@ -26,7 +28,12 @@ const HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$rVY2ktGCAmp1U2PsDzpe4w$kbBwJX
 
 /// A small hall: services a (A) and b (B); window 1 serves a then b, window 2 b, window 3 a.
 pub(crate) fn test_config(extra_service_keys: &str) -> HallConfig {
-    let src = format!(
+    HallConfig::parse(&test_config_src(extra_service_keys), "test.toml").expect("test config")
+}
+
+/// The text of [`test_config`].
+fn test_config_src(extra_service_keys: &str) -> String {
+    format!(
         r#"
 [hall]
 name_zh = "测试大厅"
@@ -100,8 +107,7 @@ name = "经理"
 role = "manager"
 password_hash = "{HASH}"
 "#
-    );
-    HallConfig::parse(&src, "test.toml").expect("test config")
+    )
 }
 
 /// A hall under test with its clock.
