@@ -50,10 +50,12 @@ pub(super) enum Page {
     Windows,
     Staff,
     Cases,
+    Reports,
 }
 
-const PAGES: [Page; 6] = [
+const PAGES: [Page; 7] = [
     Page::Dashboard,
+    Page::Reports,
     Page::Cases,
     Page::Audit,
     Page::Notices,
@@ -74,6 +76,7 @@ impl Page {
             Page::Windows => "windows",
             Page::Staff => "staff",
             Page::Cases => "cases",
+            Page::Reports => "reports",
         }
     }
 
@@ -85,6 +88,7 @@ impl Page {
             Page::Windows => l.pick("窗口业务", "Window services"),
             Page::Staff => l.pick("人员", "Staff"),
             Page::Cases => l.pick("差评工单", "差评 cases"),
+            Page::Reports => l.pick("统计报表", "Reports"),
         }
     }
 }
@@ -184,6 +188,25 @@ fn words(l: Lang) -> String {
         ("no_cases", "没有工单", "No cases"),
         ("rated", "条评价", "ratings"),
         ("next_step_is", "下一步", "next step"),
+        ("total", "合计", "Total"),
+        ("downloaded", "已下载", "Downloaded"),
+        ("dim_day", "日期", "day"),
+        ("dim_service", "业务", "service"),
+        ("dim_window", "窗口", "window"),
+        ("dim_staff", "工作人员", "staff"),
+        ("dim_hour", "时段", "hour"),
+        ("dim_weekday", "星期", "weekday"),
+        ("dim_class", "类别", "class"),
+        ("col_issued", "取号", "issued"),
+        ("col_served", "办理", "served"),
+        ("col_no_show", "过号", "no-shows"),
+        ("col_wait_mean", "平均等候(分)", "mean wait (min)"),
+        ("col_wait_p90", "等候P90(分)", "wait p90 (min)"),
+        ("col_handle_mean", "平均办理(分)", "mean handling (min)"),
+        ("col_handle_p90", "办理P90(分)", "handling p90 (min)"),
+        ("col_over_limit", "超时率", "over limit"),
+        ("col_out_of_order", "插队", "out of order"),
+        ("col_satisfaction", "满意率", "satisfaction"),
     ];
     let map: serde_json::Map<String, serde_json::Value> = pairs
         .iter()
@@ -267,6 +290,7 @@ pub(super) fn page(p: Page, l: Lang) -> Markup {
         Page::Windows => windows(l),
         Page::Staff => staff(l),
         Page::Cases => cases(l),
+        Page::Reports => reports(l),
     };
     frame(
         l,
@@ -445,5 +469,28 @@ fn cases(l: Lang) -> Markup {
         }
         p #cases-status .hint role="status" {}
         section #case .case {}
+    }
+}
+
+fn reports(l: Lang) -> Markup {
+    html! {
+        form #report-form .filters {
+            label { (l.pick("开始日期", "From")) input name="from" type="date" required; }
+            label { (l.pick("结束日期", "To")) input name="to" type="date" required; }
+            fieldset.by {
+                legend { (l.pick("分组", "Group by")) }
+                @for (value, zh, en) in [("day", "日期", "day"), ("service", "业务", "service"), ("window", "窗口", "window"), ("staff", "工作人员", "staff"), ("hour", "时段", "hour"), ("weekday", "星期", "weekday"), ("class", "类别", "class")] {
+                    label.check { input name="by" type="checkbox" value=(value); (l.pick(zh, en)) }
+                }
+            }
+            label { (l.pick("业务（编号，逗号分隔）", "Services (ids)")) input name="service"; }
+            label { (l.pick("窗口", "Windows")) input name="window"; }
+            button type="submit" { (l.pick("查询", "Show")) }
+            button #report-csv type="button" { (l.pick("下载 CSV", "Download CSV")) }
+            button #report-xlsx type="button" { (l.pick("下载 XLSX", "Download XLSX")) }
+            button #report-print type="button" { (l.pick("打印", "Print")) }
+        }
+        p #report-status .hint role="status" {}
+        div #report {}
     }
 }

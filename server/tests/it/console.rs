@@ -417,6 +417,10 @@ impl Chrome {
                     "--no-first-run", "--window-size=1400,1100", "--lang=zh-CN",
                     format!("--user-data-dir={}", profile.path().display()),
                 ],
+                "prefs": {
+                    "download.default_directory": profile.path().join("downloads").display().to_string(),
+                    "download.prompt_for_download": false,
+                },
             }
         });
         let caps = match caps {
@@ -448,6 +452,11 @@ impl Chrome {
                 Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
             }
         }
+    }
+
+    /// Where the browser saves downloads.
+    fn downloads(&self) -> std::path::PathBuf {
+        self._profile.path().join("downloads")
     }
 
     fn b(&self) -> &Browser {
@@ -1005,6 +1014,70 @@ async fn browser_a_case_moves_a_step_and_an_appeal_is_decided() {
         .await
         .expect("case");
     assert_eq!(case.appeal.map(|a| a.state), Some(AppealState::Rejected));
+    chrome.stop().await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_a_report_shows_and_downloads_as_xlsx() {
+    let server = start().await;
+    let chrome = Chrome::start().await;
+    let s1 = server.at_window("s1", 1).await;
+    for _ in 0..2 {
+        server
+            .client(KIOSK)
+            .issue("a", TicketClass::Normal)
+            .await
+            .expect("issue");
+        let _ = s1.act(1, "call-next").await.expect("call");
+        let _ = s1.act(1, "finish").await.expect("finish");
+    }
+    chrome.sign_in(&server.base, "m1").await;
+    chrome
+        .wait_text("#who", Duration::from_secs(10), |t| t.contains("经理"))
+        .await;
+    chrome
+        .goto(&format!("{}/console/reports", server.base))
+        .await;
+    // The form takes the hall's business day from the snapshot.
+    chrome
+        .wait_text("#link", Duration::from_secs(10), |t| t == "实时")
+        .await;
+    chrome.click("#report-form input[value='window']").await;
+    chrome.click("#report-form button[type='submit']").await;
+    let (report, _) = chrome
+        .wait_text("#report", Duration::from_secs(10), |t| t.contains("合计"))
+        .await;
+    assert!(report.contains("窗口1"), "{report}");
+    chrome.screenshot("report.png").await;
+    chrome.click("#report-xlsx").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let file = loop {
+        let found = std::fs::read_dir(chrome.downloads())
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|x| x == "xlsx"));
+        if let Some(p) = found {
+            break p;
+        }
+        assert!(Instant::now() < deadline, "no XLSX downloaded within 10 s");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let bytes = std::fs::read(&file).expect("xlsx");
+    assert!(
+        bytes.starts_with(b"PK"),
+        "an XLSX is a zip file: {}",
+        file.display()
+    );
+    assert!(
+        file.file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with("qcall-report-2026-11-23")),
+        "{}",
+        file.display()
+    );
     chrome.stop().await;
     server.stop().await;
 }

@@ -69,6 +69,31 @@
     return { data, res };
   }
 
+  // A request whose answer is a file: the response itself, after the same checks.
+  async function apiRaw(method, path) {
+    const s = session();
+    const res = await fetch("/api/v1" + path, {
+      method,
+      headers: s ? { Authorization: "Bearer " + s.token } : {},
+      credentials: "omit",
+    });
+    if (res.status === 401) {
+      signOut("session_ended");
+      throw new Error(w("session_ended"));
+    }
+    if (!res.ok) {
+      let msg = res.status + "";
+      try {
+        const e = await res.json();
+        msg = e.error.code + ": " + e.error.message;
+      } catch (_) {
+        /* not JSON */
+      }
+      throw new Error(msg);
+    }
+    return { res };
+  }
+
   // ---- Time ------------------------------------------------------------------------------------
   // The server's clock rules (a hall may run on a clock that is not this PC's): offset from each message.
   let skew = 0;
@@ -191,6 +216,10 @@
     hall.windows = new Map(s.windows.map((x) => [x.number, x]));
     hall.notices = s.hall.notices;
     hall.tickets = new Map(s.open_tickets.map((t) => [t.id, t]));
+    const form = document.getElementById("report-form");
+    // A report of the hall's business day until the manager picks other days.
+    if (form && !form.elements.from.value) form.elements.from.value = s.hall.business_day;
+    if (form && !form.elements.to.value) form.elements.to.value = s.hall.business_day;
     view.snapshot();
   }
   function onEvent(e) {
@@ -460,6 +489,107 @@
     );
   }
 
+  // ---- Reports ---------------------------------------------------------------------------------
+  function reportQuery(form, format) {
+    const q = new URLSearchParams();
+    const data = new FormData(form);
+    for (const k of ["from", "to", "service", "window", "staff", "class"]) {
+      const v = (data.get(k) || "").toString().trim();
+      if (v) q.set(k, v);
+    }
+    const by = data.getAll("by").map(String).filter((s) => s);
+    if (by.length) q.set("by", by.join(","));
+    if (format) q.set("format", format);
+    return q.toString();
+  }
+  const seconds = (s) => (s === null || s === undefined ? "—" : (s / 60).toFixed(1));
+  const rate = (r) => (r === null || r === undefined ? "—" : (r * 100).toFixed(1) + "%");
+  function reportCells(f) {
+    return [
+      f.issued,
+      f.served,
+      f.no_show,
+      seconds(f.wait.mean_s),
+      seconds(f.wait.p90_s),
+      seconds(f.handle.mean_s),
+      seconds(f.handle.p90_s),
+      rate(f.over_limit_rate),
+      f.out_of_order,
+      rate(f.ratings ? f.ratings.satisfaction_rate : null),
+    ];
+  }
+  function reportTable(title, dims, rows) {
+    const section = el("section", "report-grouping");
+    section.appendChild(el("h2", null, title));
+    const table = el("table", "report");
+    const head = el("tr");
+    dims.forEach((d) => head.appendChild(el("th", null, w("dim_" + d))));
+    ["issued", "served", "no_show", "wait_mean", "wait_p90", "handle_mean", "handle_p90", "over_limit", "out_of_order", "satisfaction"].forEach((k) =>
+      head.appendChild(el("th", "num", w("col_" + k)))
+    );
+    const thead = el("thead");
+    thead.appendChild(head);
+    table.appendChild(thead);
+    const tbody = el("tbody");
+    const max = Math.max(1, ...rows.map((r) => r.figures.served));
+    rows.forEach((r) => {
+      const tr = el("tr");
+      (r.label.length ? r.label : r.key).forEach((v) => tr.appendChild(el("td", null, v)));
+      reportCells(r.figures).forEach((v, i) => {
+        const td = el("td", "num", v);
+        if (i === 1) {
+          // A bar of the served count: the table is its own chart.
+          const bar = el("span", "bar");
+          bar.style.width = Math.round((r.figures.served / max) * 100) + "%";
+          td.prepend(bar);
+        }
+        tr.appendChild(td);
+      });
+      tbody.appendChild(tr);
+    });
+    table.appendChild(tbody);
+    section.appendChild(table);
+    return section;
+  }
+  async function loadReport() {
+    const form = document.getElementById("report-form");
+    const out = document.getElementById("report");
+    const status = document.getElementById("report-status");
+    setText(status, "");
+    try {
+      const { data } = await api("GET", "/reports?" + reportQuery(form));
+      const parts = [el("p", "report-head", data.hall + " · " + data.from + " – " + data.to + " · " + dateTime(data.generated_at))];
+      parts.push(reportTable(w("total"), [], [{ key: [], label: [], figures: data.total }]));
+      data.groupings.forEach((g) => parts.push(reportTable(g.by.map((d) => w("dim_" + d)).join(" × "), g.by, g.rows)));
+      out.replaceChildren(...parts);
+    } catch (e) {
+      setText(status, w("failed") + e.message);
+    }
+  }
+  async function download(format) {
+    const form = document.getElementById("report-form");
+    const status = document.getElementById("report-status");
+    try {
+      const { res } = await apiRaw("GET", "/reports?" + reportQuery(form, format));
+      const blob = await res.blob();
+      const cd = res.headers.get("content-disposition") || "";
+      const m = /filename="([^"]+)"/.exec(cd);
+      const a = el("a");
+      a.href = URL.createObjectURL(blob);
+      a.download = m ? m[1] : "qcall-report." + format;
+      document.body.appendChild(a);
+      a.click();
+      setTimeout(() => {
+        URL.revokeObjectURL(a.href);
+        a.remove();
+      }, 10000);
+      setText(status, w("downloaded") + " " + a.download);
+    } catch (e) {
+      setText(status, w("failed") + e.message);
+    }
+  }
+
+
   // ---- 差评 cases -------------------------------------------------------------------------------
   const cases = { list: [], open: null };
   function caseRow(c) {
@@ -654,6 +784,16 @@
         setText(result, w("failed") + e.message);
       }
     });
+  }
+  if (page === "reports") {
+    const form = document.getElementById("report-form");
+    form.addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      loadReport();
+    });
+    document.getElementById("report-csv").addEventListener("click", () => download("csv"));
+    document.getElementById("report-xlsx").addEventListener("click", () => download("xlsx"));
+    document.getElementById("report-print").addEventListener("click", () => window.print());
   }
   if (page === "cases") {
     document.getElementById("cases-filter").addEventListener("submit", (ev) => {
