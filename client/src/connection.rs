@@ -20,7 +20,9 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
-use qcall_protocol::{ApiError, ErrorCode, Event, Hello, Millis, ServerMsg, Snapshot};
+use qcall_protocol::{
+    ApiError, ClientMsg, DeviceStatus, ErrorCode, Event, Hello, Millis, ServerMsg, Snapshot,
+};
 use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
@@ -230,6 +232,8 @@ struct Shared {
     attempts: AtomicU64,
     /// The connection gave up for good (a refused staff token); set as its task ends.
     stopped: AtomicBool,
+    /// A device's health report (R31), sent after each hello and whenever it changes.
+    status: watch::Sender<Option<DeviceStatus>>,
 }
 
 impl Shared {
@@ -278,6 +282,7 @@ impl Connection {
             wake,
             attempts: AtomicU64::new(0),
             stopped: AtomicBool::new(false),
+            status: watch::channel(None).0,
         });
         let (stop, stopped) = watch::channel(false);
         net.handle().spawn(run(config, shared.clone(), stopped));
@@ -299,6 +304,16 @@ impl Connection {
     /// its staff token ([`ConnectionState::needs_sign_in`]). Set after that state is delivered.
     pub fn is_stopped(&self) -> bool {
         self.shared.stopped.load(Ordering::SeqCst)
+    }
+
+    /// A device's health as the server should see it (R31): sent after every hello and again
+    /// whenever it changes. Never blocks; an unchanged report sends nothing.
+    pub fn report(&self, status: DeviceStatus) {
+        self.shared.status.send_if_modified(|current| {
+            let changed = current.as_ref() != Some(&status);
+            *current = Some(status);
+            changed
+        });
     }
 
     /// The next update, if one is waiting. Never blocks.
@@ -465,6 +480,9 @@ async fn session(config: &ConnectionConfig, shared: &Shared) -> Ended {
     if let Err(e) = socket.send(Message::text(hello)).await {
         return lost(LinkError::Io(e.to_string()));
     }
+    // The device's report goes after the hello, then on each change.
+    let mut status = shared.status.subscribe();
+    status.mark_changed();
 
     // Until the snapshot arrives, the connect timeout applies; after it, the dead-link timeout.
     let mut connected = false;
@@ -474,6 +492,16 @@ async fn session(config: &ConnectionConfig, shared: &Shared) -> Ended {
         let message = tokio::select! {
             message = socket.next() => Some(message),
             _ = &mut silence => None,
+            Ok(()) = status.changed() => {
+                let report = status.borrow_and_update().clone();
+                if let Some(status) = report
+                    && let Ok(text) = serde_json::to_string(&ClientMsg::DeviceStatus { status })
+                    && let Err(e) = socket.send(Message::text(text)).await
+                {
+                    break LinkError::Io(e.to_string());
+                }
+                continue;
+            }
         };
         let Some(message) = message else {
             break if connected {
@@ -525,7 +553,7 @@ async fn session(config: &ConnectionConfig, shared: &Shared) -> Ended {
                 events,
                 received_at,
             }),
-            ServerMsg::Heartbeat { .. } => {}
+            ServerMsg::Heartbeat { .. } | ServerMsg::Console(_) => {}
             ServerMsg::Refused { error } => return Ended::Refused(error),
         }
         if connected {

@@ -13,7 +13,7 @@ use qcall_client::connection::{Connection, ConnectionConfig, Update};
 use qcall_client::i18n::Lang;
 use qcall_client::ui::{Look, apply_look, install_fonts};
 use qcall_client::{ClientError, NetThread, RequestId, Requests, RestClient, ServerAddr};
-use qcall_protocol::{Hello, Millis, Rating, RatingPadState};
+use qcall_protocol::{AudioHealth, DeviceStatus, Hello, Millis, Rating, RatingPadState};
 
 use crate::model::{BoardLayout, Model, Screen, until_next_minute};
 use crate::pad::{PadCommand, PadIntent};
@@ -210,6 +210,30 @@ impl DisplayApp {
             // started).
             None => voice.no_sound = self.voice.is_none(),
         }
+        self.report();
+    }
+
+    /// Tells the server how this display is (R31): version, mode, sound. Sent only on a change.
+    fn report(&self) {
+        let voice = &self.model.voice;
+        let Some(screen) = self.model.screen() else {
+            return;
+        };
+        self.connection.report(DeviceStatus {
+            app_version: concat!("qcall-display ", env!("CARGO_PKG_VERSION")).to_string(),
+            printer: None,
+            audio: voice.wanted.then_some(if voice.no_sound {
+                AudioHealth::None
+            } else {
+                AudioHealth::Ok
+            }),
+            mode: match screen {
+                Screen::HallBoard => "hall_board".to_string(),
+                Screen::Window(n) => format!("window_screen {n}"),
+                Screen::RatingPad(n) => format!("rating_pad {n}"),
+            },
+            last_frame_at: None,
+        });
     }
 
     /// Takes the photos that arrived, and asks once for the photo of the staff member on this

@@ -14,7 +14,7 @@ use qcall_client::{
     ClientArgs, ClientError, Connection, NetThread, Requests, RestClient, ServerAddr, Settings,
     Wake,
 };
-use qcall_protocol::{Hello, IssueResponse};
+use qcall_protocol::{DeviceStatus, Hello, IssueResponse, PrinterHealth};
 use serde::Deserialize;
 
 use crate::model::{Command, DEFAULT_IDLE, Model, ModelConfig};
@@ -188,6 +188,17 @@ pub struct CheckedIn {
     pub result: Result<qcall_protocol::CheckInResponse, ClientError>,
 }
 
+/// What the kiosk tells the server about itself (R31): its version and its printer.
+fn device_status(printer: Option<PrinterHealth>) -> DeviceStatus {
+    DeviceStatus {
+        app_version: concat!("qcall-kiosk ", env!("CARGO_PKG_VERSION")).to_string(),
+        printer,
+        audio: None,
+        mode: "kiosk".to_string(),
+        last_frame_at: None,
+    }
+}
+
 /// The printer thread: takes slips, prints them one at a time, reports each result.
 struct PrintWorker {
     jobs: mpsc::Sender<(i64, TicketSlip)>,
@@ -261,6 +272,9 @@ impl KioskApp {
             ),
             wake.clone(),
         );
+        conn.report(device_status(
+            config.printer.as_ref().map(|_| PrinterHealth::Ok),
+        ));
         let rest = RestClient::new(&config.server)?.with_bearer(config.key.clone());
         let requests = Requests::new(&net, wake.clone());
         let check_ins = Requests::new(&net, wake.clone());
@@ -326,6 +340,13 @@ impl KioskApp {
         if let Some(printer) = &self.printer {
             let done: Vec<_> = printer.results.try_iter().collect();
             for (ticket_id, result) in done {
+                // The console sees the printer as the last slip left it (R31).
+                self.conn.report(device_status(Some(match &result {
+                    Ok(()) => PrinterHealth::Ok,
+                    Err(e) => PrinterHealth::Fault {
+                        reason: e.to_string(),
+                    },
+                })));
                 self.model.print_done(ticket_id, result);
             }
         }

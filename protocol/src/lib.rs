@@ -7,6 +7,7 @@
 
 mod api;
 mod booking;
+mod console;
 mod error;
 mod model;
 mod push;
@@ -17,6 +18,7 @@ pub mod voice;
 
 pub use api::*;
 pub use booking::*;
+pub use console::*;
 pub use error::*;
 pub use model::*;
 pub use push::*;

@@ -250,6 +250,9 @@ pub enum ServerMsg {
         /// Why.
         error: ApiError,
     },
+    /// Managers only: the console's warnings, device health and figures of the day, after the
+    /// snapshot and whenever they change (R24, R31).
+    Console(Box<crate::ConsoleState>),
 }
 
 #[cfg(test)]

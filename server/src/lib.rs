@@ -10,6 +10,7 @@ mod calendar;
 pub mod cli;
 pub mod clock;
 pub mod config;
+mod console;
 mod core;
 mod engine;
 mod guard;
@@ -178,6 +179,12 @@ pub async fn run_tuned(
     })
     .await?
     .with_context(|| format!("cannot open the database {}", options.db_path.display()))?;
+    // The console's watcher holds an engine handle: it is aborted before the engine stops.
+    let (console, watcher) = console::start(
+        engine.clone(),
+        config.clone(),
+        Arc::new(console::Devices::default()),
+    );
     let (stop_tx, stop_rx) = watch::channel(false);
     let (alive_tx, mut alive_rx) = mpsc::channel::<()>(1);
     // A hall may keep the root secret outside the database (issue 21): then a copy of hall.db alone
@@ -223,6 +230,7 @@ pub async fn run_tuned(
         data_dir: data_dir.clone(),
         db_path: options.db_path.clone(),
         heartbeat: tuning.heartbeat,
+        console,
         write_timeout: tuning.write_timeout,
         ws: state::WsControl {
             stop: stop_rx,
@@ -245,6 +253,7 @@ pub async fn run_tuned(
                 .post(api::lookup_submit)
                 .layer(axum::middleware::map_response(api::book_csp)),
         )
+        .merge(console::routes())
         .layer(axum::middleware::map_response(api::security_headers))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -281,6 +290,8 @@ pub async fn run_tuned(
     .await?;
     ticker.abort();
     let _ = ticker.await;
+    watcher.abort();
+    let _ = watcher.await;
     hub_task.abort();
     let _ = hub_task.await;
     // Every WebSocket task holds a sender; they end on the stop signal, and a write to a client that

@@ -32,6 +32,8 @@ pub(crate) struct App {
     pub(crate) db_path: std::path::PathBuf,
     /// How often a quiet WebSocket gets a heartbeat.
     pub(crate) heartbeat: std::time::Duration,
+    /// The manager's console: device registry and the warnings' watcher (R24, R31).
+    pub(crate) console: crate::console::Console,
     /// How long one WebSocket write may wait for a client that does not read.
     pub(crate) write_timeout: std::time::Duration,
     pub(crate) ws: WsControl,

@@ -40,7 +40,9 @@ pub(crate) async fn ws(
         .on_upgrade(move |socket| serve(app, socket, addr))
 }
 
-/// Who is on the other end, once the hello checked out.
+/// Who is on the other end, once the hello checked out. Made once per connection and taken apart
+/// at once, so the size of its large variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 enum Who {
     Member {
         audience: Audience,
@@ -48,6 +50,10 @@ enum Who {
         display: Option<DisplaySettings>,
         /// A staff token, checked again every second: the socket closes when it expires.
         session: Option<String>,
+        /// A manager or admin: also gets the console's state (R24).
+        console: bool,
+        /// A kiosk or display: its link and reports go to the device registry (R31).
+        device: Option<String>,
     },
     Public {
         token: String,
@@ -108,7 +114,12 @@ async fn serve(app: App, mut socket: WebSocket, addr: std::net::IpAddr) {
             identity,
             display,
             session,
-        } => member(app, socket, audience, identity, display, session).await,
+            console,
+            device,
+        } => {
+            let extras = Extras { console, device };
+            member(app, socket, audience, identity, display, session, extras).await
+        }
         Who::Public { token } => public(app, socket, token, addr).await,
     }
 }
@@ -127,9 +138,11 @@ fn identify(app: &App, hello: Hello) -> Result<Who, ApiError> {
     Ok(match principal {
         Principal::Kiosk { name } => Who::Member {
             audience: Audience::Kiosk,
+            device: Some(name.clone()),
             identity: Identity::Kiosk { name },
             display: None,
             session: None,
+            console: false,
         },
         Principal::Display { name, mode } => {
             let cfg = &app.config;
@@ -154,9 +167,11 @@ fn identify(app: &App, hello: Hello) -> Result<Who, ApiError> {
                     DisplayMode::RatingPad { window } => Audience::RatingPad(window),
                     _ => Audience::Display,
                 },
+                device: Some(name.clone()),
                 identity: Identity::Display { name },
                 display: Some(display),
                 session: None,
+                console: false,
             }
         }
         Principal::Staff { staff_no, role } => Who::Member {
@@ -171,6 +186,8 @@ fn identify(app: &App, hello: Hello) -> Result<Who, ApiError> {
             },
             display: None,
             session,
+            console: matches!(role, Role::Manager | Role::Admin),
+            device: None,
         },
     })
 }
@@ -220,6 +237,37 @@ fn snapshot(
     }))
 }
 
+/// What a member socket carries beyond the hall's pushes.
+struct Extras {
+    console: bool,
+    device: Option<String>,
+}
+
+/// Marks a device offline when its socket's task ends, however it ends.
+struct Online<'a> {
+    app: &'a App,
+    name: String,
+}
+
+impl Drop for Online<'_> {
+    fn drop(&mut self) {
+        self.app
+            .console
+            .devices
+            .disconnected(&self.name, self.app.clock.now());
+    }
+}
+
+/// A device's message after the hello: its health report (R31). Anything else is ignored.
+fn device_message(app: &App, name: &str, text: &str) {
+    match serde_json::from_str::<ClientMsg>(text) {
+        Ok(ClientMsg::DeviceStatus { status }) => {
+            app.console.devices.report(name, status, app.clock.now())
+        }
+        Err(e) => debug!(device = name, cause = %e, "unreadable device message ignored"),
+    }
+}
+
 async fn member(
     app: App,
     mut socket: WebSocket,
@@ -227,6 +275,7 @@ async fn member(
     identity: Identity,
     display: Option<DisplaySettings>,
     session: Option<String>,
+    extras: Extras,
 ) {
     let mut stop = app.ws.stop.clone();
     let subscribe = |app: &App| {
@@ -248,6 +297,20 @@ async fn member(
     };
     if !send(&app, &mut socket, &first).await {
         return;
+    }
+    let _online = extras.device.as_ref().map(|name| {
+        app.console.devices.connected(name, app.clock.now());
+        Online {
+            app: &app,
+            name: name.clone(),
+        }
+    });
+    let mut console = app.console.state.clone();
+    if extras.console {
+        let json = console.borrow_and_update().json.clone();
+        if socket.send(Message::Text(json)).await.is_err() {
+            return;
+        }
     }
     let mut heartbeat = tokio::time::interval(app.heartbeat);
     heartbeat.reset();
@@ -292,8 +355,16 @@ async fn member(
             _ = heartbeat.tick() => {
                 if !send(&app, &mut socket, &ServerMsg::Heartbeat { at: app.clock.now(), seq }).await { break; }
             }
+            changed = console.changed(), if extras.console => {
+                if changed.is_err() { break; }
+                let json = console.borrow_and_update().json.clone();
+                if socket.send(Message::Text(json)).await.is_err() { break; }
+            }
             incoming = socket.next() => match incoming {
                 Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
+                Some(Ok(Message::Text(text))) => {
+                    if let Some(name) = &extras.device { device_message(&app, name, &text); }
+                }
                 Some(Ok(_)) => {}
             },
         }

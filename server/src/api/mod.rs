@@ -89,9 +89,11 @@ pub(crate) async fn security_headers(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
+    // A page that set its own policy (the manager's console, the booking page) keeps it.
     if h.contains_key(header::CONTENT_SECURITY_POLICY) {
-        // A page that set its own policy (the booking page) keeps it.
-    } else if html && let Ok(csp) = HeaderValue::from_str(public::STATUS_PAGE_CSP.as_str()) {
+        return response;
+    }
+    if html && let Ok(csp) = HeaderValue::from_str(public::STATUS_PAGE_CSP.as_str()) {
         h.insert(header::CONTENT_SECURITY_POLICY, csp);
     } else {
         h.insert(
@@ -160,6 +162,7 @@ pub(crate) fn router() -> (axum::Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(manage::window_services))
         .routes(routes!(manage::notices))
         .routes(routes!(manage::audit))
+        .routes(routes!(manage::staff))
         .routes(routes!(report::reports))
         .routes(routes!(report::ranking))
         .routes(routes!(public::public_hall))

@@ -69,6 +69,9 @@ pub(crate) struct Rules {
     /// A call also starts service: the leg's `started_at` is the call (no separate 开始办理).
     #[serde(default)]
     pub(crate) start_on_call: bool,
+    /// The manager's console warns about a window paused longer than this (R24).
+    #[serde(default = "default_warn_pause")]
+    pub(crate) warn_pause_minutes: u32,
 }
 
 impl Default for Rules {
@@ -79,6 +82,7 @@ impl Default for Rules {
             priority_ratio: default_priority_ratio(),
             estimate_min_served: default_estimate_min_served(),
             start_on_call: false,
+            warn_pause_minutes: default_warn_pause(),
         }
     }
 }
@@ -94,6 +98,9 @@ fn default_priority_ratio() -> u32 {
 }
 fn default_estimate_min_served() -> u32 {
     5
+}
+fn default_warn_pause() -> u32 {
+    30
 }
 
 /// How long personal data is kept (R29).

@@ -17,6 +17,7 @@
 mod booking;
 mod case;
 mod command;
+mod console;
 mod day;
 mod estimate;
 mod issue;

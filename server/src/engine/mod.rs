@@ -376,7 +376,10 @@ impl Runner {
         let mut reads: Vec<ReadFn> = Vec::new();
         let mut saved: Vec<SavedRequest> = Vec::new();
         let mut added: Vec<RequestKey> = Vec::new();
-        if self.hall.rollover_due(now) {
+        // A batch of reads alone can start the day (the console's watcher reads every second): what
+        // the clock changes at the new day is then applied with it, not a tick later.
+        let rolled = self.hall.rollover_due(now);
+        if rolled {
             let a = self.hall.rollover(now);
             info!(business_day = a.business_day, "new business day");
             self.requests.clear();
@@ -385,7 +388,7 @@ impl Runner {
             self.daily_backup();
         }
         // What the clock alone changed (opening, cut-off, slot edges, expired no-shows), once a tick.
-        if jobs.iter().any(|j| matches!(j, Job::Tick)) {
+        if rolled || jobs.iter().any(|j| matches!(j, Job::Tick)) {
             applied.extend(self.hall.clock(now));
             if self.purge_pending {
                 applied.extend(self.purge(now));

@@ -26,6 +26,16 @@ use crate::auth::{hex, unhex};
 use crate::core::{Applied, Change, Revocation, StoredTicket};
 pub(crate) use facts::FactReader;
 
+/// What `GET /audit` may narrow the log to; `None` matches everything.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct AuditFilter {
+    pub(crate) day: Option<String>,
+    pub(crate) window: Option<u32>,
+    pub(crate) staff: Option<String>,
+    pub(crate) action: Option<String>,
+    pub(crate) out_of_order: bool,
+}
+
 /// Why the store failed. The engine answers `unavailable` and rebuilds from what was committed.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum StoreError {
@@ -396,12 +406,34 @@ impl Store {
     }
 
     /// A page of the audit log after `after`.
-    pub(crate) fn audit(&self, after: u64, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
+    pub(crate) fn audit(
+        &self,
+        after: u64,
+        limit: u32,
+        filter: &AuditFilter,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        // Each filter is one fixed clause; a missing one matches everything (`?N IS NULL`).
         let mut stmt = self.conn.prepare_cached(
             "SELECT seq, at, business_day, actor, action, window, ticket_id, number, out_of_order, detail
-             FROM audit WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+             FROM audit WHERE seq > ?1
+               AND (?3 IS NULL OR business_day = ?3)
+               AND (?4 IS NULL OR window = ?4)
+               AND (?5 IS NULL OR actor = ?5)
+               AND (?6 IS NULL OR action = ?6)
+               AND (?7 = 0 OR out_of_order = 1)
+             ORDER BY seq LIMIT ?2",
         )?;
-        let rows = stmt.query_map(params![after as i64, limit], |r| {
+        let actor = filter.staff.as_ref().map(|s| format!("staff:{s}"));
+        let args = params![
+            after as i64,
+            limit,
+            filter.day,
+            filter.window,
+            actor,
+            filter.action,
+            filter.out_of_order
+        ];
+        let rows = stmt.query_map(args, |r| {
             Ok(AuditEntry {
                 seq: u64::try_from(r.get::<_, i64>(0)?).unwrap_or(0),
                 at: r.get(1)?,
@@ -416,6 +448,14 @@ impl Store {
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// How many calls of `business_day` jumped the queue (R13), for the console's figures.
+    pub(crate) fn out_of_order_calls(&self, business_day: &str) -> Result<u32, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT COUNT(*) FROM audit WHERE business_day = ?1 AND action = 'call_number' AND out_of_order = 1",
+        )?;
+        Ok(stmt.query_row(params![business_day], |r| r.get(0))?)
     }
 
     /// Fills the database with `count` served tickets of past days, for the history benchmark.

@@ -93,7 +93,13 @@ fn the_audit_log_cannot_be_rewritten() {
     assert!(refused_by_trigger(update), "update refused by the trigger");
     let delete = store.conn.execute("DELETE FROM audit", []);
     assert!(refused_by_trigger(delete), "delete refused by the trigger");
-    assert_eq!(store.audit(0, 10).expect("audit").len(), 1);
+    assert_eq!(
+        store
+            .audit(0, 10, &Default::default())
+            .expect("audit")
+            .len(),
+        1
+    );
 }
 
 #[test]

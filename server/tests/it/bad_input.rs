@@ -139,6 +139,7 @@ const ROUTES: &[(&str, &str, &str)] = &[
         "/api/v1/public/tickets/{token}/cancel",
     ),
     ("GET", "/api/v1/ws", "/api/v1/ws"),
+    ("GET", "/api/v1/staff", "/api/v1/staff"),
     ("GET", "/api/v1/rating-pad", "/api/v1/rating-pad"),
     (
         "POST",
@@ -336,7 +337,10 @@ async fn role_matrix_r27() {
             p if p.starts_with("/api/v1/staff/") => signed_in,
             "/api/v1/tickets" | "/api/v1/bookings/check-in" => &[Kiosk, Staff, Manager, Admin],
             p if p.starts_with("/api/v1/bookings") => staffish,
-            "/api/v1/notices" | "/api/v1/audit" | "/api/v1/windows/1/services" => managers,
+            "/api/v1/notices"
+            | "/api/v1/audit"
+            | "/api/v1/windows/1/services"
+            | "/api/v1/staff" => managers,
             p if p.starts_with("/api/v1/reports") => managers,
             p if p.starts_with("/api/v1/windows/") && method == "POST" => window_staff,
             p if p.starts_with("/api/v1/tickets/") || p.starts_with("/api/v1/windows/") => staffish,

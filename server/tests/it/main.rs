@@ -6,6 +6,7 @@ mod bad_input;
 mod book_browser;
 mod booking;
 mod clock;
+mod console;
 mod crash;
 mod edges;
 mod hall_day;

@@ -2,6 +2,7 @@
 //! helpers live here; each file tests one rule family.
 
 mod booking;
+mod console;
 mod day;
 mod edges;
 mod estimate;
