@@ -83,14 +83,10 @@ pub fn simulate(cfg: HallConfig, profile: Profile, seed: u64) -> anyhow::Result<
     let cfg = Arc::new(cfg);
     let tz = cfg.calendar.tz.clone();
     let date = profile.date;
+    // Minutes of the profile's day, up to 24:00 (the end of an all-day range).
     let at = move |minute: u32| -> anyhow::Result<Millis> {
-        let dt = date.at(
-            i8::try_from(minute / 60).unwrap_or(23).min(23),
-            i8::try_from(minute % 60).unwrap_or(0),
-            0,
-            0,
-        );
-        Ok(dt.to_zoned(tz.clone())?.timestamp().as_millisecond())
+        let midnight = date.at(0, 0, 0, 0).to_zoned(tz.clone())?;
+        Ok(midnight.timestamp().as_millisecond() + i64::from(minute) * 60_000)
     };
     // Staff for each window: a staff account allowed there, each used once.
     let mut free_staff: Vec<_> = cfg.staff.iter().filter(|s| s.role == Role::Staff).collect();

@@ -129,3 +129,26 @@ fn a_bad_profile_is_refused_with_what_to_fix() {
     assert!(parse_window_list("1,x").is_err());
     assert_eq!(parse_window_list("1, 3-5").expect("list"), [1, 3, 4, 5]);
 }
+
+#[test]
+fn a_window_open_until_24_00_stays_open_to_midnight() {
+    let cfg = HallConfig::demo();
+    let src = r#"
+date = "2026-11-23"
+walk_minutes = 0
+[[services]]
+id = "tax"
+arrive_at = ["23:30"]
+handle_minutes = 10
+handle_spread = 0
+[[windows]]
+number = 5
+open = ["23:00-24:00"]
+"#;
+    let profile = Profile::parse(src, "late.toml", &cfg).expect("profile");
+    let report = simulate(cfg, profile, 1).expect("runs");
+    // Open 23:00 to midnight: 60 minutes, and the 23:30 citizen is served.
+    let (_, open, _, served) = report.windows[0];
+    assert!(close(open, 60.0), "{:?}", report.windows);
+    assert_eq!(served, 1);
+}
