@@ -89,20 +89,24 @@ impl Phone {
         self.browser.as_ref().expect("session")
     }
 
+    /// Clicks the element, waiting for it; a click that lands while the page is being replaced
+    /// (a stale element) is tried again on the new page, for up to 10 s.
     async fn click(&self, locator: Locator<'_>) {
-        self.b()
-            .wait()
-            .for_element(locator)
-            .await
-            .expect("element")
-            .click()
-            .await
-            .expect("click");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let element = self.b().wait().for_element(locator).await.expect("element");
+            match element.click().await {
+                Ok(()) => return,
+                Err(e) if Instant::now() > deadline => panic!("cannot click {locator:?}: {e}"),
+                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        }
     }
 
     async fn type_into(&self, name: &str, text: &str) {
         self.b()
-            .find(Locator::Css(&format!("input[name={name}]")))
+            .wait()
+            .for_element(Locator::Css(&format!("input[name={name}]")))
             .await
             .expect("field")
             .send_keys(text)
@@ -110,15 +114,33 @@ impl Phone {
             .expect("type");
     }
 
+    /// The text of the first element matching `css`, or "" while there is none (or the page is
+    /// between two documents).
     async fn text(&self, css: &str) -> String {
+        let script = "const e = document.querySelector(arguments[0]); return e ? e.innerText : '';";
         self.b()
-            .wait()
-            .for_element(Locator::Css(css))
+            .execute(script, vec![css.into()])
             .await
-            .expect("element")
-            .text()
-            .await
-            .expect("text")
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_default()
+    }
+
+    /// Waits up to 10 s for the text of `css` to satisfy `f` and returns it; a page still loading
+    /// or being replaced after a click is waited for, never read half-way.
+    async fn wait_text(&self, css: &str, f: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let t = self.text(css).await;
+            if f(&t) {
+                return t;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{css} did not show what was expected within 10 s; it shows {t:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 }
 
@@ -145,17 +167,20 @@ async fn a_citizen_books_on_a_phone_then_cancels() {
     phone.type_into("name", "张三").await;
     phone.type_into("phone", "13800138000").await;
     phone.click(Locator::Css("button[type=submit]")).await;
-    let code = phone.text("p.code").await;
+    let code = phone
+        .wait_text("p.code", |t| !t.trim().is_empty())
+        .await
+        .trim()
+        .to_string();
     assert_eq!(code.len(), 6, "{code}");
     assert!(
         b.find(Locator::Css("div.qr svg")).await.is_ok(),
         "a QR code"
     );
-    let page = phone.text("main").await;
-    assert!(
-        page.contains("2026-11-23 09:00-09:30") && page.contains("张*"),
-        "{page}"
-    );
+    let page = phone
+        .wait_text("main", |t| t.contains("2026-11-23 09:00-09:30"))
+        .await;
+    assert!(page.contains("张*"), "{page}");
     // The page fits a phone: nothing wider than the window.
     let wide = b
         .execute(
@@ -171,16 +196,9 @@ async fn a_citizen_books_on_a_phone_then_cancels() {
     phone.type_into("code", &code.to_lowercase()).await;
     phone.type_into("phone", "13800138000").await;
     phone.click(Locator::Css("button[value=lookup]")).await;
-    assert!(phone.text("main").await.contains("已预约"));
+    phone.wait_text("main", |t| t.contains("已预约")).await;
     phone.click(Locator::Css("button[value=cancel]")).await;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        if phone.text("main").await.contains("已取消") {
-            break;
-        }
-        assert!(Instant::now() < deadline, "not cancelled");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    phone.wait_text("main", |t| t.contains("已取消")).await;
     if let Some(b) = phone.browser.take() {
         let _ = b.close().await;
     }

@@ -521,15 +521,23 @@ impl Chrome {
         self.click("#signin button").await;
     }
 
+    /// Clicks the element, waiting for it; a click that lands while the page is being replaced
+    /// (a stale element) is tried again on the new page, for up to 10 s.
     async fn click(&self, css: &str) {
-        self.b()
-            .wait()
-            .for_element(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("no {css}: {e}"))
-            .click()
-            .await
-            .unwrap_or_else(|e| panic!("cannot click {css}: {e}"));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let element = self
+                .b()
+                .wait()
+                .for_element(Locator::Css(css))
+                .await
+                .unwrap_or_else(|e| panic!("no {css}: {e}"));
+            match element.click().await {
+                Ok(()) => return,
+                Err(e) if Instant::now() > deadline => panic!("cannot click {css}: {e}"),
+                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        }
     }
 
     async fn goto(&self, url: &str) {
