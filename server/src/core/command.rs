@@ -242,6 +242,8 @@ pub(crate) enum Change {
     /// A staff session ended before its expiry (issue 16).
     Revocation(Revocation),
     Booking(Box<StoredBooking>),
+    /// A rating's free text removed by the personal-data purge (R29); its level and reasons stay.
+    RatingTextRemoved(qcall_protocol::RatingId),
 }
 
 /// The reply to the client, before serialisation.

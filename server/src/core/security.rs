@@ -8,7 +8,7 @@
 
 use qcall_protocol::{ApiError, ErrorCode, Millis};
 
-use super::{Actor, Change, Effects, Hall, Reply, StoredTicket, err, json};
+use super::{Actor, Change, Effects, Hall, Reply, StoredBooking, StoredTicket, err, json};
 
 /// What a failure was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,9 +57,14 @@ pub(crate) enum SecurityCmd {
     Revoke(Revocation),
     /// R29: closed tickets issued before `before`, as stored, lose their personal data (citizen id
     /// hash, masked phone, transfer notes); their times, services, windows and staff stay for reports.
+    /// Closed bookings made before it lose the name, phone and the hashes they were found by; ratings
+    /// given before it lose the citizen's words (their level and reasons stay).
     Purge {
         before: Millis,
         tickets: Vec<StoredTicket>,
+        bookings: Vec<StoredBooking>,
+        /// Ratings given before `before` that still carry a text, none of an open case.
+        rating_texts: Vec<qcall_protocol::RatingId>,
     },
 }
 
@@ -122,16 +127,29 @@ impl Hall {
                 }
                 fx.changes.push(Change::Revocation(r));
             }
-            SecurityCmd::Purge { before, tickets } => self.purge(before, tickets, fx),
+            SecurityCmd::Purge {
+                before,
+                tickets,
+                bookings,
+                rating_texts,
+            } => self.purge(before, tickets, bookings, rating_texts, fx),
         }
         Ok(Reply::None)
     }
 }
 
 impl Hall {
-    /// Clears the personal data of closed tickets issued before `before` (open ones are left alone:
-    /// they are today's) and says in the audit row how much went.
-    fn purge(&mut self, before: Millis, tickets: Vec<StoredTicket>, fx: &mut Effects) {
+    /// Clears the personal data of closed tickets, closed bookings and ratings from before `before`
+    /// (what the hall still holds is left alone: it is recent) and says in the audit row how much
+    /// went.
+    fn purge(
+        &mut self,
+        before: Millis,
+        tickets: Vec<StoredTicket>,
+        bookings: Vec<StoredBooking>,
+        rating_texts: Vec<qcall_protocol::RatingId>,
+        fx: &mut Effects,
+    ) {
         let (mut purged, mut ids, mut phones, mut notes) = (0u32, 0u32, 0u32, 0u32);
         for mut t in tickets {
             if self.tickets.contains_key(&t.ticket.id) || t.ticket.issued_at >= before {
@@ -157,8 +175,36 @@ impl Hall {
                 fx.changes.push(Change::Ticket(Box::new(t)));
             }
         }
+        let mut booking_count = 0u32;
+        for mut b in bookings {
+            let open = b.state == qcall_protocol::BookingState::Booked;
+            if open || self.bookings.contains_key(&b.id) || b.booked_at >= before {
+                continue;
+            }
+            let before_purge = b.clone();
+            b.name_masked.clear();
+            b.phone_masked.clear();
+            b.phone_hash.clear();
+            b.person_hash.clear();
+            b.citizen_hash = None;
+            b.phone_id_hash = None;
+            if b != before_purge {
+                booking_count += 1;
+                fx.changes.push(Change::Booking(Box::new(b)));
+            }
+        }
+        let mut texts = 0u32;
+        for id in rating_texts {
+            // An open 差评 case still works on the citizen's words.
+            if self.ratings.cases.values().any(|c| c.rating.id == id) {
+                continue;
+            }
+            texts += 1;
+            fx.changes.push(Change::RatingTextRemoved(id));
+        }
         fx.detail = json(serde_json::json!({
             "issued_before": before, "tickets": purged, "citizen_ids": ids, "phones": phones, "notes": notes,
+            "bookings": booking_count, "rating_texts": texts,
         }));
     }
 }

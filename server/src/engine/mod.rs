@@ -325,11 +325,28 @@ impl Runner {
             }
         };
         tickets.retain(|t| self.hall.ticket(t.ticket.id).is_none());
-        if tickets.is_empty() {
+        let old = self
+            .store
+            .bookings_personal_before(before, 5_000)
+            .and_then(|b| Ok((b, self.store.rating_texts_before(before, 5_000)?)));
+        let (bookings, rating_texts) = match old {
+            Ok(o) => o,
+            Err(err) => {
+                error!(cause = %err, "personal data purge: cannot read old bookings or ratings; retried after the next rollover");
+                self.purge_pending = false;
+                return None;
+            }
+        };
+        if tickets.is_empty() && bookings.is_empty() && rating_texts.is_empty() {
             self.purge_pending = false;
             return None;
         }
-        let cmd = Command::Security(SecurityCmd::Purge { before, tickets });
+        let cmd = Command::Security(SecurityCmd::Purge {
+            before,
+            tickets,
+            bookings,
+            rating_texts,
+        });
         match self.hall.apply(&Actor::System, cmd, now) {
             Ok(a) => {
                 if a.changes.is_empty() {

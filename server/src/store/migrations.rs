@@ -192,6 +192,16 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE INDEX bookings_date ON bookings(date, service_id);
     CREATE INDEX bookings_open ON bookings(state) WHERE state = 'booked';
     ",
+    // 7: the personal-data purge (R29) removes a rating's free text after the retention period:
+    // the text may become NULL, never anything else; every other column stays fixed.
+    "
+    DROP TRIGGER ratings_fixed;
+    CREATE TRIGGER ratings_fixed BEFORE UPDATE OF id, ticket_id, leg, business_day, service_id, window,
+        staff_no, level, reasons, source, at ON ratings
+        BEGIN SELECT RAISE(ABORT, 'a rating never changes; only its appeal state does'); END;
+    CREATE TRIGGER ratings_text_purged_only BEFORE UPDATE OF text ON ratings WHEN NEW.text IS NOT NULL
+        BEGIN SELECT RAISE(ABORT, 'a rating''s text is only ever removed (R29 purge)'); END;
+    ",
 ];
 
 /// Runs the migrations this database has not seen, each in its own transaction.

@@ -23,7 +23,7 @@ use qcall_protocol::{AuditEntry, Millis, TicketId};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::auth::{hex, unhex};
-use crate::core::{Applied, Change, Revocation, StoredTicket};
+use crate::core::{Applied, Change, Revocation, StoredBooking, StoredTicket};
 pub(crate) use facts::FactReader;
 
 /// What `GET /audit` may narrow the log to; `None` matches everything.
@@ -278,6 +278,7 @@ impl Store {
                                 params![kind, key, value],
                             )?;
                         }
+                        Change::RatingTextRemoved(id) => ratings::remove_text(&tx, *id)?,
                         Change::Booking(b) => {
                             tx.prepare_cached(
                                 "INSERT INTO bookings (id, service_id, date, slot_start, state, booked_at, closed_at, ticket_id, data)
@@ -350,6 +351,26 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(
             r#"SELECT data FROM tickets WHERE issued_at < ?1
                AND (data LIKE '%"citizen_hash":"%' OR data LIKE '%"phone_masked":"%' OR data LIKE '%"note":"%')
+               ORDER BY id LIMIT ?2"#,
+        )?;
+        let rows = stmt.query_map(params![before, limit], |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(serde_json::from_str(&row?)?);
+        }
+        Ok(out)
+    }
+
+    /// Closed bookings made before `before` that still hold a name, phone or hash (R29), at most
+    /// `limit`.
+    pub(crate) fn bookings_personal_before(
+        &self,
+        before: Millis,
+        limit: u32,
+    ) -> Result<Vec<StoredBooking>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            r#"SELECT data FROM bookings WHERE booked_at < ?1 AND state <> 'booked'
+               AND (data LIKE '%"phone_hash":"_%' OR data LIKE '%"name_masked":"_%')
                ORDER BY id LIMIT ?2"#,
         )?;
         let rows = stmt.query_map(params![before, limit], |r| r.get::<_, String>(0))?;

@@ -151,6 +151,18 @@ pub(super) fn set_appeal(
     Ok(())
 }
 
+/// The personal-data purge (R29): the rating keeps its level and reasons, the citizen's words go,
+/// from the rating's row and from its (closed) case's copy of it.
+pub(super) fn remove_text(tx: &Transaction<'_>, id: RatingId) -> Result<(), StoreError> {
+    tx.prepare_cached("UPDATE ratings SET text = NULL WHERE id = ?1")?
+        .execute([id as i64])?;
+    tx.prepare_cached(
+        "UPDATE cases SET data = json_set(data, '$.rating.text', json('null')) WHERE rating_id = ?1",
+    )?
+    .execute([id as i64])?;
+    Ok(())
+}
+
 pub(super) fn upsert_case(tx: &Transaction<'_>, c: &CaseLive) -> Result<(), StoreError> {
     tx.prepare_cached(
         "INSERT INTO cases (id, rating_id, opened_at, business_day, window, staff_no, state, due_at, closed_at, data)
@@ -359,6 +371,26 @@ impl Store {
             .query_row([id as i64], |r| r.get(0))
             .optional()?;
         data.map(|d| self.case_of_data(id as i64, &d)).transpose()
+    }
+
+    /// Ratings given before `before` that still carry a text and whose case, if any, is closed
+    /// (R29), at most `limit`.
+    pub(crate) fn rating_texts_before(
+        &self,
+        before: Millis,
+        limit: u32,
+    ) -> Result<Vec<RatingId>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT r.id FROM ratings r WHERE r.at < ?1 AND r.text IS NOT NULL
+             AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.rating_id = r.id AND c.state = 'open')
+             ORDER BY r.id LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![before, limit], |r| r.get::<_, i64>(0))?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(u64::try_from(row?).unwrap_or(0));
+        }
+        Ok(out)
     }
 
     /// What the hall needs of ratings after a restart: the next ids, the ratings of the last 30

@@ -256,11 +256,11 @@ fn tickets_stored_before_facts_get_the_same_facts_on_the_first_start() {
         .iter()
         .position(|m| m.contains("CREATE TABLE leg_facts"))
         .expect("the facts migration") as i64;
-    // The migrations after it run again too: drop what they made (bookings).
+    // The migrations after it run again too: drop what they made (bookings, the purge trigger).
     store
         .conn
         .execute_batch(&format!(
-            "DROP TABLE leg_facts; DROP TABLE pause_facts; DROP TABLE bookings; PRAGMA user_version = {facts_version};"
+            "DROP TABLE leg_facts; DROP TABLE pause_facts; DROP TABLE bookings; DROP TRIGGER ratings_text_purged_only; PRAGMA user_version = {facts_version};"
         ))
         .expect("downgrade");
     drop(store);

@@ -646,12 +646,30 @@ async fn the_data_folder_and_database_are_private() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn personal_data_is_purged_after_the_retention_period_and_the_facts_stay() {
-    let server = TestServer::start_with(
-        &hall_toml(2, "[privacy]\nretention_days = 2\n"),
-        ManualClock::new(at("2026-11-23T09:00")),
-        None,
-    )
-    .await;
+    let toml = hall_toml(2, "[privacy]\nretention_days = 2\n").replace(
+        "expected_minutes = 5\n",
+        "expected_minutes = 5\n[services.booking]\nslot_minutes = 30\nquota = 2\nhours = [\"09:00-12:00\"]\n",
+    );
+    let server =
+        TestServer::start_with(&toml, ManualClock::new(at("2026-11-23T09:00")), None).await;
+    // A booking for tomorrow, cancelled by its holder: closed, with a name and phone.
+    let booked: BookingResponse = server
+        .anonymous()
+        .post(
+            "/api/v1/public/bookings",
+            &serde_json::json!({
+                "service_id": "a", "date": "2026-11-24", "slot": "10:00-10:30",
+                "name": "李四", "phone": "13955556666",
+            }),
+        )
+        .await
+        .expect("book");
+    let lookup = serde_json::json!({"code": booked.booking.code, "phone": "13955556666"});
+    let _: BookingResponse = server
+        .anonymous()
+        .post("/api/v1/public/bookings/cancel", &lookup)
+        .await
+        .expect("cancel");
     let kiosk = server.client(KIOSK);
     let issued: IssueResponse = kiosk
         .post(
@@ -684,6 +702,19 @@ async fn personal_data_is_purged_after_the_retention_period_and_the_facts_stay()
         .expect("transfer with a note");
     s2.act(2, "call-next").await.expect("call at 2");
     s2.act(2, "finish").await.expect("finish");
+    // The citizen rates the second leg at window 2's pad, in words.
+    let rating: Rating = server
+        .client(PAD2)
+        .post(
+            "/api/v1/rating-pad/ratings",
+            &serde_json::json!({
+                "request_id": "pad-2", "ticket_id": id, "leg": 1,
+                "level": "satisfied", "text": "赵女士说窗口很耐心",
+            }),
+        )
+        .await
+        .expect("rating");
+    assert!(rating.text.is_some());
     let manager = server.staff("m1").await;
     let before: Ticket = manager
         .get(&format!("/api/v1/tickets/{id}"))
@@ -772,10 +803,30 @@ async fn personal_data_is_purged_after_the_retention_period_and_the_facts_stay()
             detail["tickets"].as_u64(),
             detail["citizen_ids"].as_u64(),
             detail["phones"].as_u64(),
-            detail["notes"].as_u64()
+            detail["notes"].as_u64(),
+            detail["bookings"].as_u64(),
+            detail["rating_texts"].as_u64(),
         ),
-        (Some(1), Some(1), Some(1), Some(1))
+        (Some(1), Some(1), Some(1), Some(1), Some(1), Some(1))
     );
+    // The rating keeps its level for the satisfaction figures; its words are gone.
+    let page: RatingPage = manager.get("/api/v1/ratings").await.expect("ratings");
+    let kept = page
+        .ratings
+        .into_iter()
+        .find(|r| r.id == rating.id)
+        .expect("the rating stays");
+    assert_eq!(
+        (kept.level, kept.text.as_deref()),
+        (RatingLevel::Satisfied, None)
+    );
+    // The booking can no longer be found by the phone it was made with.
+    let gone = server
+        .anonymous()
+        .post::<BookingResponse>("/api/v1/public/bookings/lookup", &lookup)
+        .await
+        .expect_err("purged");
+    assert_eq!(gone.code, ErrorCode::UnknownBooking);
     // Yesterday's figures were kept as they were (the day's stats are not personal data).
     assert_eq!(today_before.served, 1);
     // The database itself no longer holds them.
@@ -783,7 +834,11 @@ async fn personal_data_is_purged_after_the_retention_period_and_the_facts_stay()
     let db = std::fs::read(dir.path().join("hall.db")).expect("db");
     let text = String::from_utf8_lossy(&db);
     assert!(
-        !text.contains("138****1234") && !text.contains("王先生"),
+        !text.contains("138****1234")
+            && !text.contains("王先生")
+            && !text.contains("赵女士")
+            && !text.contains("139****6666")
+            && !text.contains("李*"),
         "gone from the file too"
     );
 }
