@@ -348,17 +348,13 @@ impl Store {
         before: Millis,
         limit: u32,
     ) -> Result<Vec<StoredTicket>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
+        self.data_rows(
             r#"SELECT data FROM tickets WHERE issued_at < ?1
                AND (data LIKE '%"citizen_hash":"%' OR data LIKE '%"phone_masked":"%' OR data LIKE '%"note":"%')
                ORDER BY id LIMIT ?2"#,
-        )?;
-        let rows = stmt.query_map(params![before, limit], |r| r.get::<_, String>(0))?;
-        let mut out = Vec::new();
-        for row in rows {
-            out.push(serde_json::from_str(&row?)?);
-        }
-        Ok(out)
+            before,
+            limit,
+        )
     }
 
     /// Closed bookings made before `before` that still hold a name, phone or hash (R29), at most
@@ -368,11 +364,23 @@ impl Store {
         before: Millis,
         limit: u32,
     ) -> Result<Vec<StoredBooking>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
+        self.data_rows(
             r#"SELECT data FROM bookings WHERE booked_at < ?1 AND state <> 'booked'
                AND (data LIKE '%"phone_hash":"_%' OR data LIKE '%"name_masked":"_%')
                ORDER BY id LIMIT ?2"#,
-        )?;
+            before,
+            limit,
+        )
+    }
+
+    /// The JSON `data` column of the rows `sql` selects with `?1 = before` and `?2 = limit`, read back.
+    fn data_rows<T: serde::de::DeserializeOwned>(
+        &self,
+        sql: &str,
+        before: Millis,
+        limit: u32,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
         let rows = stmt.query_map(params![before, limit], |r| r.get::<_, String>(0))?;
         let mut out = Vec::new();
         for row in rows {
