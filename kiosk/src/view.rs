@@ -773,7 +773,12 @@ fn service(model: &Model, ui: &mut Ui) -> Option<Intent> {
         }
     }
     if service.ask_phone {
-        let label = Text::PhoneOptional.get(lang);
+        // In a hall that sends near-turn notices, a phone given asks for them (R32): the label says so.
+        let label = if model.live.hall().is_some_and(|h| h.notify) {
+            Text::PhoneForNotices.get(lang)
+        } else {
+            Text::PhoneOptional.get(lang)
+        };
         let active = form.active == Some(Field::Phone);
         match field(ui, label, &form.phone, false, active, scale) {
             FieldEvent::Changed(text) => intent = Some(Intent::SetPhone(text)),

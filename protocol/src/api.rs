@@ -89,6 +89,11 @@ pub struct IssueRequest {
     /// Needed for `priority` from a kiosk.
     #[serde(default)]
     pub helper: Option<HelperPin>,
+    /// Near-turn notices to `phone` (R32): a notice when the ticket is a few places or minutes away
+    /// and when it is called. Needs `phone`; ignored when the hall sends no notices
+    /// (`HallInfo::notify`). The full number is kept apart only while the ticket is open.
+    #[serde(default)]
+    pub notify: bool,
 }
 
 /// The answer to an issue: the ticket, its token and the wait ahead.

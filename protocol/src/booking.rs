@@ -134,6 +134,11 @@ pub struct BookRequest {
     /// Optional idempotency key: a retry gets the same booking.
     #[serde(default)]
     pub request_id: Option<String>,
+    /// A reminder the day before and near-turn notices after the check-in, to `phone` (R32);
+    /// ignored when the hall sends no notices (`HallInfo::notify`). The full number is kept apart
+    /// only while the booking (then its ticket) is open.
+    #[serde(default)]
+    pub notify: bool,
 }
 
 /// `POST /public/bookings/lookup` and `/public/bookings/cancel`: a booking named by its code and the

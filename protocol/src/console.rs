@@ -104,6 +104,9 @@ pub enum WarningKind {
     CaseOverdue,
     /// A 差评 case, or its current step, is in its last working days before the deadline.
     CaseDueSoon,
+    /// Near-turn notices (R32) are failing: `value` is how many wait for a retry or were given up
+    /// in the last 24 hours, `detail` says how many of each (the server log has the errors).
+    NoticesFailing,
 }
 
 /// One warning on the manager's console. It appears when its condition starts and goes when it ends.

@@ -484,4 +484,7 @@ pub struct HallInfo {
     /// separate 开始办理.
     #[serde(default)]
     pub start_on_call: bool,
+    /// Whether the hall sends near-turn notices (R32): kiosks and the booking page offer them.
+    #[serde(default)]
+    pub notify: bool,
 }

@@ -56,6 +56,11 @@ impl Calendar {
         format!("{:02}:{:02}", t.hour(), t.minute())
     }
 
+    /// The local calendar date of an instant (midnight, not the business-day boundary).
+    pub(crate) fn local_date(&self, now: Millis) -> Date {
+        self.local(now).date()
+    }
+
     /// Minutes since local midnight.
     pub(crate) fn local_minute(&self, now: Millis) -> u32 {
         let t = self.local(now).time();

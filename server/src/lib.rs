@@ -14,6 +14,7 @@ mod console;
 mod core;
 mod engine;
 mod guard;
+mod notify;
 mod report;
 mod serve;
 pub mod sim;
@@ -272,6 +273,11 @@ pub async fn run_tuned(
             ticker_auth.forget_expired(ticker_clock.now());
         }
     });
+    // Near-turn notices (R32): delivered from the outbox by a task of their own.
+    let notices = config
+        .notify
+        .enabled
+        .then(|| tokio::spawn(notify::run(engine.clone(), config.notify.clone())));
     let stopper = engine.clone();
     drop(engine);
 
@@ -290,6 +296,10 @@ pub async fn run_tuned(
     .await?;
     ticker.abort();
     let _ = ticker.await;
+    if let Some(task) = notices {
+        task.abort();
+        let _ = task.await;
+    }
     watcher.abort();
     let _ = watcher.await;
     hub_task.abort();

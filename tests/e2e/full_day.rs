@@ -176,6 +176,7 @@ impl Hall {
             pin: "2580".into(),
         });
         let request = IssueRequest {
+            notify: false,
             request_id: RequestId::new().as_str().to_string(),
             service_id: service.into(),
             class,

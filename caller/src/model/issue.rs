@@ -99,6 +99,7 @@ impl Model {
         };
         let optional = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
         let request = draft.request.clone().unwrap_or_else(|| IssueRequest {
+            notify: false,
             request_id: RequestId::new().into(),
             service_id: service,
             class: draft.class,

@@ -84,6 +84,7 @@ fn snapshot(seq: u64, windows: Vec<WindowView>, tickets: Vec<Ticket>) -> Snapsho
             window: Some(1),
         },
         hall: HallInfo {
+            notify: false,
             start_on_call: false,
             name_zh: "政务服务大厅".into(),
             name_en: "Hall".into(),

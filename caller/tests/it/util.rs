@@ -159,6 +159,7 @@ impl Hall {
     /// A citizen takes a ticket for `service` at the kiosk.
     pub fn issue(&self, service: &str) -> IssueResponse {
         let request = IssueRequest {
+            notify: false,
             request_id: RequestId::new().into(),
             service_id: service.into(),
             class: TicketClass::Normal,

@@ -78,6 +78,7 @@ pub(super) fn en(text: Text) -> &'static str {
         Materials => "Documents to bring",
         CitizenIdOptional => "ID card number (optional)",
         PhoneOptional => "Phone number (optional)",
+        PhoneForNotices => "Phone (optional; we text you when your turn is near)",
         ElderMode => "Large text",
         HelperStaffNo => "Staff number",
         HelperPin => "Staff PIN",

@@ -212,6 +212,8 @@ texts! {
     CitizenIdOptional,
     /// Optional phone field.
     PhoneOptional,
+    /// The optional phone field in a hall that sends near-turn notices (R32): giving it asks for them.
+    PhoneForNotices,
     /// 适老化: the switch to large text.
     ElderMode,
     /// The helper's staff number.

@@ -79,6 +79,7 @@ pub(super) fn zh(text: Text) -> &'static str {
         Materials => "所需材料",
         CitizenIdOptional => "身份证号（选填）",
         PhoneOptional => "手机号（选填）",
+        PhoneForNotices => "手机号（选填，快到您时短信提醒）",
         ElderMode => "长者模式",
         HelperStaffNo => "工作人员工号",
         HelperPin => "工作人员密码",

@@ -26,6 +26,7 @@ fn snapshot(seq: u64) -> ServerMsg {
             name: "board".into(),
         },
         hall: HallInfo {
+            notify: false,
             start_on_call: false,
             name_zh: "测试大厅".into(),
             name_en: "Test hall".into(),

@@ -208,6 +208,7 @@ pub fn view(s: &Snapshot) -> Snapshot {
 /// A ticket request for one touch.
 pub fn issue(service: &str) -> IssueRequest {
     IssueRequest {
+        notify: false,
         request_id: qcall_client::RequestId::new().into(),
         service_id: service.into(),
         class: TicketClass::Normal,

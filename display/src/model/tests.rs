@@ -90,6 +90,7 @@ fn snapshot(seq: u64, at: Millis, calls: Vec<Call>) -> Snapshot {
             name: "board".into(),
         },
         hall: HallInfo {
+            notify: false,
             start_on_call: false,
             name_zh: "示范政务服务中心".into(),
             name_en: "Demo Service Centre".into(),

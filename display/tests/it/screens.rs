@@ -354,6 +354,7 @@ pub(crate) fn hall_snapshot(calls: usize, latest: &str) -> qcall_protocol::Snaps
             name: "hall-board".into(),
         },
         hall: HallInfo {
+            notify: false,
             start_on_call: false,
             name_zh: "示范政务服务中心".into(),
             name_en: "Demo Government Service Centre".into(),

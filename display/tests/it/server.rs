@@ -160,6 +160,7 @@ impl Hall {
     pub(crate) fn issue(&self, service: &str) -> String {
         let kiosk = self.rest().with_bearer(KIOSK);
         let request = IssueRequest {
+            notify: false,
             request_id: RequestId::new().into(),
             service_id: service.into(),
             class: TicketClass::Normal,

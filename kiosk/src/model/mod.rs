@@ -880,7 +880,10 @@ impl Model {
             return None;
         }
         let optional = |ask: bool, text: &str| (ask && !text.is_empty()).then(|| text.to_string());
+        let phone = optional(service.ask_phone, &form.phone);
         let request = IssueRequest {
+            // The phone field's label says it is for near-turn notices when the hall sends them.
+            notify: phone.is_some() && live.hall().is_some_and(|h| h.notify),
             request_id: RequestId::new().into(),
             service_id: form.service_id.clone(),
             class: if helper.is_some() {
@@ -889,7 +892,7 @@ impl Model {
                 TicketClass::Normal
             },
             citizen_id: optional(service.ask_citizen_id, &form.citizen_id),
-            phone: optional(service.ask_phone, &form.phone),
+            phone,
             helper: helper.clone(),
         };
         form.error = None;

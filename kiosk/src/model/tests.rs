@@ -54,6 +54,7 @@ fn snapshot(hours: &[&str], availability: Vec<Availability>) -> Snapshot {
         at: T0,
         identity: Identity::Kiosk { name: "k".into() },
         hall: HallInfo {
+            notify: false,
             start_on_call: false,
             name_zh: "测试大厅".into(),
             name_en: "Test hall".into(),
@@ -1103,4 +1104,28 @@ fn a_ticket_held_from_another_kiosk_is_named_on_the_service_page() {
     take_with_id(&mut m, "11010519491231002X", |_| Err(holds(None)), now);
     let f = form(&m);
     assert_eq!((f.holds, f.error), (None, Some(Text::ErrDuplicateCitizen)));
+}
+
+#[test]
+fn a_phone_asks_for_near_turn_notices_only_where_the_hall_sends_them() {
+    let t = Instant::now();
+    for (hall_sends, phone, asked) in [
+        (true, "13800138000", true),
+        (true, "", false),
+        (false, "13800138000", false),
+    ] {
+        let mut s = open();
+        s.services[0].ask_phone = true;
+        s.hall.notify = hall_sends;
+        let mut m = model(t, s);
+        m.handle(Intent::OpenService("a".into()), t);
+        if !phone.is_empty() {
+            m.handle(Intent::SetPhone(phone.into()), t);
+        }
+        let request = issue_request(m.handle(Intent::TakeTicket, t));
+        assert_eq!(
+            request.notify, asked,
+            "hall sends: {hall_sends}, phone {phone:?}"
+        );
+    }
 }

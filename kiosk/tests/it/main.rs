@@ -39,6 +39,7 @@ fn slip() -> TicketSlip {
         estimated_wait_minutes: Some(0),
     };
     let hall = HallInfo {
+        notify: false,
         start_on_call: false,
         name_zh: "示例区政务服务大厅".into(),
         name_en: "Example District Service Hall".into(),

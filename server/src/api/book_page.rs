@@ -37,6 +37,9 @@ struct BookForm {
     phone: String,
     #[serde(default)]
     citizen_id: String,
+    /// `on` when the citizen ticked the reminder box (R32).
+    #[serde(default)]
+    notify: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -117,7 +120,7 @@ input[type=text],input[type=tel]{width:100%;font-size:18px;padding:10px;box-sizi
 .slots label{display:inline-block;margin:4px 8px 4px 0;padding:8px;border:1px solid #0B4F9C;border-radius:6px}\
 .full{color:#888;border-color:#ccc!important}button{font-size:20px;padding:12px 24px;background:#0B4F9C;color:#fff;border:0;border-radius:8px;width:100%}\
 .error{color:#8E0E0E;font-weight:bold}.code{font-size:44px;letter-spacing:6px;font-weight:bold;text-align:center}\
-.qr{text-align:center}footer{padding:16px;text-align:center}";
+.qr{text-align:center}footer{padding:16px;text-align:center}.check{font-size:16px}.check input{width:22px;height:22px;vertical-align:middle}";
 
 /// The words for a refusal, in the page's language.
 fn refusal(lang: &str, e: &ApiError) -> String {
@@ -151,7 +154,8 @@ pub(crate) async fn book_page(
         .read(|hall, _, now| hall.bookable(now))
         .await
         .unwrap_or_default();
-    form_page(&lang, &services, q.service.as_deref(), None)
+    let notify = app.config.notify.enabled;
+    form_page(&lang, &services, q.service.as_deref(), None, notify)
 }
 
 fn form_page(
@@ -159,6 +163,7 @@ fn form_page(
     services: &[BookableService],
     chosen: Option<&str>,
     error: Option<String>,
+    notify: bool,
 ) -> Html<String> {
     let title = t(lang, "预约办事", "Book an appointment");
     let chosen = chosen.and_then(|id| services.iter().find(|s| s.service_id == id));
@@ -199,6 +204,9 @@ fn form_page(
                         label { (t(lang, "姓名", "Name")) input type="text" name="name" required maxlength="40"; }
                         label { (t(lang, "手机号", "Mobile phone")) input type="tel" name="phone" required inputmode="numeric"; }
                         label { (t(lang, "身份证号（可选）", "Citizen id (optional)")) input type="text" name="citizen_id" maxlength="18"; }
+                        @if notify {
+                            label.check { input type="checkbox" name="notify" value="on"; " " (t(lang, "前一天提醒我，签到后快到我时再通知我（发送到上面的手机号）", "Remind me the day before, and tell me when my turn is near after check-in (to the phone above)")) }
+                        }
                         button type="submit" { (t(lang, "提交预约", "Book")) }
                     }
                 }
@@ -253,6 +261,7 @@ pub(crate) async fn book_submit(State(app): State<App>, body: Bytes) -> Html<Str
     let lang = form.lang.clone();
     let (date, slot) = form.slot.split_once(' ').unwrap_or(("", ""));
     let req = BookRequest {
+        notify: form.notify == "on",
         service_id: form.service.clone(),
         date: date.to_string(),
         slot: slot.to_string(),
@@ -283,6 +292,7 @@ pub(crate) async fn book_submit(State(app): State<App>, body: Bytes) -> Html<Str
                 &services,
                 Some(&form.service),
                 Some(refusal(&lang, &e)),
+                app.config.notify.enabled,
             )
         }
     }

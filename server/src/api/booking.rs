@@ -118,6 +118,7 @@ pub(super) async fn book(app: &App, actor: Actor, req: BookRequest) -> Answer {
         citizen_hash,
         phone_id_hash,
         codes,
+        notice_phone: (req.notify && app.config.notify.enabled).then_some(phone),
     })));
     Ok(RawJson(
         app.engine.command(actor, req.request_id, cmd).await?,

@@ -8,7 +8,7 @@ use super::extract::{ApiJson, Issuer, KioskCaller, RawJson};
 use super::security::{ClientAddr, check_secret};
 use super::{Answer, check_request_id, fail, forbidden, json, random_hex};
 use crate::auth::{Principal, mask_phone};
-use crate::core::{Actor, Command, IssueCmd};
+use crate::core::{Actor, Command, IssueCmd, NoticePhone};
 use crate::engine::Gate;
 use crate::guard::Secret;
 use crate::state::App;
@@ -86,14 +86,25 @@ pub(super) async fn issue(
         Some(id) => Some(app.auth.citizen_hash(id)?),
         None => None,
     };
-    let phone_masked = match req
+    let phone = req
         .phone
         .as_deref()
         .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
+        .filter(|s| !s.is_empty());
+    let phone_masked = match phone {
         Some(phone) => Some(mask_phone(phone)?),
         None => None,
+    };
+    // Near-turn notices (R32): the full number goes to its own table, only when asked for.
+    let notice = match (req.notify && app.config.notify.enabled, phone) {
+        (false, _) => None,
+        (true, Some(phone)) => Some(NoticePhone::Given(crate::auth::phone_digits(phone)?)),
+        (true, None) => {
+            return Err(fail(
+                ErrorCode::BadRequest,
+                "near-turn notices need a phone number: give `phone` or leave `notify` off",
+            ));
+        }
     };
     let helper = match (req.class, req.helper, &actor) {
         (TicketClass::Priority, Some(h), Actor::Kiosk(_)) => Some(helper_pin(&app, addr, h).await?),
@@ -105,6 +116,7 @@ pub(super) async fn issue(
         citizen_hash,
         phone_masked,
         helper,
+        notice,
         secret: random_hex(16)?,
     });
     Ok(RawJson(

@@ -7,6 +7,8 @@ use serde::Deserialize;
 use crate::calendar::{self, Calendar};
 use raw::{Locator, RawConfig};
 
+mod notify;
+pub(crate) use notify::NotifyCfg;
 mod raw;
 mod validate;
 
@@ -50,6 +52,8 @@ pub struct HallConfig {
     pub(crate) cases: CasesCfg,
     /// Appointment rules (R25, R26).
     pub(crate) booking: BookingCfg,
+    /// Near-turn notices through the hall's webhook (R32).
+    pub(crate) notify: NotifyCfg,
     /// True for the built-in demo hall: its secrets are public and printed in the log.
     pub(crate) is_demo: bool,
 }
@@ -541,6 +545,18 @@ impl HallConfig {
     /// The same hall with some rules changed, for tests.
     pub(crate) fn with_rules(mut self, f: impl FnOnce(&mut Rules)) -> HallConfig {
         f(&mut self.rules);
+        self
+    }
+
+    /// The same hall sending notices (R32) with these settings, for tests.
+    pub(crate) fn with_notify(mut self, f: impl FnOnce(&mut NotifyCfg)) -> HallConfig {
+        self.notify = NotifyCfg {
+            enabled: true,
+            url: "http://127.0.0.1:9/notices".into(),
+            secret: "test-secret-0123456789".into(),
+            ..NotifyCfg::default()
+        };
+        f(&mut self.notify);
         self
     }
 }

@@ -42,6 +42,8 @@ pub(super) struct RawConfig {
     pub(super) cases: CasesCfg,
     #[serde(default)]
     pub(super) booking: RawBooking,
+    #[serde(default)]
+    pub(super) notify: super::notify::RawNotify,
 }
 
 /// `[booking]`: the hall's appointment rules (R25, R26).

@@ -586,6 +586,7 @@ pub(super) fn validate(raw: RawConfig, loc: &Locator<'_>) -> Result<HallConfig, 
         check_in_late_minutes: raw.booking.check_in_late_minutes,
         appointment_only,
     };
+    let notify = super::notify::check(raw.notify, loc, &|name| std::env::var(name).ok())?;
     if raw.rules.requeue_behind > 1000 {
         return Err(loc.err(
             0..0,
@@ -612,6 +613,7 @@ pub(super) fn validate(raw: RawConfig, loc: &Locator<'_>) -> Result<HallConfig, 
         ratings: raw.ratings,
         cases: raw.cases,
         booking,
+        notify,
         is_demo: false,
     })
 }

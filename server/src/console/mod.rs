@@ -96,7 +96,13 @@ pub(crate) fn start(
             let Ok(next) = engine
                 .read(move |hall, store, now| {
                     let figures = hall.service_figures();
-                    let warnings = hall.hall_warnings(&figures, now);
+                    let mut warnings = hall.hall_warnings(&figures, now);
+                    if hall.notices_on() {
+                        match store.outbox_counts(now - 86_400_000) {
+                            Ok(c) => warnings.extend(watch::notice_warning(&c, now)),
+                            Err(e) => tracing::warn!(cause = %e, "notice outbox not read"),
+                        }
+                    }
                     let mut ratings = RatingCounts::default();
                     for w in &hall.cfg.windows {
                         match store.rating_counts(hall.business_day(), w.number) {

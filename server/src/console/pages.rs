@@ -153,6 +153,11 @@ fn words(l: Lang) -> String {
         ("signed_out", "未签到", "not signed in"),
         ("case_overdue", "差评工单超期", "差评 case overdue"),
         ("case_due_soon", "差评工单即将到期", "差评 case due soon"),
+        (
+            "notices_failing",
+            "到号提醒发送失败",
+            "Notices not delivered",
+        ),
         ("level_very_satisfied", "非常满意", "very satisfied"),
         ("level_satisfied", "满意", "satisfied"),
         ("level_basic", "基本满意", "fairly satisfied"),

@@ -9,6 +9,30 @@ use qcall_protocol::{
     WarningKind,
 };
 
+/// The warning of failing notices (R32): some wait for a retry, or were given up in the last day.
+pub(crate) fn notice_warning(
+    c: &crate::store::outbox::OutboxCounts,
+    now: Millis,
+) -> Option<Warning> {
+    let stuck = c.retrying + c.failed;
+    (stuck > 0).then(|| Warning {
+        key: "notices_failing".into(),
+        kind: WarningKind::NoticesFailing,
+        since: now,
+        service_id: None,
+        window: None,
+        device: None,
+        number: None,
+        case_id: None,
+        value: Some(u32::try_from(stuck).unwrap_or(u32::MAX)),
+        limit: None,
+        detail: Some(format!(
+            "{} waiting for a retry, {} given up in the last 24 h ({} delivered); see the server log",
+            c.retrying, c.failed, c.delivered
+        )),
+    })
+}
+
 /// The device warnings: offline since when, or a fault since it was reported (the last report).
 pub(crate) fn device_warnings(devices: &[DeviceHealth], now: Millis) -> Vec<Warning> {
     let mut out = Vec::new();

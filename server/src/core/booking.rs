@@ -50,6 +50,12 @@ pub(crate) struct StoredBooking {
     /// The ticket came after the check-in window (a normal ticket).
     #[serde(default)]
     pub(crate) late: bool,
+    /// A reminder and near-turn notices asked for (R32); the phone is kept apart.
+    #[serde(default)]
+    pub(crate) notify: bool,
+    /// The day-before reminder was queued.
+    #[serde(default)]
+    pub(crate) reminded: bool,
 }
 
 /// A booking to make, after the API checked and minimised the personal data.
@@ -66,6 +72,8 @@ pub(crate) struct BookCmd {
     pub(crate) phone_id_hash: Option<String>,
     /// Random codes to choose from: the first that no booking in memory uses.
     pub(crate) codes: Vec<String>,
+    /// The full phone for the reminder and notices (R32), when asked for.
+    pub(crate) notice_phone: Option<String>,
 }
 
 /// How a check-in names its booking.
@@ -442,8 +450,16 @@ impl Hall {
             ticket_id: None,
             ticket_number: None,
             late: false,
+            notify: cmd.notice_phone.is_some(),
+            reminded: false,
         };
         self.booking_changed(&stored, fx);
+        if let Some(phone) = cmd.notice_phone {
+            fx.changes.push(Change::NoticePhone {
+                owner: super::NoticeOwner::Booking(id),
+                phone,
+            });
+        }
         self.bookings.insert(id, stored.clone());
         Ok(Reply::Booking(Box::new(BookingResponse {
             booking: self.booking_view(&stored),
@@ -620,6 +636,7 @@ impl Hall {
             citizen_hash: b.citizen_hash.clone(),
             phone_masked: Some(b.phone_masked.clone()),
             helper: None,
+            notice: (b.notify && self.notices_on()).then_some(super::NoticePhone::OfBooking(b.id)),
             secret,
         };
         // Late: a walk-in ticket, with every walk-in refusal (hours, caps, an appointment-only date).

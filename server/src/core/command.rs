@@ -44,6 +44,8 @@ pub(crate) struct IssueCmd {
     pub(crate) phone_masked: Option<String>,
     /// The staff member whose PIN unlocked a priority ticket at a kiosk.
     pub(crate) helper: Option<String>,
+    /// Near-turn notices asked for (R32): the phone to keep for them while the ticket is open.
+    pub(crate) notice: Option<super::NoticePhone>,
     /// The random part of the ticket's token.
     pub(crate) secret: String,
 }
@@ -244,6 +246,19 @@ pub(crate) enum Change {
     Booking(Box<StoredBooking>),
     /// A rating's free text removed by the personal-data purge (R29); its level and reasons stay.
     RatingTextRemoved(qcall_protocol::RatingId),
+    /// The phone near-turn notices go to (R32), kept apart while its ticket or booking is open: the
+    /// store deletes it when that closes.
+    NoticePhone {
+        owner: super::NoticeOwner,
+        phone: String,
+    },
+    /// A booking checked in: its notice phone now belongs to the ticket.
+    NoticePhoneMoved {
+        from: super::NoticeOwner,
+        to: super::NoticeOwner,
+    },
+    /// A notice for the outbox (R32), written with the change that made it due.
+    Notice(Box<super::Notice>),
 }
 
 /// The reply to the client, before serialisation.

@@ -209,7 +209,21 @@ impl Hall {
             transfer_seq: 0,
             behind: Vec::new(),
             case_nos: Default::default(),
+            notify: cmd.notice.as_ref().map(|_| super::NotifyMark::default()),
         };
+        match &cmd.notice {
+            Some(super::NoticePhone::Given(phone)) => fx.changes.push(Change::NoticePhone {
+                owner: super::NoticeOwner::Ticket(id),
+                phone: phone.clone(),
+            }),
+            Some(super::NoticePhone::OfBooking(booking)) => {
+                fx.changes.push(Change::NoticePhoneMoved {
+                    from: super::NoticeOwner::Booking(*booking),
+                    to: super::NoticeOwner::Ticket(id),
+                });
+            }
+            None => {}
+        }
         self.insert_open(stored.clone());
         fx.ticket_changed(&stored);
         Ok(stored)

@@ -22,6 +22,7 @@ mod day;
 mod estimate;
 mod issue;
 mod manage;
+pub(crate) mod notice;
 pub(crate) mod order;
 mod place;
 mod queue;
@@ -47,6 +48,7 @@ pub(crate) use booking::{
 };
 pub(crate) use case::CaseLive;
 pub(crate) use command::{Actor, Applied, Audit, Change, Command, IssueCmd, Reply, TicketRef};
+pub(crate) use notice::{Notice, NoticeOwner, NoticePhone, NotifyMark};
 pub(crate) use place::QueuePos;
 pub(crate) use rating::{RateCmd, RateVia, RatingCmd, RatingsRestored};
 pub(crate) use security::{Failure, Revocation, SecurityCmd};
@@ -408,6 +410,7 @@ impl Hall {
                 fx.changes.push(Change::Window(live.clone()));
             }
         }
+        self.called_notices(&events, &mut fx.changes);
         self.add_facts(&mut fx.changes, now);
         Applied {
             seq,

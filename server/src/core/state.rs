@@ -27,6 +27,9 @@ pub(crate) struct StoredTicket {
     /// rating (R21). Not on the wire ticket.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub(crate) case_nos: BTreeMap<u32, String>,
+    /// Near-turn notices asked for, and what was sent (R32); the phone is not here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) notify: Option<super::NotifyMark>,
 }
 
 /// A window's live state, persisted so that a restart keeps sign-ins, pauses and current tickets.

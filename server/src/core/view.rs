@@ -14,6 +14,7 @@ impl Hall {
     pub(crate) fn hall_info(&self, now: Millis) -> HallInfo {
         let cal = &self.cfg.calendar;
         HallInfo {
+            notify: self.notices_on(),
             name_zh: self.cfg.name_zh.clone(),
             name_en: self.cfg.name_en.clone(),
             time_zone: cal.tz_name.clone(),

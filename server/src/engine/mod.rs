@@ -30,6 +30,7 @@ use crate::store::{RequestKey, Saved, SavedRequest, Store, StoreError};
 const MAX_BATCH: usize = 1024;
 
 type ReadFn = Box<dyn FnOnce(&Hall, &Store, Millis) + Send>;
+type WriteFn = Box<dyn FnOnce(&mut Store, Millis) + Send>;
 
 /// A check run on the engine thread only when a command is not the retry of an earlier request (a
 /// kiosk's rate limit: a retry must get its ticket even when the burst is used up, R6).
@@ -39,11 +40,13 @@ enum Job {
     Command {
         actor: Actor,
         request_id: Option<String>,
-        cmd: Command,
+        cmd: Box<Command>,
         gate: Option<Gate>,
         reply: oneshot::Sender<Result<String, ApiError>>,
     },
     Read(ReadFn),
+    /// A write outside the hall's state (the outbox's delivery records), after the batch's commit.
+    Write(WriteFn),
     Tick,
     /// Finish this batch and stop, whoever still holds a handle (shutdown is bounded).
     Stop,
@@ -54,6 +57,8 @@ enum Job {
 pub(crate) struct Engine {
     tx: mpsc::Sender<Job>,
     push: broadcast::Sender<Arc<Pushed>>,
+    /// Woken after a commit that queued notices (R32): the delivery task waits on it.
+    outbox: Arc<tokio::sync::Notify>,
 }
 
 impl Engine {
@@ -76,6 +81,13 @@ impl Engine {
     ) -> Result<(Engine, Vec<u8>, std::thread::JoinHandle<()>), StoreError> {
         let secret = store.secret()?;
         let restored = store.restore()?;
+        let dropped = store.forget_closed_phones()?;
+        if dropped > 0 {
+            warn!(
+                phones = dropped,
+                "notice phones of closed tickets or bookings deleted at start"
+            );
+        }
         let open = restored.tickets.len();
         let hall = Hall::new(config.clone(), restored, clock.now());
         let requests = store.requests(hall.business_day())?.into_iter().collect();
@@ -94,9 +106,11 @@ impl Engine {
         }
         let (tx, rx) = mpsc::channel(16 * 1024);
         let (push, _) = broadcast::channel(push_capacity.max(1));
+        let outbox = Arc::new(tokio::sync::Notify::new());
         let engine = Engine {
             tx,
             push: push.clone(),
+            outbox: outbox.clone(),
         };
         let runner = Runner {
             hall,
@@ -106,6 +120,7 @@ impl Engine {
             push,
             requests,
             purge_pending: true,
+            outbox,
         };
         let thread = std::thread::Builder::new()
             .name("qcall-engine".into())
@@ -140,7 +155,7 @@ impl Engine {
             .send(Job::Command {
                 actor,
                 request_id,
-                cmd,
+                cmd: Box::new(cmd),
                 gate,
                 reply,
             })
@@ -160,6 +175,25 @@ impl Engine {
         }));
         self.tx.send(job).await.map_err(|_| shutting_down())?;
         rx.await.map_err(|_| shutting_down())
+    }
+
+    /// Runs `f` on the engine thread with the store, after the current batch's commit: for writes
+    /// that are not the hall's state (the notice outbox's delivery records).
+    pub(crate) async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Store, Millis) -> T + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let (reply, rx) = oneshot::channel();
+        let job = Job::Write(Box::new(move |store, now| {
+            let _ = reply.send(f(store, now));
+        }));
+        self.tx.send(job).await.map_err(|_| shutting_down())?;
+        rx.await.map_err(|_| shutting_down())
+    }
+
+    /// What the notice delivery task waits on: woken after a commit that queued notices.
+    pub(crate) fn outbox_signal(&self) -> Arc<tokio::sync::Notify> {
+        self.outbox.clone()
     }
 
     /// Like [`Engine::read`], also subscribing to every later push at the same point.
@@ -202,6 +236,7 @@ struct Runner {
     /// Old tickets may still hold personal data past the retention period (R29): looked at on the
     /// ticks after a start or a rollover, a bounded chunk each, until none is left.
     purge_pending: bool,
+    outbox: Arc<tokio::sync::Notify>,
 }
 
 type Pending = (
@@ -391,6 +426,7 @@ impl Runner {
         let mut applied: Vec<Applied> = Vec::new();
         let mut pending: Vec<Pending> = Vec::new();
         let mut reads: Vec<ReadFn> = Vec::new();
+        let mut writes: Vec<WriteFn> = Vec::new();
         let mut saved: Vec<SavedRequest> = Vec::new();
         let mut added: Vec<RequestKey> = Vec::new();
         // A batch of reads alone can start the day (the console's watcher reads every second): what
@@ -405,7 +441,8 @@ impl Runner {
             self.daily_backup();
         }
         // What the clock alone changed (opening, cut-off, slot edges, expired no-shows), once a tick.
-        if rolled || jobs.iter().any(|j| matches!(j, Job::Tick)) {
+        let ticked = rolled || jobs.iter().any(|j| matches!(j, Job::Tick));
+        if ticked {
             applied.extend(self.hall.clock(now));
             if self.purge_pending {
                 applied.extend(self.purge(now));
@@ -430,7 +467,7 @@ impl Runner {
                         continue;
                     }
                     let fingerprint = cmd.fingerprint();
-                    let cmd = match self.load(cmd, &applied) {
+                    let cmd = match self.load(*cmd, &applied) {
                         Ok(cmd) => cmd,
                         Err(e) => {
                             pending.push((reply, Err(e)));
@@ -467,8 +504,15 @@ impl Runner {
                     }
                 }
                 Job::Read(f) => reads.push(f),
+                Job::Write(f) => writes.push(f),
                 Job::Tick | Job::Stop => {}
             }
+        }
+        // Near-turn notices and reminders the batch or the clock made due (R32), in the same commit.
+        if (ticked || !applied.is_empty())
+            && let Some(a) = self.hall.take_notices(now)
+        {
+            applied.push(a);
         }
         // The kiosk tiles the batch changed, worked out once for the whole batch.
         if let Some(event) = self.hall.take_availability(now)
@@ -507,6 +551,9 @@ impl Runner {
             for f in reads {
                 f(&self.hall, &self.store, now);
             }
+            for f in writes {
+                f(&mut self.store, now);
+            }
             return;
         }
         for (reply, result) in pending {
@@ -520,6 +567,15 @@ impl Runner {
         }
         for f in reads {
             f(&self.hall, &self.store, now);
+        }
+        for f in writes {
+            f(&mut self.store, now);
+        }
+        if applied
+            .iter()
+            .any(|a| a.changes.iter().any(|c| matches!(c, Change::Notice(_))))
+        {
+            self.outbox.notify_one();
         }
         if self.push.len() > 3000 {
             warn!(

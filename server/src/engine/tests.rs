@@ -19,6 +19,7 @@ fn issue(secret: u8) -> Command {
         citizen_hash: None,
         phone_masked: None,
         helper: None,
+        notice: None,
         secret: format!("{secret:032x}"),
     })
 }

@@ -322,6 +322,7 @@ impl Sim {
             citizen_hash: None,
             phone_masked: None,
             helper: priority.then(|| "sim".to_string()),
+            notice: None,
             secret: format!("{:032x}", self.secrets),
         });
         match self.apply(&Actor::Kiosk("simulator".into()), cmd) {

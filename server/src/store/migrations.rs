@@ -202,6 +202,27 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER ratings_text_purged_only BEFORE UPDATE OF text ON ratings WHEN NEW.text IS NOT NULL
         BEGIN SELECT RAISE(ABORT, 'a rating''s text is only ever removed (R29 purge)'); END;
     ",
+    // 8: near-turn notices (R32). `notice_phones`: the full phone of a ticket (`t:<id>`) or booking
+    // (`b:<id>`) that asked for notices, deleted when it closes. `notice_outbox`: one row per
+    // notice, written with the change that made it due; `body` is the exact JSON posted (with the
+    // phone) and is cleared once delivered or given up, the row staying as the delivery's record.
+    "
+    CREATE TABLE notice_phones (owner TEXT PRIMARY KEY, phone TEXT NOT NULL) WITHOUT ROWID;
+    CREATE TABLE notice_outbox (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_at INTEGER NOT NULL,
+        last_error TEXT,
+        done_at INTEGER,
+        body TEXT
+    );
+    CREATE INDEX notice_outbox_pending ON notice_outbox(next_at) WHERE state = 'pending';
+    CREATE INDEX notice_outbox_done ON notice_outbox(state, done_at);
+    ",
 ];
 
 /// Runs the migrations this database has not seen, each in its own transaction.

@@ -12,6 +12,7 @@ pub(crate) mod backup;
 mod checkpoint;
 mod facts;
 mod migrations;
+pub(crate) mod outbox;
 mod ratings;
 mod restore;
 
@@ -279,6 +280,9 @@ impl Store {
                             )?;
                         }
                         Change::RatingTextRemoved(id) => ratings::remove_text(&tx, *id)?,
+                        Change::NoticePhone { .. }
+                        | Change::NoticePhoneMoved { .. }
+                        | Change::Notice(_) => {}
                         Change::Booking(b) => {
                             tx.prepare_cached(
                                 "INSERT INTO bookings (id, service_id, date, slot_start, state, booked_at, closed_at, ticket_id, data)
@@ -299,6 +303,8 @@ impl Store {
                             ])?;
                         }
                     }
+                    // Notices (R32): phones kept, moved and dropped with their owner, the outbox.
+                    outbox::write(&tx, &self.hall_id, change)?;
                 }
                 if a.audit.action == "day_rollover" {
                     tx.execute("DELETE FROM requests WHERE business_day < ?1", params![day])?;
@@ -306,6 +312,7 @@ impl Store {
                         "DELETE FROM revocations WHERE kind = 'token' AND value <= ?1",
                         params![a.at],
                     )?;
+                    Store::outbox_forget_before(&tx, a.at - 30 * 86_400_000)?;
                 }
             }
             let day = batch

@@ -32,6 +32,7 @@ fn a_restart_rebuilds_the_same_hall() {
             citizen_hash: None,
             phone_masked: Some("138****0000".into()),
             helper: None,
+            notice: None,
             secret: format!("{i:032x}"),
         });
         batch.push(hall.apply(&staff, cmd, now).expect("issue"));
@@ -146,6 +147,7 @@ fn a_served_morning(store: &mut Store, cfg: &Arc<crate::config::HallConfig>) {
             citizen_hash: None,
             phone_masked: Some("138****0000".into()),
             helper: None,
+            notice: None,
             secret: format!("{i:032x}"),
         })
     };
@@ -256,11 +258,12 @@ fn tickets_stored_before_facts_get_the_same_facts_on_the_first_start() {
         .iter()
         .position(|m| m.contains("CREATE TABLE leg_facts"))
         .expect("the facts migration") as i64;
-    // The migrations after it run again too: drop what they made (bookings, the purge trigger).
+    // The migrations after it run again too: drop what they made (bookings, the purge trigger, the
+    // notice tables).
     store
         .conn
         .execute_batch(&format!(
-            "DROP TABLE leg_facts; DROP TABLE pause_facts; DROP TABLE bookings; DROP TRIGGER ratings_text_purged_only; PRAGMA user_version = {facts_version};"
+            "DROP TABLE leg_facts; DROP TABLE pause_facts; DROP TABLE bookings; DROP TRIGGER ratings_text_purged_only; DROP TABLE notice_phones; DROP TABLE notice_outbox; PRAGMA user_version = {facts_version};"
         ))
         .expect("downgrade");
     drop(store);

@@ -28,6 +28,7 @@ async fn server_at(local: &str) -> TestServer {
 
 fn book_req(date: &str, slot: &str, phone: &str, id: Option<&str>) -> BookRequest {
     BookRequest {
+        notify: false,
         service_id: "a".into(),
         date: date.into(),
         slot: slot.into(),
@@ -417,6 +418,7 @@ async fn bad_bookings_get_clear_errors_and_change_nothing() {
         ),
         (
             BookRequest {
+                notify: false,
                 name: " ".into(),
                 ..book_req("2026-11-24", "10:00", "13800000003", None)
             },
@@ -425,6 +427,7 @@ async fn bad_bookings_get_clear_errors_and_change_nothing() {
         ),
         (
             BookRequest {
+                notify: false,
                 service_id: "b".into(),
                 ..book_req("2026-11-24", "10:00", "13800000003", None)
             },
@@ -433,6 +436,7 @@ async fn bad_bookings_get_clear_errors_and_change_nothing() {
         ),
         (
             BookRequest {
+                notify: false,
                 service_id: "zz".into(),
                 ..book_req("2026-11-24", "10:00", "13800000003", None)
             },

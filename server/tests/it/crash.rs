@@ -25,6 +25,7 @@ async fn sigkill_mid_load_loses_no_acknowledged_ticket() {
                 for i in 0.. {
                     let request_id = format!("c{cycle}-k{c}-{i}");
                     let req = IssueRequest {
+                        notify: false,
                         request_id: request_id.clone(),
                         service_id: "a".into(),
                         class: TicketClass::Normal,
@@ -99,6 +100,7 @@ async fn sigkill_mid_load_loses_no_acknowledged_ticket() {
             .post(
                 "/api/v1/tickets",
                 &IssueRequest {
+                    notify: false,
                     request_id: rid.clone(),
                     service_id: "a".into(),
                     class: TicketClass::Normal,

@@ -81,6 +81,7 @@ async fn a_full_hall_day() {
         .expect_err("priority needs a PIN");
     assert_eq!(refused.code, ErrorCode::ClassNotAllowed);
     let pin = IssueRequest {
+        notify: false,
         request_id: "pin-1".into(),
         service_id: "a".into(),
         class: TicketClass::Priority,
@@ -109,6 +110,7 @@ async fn a_full_hall_day() {
         "R6: the same ticket, not a second one"
     );
     let dup = IssueRequest {
+        notify: false,
         request_id: "pin-2".into(),
         ..pin.clone()
     };

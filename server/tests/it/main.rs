@@ -11,6 +11,7 @@ mod crash;
 mod edges;
 mod hall_day;
 mod live;
+mod notices;
 mod race;
 mod ratings;
 mod reports;

@@ -9,6 +9,7 @@ use crate::util::*;
 
 fn issue(rid: &str, service: &str) -> IssueRequest {
     IssueRequest {
+        notify: false,
         request_id: rid.into(),
         service_id: service.into(),
         class: TicketClass::Normal,

@@ -675,6 +675,7 @@ async fn personal_data_is_purged_after_the_retention_period_and_the_facts_stay()
         .post(
             "/api/v1/tickets",
             &IssueRequest {
+                notify: false,
                 request_id: "purge-1".into(),
                 service_id: "a".into(),
                 class: TicketClass::Normal,

@@ -445,6 +445,7 @@ impl Client {
         self.post(
             "/api/v1/tickets",
             &IssueRequest {
+                notify: false,
                 request_id,
                 service_id: service.into(),
                 class,

@@ -9,7 +9,7 @@ use qcall_protocol::{BookingState, CheckInResponse};
 /// Monday 2026-11-23 is a normal day; Wednesday 11-25 is closed; Saturday 11-28 takes appointments
 /// only (09:00-12:00). Service a offers 30-minute slots with 2 places each, 09:00-11:00 and
 /// 14:00-16:00; b takes no bookings.
-fn booking_config(service_hours: &str) -> HallConfig {
+pub(super) fn booking_config(service_hours: &str) -> HallConfig {
     let src = format!(
         r#"
 [hall]
@@ -65,7 +65,7 @@ password_hash = "{HASH}"
     HallConfig::parse(&src, "booking.toml").expect("booking config")
 }
 
-const HOURS: &str = r#"["09:00-11:00", "14:00-16:00"]"#;
+pub(super) const HOURS: &str = r#"["09:00-11:00", "14:00-16:00"]"#;
 
 fn hall() -> T {
     let mut t = T::with(booking_config(HOURS));
@@ -74,7 +74,7 @@ fn hall() -> T {
 }
 
 /// A booking command for person `who` (their hash stands for the id or phone).
-fn book_cmd(date: &str, start: &str, who: &str) -> Command {
+pub(super) fn book_cmd(date: &str, start: &str, who: &str) -> Command {
     let start = crate::calendar::parse_hhmm(start).expect("time");
     Command::Booking(BookingCmd::Book(Box::new(BookCmd {
         service_id: "a".into(),
@@ -87,6 +87,7 @@ fn book_cmd(date: &str, start: &str, who: &str) -> Command {
         citizen_hash: None,
         phone_id_hash: Some(format!("phone-id-{who}")),
         codes: vec![next_code()],
+        notice_phone: None,
     })))
 }
 
@@ -112,7 +113,7 @@ impl T {
         }
     }
 
-    fn check_in_cmd(&mut self, code: &str) -> Command {
+    pub(super) fn check_in_cmd(&mut self, code: &str) -> Command {
         self.secrets += 1;
         Command::Booking(BookingCmd::CheckIn {
             key: BookingKey::Code(code.into()),

@@ -69,6 +69,7 @@ fn r2_kiosks_issue_normal_and_priority_only_with_a_helper() {
         citizen_hash: None,
         phone_masked: None,
         helper: Some("s1".into()),
+        notice: None,
         secret: format!("{:032x}", 99),
     });
     let applied = t.apply(&kiosk(), cmd).expect("helper unlocks priority");
@@ -95,6 +96,7 @@ fn r5_issue_refusals_change_nothing() {
             citizen_hash: Some("citizen-x".into()),
             phone_masked: None,
             helper: None,
+            notice: None,
             secret: format!("{:032x}", 7),
         })
     };

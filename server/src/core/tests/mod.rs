@@ -8,6 +8,7 @@ mod edges;
 mod estimate;
 mod facts;
 mod issue;
+mod notice;
 mod order;
 mod props;
 mod rating;
@@ -175,6 +176,7 @@ impl T {
             citizen_hash: citizen.map(String::from),
             phone_masked: None,
             helper: None,
+            notice: None,
             secret: format!("{:032x}", self.secrets),
         });
         match self.apply(actor, cmd)?.reply {

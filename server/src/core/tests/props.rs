@@ -245,6 +245,7 @@ impl T {
                     citizen_hash: citizen.map(|c| format!("citizen-{c}")),
                     phone_masked: None,
                     helper: None,
+                    notice: None,
                     secret: format!("{:032x}", self.secrets),
                 });
                 (actor, cmd)

@@ -564,6 +564,7 @@ fn r21_a_rating_keeps_no_citizen_data_and_its_words_stay_out_of_the_audit_log() 
                 citizen_hash: Some("c1t1zenhash".into()),
                 phone_masked: Some("138****1234".into()),
                 helper: None,
+                notice: None,
                 secret: format!("{:032x}", 99),
             }),
         )
