@@ -430,6 +430,7 @@ mod tests {
     fn hall() -> HallInfo {
         HallInfo {
             notify: false,
+            check_in: false,
             start_on_call: false,
             name_zh: "测试大厅".into(),
             name_en: "Test hall".into(),

@@ -346,7 +346,8 @@ fn footer(model: &Model, ui: &mut Ui) -> Option<Intent> {
                 });
                 ui.add_space(8.0);
             }
-            if group.is_none() && check_in_tile(ui, model) {
+            // 预约签到 only in a hall where some service takes bookings (R26).
+            if group.is_none() && model.offers_check_in() && check_in_tile(ui, model) {
                 intent = Some(Intent::OpenCheckIn);
             }
             ui.horizontal(|ui| {

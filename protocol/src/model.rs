@@ -487,4 +487,7 @@ pub struct HallInfo {
     /// Whether the hall sends near-turn notices (R32): kiosks and the booking page offer them.
     #[serde(default)]
     pub notify: bool,
+    /// Whether a service takes bookings (R25): kiosks show 预约签到 only then.
+    #[serde(default)]
+    pub check_in: bool,
 }

@@ -85,6 +85,7 @@ fn snapshot(seq: u64, windows: Vec<WindowView>, tickets: Vec<Ticket>) -> Snapsho
         },
         hall: HallInfo {
             notify: false,
+            check_in: false,
             start_on_call: false,
             name_zh: "政务服务大厅".into(),
             name_en: "Hall".into(),

@@ -27,6 +27,7 @@ fn snapshot(seq: u64) -> ServerMsg {
         },
         hall: HallInfo {
             notify: false,
+            check_in: false,
             start_on_call: false,
             name_zh: "测试大厅".into(),
             name_en: "Test hall".into(),

@@ -91,6 +91,7 @@ fn snapshot(seq: u64, at: Millis, calls: Vec<Call>) -> Snapshot {
         },
         hall: HallInfo {
             notify: false,
+            check_in: false,
             start_on_call: false,
             name_zh: "示范政务服务中心".into(),
             name_en: "Demo Service Centre".into(),

@@ -355,6 +355,7 @@ pub(crate) fn hall_snapshot(calls: usize, latest: &str) -> qcall_protocol::Snaps
         },
         hall: HallInfo {
             notify: false,
+            check_in: false,
             start_on_call: false,
             name_zh: "示范政务服务中心".into(),
             name_en: "Demo Government Service Centre".into(),

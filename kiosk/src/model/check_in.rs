@@ -74,7 +74,14 @@ pub fn code_characters(text: &str) -> String {
 impl Model {
     /// Opens the check-in page.
     pub(super) fn open_check_in(&mut self) {
-        self.screen = Screen::CheckIn(CheckInForm::default());
+        if self.offers_check_in() {
+            self.screen = Screen::CheckIn(CheckInForm::default());
+        }
+    }
+
+    /// Whether the home screen offers 预约签到: only where some service takes bookings (R26).
+    pub fn offers_check_in(&self) -> bool {
+        self.live.hall().is_some_and(|h| h.check_in)
     }
 
     /// Text typed into a field of the check-in page (the keypad, a keyboard or a scanner).

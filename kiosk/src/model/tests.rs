@@ -55,6 +55,7 @@ fn snapshot(hours: &[&str], availability: Vec<Availability>) -> Snapshot {
         identity: Identity::Kiosk { name: "k".into() },
         hall: HallInfo {
             notify: false,
+            check_in: true,
             start_on_call: false,
             name_zh: "测试大厅".into(),
             name_en: "Test hall".into(),
@@ -1128,4 +1129,19 @@ fn a_phone_asks_for_near_turn_notices_only_where_the_hall_sends_them() {
             "hall sends: {hall_sends}, phone {phone:?}"
         );
     }
+}
+
+#[test]
+fn check_in_is_offered_only_where_a_service_takes_bookings() {
+    let t = Instant::now();
+    let mut s = open();
+    s.hall.check_in = false;
+    let mut m = model(t, s);
+    assert!(!m.offers_check_in());
+    m.handle(Intent::OpenCheckIn, t);
+    assert!(matches!(m.screen, Screen::Home { .. }), "no check-in page");
+    let mut m = model(t, open());
+    assert!(m.offers_check_in());
+    m.handle(Intent::OpenCheckIn, t);
+    assert!(matches!(m.screen, Screen::CheckIn(_)));
 }

@@ -46,6 +46,7 @@ pub(crate) fn sample_issue() -> IssueResponse {
 pub(crate) fn sample_hall() -> HallInfo {
     HallInfo {
         notify: false,
+        check_in: true,
         start_on_call: false,
         name_zh: "某某市政务服务中心".to_string(),
         name_en: "Mouxx City Government Service Center".to_string(),

@@ -40,6 +40,7 @@ fn slip() -> TicketSlip {
     };
     let hall = HallInfo {
         notify: false,
+        check_in: true,
         start_on_call: false,
         name_zh: "示例区政务服务大厅".into(),
         name_en: "Example District Service Hall".into(),

@@ -15,6 +15,11 @@ impl Hall {
         let cal = &self.cfg.calendar;
         HallInfo {
             notify: self.notices_on(),
+            check_in: self
+                .cfg
+                .services
+                .iter()
+                .any(|s| s.info.enabled && s.booking.is_some()),
             name_zh: self.cfg.name_zh.clone(),
             name_en: self.cfg.name_en.clone(),
             time_zone: cal.tz_name.clone(),
