@@ -236,7 +236,21 @@ impl CallerApp {
                     let answer = rest
                         .window_action_until_answered(window, &WindowAction::SignOut, &id, backoff)
                         .await;
+                    // Signed out of the window: the session ends too (its token revoked).
+                    if answer.is_ok()
+                        && let Err(e) = rest.logout().await
+                    {
+                        tracing::warn!(cause = %e, "the session was not ended on the server; it expires on its own");
+                    }
                     Reply::SignOutLater(window, answer)
+                });
+            }
+            Command::Logout { token } => {
+                let rest = self.rest.with_bearer(token);
+                self.net.handle().spawn(async move {
+                    if let Err(e) = rest.logout().await {
+                        tracing::warn!(cause = %e, "the session was not ended on the server; it expires on its own");
+                    }
                 });
             }
             Command::Save(remembered) => {

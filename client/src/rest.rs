@@ -336,6 +336,17 @@ impl RestClient {
             .await
     }
 
+    /// Ends this client's staff session on the server: its token stops working at once, on REST
+    /// and open WebSockets (a sign-out, issue 16).
+    pub async fn logout(&self) -> Result<qcall_protocol::SessionsEnded, ClientError> {
+        self.send(
+            Method::Post,
+            "/auth/logout",
+            Some(json(&serde_json::json!({}))?),
+        )
+        .await
+    }
+
     /// Hall, groups, services and windows.
     pub async fn hall(&self) -> Result<HallResponse, ClientError> {
         self.send(Method::Get, "/hall", None).await

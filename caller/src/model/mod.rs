@@ -180,6 +180,12 @@ pub enum Command {
     },
     /// Write the state file.
     Save(Remembered),
+    /// `POST /auth/logout` with this token: the session ends on the server too, so the token is
+    /// worth nothing once the clerk signed out (kept in memory only, and dropped now).
+    Logout {
+        /// The staff token of the session that ended.
+        token: String,
+    },
     /// `POST /windows/{window}/sign-out` with this token, sent again (same id) until the server
     /// answers: the staff member signed out while the link was down.
     SignOutLater {
@@ -575,8 +581,13 @@ impl Model {
         match self.screen {
             Screen::Login => vec![],
             Screen::ChooseWindow => {
+                let token = self.session.as_ref().map(|s| s.token.clone());
                 self.back_to_login();
-                vec![Command::Disconnect]
+                token
+                    .map(|token| Command::Logout { token })
+                    .into_iter()
+                    .chain([Command::Disconnect])
+                    .collect()
             }
             Screen::Main => {
                 let Some(n) = self.window else {
@@ -932,9 +943,14 @@ impl Model {
                     }
                     WindowAction::SignOut => {
                         let held = std::mem::take(&mut self.held_at_sign_out);
+                        let token = self.session.as_ref().map(|s| s.token.clone());
                         self.back_to_login();
                         self.signed_out(window, &held, &answer);
-                        vec![Command::Disconnect]
+                        token
+                            .map(|token| Command::Logout { token })
+                            .into_iter()
+                            .chain([Command::Disconnect])
+                            .collect()
                     }
                     _ => {
                         if matches!(action, WindowAction::CallNumber { .. }) {

@@ -710,7 +710,16 @@ fn sign_out_returns_to_the_login() {
         Ok(answer(window(1, None, false), None)),
     );
     assert_eq!(action, WindowAction::SignOut);
-    assert_eq!(commands, vec![Command::Disconnect]);
+    assert_eq!(
+        commands,
+        vec![
+            Command::Logout {
+                token: "tok".into()
+            },
+            Command::Disconnect
+        ],
+        "the session ends on the server too"
+    );
     assert_eq!(m.screen, Screen::Login);
     assert!(m.session.is_none() && m.window.is_none());
     assert_eq!(m.notice.as_deref(), Some("1号窗口已签退"));

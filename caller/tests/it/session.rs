@@ -29,12 +29,21 @@ fn signing_out_closes_the_window_and_the_state_file_remembers_it() {
     wait(&mut h, "the login screen", |app| {
         app.model.screen == Screen::Login
     });
-    let window = hall.window(&token, 4);
+    let window = hall.window_now(4);
     assert_eq!(
         window.status,
         WindowStatus::Closed,
         "签退 closes the window"
     );
+    // The session ends with it: the token is refused from now on (issue 16).
+    let started = std::time::Instant::now();
+    while hall.token_works(&token) {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "the token still works after 签退"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
     assert!(window.staff.is_none());
     assert_eq!(h.get_by_label("工号").value().as_deref(), Some("1003"));
     assert!(h.query_by_label("F1 叫号").is_none());
@@ -245,12 +254,13 @@ fn signing_out_offline_closes_the_window_when_the_server_is_back() {
         |app| app.model.screen == Screen::ChooseWindow,
     );
     assert!(h.query_by_label("4号窗口已签退").is_some());
-    let window = hall.window(&token, 4);
+    let window = hall.window_now(4);
     assert_eq!(
         window.status,
         WindowStatus::Closed,
         "签退 reached the server"
     );
+    assert!(!hall.token_works(&token), "and ended that session");
     assert!(window.staff.is_none());
 }
 

@@ -354,6 +354,28 @@ impl Hall {
             .expect("action")
     }
 
+    /// A window as the server has it now, read with the kiosk's key (staff tokens end at sign-out).
+    pub fn window_now(&self, n: WindowNo) -> WindowView {
+        self.rt
+            .block_on(self.kiosk.windows())
+            .expect("windows")
+            .into_iter()
+            .find(|w| w.number == n)
+            .expect("window")
+    }
+
+    /// Whether the server still takes this staff token.
+    pub fn token_works(&self, staff_token: &str) -> bool {
+        let client = RestClient::new(&self.addr)
+            .expect("client")
+            .with_bearer(staff_token);
+        match self.rt.block_on(client.windows()) {
+            Ok(_) => true,
+            Err(e) if e.credential_refused() => false,
+            Err(e) => panic!("neither taken nor refused: {e}"),
+        }
+    }
+
     /// A window as the server has it now.
     pub fn window(&self, staff_token: &str, n: WindowNo) -> WindowView {
         let client = RestClient::new(&self.addr)
