@@ -455,13 +455,20 @@ async fn run(config: ConnectionConfig, shared: Arc<Shared>, mut stop: watch::Rec
                     info!(cause = %error, "link lost; reconnecting");
                     backoff.reset();
                     down_since = Instant::now();
-                } else {
-                    debug!(cause = %error, "connect failed");
                 }
-                shared.set_state(ConnectionState::Reconnecting {
+                let next = ConnectionState::Reconnecting {
                     since: down_since,
-                    last_error: error,
-                });
+                    last_error: error.clone(),
+                };
+                match &error {
+                    _ if connected => {}
+                    // An admin's job, not a blip: said once, not at every retry.
+                    LinkError::Tls(_) if !shared.state().same_as(&next) => {
+                        warn!(url = %config.url, cause = %error, "TLS failed; retrying");
+                    }
+                    _ => debug!(cause = %error, "connect failed"),
+                }
+                shared.set_state(next);
                 backoff.next_delay()
             }
         };
