@@ -183,7 +183,7 @@ impl CallerApp {
             }
             Command::Connect { token } => {
                 self.authed = Some(self.rest.with_bearer(token.clone()));
-                let config = ConnectionConfig::new(self.server.ws_url(), Hello::Staff { token });
+                let config = ConnectionConfig::to_server(&self.server, Hello::Staff { token });
                 // Replacing the old connection drops it, which closes its socket.
                 self.conn = Some(Connection::start(&self.net, config, self.wake.clone()));
             }

@@ -1,6 +1,7 @@
 //! The live link to the hall server: one WebSocket, kept up for as long as the app runs (R20).
 //!
-//! A [`Connection`] runs on the [`NetThread`]: it connects to `ws://HOST/api/v1/ws`, sends the
+//! A [`Connection`] runs on the [`NetThread`]: it connects to `ws://HOST/api/v1/ws` (or `wss://`,
+//! with the server address's [`Tls`]), sends the
 //! [`Hello`], and forwards every [`ServerMsg::Snapshot`] and [`ServerMsg::Events`] to the UI as an
 //! [`Update`]. It reconnects on its own, with jittered exponential backoff (0.5 s doubling up to
 //! 5 s), after any failure, including a link that went silent: the server sends a heartbeat every
@@ -24,11 +25,12 @@ use qcall_protocol::{
     ApiError, ClientMsg, DeviceStatus, ErrorCode, Event, Hello, Millis, ServerMsg, Snapshot,
 };
 use tokio::sync::watch;
+use tokio_tungstenite::Connector;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tracing::{debug, info, warn};
 
-use crate::{NetThread, Wake};
+use crate::{NetThread, ServerAddr, Tls, Wake};
 
 /// Silence after which the link counts as dead: two and a half server heartbeat intervals
 /// ([`qcall_protocol::HEARTBEAT_INTERVAL_MS`] is 10 s), so one lost heartbeat is not enough.
@@ -50,6 +52,8 @@ const READ_BUFFER: usize = 4 * 1024;
 pub struct ConnectionConfig {
     /// The WebSocket URL, e.g. `ws://192.168.1.10:8700/api/v1/ws` (see [`crate::ServerAddr::ws_url`]).
     pub url: String,
+    /// The trust for a `wss://` URL; the machine's store when `None`. Unused for `ws://`.
+    pub tls: Option<Tls>,
     /// Who this client is: a device key, a staff token or a public ticket token.
     pub hello: Hello,
     /// Silence after which the link is dropped and redialled ([`DEAD_LINK_TIMEOUT`]).
@@ -65,10 +69,20 @@ pub struct ConnectionConfig {
 }
 
 impl ConnectionConfig {
-    /// Production settings for `url` and `hello`.
+    /// Production settings for `server`'s WebSocket with its TLS trust, and `hello`: what the apps
+    /// use.
+    pub fn to_server(server: &ServerAddr, hello: Hello) -> ConnectionConfig {
+        ConnectionConfig {
+            tls: server.tls(),
+            ..ConnectionConfig::new(server.ws_url(), hello)
+        }
+    }
+
+    /// Production settings for `url` and `hello`; a `wss://` URL trusts the machine's store.
     pub fn new(url: impl Into<String>, hello: Hello) -> ConnectionConfig {
         ConnectionConfig {
             url: url.into(),
+            tls: None,
             hello,
             dead_link_timeout: DEAD_LINK_TIMEOUT,
             backoff_min: BACKOFF_MIN,
@@ -84,6 +98,10 @@ impl ConnectionConfig {
 pub enum LinkError {
     /// TCP or the WebSocket handshake failed (server down, wrong address).
     Connect(String),
+    /// The TLS handshake failed: the server's certificate is not trusted (unknown CA: see
+    /// `ca_file`), names another host, or the address is `wss://` but the server speaks plain HTTP.
+    /// Retried like any failure, since an admin may fix it, but shown as what it is.
+    Tls(String),
     /// Dialling, the handshake or the snapshot took longer than [`ConnectionConfig::connect_timeout`].
     Timeout,
     /// No message for [`ConnectionConfig::dead_link_timeout`]: the link died without closing.
@@ -100,6 +118,10 @@ impl std::fmt::Display for LinkError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             LinkError::Connect(e) => write!(f, "cannot connect: {e}"),
+            LinkError::Tls(e) => write!(
+                f,
+                "secure connection failed: {e} (check the server's certificate and `ca_file`)"
+            ),
             LinkError::Timeout => f.write_str("the server did not answer in time"),
             LinkError::Silent => f.write_str("no message from the server: the link is dead"),
             LinkError::Closed => f.write_str("the server closed the connection"),
@@ -433,13 +455,20 @@ async fn run(config: ConnectionConfig, shared: Arc<Shared>, mut stop: watch::Rec
                     info!(cause = %error, "link lost; reconnecting");
                     backoff.reset();
                     down_since = Instant::now();
-                } else {
-                    debug!(cause = %error, "connect failed");
                 }
-                shared.set_state(ConnectionState::Reconnecting {
+                let next = ConnectionState::Reconnecting {
                     since: down_since,
-                    last_error: error,
-                });
+                    last_error: error.clone(),
+                };
+                match &error {
+                    _ if connected => {}
+                    // An admin's job, not a blip: said once, not at every retry.
+                    LinkError::Tls(_) if !shared.state().same_as(&next) => {
+                        warn!(url = %config.url, cause = %error, "TLS failed; retrying");
+                    }
+                    _ => debug!(cause = %error, "connect failed"),
+                }
+                shared.set_state(next);
                 backoff.next_delay()
             }
         };
@@ -466,11 +495,30 @@ async fn session(config: &ConnectionConfig, shared: &Shared) -> Ended {
         connected: false,
     };
     let ws_config = WebSocketConfig::default().read_buffer_size(READ_BUFFER);
-    let dial =
-        tokio_tungstenite::connect_async_with_config(config.url.as_str(), Some(ws_config), true);
+    // tokio-tungstenite picks TLS from the URL's scheme; the connector only says with which trust.
+    let secure = config
+        .url
+        .split_once("://")
+        .is_some_and(|(scheme, _)| scheme.eq_ignore_ascii_case("wss"));
+    let connector = match &config.tls {
+        _ if !secure => Connector::Plain,
+        Some(tls) => Connector::Rustls(tls.client_config()),
+        None => Connector::Rustls(Tls::system().client_config()),
+    };
+    let dial = tokio_tungstenite::connect_async_tls_with_config(
+        config.url.as_str(),
+        Some(ws_config),
+        true,
+        Some(connector),
+    );
     let mut socket = match tokio::time::timeout(config.connect_timeout, dial).await {
         Err(_) => return lost(LinkError::Timeout),
-        Ok(Err(e)) => return lost(LinkError::Connect(e.to_string())),
+        Ok(Err(e)) => {
+            return lost(match crate::tls::tls_failure(&e) {
+                Some(tls) => LinkError::Tls(tls.to_string()),
+                None => LinkError::Connect(e.to_string()),
+            });
+        }
         Ok(Ok((socket, _response))) => socket,
     };
     let hello = match serde_json::to_string(&config.hello) {

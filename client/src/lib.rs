@@ -9,8 +9,11 @@
 //! arrived. [`LiveState`] applies snapshots and events to a local copy of the hall, so that every app
 //! shares one correct "apply an event".
 //!
-//! Only [`ui`] touches egui: [`connection`], [`live`], [`rest`], [`i18n`] and [`settings`] are plain
-//! Rust, testable without a window.
+//! An `https://` server address (a TLS reverse proxy in front of the hall server) makes both speak
+//! TLS with one rustls configuration, the address's [`Tls`] ([`tls`]).
+//!
+//! Only [`ui`] touches egui: [`connection`], [`live`], [`rest`], [`i18n`], [`settings`] and [`tls`]
+//! are plain Rust, testable without a window.
 
 pub mod connection;
 pub mod i18n;
@@ -19,6 +22,7 @@ pub mod logging;
 pub mod net;
 pub mod rest;
 pub mod settings;
+pub mod tls;
 pub mod ui;
 
 use std::sync::Arc;
@@ -29,6 +33,7 @@ pub use live::LiveState;
 pub use net::{NetThread, Requests};
 pub use rest::{ClientError, RequestId, RestClient, WindowAction};
 pub use settings::{ClientArgs, ServerAddr, Settings};
+pub use tls::Tls;
 
 /// Called on the network thread whenever something arrives for the UI (an update, a REST answer), never
 /// on a timer: the apps set it to `ctx.request_repaint()`, so an idle screen costs nothing.

@@ -42,6 +42,11 @@ pub enum ClientError {
     /// The server could not be reached (refused, unreachable, reset).
     #[error("cannot reach the server: {0}")]
     Network(String),
+    /// The TLS handshake with an `https://` server failed: its certificate is not trusted (see
+    /// `ca_file`) or names another host, or it does not speak TLS. Not retried: the same
+    /// certificate fails the same way.
+    #[error("secure connection failed: {0} (check the server's certificate and `ca_file`)")]
+    Tls(String),
     /// An answer arrived but is not what the protocol says (a proxy page, a version mismatch).
     #[error("unreadable answer from the server: {0}")]
     Decode(String),
@@ -69,7 +74,7 @@ impl ClientError {
         match self {
             ClientError::Timeout | ClientError::Network(_) => true,
             ClientError::Api(e) => e.code == ErrorCode::Unavailable,
-            ClientError::Decode(_) => false,
+            ClientError::Decode(_) | ClientError::Tls(_) => false,
         }
     }
 }
@@ -287,12 +292,17 @@ impl RestClient {
 
     /// Like [`RestClient::new`] with another per-attempt timeout (tests use short ones).
     pub fn with_timeout(server: &ServerAddr, timeout: Duration) -> Result<RestClient, ClientError> {
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout)
             // The hall server is on the LAN: a proxy from the environment would only get in the way.
             .no_proxy()
-            .tcp_nodelay(true)
+            .tcp_nodelay(true);
+        if let Some(tls) = server.tls() {
+            // The same rustls configuration the WebSocket uses (reqwest wants it by value).
+            builder = builder.tls_backend_preconfigured(tls.client_config().as_ref().clone());
+        }
+        let http = builder
             .build()
             .map_err(|e| ClientError::Network(e.to_string()))?;
         Ok(RestClient {
@@ -622,6 +632,8 @@ fn json(value: &impl Serialize) -> Result<Vec<u8>, ClientError> {
 fn transport(e: reqwest::Error) -> ClientError {
     if e.is_timeout() {
         ClientError::Timeout
+    } else if let Some(tls) = crate::tls::tls_failure(&e) {
+        ClientError::Tls(tls.to_string())
     } else {
         // The whole chain: reqwest's own message is only "error sending request".
         let mut text = e.to_string();
@@ -712,6 +724,10 @@ mod tests {
         assert!(!ClientError::Api(ApiError::new(ErrorCode::QueueEmpty, "x")).is_transient());
         assert!(!ClientError::Api(ApiError::new(ErrorCode::RateLimited, "x")).is_transient());
         assert!(!ClientError::Decode("x".into()).is_transient());
+        assert!(
+            !ClientError::Tls("UnknownIssuer".into()).is_transient(),
+            "an untrusted certificate stays untrusted"
+        );
         assert_eq!(
             ClientError::Api(ApiError::new(ErrorCode::WindowBusy, "x")).code(),
             Some(ErrorCode::WindowBusy)

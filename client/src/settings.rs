@@ -1,11 +1,12 @@
-//! Where the server is, who this device is and which language it speaks: the same three settings for
+//! Where the server is, who this device is and which language it speaks: the same settings for
 //! every app, from a small TOML file or the command line (the command line wins).
 //!
 //! ```toml
 //! # /etc/qcall/kiosk.toml
-//! server = "http://192.168.1.10:8700"
+//! server = "http://192.168.1.10:8700"  # or https://qcall.hall.local behind a TLS proxy
 //! key = "kiosk-1-secret-key"     # a device key; for the caller, the staff number to prefill
 //! lang = "zh"                    # zh (default) or en
+//! # ca_file = "hall-ca.pem"      # https only: a CA to trust besides the machine's store
 //!
 //! [printer]                      # anything else is the app's own section, see `Settings::section`
 //! destination = "tcp:192.168.1.50:9100"
@@ -19,9 +20,12 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::i18n::Lang;
+use crate::tls::{Tls, TlsError};
 
-/// Where a server listens when the address names no port: `qcall-server`'s default.
+/// Where a server listens when a bare address names no port: `qcall-server`'s default.
 pub const DEFAULT_PORT: u16 = 8700;
+/// The port of an `https://` or `wss://` address that names none (a TLS proxy's).
+pub const DEFAULT_TLS_PORT: u16 = 443;
 /// The server when none is configured: one on this machine, as in the README's quick start.
 pub const DEFAULT_SERVER: &str = "http://127.0.0.1:8700";
 
@@ -39,7 +43,8 @@ pub const DEFAULT_SERVER: &str = "http://127.0.0.1:8700";
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args)]
 pub struct ClientArgs {
-    /// The hall server, e.g. `http://192.168.1.10:8700` or `192.168.1.10` (port 8700).
+    /// The hall server, e.g. `http://192.168.1.10:8700`, `192.168.1.10` (port 8700), or
+    /// `https://qcall.hall.local` (port 443) behind a TLS reverse proxy.
     #[arg(long, value_name = "URL")]
     pub server: Option<String>,
     /// This device's key (kiosk, display), or the staff number to prefill (caller). Prefer the
@@ -49,9 +54,13 @@ pub struct ClientArgs {
     /// The screen language.
     #[arg(long, value_enum, value_name = "zh|en")]
     pub lang: Option<Lang>,
-    /// A TOML file with `server`, `key`, `lang` and the app's own sections.
+    /// A TOML file with `server`, `key`, `lang`, `ca_file` and the app's own sections.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// For an `https://` server: PEM certificates to trust besides the machine's store, e.g. the
+    /// hall's own CA.
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
 }
 
 /// Why the settings cannot be used; the message names the file or option and the fix.
@@ -81,20 +90,29 @@ pub enum SettingsError {
         /// Why it is refused, with the fix.
         reason: String,
     },
+    /// The `ca_file` cannot be used.
+    #[error(transparent)]
+    Tls(#[from] TlsError),
 }
 
-/// The hall server's address: the base of REST URLs and the WebSocket URL.
+/// The hall server's address: the base of REST URLs and the WebSocket URL, and for `https://` the
+/// TLS trust that both use.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerAddr {
-    /// `http://host:port`, no trailing slash.
+    /// `http://host:port` or `https://host:port`, no trailing slash.
     base: String,
-    /// `ws://host:port/api/v1/ws`.
+    /// `ws://host:port/api/v1/ws` or `wss://…`.
     ws: String,
+    /// `https://` / `wss://`: REST and the WebSocket speak TLS.
+    secure: bool,
+    /// The trust set with [`ServerAddr::with_tls`]; the machine's store when `None`.
+    tls: Option<Tls>,
 }
 
 impl ServerAddr {
-    /// Reads `http://host:port`, `ws://host:port` or a bare `host[:port]` (port 8700 when a bare
-    /// address names none). TLS is refused: the hall server speaks plain HTTP on the hall's LAN.
+    /// Reads `http://host:port`, `ws://host:port`, a bare `host[:port]` (plain HTTP, port 8700 when
+    /// it names none), or `https://host[:port]` / `wss://host[:port]` (TLS, port 443 when it names
+    /// none: a reverse proxy in front of the hall server, see the README).
     pub fn parse(text: &str) -> Result<ServerAddr, SettingsError> {
         let bad = |reason: &str| SettingsError::BadServer {
             value: text.to_string(),
@@ -112,15 +130,15 @@ impl ServerAddr {
         };
         let url = reqwest::Url::parse(&with_scheme)
             .map_err(|e| bad(&format!("{e}; give e.g. http://192.168.1.10:8700")))?;
-        match url.scheme() {
-            "http" | "ws" => {}
-            "https" | "wss" => {
-                return Err(bad(
-                    "TLS is not supported: the hall server speaks plain HTTP on the LAN; use http://",
-                ));
+        let secure = match url.scheme() {
+            "http" | "ws" => false,
+            "https" | "wss" => true,
+            other => {
+                return Err(bad(&format!(
+                    "unknown scheme {other:?}; use http:// or, behind a TLS proxy, https://"
+                )));
             }
-            other => return Err(bad(&format!("unknown scheme {other:?}; use http://"))),
-        }
+        };
         let host = url
             .host_str()
             .ok_or_else(|| bad("no host; give e.g. http://192.168.1.10:8700"))?
@@ -138,21 +156,50 @@ impl ServerAddr {
         let port = match url.port() {
             Some(port) => port,
             None if bare => DEFAULT_PORT,
+            None if secure => DEFAULT_TLS_PORT,
             None => url.port_or_known_default().unwrap_or(DEFAULT_PORT),
+        };
+        let (http, ws) = if secure {
+            ("https", "wss")
+        } else {
+            ("http", "ws")
         };
         // IPv6 hosts come back bracketed from `host_str`, ready to format.
         Ok(ServerAddr {
-            base: format!("http://{host}:{port}"),
-            ws: format!("ws://{host}:{port}{}/ws", qcall_protocol::API_PREFIX),
+            base: format!("{http}://{host}:{port}"),
+            ws: format!("{ws}://{host}:{port}{}/ws", qcall_protocol::API_PREFIX),
+            secure,
+            tls: None,
         })
     }
 
-    /// `http://host:port`: REST URLs are this plus `/api/v1/…`.
+    /// The same address trusting `tls` (e.g. [`Tls::with_ca_file`]) instead of the machine's store
+    /// alone. A plain `http://` address keeps it but never uses it.
+    pub fn with_tls(self, tls: Tls) -> ServerAddr {
+        ServerAddr {
+            tls: Some(tls),
+            ..self
+        }
+    }
+
+    /// Whether REST and the WebSocket speak TLS (`https://`, `wss://`).
+    pub fn is_secure(&self) -> bool {
+        self.secure
+    }
+
+    /// The TLS trust of an `https://` address (the one set with [`ServerAddr::with_tls`], else
+    /// the machine's store); `None` for plain HTTP.
+    pub fn tls(&self) -> Option<Tls> {
+        self.secure
+            .then(|| self.tls.clone().unwrap_or_else(Tls::system))
+    }
+
+    /// `http://host:port` or `https://host:port`: REST URLs are this plus `/api/v1/…`.
     pub fn http_base(&self) -> &str {
         &self.base
     }
 
-    /// The live-updates WebSocket, `ws://host:port/api/v1/ws`.
+    /// The live-updates WebSocket, `ws://host:port/api/v1/ws` or `wss://…`.
     pub fn ws_url(&self) -> &str {
         &self.ws
     }
@@ -179,6 +226,7 @@ struct FileSettings {
     server: Option<String>,
     key: Option<String>,
     lang: Option<Lang>,
+    ca_file: Option<PathBuf>,
     #[serde(flatten)]
     rest: toml::Table,
 }
@@ -186,8 +234,11 @@ struct FileSettings {
 /// The settings an app runs with.
 #[derive(Clone, PartialEq)]
 pub struct Settings {
-    /// The hall server.
+    /// The hall server (with the `ca_file`'s trust once [`Settings::load`] read it).
     pub server: ServerAddr,
+    /// PEM certificates to trust for an `https://` server besides the machine's store; a relative
+    /// path in the config file is relative to the file.
+    pub ca_file: Option<PathBuf>,
     /// The device key (kiosk, display) or the staff number to prefill (caller).
     pub key: Option<String>,
     /// The screen language; Chinese unless told otherwise.
@@ -204,6 +255,7 @@ impl std::fmt::Debug for Settings {
             .field("server", &self.server.http_base())
             .field("key", &self.key.as_ref().map(|_| "<set>"))
             .field("lang", &self.lang)
+            .field("ca_file", &self.ca_file)
             .field("extra", &self.extra.keys().collect::<Vec<_>>())
             .field("file", &self.file)
             .finish()
@@ -211,7 +263,8 @@ impl std::fmt::Debug for Settings {
 }
 
 impl Settings {
-    /// Reads `args.config` when given and merges it under the command line.
+    /// Reads `args.config` when given, merges it under the command line, and reads the `ca_file`
+    /// into the server's TLS trust.
     pub fn load(args: &ClientArgs) -> Result<Settings, SettingsError> {
         let file = match &args.config {
             Some(path) => Some((
@@ -223,13 +276,18 @@ impl Settings {
             )),
             None => None,
         };
-        Settings::merge(
+        let mut settings = Settings::merge(
             args,
             file.as_ref().map(|(text, path)| (text.as_str(), *path)),
-        )
+        )?;
+        if let Some(path) = &settings.ca_file {
+            settings.server = settings.server.with_tls(Tls::with_ca_file(path)?);
+        }
+        Ok(settings)
     }
 
-    /// The command line over the file's text over the defaults; no I/O, for tests.
+    /// The command line over the file's text over the defaults; no I/O, for tests: the `ca_file`
+    /// is only named here, [`Settings::load`] reads it.
     pub fn merge(
         args: &ClientArgs,
         file: Option<(&str, &Path)>,
@@ -254,8 +312,18 @@ impl Settings {
             .or(parsed.key)
             .map(|k| k.trim().to_string())
             .filter(|k| !k.is_empty());
+        // A relative `ca_file` in the file is next to the file, wherever the app was started.
+        let ca_file = args.ca_file.clone().or_else(|| {
+            let named = parsed.ca_file?;
+            let dir = file.and_then(|(_, path)| path.parent());
+            Some(match dir {
+                Some(dir) if named.is_relative() => dir.join(named),
+                _ => named,
+            })
+        });
         Ok(Settings {
             server: ServerAddr::parse(&server)?,
+            ca_file,
             key,
             lang: args.lang.or(parsed.lang).unwrap_or_default(),
             extra: parsed.rest,
@@ -306,8 +374,11 @@ mod tests {
         assert_eq!(addr.http_base(), base, "{input}");
         assert_eq!(
             addr.ws_url(),
-            format!("{}/api/v1/ws", base.replace("http", "ws"))
+            format!("{}/api/v1/ws", base.replacen("http", "ws", 1))
         );
+        let secure = base.starts_with("https://");
+        assert_eq!(addr.is_secure(), secure, "{input}");
+        assert_eq!(addr.tls().is_some(), secure, "{input}: TLS only for https");
     }
 
     #[test]
@@ -319,20 +390,35 @@ mod tests {
         check_addr("ws://hall-server:8700", "http://hall-server:8700");
         check_addr("http://hall-server", "http://hall-server:80");
         check_addr("[::1]:8700", "http://[::1]:8700");
+        // Behind a TLS reverse proxy: port 443 unless named.
+        check_addr("https://qcall.hall.local", "https://qcall.hall.local:443");
+        check_addr("https://qcall.hall.local/", "https://qcall.hall.local:443");
+        check_addr("https://10.0.0.5:8443", "https://10.0.0.5:8443");
+        check_addr("wss://qcall.hall.local", "https://qcall.hall.local:443");
+        check_addr("WSS://[::1]:9443", "https://[::1]:9443");
         for bad in [
             "",
-            "https://h",
-            "wss://h",
             "ftp://h",
+            "file:///etc/passwd",
             "http://h:8700/api/v1",
+            "https://h/qcall",
+            "https://h?x=1",
             "http://u:p@h",
+            "https://u@h",
         ] {
             assert!(ServerAddr::parse(bad).is_err(), "{bad:?} is refused");
         }
-        let e = ServerAddr::parse("https://h").expect_err("tls").to_string();
-        assert!(e.contains("http://"), "the message says the fix: {e}");
+        let e = ServerAddr::parse("ftp://h")
+            .expect_err("scheme")
+            .to_string();
+        assert!(
+            e.contains("http://") && e.contains("https://"),
+            "the message says the fix: {e}"
+        );
         let addr = ServerAddr::parse("h:1").expect("addr");
         assert_eq!(addr.url_of("/t/abc"), "http://h:1/t/abc");
+        let addr = ServerAddr::parse("https://h").expect("addr");
+        assert_eq!(addr.url_of("/t/abc"), "https://h:443/t/abc");
     }
 
     #[test]
@@ -382,7 +468,71 @@ mod tests {
             "{text}"
         );
         assert!(Cli::try_parse_from(["app", "--lang", "fr"]).is_err());
-        assert!(Settings::merge(&args(&["--server", "https://h"]), None).is_err());
+        assert!(Settings::merge(&args(&["--server", "gopher://h"]), None).is_err());
+    }
+
+    #[test]
+    fn a_ca_file_comes_from_the_command_line_or_next_to_the_config_file() {
+        let file = "server = \"https://qcall.hall.local\"\nca_file = \"hall-ca.pem\"\n";
+        let path = Path::new("/etc/qcall/kiosk.toml");
+        let s = Settings::merge(&args(&[]), Some((file, path))).expect("file");
+        assert_eq!(
+            s.ca_file.as_deref(),
+            Some(Path::new("/etc/qcall/hall-ca.pem"))
+        );
+        let absolute = "ca_file = \"/srv/ca.pem\"\n";
+        let s = Settings::merge(&args(&[]), Some((absolute, path))).expect("absolute");
+        assert_eq!(s.ca_file.as_deref(), Some(Path::new("/srv/ca.pem")));
+        let s = Settings::merge(&args(&["--ca-file", "mine.pem"]), Some((file, path)))
+            .expect("command line");
+        assert_eq!(
+            s.ca_file.as_deref(),
+            Some(Path::new("mine.pem")),
+            "as typed"
+        );
+        assert_eq!(
+            Settings::merge(&args(&[]), None).expect("none").ca_file,
+            None
+        );
+    }
+
+    #[test]
+    fn load_reads_the_ca_file_into_the_servers_trust() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let ca = rcgen::generate_simple_self_signed(vec!["qcall.hall.local".into()]).expect("ca");
+        std::fs::write(dir.path().join("hall-ca.pem"), ca.cert.pem()).expect("write");
+        let config = dir.path().join("display.toml");
+        std::fs::write(
+            &config,
+            "server = \"https://qcall.hall.local\"\nca_file = \"hall-ca.pem\"\n",
+        )
+        .expect("write");
+        let s =
+            Settings::load(&args(&["--config", config.to_str().expect("utf-8")])).expect("load");
+        let tls = s.server.tls().expect("https");
+        assert_eq!(
+            tls.ca_file(),
+            Some(dir.path().join("hall-ca.pem").as_path())
+        );
+
+        let missing = dir.path().join("nope.pem");
+        let e = Settings::load(&args(&[
+            "--server",
+            "https://h",
+            "--ca-file",
+            missing.to_str().expect("utf-8"),
+        ]))
+        .expect_err("missing CA")
+        .to_string();
+        assert!(e.contains("nope.pem"), "names the file: {e}");
+        // Without a ca_file, an https server is checked against the machine's store.
+        let s = Settings::load(&args(&["--server", "https://h"])).expect("load");
+        assert_eq!(
+            s.server
+                .tls()
+                .and_then(|t| t.ca_file().map(Path::to_path_buf)),
+            None
+        );
     }
 
     #[test]

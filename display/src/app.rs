@@ -115,7 +115,7 @@ impl DisplayApp {
         let pad_wake = ctx.clone();
         let pad_requests = Requests::new(&net, Arc::new(move || pad_wake.request_repaint()));
         let config =
-            ConnectionConfig::new(options.server.ws_url(), Hello::Device { key: options.key });
+            ConnectionConfig::to_server(&options.server, Hello::Device { key: options.key });
         let connection =
             Connection::start(&net, config, Arc::new(move || repaint.request_repaint()));
         let mut model = Model::new(options.screen, options.lang);

@@ -114,8 +114,8 @@ pub fn default_settings() -> DisplaySettings {
 fn settings_from_server(settings: &Settings, key: &str) -> anyhow::Result<DisplaySettings> {
     use qcall_client::connection::{Connection, ConnectionConfig, Update};
     let net = qcall_client::NetThread::start()?;
-    let config = ConnectionConfig::new(
-        settings.server.ws_url(),
+    let config = ConnectionConfig::to_server(
+        &settings.server,
         qcall_protocol::Hello::Device { key: key.into() },
     );
     let connection = Connection::start(&net, config, std::sync::Arc::new(|| {}));

@@ -264,8 +264,8 @@ impl KioskApp {
         let net = NetThread::start()?;
         let conn = Connection::start(
             &net,
-            ConnectionConfig::new(
-                config.server.ws_url(),
+            ConnectionConfig::to_server(
+                &config.server,
                 Hello::Device {
                     key: config.key.clone(),
                 },

@@ -8,7 +8,7 @@ use egui::{
     Align, Color32, CornerRadius, FontId, Galley, Layout, Painter, Rect, Response, RichText, Sense,
     Stroke, StrokeKind, Ui, Vec2, WidgetInfo,
 };
-use qcall_client::connection::ConnectionState;
+use qcall_client::connection::{ConnectionState, LinkError};
 use qcall_client::i18n::{self, Lang, Text};
 use qcall_client::ui::{TOUCH_TARGET, TextSize, palette};
 use qcall_protocol::TicketClass;
@@ -72,9 +72,14 @@ pub fn view(model: &Model, ui: &mut Ui) -> Option<Intent> {
                         .strong()
                         .color(Color32::BLACK),
                 );
-                // Calm words; only a refused device key (an admin's job) says more.
+                // Calm words; only what an admin must fix (a refused device key, a certificate
+                // the kiosk does not trust) says more.
                 let hint = match model.connection() {
-                    ConnectionState::Refused { .. } => {
+                    ConnectionState::Refused { .. }
+                    | ConnectionState::Reconnecting {
+                        last_error: LinkError::Tls(_),
+                        ..
+                    } => {
                         i18n::connection_text(model.connection()).unwrap_or(Text::IssuingPausedHint)
                     }
                     _ => Text::IssuingPausedHint,

@@ -10,6 +10,7 @@ pub(super) fn en(text: Text) -> &'static str {
         // Shared
         Connecting => "Connecting…",
         Reconnecting => "Connection lost, reconnecting…",
+        TlsFailed => "Secure connection failed: ask the administrator to check the certificate",
         DeviceRefused => "This device is not authorised; please call the administrator",
         NoAudio => "No audio",
         Confirm => "OK",

@@ -16,7 +16,7 @@ use qcall_protocol::{
     ErrorCode, PauseReason, RatingLevel, RatingReason, TicketClass, TicketState, WindowStatus,
 };
 
-use crate::connection::ConnectionState;
+use crate::connection::{ConnectionState, LinkError};
 use crate::rest::{ClientError, WindowAction};
 
 /// A screen language.
@@ -86,6 +86,10 @@ texts! {
     Connecting,
     /// R20: the screen lost the server and keeps trying; calm, not an error box.
     Reconnecting,
+    /// The TLS handshake with an `https://` server failed (untrusted certificate, wrong host):
+    /// the link and REST calls ([`LinkError::Tls`], [`ClientError::Tls`]). Retrying cannot help
+    /// until an admin fixes the certificate or `ca_file`, so the screen says so.
+    TlsFailed,
     /// The server refused this device's key: an admin must fix the config.
     DeviceRefused,
     /// The hall board has no working audio output.
@@ -812,6 +816,7 @@ pub fn client_error_text(error: &ClientError) -> Text {
         ClientError::Timeout => Text::ErrTimeout,
         ClientError::Network(_) => Text::ErrNetwork,
         ClientError::Decode(_) => Text::ErrDecode,
+        ClientError::Tls(_) => Text::TlsFailed,
     }
 }
 
@@ -832,6 +837,10 @@ pub fn connection_text(state: &ConnectionState) -> Option<Text> {
     match state {
         ConnectionState::Connected { .. } => None,
         ConnectionState::Connecting { .. } => Some(Text::Connecting),
+        ConnectionState::Reconnecting {
+            last_error: LinkError::Tls(_),
+            ..
+        } => Some(Text::TlsFailed),
         ConnectionState::Reconnecting { .. } => Some(Text::Reconnecting),
         ConnectionState::Refused {
             retrying: false, ..
@@ -1133,5 +1142,22 @@ mod tests {
             retrying: false,
         };
         assert_eq!(connection_text(&ended), Some(Text::SessionEnded));
+        let down = |last_error| ConnectionState::Reconnecting {
+            since: std::time::Instant::now(),
+            last_error,
+        };
+        assert_eq!(
+            connection_text(&down(LinkError::Closed)),
+            Some(Text::Reconnecting)
+        );
+        assert_eq!(
+            connection_text(&down(LinkError::Tls("UnknownIssuer".into()))),
+            Some(Text::TlsFailed),
+            "an untrusted certificate is not a network blip"
+        );
+        assert_eq!(
+            client_error_text(&ClientError::Tls("UnknownIssuer".into())),
+            Text::TlsFailed
+        );
     }
 }

@@ -11,6 +11,7 @@ pub(super) fn zh(text: Text) -> &'static str {
         // Shared
         Connecting => "连接中",
         Reconnecting => "网络已断开 正在重新连接",
+        TlsFailed => "安全连接失败 请联系管理员检查证书",
         DeviceRefused => "本设备未获授权，请联系管理员",
         NoAudio => "无音频",
         Confirm => "确定",

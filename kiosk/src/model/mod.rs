@@ -1132,7 +1132,10 @@ impl Model {
 /// it.
 pub fn answer_lost(error: &ClientError) -> bool {
     match error {
-        ClientError::Timeout | ClientError::Network(_) | ClientError::Decode(_) => true,
+        ClientError::Timeout
+        | ClientError::Network(_)
+        | ClientError::Decode(_)
+        | ClientError::Tls(_) => true,
         ClientError::Api(e) => matches!(
             e.code,
             ErrorCode::Unavailable | ErrorCode::RateLimited | ErrorCode::Busy | ErrorCode::Internal

@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant};
 
 use egui_kittest::kittest::Queryable;
+use qcall_client::connection::{ConnectionState, LinkError};
 use qcall_client::{Lang, Text};
 use qcall_kiosk::model::{PrintStatus, Refusal, Screen, qr_modules};
 use qcall_kiosk::{Intent, KioskApp};
@@ -333,6 +334,31 @@ fn issuing_pauses_while_the_server_is_down_and_recovers() {
     click(&mut harness, "取号");
     on_ticket(&mut harness);
     assert_eq!(ticket(&harness).issue.ticket.number, "T001");
+}
+
+#[test]
+fn a_certificate_the_kiosk_cannot_trust_is_named_for_the_admin() {
+    let hall = Hall::demo();
+    let dir = tempfile::tempdir().expect("dir");
+    // `https://` to a server that answers in plain HTTP: the TLS handshake fails, as it does for a
+    // certificate from an unknown CA (the client's own tests cover that one with a real proxy).
+    let url = format!("https://127.0.0.1:{}", hall.port);
+    let mut harness = kiosk(kiosk_config(&url, dir.path(), ""));
+    until(&mut harness, "a TLS link error", |m| {
+        matches!(
+            m.connection(),
+            ConnectionState::Reconnecting {
+                last_error: LinkError::Tls(_),
+                ..
+            }
+        )
+    });
+    assert!(shows(&harness, "暂停取号"));
+    assert!(
+        shows(&harness, zh(Text::TlsFailed)),
+        "not the calm hint of a network blip"
+    );
+    assert!(!shows(&harness, zh(Text::IssuingPausedHint)));
 }
 
 /// Touch → ticket on screen over 200 tickets with a local server. Prints the figure; not a timed
