@@ -12,7 +12,7 @@ use super::raw::Locator;
 pub(super) struct RawNotify {
     #[serde(default)]
     enabled: bool,
-    /// `http://host[:port]/path` of the hall's receiver (an SMS gateway's relay, say).
+    /// `http(s)://host[:port]/path` of the hall's receiver (an SMS gateway's relay, say).
     #[serde(default)]
     url: Option<Spanned<String>>,
     /// The HMAC-SHA256 key of the signature, in the file…
@@ -121,7 +121,7 @@ pub(super) fn check(
     };
     let url = match &raw.url {
         Some(u) => {
-            check_url(u.get_ref()).map_err(|why| loc.err(u.span(), why, "give the receiver as http://host:port/path, e.g. \"http://192.168.1.20:9000/qcall\"; for HTTPS put a local relay or proxy in front"))?;
+            check_url(u.get_ref()).map_err(|why| loc.err(u.span(), why, "give the receiver as http://host:port/path or https://…, e.g. \"http://192.168.1.20:9000/qcall\""))?;
             u.get_ref().trim().to_string()
         }
         None if raw.enabled => {
@@ -173,12 +173,13 @@ pub(super) fn check(
     })
 }
 
-/// An `http://` address with a host; why not otherwise.
+/// An `http://` or `https://` address with a host; why not otherwise.
 fn check_url(url: &str) -> Result<(), String> {
-    let rest = url
-        .trim()
+    let trimmed = url.trim();
+    let rest = trimmed
         .strip_prefix("http://")
-        .ok_or_else(|| format!("notify.url {url:?} is not an http:// address"))?;
+        .or_else(|| trimmed.strip_prefix("https://"))
+        .ok_or_else(|| format!("notify.url {url:?} is not an http:// or https:// address"))?;
     let host = rest.split(['/', '?']).next().unwrap_or("");
     if host.is_empty() || host.contains('@') || host.contains(char::is_whitespace) {
         return Err(format!("notify.url {url:?} has no usable host"));
@@ -228,13 +229,18 @@ mod tests {
         )
         .expect_err("no url");
         assert!(e.message.contains("url is missing"), "{e:?}");
-        let e = parse(
-            "[notify]\nenabled = true\nurl = \"https://x/n\"\nsecret = \"0123456789abcdef\"\n",
+        parse(
+            "[notify]\nenabled = true\nurl = \"https://sms.example/n\"\nsecret = \"0123456789abcdef\"\n",
             &no_env,
         )
-        .expect_err("https");
+        .expect("https is fine");
+        let e = parse(
+            "[notify]\nenabled = true\nurl = \"ftp://x/n\"\nsecret = \"0123456789abcdef\"\n",
+            &no_env,
+        )
+        .expect_err("ftp");
         assert_eq!(e.line, 3, "{e:?}");
-        assert!(e.fix.contains("relay"), "{e:?}");
+        assert!(e.fix.contains("https://"), "{e:?}");
         let e = parse(
             "[notify]\nenabled = true\nurl = \"http://x/n\"\nsecret = \"short\"\n",
             &no_env,
