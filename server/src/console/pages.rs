@@ -51,12 +51,14 @@ pub(super) enum Page {
     Staff,
     Cases,
     Reports,
+    Bookings,
 }
 
-const PAGES: [Page; 7] = [
+const PAGES: [Page; 8] = [
     Page::Dashboard,
     Page::Reports,
     Page::Cases,
+    Page::Bookings,
     Page::Audit,
     Page::Notices,
     Page::Windows,
@@ -77,6 +79,7 @@ impl Page {
             Page::Staff => "staff",
             Page::Cases => "cases",
             Page::Reports => "reports",
+            Page::Bookings => "bookings",
         }
     }
 
@@ -89,6 +92,7 @@ impl Page {
             Page::Staff => l.pick("人员", "Staff"),
             Page::Cases => l.pick("差评工单", "差评 cases"),
             Page::Reports => l.pick("统计报表", "Reports"),
+            Page::Bookings => l.pick("预约", "Bookings"),
         }
     }
 }
@@ -212,6 +216,20 @@ fn words(l: Lang) -> String {
         ("col_over_limit", "超时率", "over limit"),
         ("col_out_of_order", "插队", "out of order"),
         ("col_satisfaction", "满意率", "satisfaction"),
+        ("booking_booked", "已预约", "booked"),
+        ("booking_checked_in", "已签到", "checked in"),
+        ("booking_cancelled", "已取消", "cancelled"),
+        ("booking_missed", "未到", "missed"),
+        (
+            "slot_removed",
+            "时段已取消，仍有效",
+            "slot no longer offered; honoured",
+        ),
+        ("cancel_booking", "取消预约", "Cancel"),
+        ("booked_code", "预约成功，预约码", "Booked; the code is"),
+        ("no_bookings", "当天没有预约", "No bookings that day"),
+        ("no_slots", "没有可预约的时段", "No free slot"),
+        ("free", "余", "free"),
     ];
     let map: serde_json::Map<String, serde_json::Value> = pairs
         .iter()
@@ -296,6 +314,7 @@ pub(super) fn page(p: Page, l: Lang) -> Markup {
         Page::Staff => staff(l),
         Page::Cases => cases(l),
         Page::Reports => reports(l),
+        Page::Bookings => bookings(l),
     };
     frame(
         l,
@@ -474,6 +493,41 @@ fn cases(l: Lang) -> Markup {
         }
         p #cases-status .hint role="status" {}
         section #case .case {}
+    }
+}
+
+fn bookings(l: Lang) -> Markup {
+    html! {
+        h2 { (l.pick("代为预约（电话预约）", "Book for a caller on the phone")) }
+        form #book-form .filters {
+            label { (l.pick("业务", "Service")) select #book-service name="service_id" required {} }
+            label { (l.pick("时段", "Slot")) select #book-slot name="slot" required {} }
+            label { (l.pick("姓名", "Name")) input name="name" required maxlength="40"; }
+            label { (l.pick("手机号", "Phone")) input name="phone" type="tel" required maxlength="20"; }
+            label { (l.pick("身份证号（选填）", "Citizen id (optional)")) input name="citizen_id" maxlength="18"; }
+            label.check #book-notify-box hidden { input name="notify" type="checkbox"; (l.pick("前一天提醒，签到后到号提醒", "Remind the day before and near the turn")) }
+            button type="submit" { (l.pick("预约", "Book")) }
+        }
+        p #book-result .result role="status" {}
+        h2 { (l.pick("当天预约", "Bookings of a day")) }
+        form #bookings-filter .filters {
+            label { (l.pick("日期", "Date")) input #bookings-date name="date" type="date" required; }
+            button type="submit" { (l.pick("查询", "Show")) }
+        }
+        table #bookings {
+            thead { tr {
+                th { (l.pick("时段", "Slot")) }
+                th { (l.pick("业务", "Service")) }
+                th { (l.pick("姓名", "Name")) }
+                th { (l.pick("手机", "Phone")) }
+                th { (l.pick("预约码", "Code")) }
+                th { (l.pick("状态", "State")) }
+                th { (l.pick("号码", "Ticket")) }
+                th {}
+            } }
+            tbody {}
+        }
+        p #bookings-status .hint role="status" {}
     }
 }
 

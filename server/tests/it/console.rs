@@ -1103,3 +1103,99 @@ async fn browser_a_report_shows_and_downloads_as_xlsx() {
     chrome.stop().await;
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_a_manager_books_for_a_caller_on_the_phone_and_cancels() {
+    let toml = console_hall(1)
+        .replace(
+            "warn_waiting_minutes = 10\n",
+            "warn_waiting_minutes = 10\n[services.booking]\nslot_minutes = 30\nquota = 2\nhours = [\"09:00-12:00\"]\n",
+        )
+        + "[booking]\ndays_ahead = 3\n";
+    let server =
+        TestServer::start_with(&toml, ManualClock::new(at("2026-11-23T08:00")), None).await;
+    let chrome = Chrome::start().await;
+    chrome.sign_in(&server.base, "m1").await;
+    chrome
+        .wait_text("#who", Duration::from_secs(10), |t| t.contains("经理"))
+        .await;
+    chrome
+        .goto(&format!("{}/console/bookings", server.base))
+        .await;
+    chrome
+        .wait_text("#book-slot", Duration::from_secs(10), |t| {
+            t.contains("2026-11-23 09:00-09:30")
+        })
+        .await;
+    chrome
+        .wait_text("#bookings-status", Duration::from_secs(10), |t| {
+            t == "当天没有预约"
+        })
+        .await;
+    let b = chrome.b();
+    b.execute(
+        "document.getElementById('book-slot').value = '2026-11-23 10:00-10:30';",
+        vec![],
+    )
+    .await
+    .expect("choose the slot");
+    for (name, value) in [("name", "王五"), ("phone", "13700137000")] {
+        b.find(Locator::Css(&format!("#book-form input[name='{name}']")))
+            .await
+            .expect("field")
+            .send_keys(value)
+            .await
+            .expect("type");
+    }
+    chrome.click("#book-form button[type='submit']").await;
+    let (result, _) = chrome
+        .wait_text("#book-result", Duration::from_secs(10), |t| {
+            t.contains("预约成功")
+        })
+        .await;
+    let list: BookingsResponse = server
+        .staff("m1")
+        .await
+        .get("/api/v1/bookings?date=2026-11-23")
+        .await
+        .expect("list");
+    assert_eq!(list.bookings.len(), 1, "{list:?}");
+    let booking = &list.bookings[0];
+    assert!(result.contains(&booking.code), "{result}");
+    assert_eq!(
+        (booking.slot.as_str(), booking.name_masked.as_str()),
+        ("10:00-10:30", "王*")
+    );
+    let (row, _) = chrome
+        .wait_text("#bookings tbody", Duration::from_secs(10), |t| {
+            t.contains(&booking.code)
+        })
+        .await;
+    assert!(
+        row.contains("已预约") && row.contains("137****7000"),
+        "{row}"
+    );
+    assert!(!row.contains("王五"), "the name masked: {row}");
+    // The slot's free count went down.
+    chrome
+        .wait_text("#book-slot", Duration::from_secs(10), |t| {
+            t.contains("2026-11-23 10:00-10:30 (余 1)")
+        })
+        .await;
+    chrome.screenshot("bookings.png").await;
+    chrome.click("#bookings tbody button.cancel").await;
+    chrome
+        .wait_text("#bookings tbody", Duration::from_secs(10), |t| {
+            t.contains("已取消")
+        })
+        .await;
+    let list: BookingsResponse = server
+        .staff("m1")
+        .await
+        .get("/api/v1/bookings?date=2026-11-23")
+        .await
+        .expect("list");
+    assert_eq!(list.bookings[0].state, BookingState::Cancelled);
+    chrome.stop().await;
+    server.stop().await;
+}

@@ -220,6 +220,14 @@
     // A report of the hall's business day until the manager picks other days.
     if (form && !form.elements.from.value) form.elements.from.value = s.hall.business_day;
     if (form && !form.elements.to.value) form.elements.to.value = s.hall.business_day;
+    const day = document.getElementById("bookings-date");
+    if (day) {
+      document.getElementById("book-notify-box").hidden = !s.hall.notify;
+      if (!day.value) {
+        day.value = s.hall.business_day;
+        loadBookings();
+      }
+    }
     view.snapshot();
   }
   function onEvent(e) {
@@ -714,6 +722,83 @@
     }
   }
 
+  // ---- Bookings (R25): a caller on the phone, and the day's list -----------------------------------
+  const bookings = { services: [] };
+  async function loadSlots() {
+    const service = document.getElementById("book-service");
+    const chosen = service.value;
+    const { data } = await api("GET", "/public/booking/slots");
+    bookings.services = data.services;
+    service.replaceChildren(
+      ...data.services.map((s) => {
+        const o = el("option", null, lang === "en" ? s.name_en : s.name_zh);
+        o.value = s.service_id;
+        return o;
+      }),
+    );
+    if (chosen && data.services.some((s) => s.service_id === chosen)) service.value = chosen;
+    paintSlots();
+  }
+  function paintSlots() {
+    const chosen = bookings.services.find((s) => s.service_id === document.getElementById("book-service").value);
+    const options = [];
+    for (const day of chosen ? chosen.days : []) {
+      for (const slot of day.slots) {
+        if (slot.free <= 0) continue;
+        const o = el("option", null, day.date + " " + slot.slot + " (" + w("free") + " " + slot.free + ")");
+        o.value = day.date + " " + slot.slot;
+        options.push(o);
+      }
+    }
+    if (!options.length) {
+      const o = el("option", null, w("no_slots"));
+      o.value = "";
+      options.push(o);
+    }
+    document.getElementById("book-slot").replaceChildren(...options);
+  }
+  async function loadBookings() {
+    const date = document.getElementById("bookings-date").value;
+    const status = document.getElementById("bookings-status");
+    try {
+      const { data } = await api("GET", "/bookings?date=" + encodeURIComponent(date));
+      const rows = data.bookings.map((b) => {
+        const tr = el("tr", "booking " + b.state);
+        tr.dataset.code = b.code;
+        [
+          b.slot,
+          serviceName(b.service_id),
+          b.name_masked,
+          b.phone_masked,
+          b.code,
+          w("booking_" + b.state) + (b.slot_removed ? " · " + w("slot_removed") : ""),
+          b.ticket_number || "",
+        ].forEach((v) => tr.appendChild(el("td", null, v)));
+        const cell = el("td");
+        if (b.state === "booked") {
+          const cancel = el("button", "cancel", w("cancel_booking"));
+          cancel.type = "button";
+          cancel.addEventListener("click", async () => {
+            try {
+              await api("POST", "/bookings/" + encodeURIComponent(b.code) + "/cancel", {});
+              await loadBookings();
+              await loadSlots();
+            } catch (e) {
+              setText(status, w("failed") + e.message);
+            }
+          });
+          cell.appendChild(cancel);
+        }
+        tr.appendChild(cell);
+        return tr;
+      });
+      document.querySelector("#bookings tbody").replaceChildren(...rows);
+      setText(status, rows.length ? "" : w("no_bookings"));
+    } catch (e) {
+      setText(status, w("failed") + e.message);
+    }
+  }
+
   // ---- Per page --------------------------------------------------------------------------------
   const view = {
     snapshot() {
@@ -801,6 +886,46 @@
       loadCases();
     });
     loadCases();
+  }
+  if (page === "bookings") {
+    const form = document.getElementById("book-form");
+    const result = document.getElementById("book-result");
+    document.getElementById("book-service").addEventListener("change", paintSlots);
+    // One request id per filled-in form: a second click of 预约 is the same booking (R6).
+    let requestId = null;
+    form.addEventListener("input", () => (requestId = null));
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const f = new FormData(form);
+      const [date, slot] = String(f.get("slot") || "").split(" ");
+      if (!date || !slot) return;
+      requestId = requestId || "console-book-" + Date.now() + "-" + Math.random().toString(36).slice(2, 10);
+      try {
+        const { data } = await api("POST", "/bookings", {
+          service_id: f.get("service_id"),
+          date,
+          slot,
+          name: String(f.get("name")).trim(),
+          phone: String(f.get("phone")).trim(),
+          citizen_id: String(f.get("citizen_id") || "").trim() || null,
+          notify: f.get("notify") === "on",
+          request_id: requestId,
+        });
+        result.replaceChildren(el("span", null, w("booked_code") + " "), el("strong", "code", data.booking.code), el("span", null, " · " + data.booking.date + " " + data.booking.slot));
+        form.reset();
+        requestId = null;
+        document.getElementById("bookings-date").value = data.booking.date;
+        await loadSlots();
+        await loadBookings();
+      } catch (e) {
+        setText(result, w("failed") + e.message);
+      }
+    });
+    document.getElementById("bookings-filter").addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      loadBookings();
+    });
+    loadSlots().catch((e) => setText(result, w("failed") + e.message));
   }
   if (page === "staff") {
     api("GET", "/staff")
