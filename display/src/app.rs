@@ -1,5 +1,5 @@
 //! The eframe glue: the network thread and connection, the announcement player, and the frame
-//! loop that drains updates into the [`Model`] and draws it with [`view`].
+//! loop that drains updates into the [`Model`] and draws it with [`view`](crate::view::view).
 //!
 //! Repaints happen only when something changes: an update from the server (the connection's
 //! [`qcall_client::Wake`] repaints the board's viewport), a change of the audio status (the
