@@ -1,12 +1,15 @@
 //! The eframe glue: the network thread and connection, the announcement player, and the frame
-//! loop that drains updates into the [`Model`] and draws it with [`view`].
+//! loop that drains updates into the [`Model`] and draws it with [`view`](crate::view::view).
 //!
 //! Repaints happen only when something changes: an update from the server (the connection's
-//! [`qcall_client::Wake`] calls `request_repaint`), a change of the audio status (the player's
-//! wake), the clock's next minute, the highlight's next blink, and the marquee (at most 30
-//! frames per second, and only while it scrolls).
+//! [`qcall_client::Wake`] repaints the board's viewport), a change of the audio status (the
+//! player's wake), the clock's next minute, the highlight's next blink, and the marquee (at most
+//! 30 frames per second, and only while it scrolls). The marquee has a small window of its own
+//! over the board's band ([`MarqueePlace::OwnWindow`], an egui deferred viewport): its frames
+//! redraw that strip only, never the board.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use qcall_client::connection::{Connection, ConnectionConfig, Update};
@@ -20,7 +23,19 @@ use crate::pad::{PadCommand, PadIntent};
 use crate::photo::{MAX_PHOTO_PX, Photos, is_server_url};
 use crate::player::{AudioStatus, Player, PlayerOptions, VoicePack};
 use crate::still::StillLayer;
-use crate::view::view_with;
+use crate::view::{MarqueePlace, Strip, view_with};
+
+/// The marquee window's viewport.
+fn strip_viewport() -> egui::ViewportId {
+    egui::ViewportId::from_hash_of("qcall-display marquee")
+}
+
+/// Repaints the board's own viewport, from any thread. A wake must name it: a plain
+/// `request_repaint` from the network thread while the marquee's viewport is drawing would
+/// repaint the marquee, and the board would miss the update until its next minute.
+fn wake_board(ctx: &egui::Context) {
+    ctx.request_repaint_of(egui::ViewportId::ROOT);
+}
 
 /// A rating pad's REST answer.
 enum PadAnswer {
@@ -63,6 +78,9 @@ pub struct DisplayOptions {
     /// settings turn audio on but that has no voice (the pack could not be loaded) shows the
     /// mark.
     pub silent: bool,
+    /// Where the hall board's marquee is drawn when it runs in eframe (`--marquee`). The
+    /// snapshot tests draw through [`DisplayApp::show`], always inline.
+    pub marquee: MarqueePlace,
 }
 
 /// The running display: model, connection, player.
@@ -83,8 +101,40 @@ pub struct DisplayApp {
     ctx: egui::Context,
     /// The local clock; tests fix it for snapshot images.
     clock: Box<dyn Fn() -> Millis>,
-    /// The hall board's still part as a texture (OpenGL only).
+    /// The hall board's still part as a texture (OpenGL only, marquee inline).
     still: StillLayer,
+    /// Where the marquee goes when the app runs in eframe.
+    marquee: MarqueePlace,
+    /// The board's frames and the marquee window's.
+    frames: Frames,
+}
+
+/// Frames drawn by the board's viewport and by the marquee's window, logged (debug) every 30
+/// frames in all: that the marquee's frames leave the board alone is the whole point of its
+/// window, and `display/tools/idle_cpu.sh` prints the rates from this line.
+#[derive(Debug, Clone, Default)]
+struct Frames(Arc<[AtomicU64; 2]>);
+
+impl Frames {
+    const BOARD: usize = 0;
+    const STRIP: usize = 1;
+
+    /// Counts one frame of `which`.
+    fn count(&self, which: usize) {
+        self.0[which].fetch_add(1, Ordering::Relaxed);
+        let (board, strip) = self.get();
+        if (board + strip) % 30 == 0 {
+            tracing::debug!(board, strip, "frames drawn");
+        }
+    }
+
+    /// (board, marquee window).
+    fn get(&self) -> (u64, u64) {
+        (
+            self.0[Self::BOARD].load(Ordering::Relaxed),
+            self.0[Self::STRIP].load(Ordering::Relaxed),
+        )
+    }
 }
 
 impl std::fmt::Debug for DisplayApp {
@@ -102,7 +152,7 @@ impl DisplayApp {
         install_fonts(ctx);
         apply_look(ctx, Look::Dark, 1.0);
         let net = NetThread::start()?;
-        let repaint = ctx.clone();
+        let wake = ctx.clone();
         let rest = match RestClient::new(&options.server) {
             Ok(rest) => Some(rest.with_bearer(options.key.clone())),
             Err(e) => {
@@ -111,13 +161,12 @@ impl DisplayApp {
             }
         };
         let photo_wake = ctx.clone();
-        let photo_requests = Requests::new(&net, Arc::new(move || photo_wake.request_repaint()));
+        let photo_requests = Requests::new(&net, Arc::new(move || wake_board(&photo_wake)));
         let pad_wake = ctx.clone();
-        let pad_requests = Requests::new(&net, Arc::new(move || pad_wake.request_repaint()));
+        let pad_requests = Requests::new(&net, Arc::new(move || wake_board(&pad_wake)));
         let config =
             ConnectionConfig::to_server(&options.server, Hello::Device { key: options.key });
-        let connection =
-            Connection::start(&net, config, Arc::new(move || repaint.request_repaint()));
+        let connection = Connection::start(&net, config, Arc::new(move || wake_board(&wake)));
         let mut model = Model::new(options.screen, options.lang);
         model.set_layout(options.layout);
         if let Some(voice) = &options.voice {
@@ -140,6 +189,8 @@ impl DisplayApp {
             ctx: ctx.clone(),
             clock: Box::new(qcall_client::local_now),
             still: StillLayer::new(),
+            marquee: options.marquee,
+            frames: Frames::default(),
         })
     }
 
@@ -309,7 +360,7 @@ impl DisplayApp {
         match Player::start(voice.pack, &settings, options) {
             Ok(player) => {
                 let ctx = self.ctx.clone();
-                player.on_status_change(move || ctx.request_repaint());
+                player.on_status_change(move || wake_board(&ctx));
                 // The snapshot's windows, then its calls (`pump` hands them over next).
                 if let Some(at) = self.model.server_time() {
                     player.update_windows(self.model.live().windows(), at);
@@ -322,19 +373,35 @@ impl DisplayApp {
         }
     }
 
-    /// Draws the screen and asks for the next repaint only when something will change: this is
-    /// `App::ui` (without the still layer, which needs the OpenGL renderer).
+    /// Draws the screen, the marquee inline, and asks for the next repaint only when something
+    /// will change: this is `App::ui` without the marquee's window and the still layer, which
+    /// need a native window and the OpenGL renderer (the snapshot tests).
     pub fn show(&mut self, ui: &mut egui::Ui) {
-        self.show_with(ui, false);
+        self.show_with(ui, false, MarqueePlace::Inline);
     }
 
-    /// [`DisplayApp::show`], with the hall board's still part kept as a texture when `opengl`.
-    pub fn show_with(&mut self, ui: &mut egui::Ui, opengl: bool) {
+    /// [`DisplayApp::show`], with the marquee at `marquee` and, when `opengl` and the marquee is
+    /// inline, the hall board's still part kept as a texture. The marquee's own window is used
+    /// only where the board's position on the screen is known (not on Wayland); elsewhere it
+    /// is drawn inline.
+    pub fn show_with(&mut self, ui: &mut egui::Ui, opengl: bool, marquee: MarqueePlace) {
         let now = (self.clock)();
-        let still = opengl.then_some(&mut self.still);
-        if let Some(intent) = view_with(&self.model, ui, now, still, &self.photos) {
+        self.frames.count(Frames::BOARD);
+        let board_at = ui.ctx().input(|i| i.viewport().inner_rect).map(|r| r.min);
+        let marquee = match board_at {
+            Some(_) => marquee,
+            None => MarqueePlace::Inline,
+        };
+        // With the marquee in its own window the board repaints once a minute or so: a texture
+        // of its still part would only add a read-back to each of those frames.
+        let still = (opengl && marquee == MarqueePlace::Inline).then_some(&mut self.still);
+        let shown = view_with(&self.model, ui, now, still, &self.photos, marquee);
+        if let Some(intent) = shown.intent {
             self.on_pad_intent(intent, now);
             ui.ctx().request_repaint();
+        }
+        if let (Some(strip), Some(at)) = (shown.strip, board_at) {
+            self.show_strip(ui.ctx(), strip, at);
         }
         let server_now = self.model.live().server_now(now);
         let mut next = Duration::from_millis(until_next_minute(server_now).unsigned_abs());
@@ -346,6 +413,30 @@ impl DisplayApp {
             next = next.min(Duration::from_millis(ms.unsigned_abs()));
         }
         ui.ctx().request_repaint_after(next);
+    }
+
+    /// The marquee in its own window over the board's band at `board_at` (the board's top left
+    /// on the screen, in points): undecorated, always on top, redrawn at the marquee's rate on
+    /// its own. Called on each of the board's frames while there are notices; the window closes
+    /// with the first frame without them.
+    fn show_strip(&self, ctx: &egui::Context, strip: Strip, board_at: egui::Pos2) {
+        let builder = egui::ViewportBuilder::default()
+            .with_title("qcall-display marquee")
+            .with_decorations(false)
+            .with_resizable(false)
+            .with_taskbar(false)
+            .with_window_level(egui::WindowLevel::AlwaysOnTop)
+            .with_position(board_at + strip.rect.min.to_vec2())
+            .with_inner_size(strip.rect.size());
+        let frames = self.frames.clone();
+        // The window's own text may have changed: its next frame is not 33 ms away if it
+        // stands still.
+        ctx.request_repaint_of(strip_viewport());
+        ctx.show_viewport_deferred(strip_viewport(), builder, move |ui, _class| {
+            frames.count(Frames::STRIP);
+            // Its next frame, if it scrolls, is asked for in this viewport: the marquee's own.
+            crate::view::strip(ui, ui.max_rect(), &strip);
+        });
     }
 
     /// A touch on the rating pad: the model decides; a rating goes to the server on the network
@@ -373,6 +464,6 @@ impl eframe::App for DisplayApp {
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
-        self.show_with(ui, frame.gl().is_some());
+        self.show_with(ui, frame.gl().is_some(), self.marquee);
     }
 }

@@ -43,6 +43,22 @@ pub struct Cli {
     /// without a GPU, where Mesa renders in software; see `display/tools/idle_cpu.sh`.
     #[arg(long, value_enum, default_value_t = Renderer::Glow)]
     pub renderer: Renderer,
+    /// Where the hall board's marquee is drawn: `window` (a small window of its own over the
+    /// board's bottom band, the default: a marquee frame redraws that strip only, which on a PC
+    /// without a GPU costs a fraction of redrawing the whole screen) or `inline` (in the board's
+    /// own frame, for a window manager that will not keep the strip on top of a full-screen
+    /// board).
+    #[arg(long, value_enum, default_value_t = Marquee::Window)]
+    pub marquee: Marquee,
+}
+
+/// `--marquee`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Marquee {
+    /// A window of its own over the board's band.
+    Window,
+    /// In the board's frame.
+    Inline,
 }
 
 /// What else `qcall-display` does.
@@ -295,6 +311,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         layout: cli.layout,
         voice,
         silent: cli.silent,
+        marquee: match cli.marquee {
+            Marquee::Window => crate::view::MarqueePlace::OwnWindow,
+            Marquee::Inline => crate::view::MarqueePlace::Inline,
+        },
     };
     let mut viewport = egui::ViewportBuilder::default().with_title("qcall-display");
     viewport = if cli.windowed {

@@ -2,8 +2,9 @@
 //!
 //! - [`model`]: what a screen shows, as plain data built from the live hall (R18, R19, R20);
 //!   pure and unit-tested.
-//! - [`view`]: draws a [`model::Model`] with egui; no I/O. [`still`] keeps the hall board's
-//!   still part as a texture while only the marquee moves (OpenGL).
+//! - [`view`]: draws a [`model::Model`] with egui; no I/O. It hands the hall board's marquee out
+//!   as a [`view::Strip`] for a window of its own, or draws it inline; [`still`] keeps the
+//!   board's still part as a texture while only an inline marquee moves (OpenGL).
 //! - [`pad`]: the rating pad's steps (评价器, R21, R33): idle, ask, reasons, thanks; pure.
 //! - [`app`]: the eframe glue: connection, player, repaint policy. The binary `qcall-display`
 //!   is a thin wrapper around it.

@@ -1,7 +1,10 @@
-//! The hall board's still part, drawn once into a texture: with the marquee scrolling, each
-//! frame is then one screen-sized quad plus the marquee strip, instead of every panel and glyph
-//! again. On a PC without a GPU, where Mesa rasterises every frame in software, that is what
-//! makes a moving marquee affordable (issue 14; `display/tools/idle_cpu.sh` prints the figure).
+//! The hall board's still part, drawn once into a texture: with the marquee scrolling inline
+//! (`--marquee inline`), each frame is then one screen-sized quad plus the marquee strip, instead
+//! of every panel and glyph again. On a PC without a GPU that alone did not lower the cost
+//! measurably (Mesa still clears, fills and swaps the whole window each frame; issue 14,
+//! `display/tools/idle_cpu.sh`): the default is the marquee in a window of its own
+//! ([`crate::view::MarqueePlace::OwnWindow`]), whose frames leave the board alone, and then this
+//! layer is not used.
 //!
 //! How: in a frame whose still part changed (a call, the clock's minute, a blink of the
 //! highlight, the link), the view draws everything still as usual, then a paint callback reads

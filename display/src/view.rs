@@ -39,37 +39,89 @@ pub(crate) const PANEL: Color32 = Color32::from_rgb(0x14, 0x1B, 0x2C);
 /// Lines between panels.
 pub(crate) const RULE: Color32 = Color32::from_rgb(0x2A, 0x34, 0x4A);
 /// The marquee's band.
-const MARQUEE_BAND: Color32 = Color32::from_rgb(0x7A, 0x0F, 0x14);
+pub const MARQUEE_BAND: Color32 = Color32::from_rgb(0x7A, 0x0F, 0x14);
 
-/// Draws the display's screen for `model` at local time `local_now` (the clock, the highlight).
-/// The screen is the override or the device's config; before either is known, a calm "连接中".
-/// A rating pad returns what the citizen touched.
+/// Where the hall board's marquee is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MarqueePlace {
+    /// In the board's own frame: every marquee frame redraws the whole screen (the snapshot
+    /// tests, a renderer that cannot place a second window).
+    Inline,
+    /// In a small window of its own over the board's band ([`Strip`]), so that a marquee frame
+    /// redraws the strip only and the board repaints only when it changes. On a PC without a
+    /// GPU that is what makes a moving marquee affordable (issue 14).
+    #[default]
+    OwnWindow,
+}
+
+/// The marquee as the board hands it out in [`MarqueePlace::OwnWindow`]: where its band is on
+/// the board and what [`strip`] draws there.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Strip {
+    /// The band, in the board's points.
+    pub rect: Rect,
+    /// The notices, one line.
+    pub text: String,
+    /// The board's unit of size (its shorter side), which sizes the type and the speed.
+    pub unit: f32,
+}
+
+/// What one frame of [`view_with`] produced besides the picture.
+#[derive(Debug, Default)]
+pub struct Shown {
+    /// What the citizen touched on a rating pad.
+    pub intent: Option<PadIntent>,
+    /// The marquee to show in its own window ([`MarqueePlace::OwnWindow`], a board with notices).
+    pub strip: Option<Strip>,
+}
+
+/// Draws the display's screen for `model` at local time `local_now` (the clock, the highlight),
+/// with the marquee inline. The screen is the override or the device's config; before either is
+/// known, a calm "连接中". A rating pad returns what the citizen touched.
 pub fn view(model: &Model, ui: &mut Ui, local_now: Millis) -> Option<PadIntent> {
-    view_with(model, ui, local_now, None, &Photos::default())
+    view_with(
+        model,
+        ui,
+        local_now,
+        None,
+        &Photos::default(),
+        MarqueePlace::Inline,
+    )
+    .intent
 }
 
 /// [`view`], drawing the hall board's still part from `still` when it has it (OpenGL only; see
-/// [`crate::still`]) and staff photos from `photos`.
+/// [`crate::still`]), staff photos from `photos`, and the marquee at `marquee`: in
+/// [`MarqueePlace::OwnWindow`] the board paints the band and hands the strip out, for the caller
+/// to show with [`strip`] in a window of its own.
 pub fn view_with(
     model: &Model,
     ui: &mut Ui,
     local_now: Millis,
     still: Option<&mut StillLayer>,
     photos: &Photos,
-) -> Option<PadIntent> {
+    marquee: MarqueePlace,
+) -> Shown {
     let rect = ui.max_rect();
     ui.painter().rect_filled(rect, 0.0, ui.visuals().panel_fill);
+    let mut shown = Shown::default();
     match model.screen() {
-        Some(Screen::HallBoard) => board(ui, rect, model, &model.board(local_now), still),
+        Some(Screen::HallBoard) => {
+            let strip = board(ui, rect, model, &model.board(local_now), still);
+            match (strip, marquee) {
+                (Some(s), MarqueePlace::Inline) => self::strip(ui, s.rect, &s),
+                (strip, _) => shown.strip = strip,
+            }
+        }
         Some(Screen::Window(n)) => {
             window_screen(ui, rect, model, &model.window_screen(n, local_now), photos)
         }
         Some(Screen::RatingPad(n)) => {
-            return crate::pad_view::pad_screen(ui, rect, model, n, local_now, photos);
+            shown.intent = crate::pad_view::pad_screen(ui, rect, model, n, local_now, photos);
         }
         None => waiting_for_server(ui, rect, model),
     }
-    None
+    shown
 }
 
 /// Before the first snapshot: a dark screen with one small line, never blank.
@@ -92,8 +144,15 @@ fn waiting_for_server(ui: &mut Ui, rect: Rect, model: &Model) {
 
 /// The hall board (综合屏, R18). Landscape: the latest call on the left, the recent calls (or
 /// the windows) on the right; portrait: one above the other. Every text is fitted to its box,
-/// never cut.
-fn board(ui: &mut Ui, rect: Rect, model: &Model, b: &Board, mut still: Option<&mut StillLayer>) {
+/// never cut. Draws everything but the marquee's text, and returns the marquee when there are
+/// notices.
+fn board(
+    ui: &mut Ui,
+    rect: Rect,
+    model: &Model,
+    b: &Board,
+    mut still: Option<&mut StillLayer>,
+) -> Option<Strip> {
     let (w, h) = (rect.width(), rect.height());
     let portrait = h > w;
     // The unit of every size but the called number's: the shorter side.
@@ -102,7 +161,11 @@ fn board(ui: &mut Ui, rect: Rect, model: &Model, b: &Board, mut still: Option<&m
     let pad = u * 0.02;
     let band = (!b.notices.is_empty())
         .then(|| Rect::from_min_max(pos2(rect.min.x, rect.max.y - u * 0.075), rect.max));
-    let notices = b.notices.join("　　　");
+    let strip = band.map(|rect| Strip {
+        rect,
+        text: b.notices.join("　　　"),
+        unit: u,
+    });
     // Everything but the marquee's text, as it decides the picture.
     let key = key_of(&(
         b,
@@ -114,10 +177,7 @@ fn board(ui: &mut Ui, rect: Rect, model: &Model, b: &Board, mut still: Option<&m
     if let Some(still) = still.as_deref_mut()
         && still.draw(ui, key)
     {
-        if let Some(band) = band {
-            marquee_text(ui, band, &notices, u);
-        }
-        return;
+        return strip;
     }
 
     // Header: hall name and status marks on the left, time and date on the right.
@@ -176,13 +236,11 @@ fn board(ui: &mut Ui, rect: Rect, model: &Model, b: &Board, mut still: Option<&m
         }
         BoardLayout::Windows => windows_grid(ui, body.shrink(pad), b, lang, u),
     }
-    // The still part is complete: keep its picture, then draw what moves.
+    // The still part is complete: keep its picture; the caller draws what moves.
     if let Some(still) = still {
         still.capture(ui, key);
     }
-    if let Some(band) = band {
-        marquee_text(ui, band, &notices, u);
-    }
+    strip
 }
 
 /// The latest call: "正在叫号", the number as large as the panel allows up to R18's size, then
@@ -480,8 +538,16 @@ fn waiting_bar(
     }
 }
 
-/// The notices, scrolling right to left at [`MARQUEE_SPEED`] when they do not fit, at most 30
-/// frames per second; still when they fit (no repaint at all).
+/// The marquee in `rect` (its band on the board, or the whole of its own window): the band and
+/// the notices, scrolling right to left at [`MARQUEE_SPEED`] when they do not fit, at most 30
+/// frames per second; still when they fit (no repaint at all). The repaint it asks for is the
+/// current viewport's only: in its own window, the board is not redrawn.
+pub fn strip(ui: &mut Ui, rect: Rect, strip: &Strip) {
+    ui.painter().rect_filled(rect, 0.0, MARQUEE_BAND);
+    marquee_text(ui, rect, &strip.text, strip.unit);
+}
+
+/// The notices in `band`; `h` is the board's unit of size.
 fn marquee_text(ui: &mut Ui, band: Rect, text: &str, h: f32) {
     let font = FontId::proportional(h * 0.042);
     let galley = ui.painter().layout_no_wrap(text.to_owned(), font, TEXT);

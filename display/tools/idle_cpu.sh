@@ -6,9 +6,12 @@
 #   idle_cpu_pct=<n>       goal ≤ 2 (repaints: the clock once a minute, nothing else)
 #                          (each figure is followed by the build profile and the load average:
 #                          other work on the machine inflates it)
-#   marquee_cpu_pct=<n>    goal ≤ 25 (the marquee at ≤ 30 fps; with glow the board's still part
-#                          is one texture, see display/src/still.rs)
-# as percent of one core, and stops everything it started.
+#   marquee_cpu_pct=<n>    goal ≤ 25 (the marquee at ≤ 30 fps, by default in a window of its own
+#                          over the board's band: MARQUEE=inline draws it in the board's frame)
+#   marquee_frames_per_s board=<n> strip=<n>
+#                          frames each viewport drew while the marquee moved (from the board's
+#                          debug log): the board's should be 0, the strip's ≤ 30
+# as percent of one core, and stops everything it started. SHOT=file.png also saves a screenshot.
 #
 # Needs: Xvfb, curl, mesa-vulkan-drivers; builds qcall-server and qcall-display (debug) if asked:
 #   display/tools/idle_cpu.sh [--release]
@@ -20,6 +23,7 @@ if [[ "${1:-}" == "--release" ]]; then PROFILE=release; fi
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-20}
 PORT=${PORT:-8733}
 RENDERER=${RENDERER:-glow} # the board's --renderer: glow (default) or wgpu
+MARQUEE=${MARQUEE:-window} # the board's --marquee: window (default) or inline
 SCREEN=${XVFB_DISPLAY:-:97}
 
 if [[ "$PROFILE" == release ]]; then
@@ -27,7 +31,7 @@ if [[ "$PROFILE" == release ]]; then
 else
     cargo build -q -p qcall-server -p qcall-display
 fi
-BIN=target/$PROFILE
+BIN=${CARGO_TARGET_DIR:-target}/$PROFILE
 
 WORK=$(mktemp -d)
 PIDS=()
@@ -52,7 +56,10 @@ notices() {
 }
 
 notices '{"notices":[]}'
-DISPLAY="$SCREEN" XDG_RUNTIME_DIR="$WORK" "$BIN/qcall-display" --windowed \
+# The board's frame counts are a debug line of its own, every 30 frames.
+DISPLAY="$SCREEN" XDG_RUNTIME_DIR="$WORK" NO_COLOR=1 \
+    RUST_LOG=info,wgpu=warn,naga=warn,eframe=warn,qcall_display::app=debug \
+    "$BIN/qcall-display" --windowed --marquee "$MARQUEE" \
     --server "http://127.0.0.1:$PORT" --key demo-hall-board-key-0000 --renderer "$RENDERER" >"$WORK/display.log" 2>&1 &
 BOARD=$!
 PIDS+=("$BOARD")
@@ -60,20 +67,34 @@ PIDS+=("$BOARD")
 TICK=$(getconf CLK_TCK)
 # utime + stime of the board process (all threads), in clock ticks.
 ticks() { awk '{ print $14 + $15 }' "/proc/$BOARD/stat"; }
+# "board strip": the frames each viewport drew so far, from the last count in the log.
+frames() {
+    { grep 'frames drawn' "$WORK/display.log" || echo 'board=0 strip=0'; } | tail -n 1 \
+        | sed 's/.*board=\([0-9]*\).*strip=\([0-9]*\).*/\1 \2/'
+}
+# Sets PCT (the board's CPU over $SECONDS_PER_RUN seconds) and RATES (each viewport's frames
+# per second meanwhile).
 measure() {
-    local before after
+    local before after frames_before frames_after
+    frames_before=$(frames)
     before=$(ticks)
     sleep "$SECONDS_PER_RUN"
     after=$(ticks)
-    awk -v d=$((after - before)) -v t="$TICK" -v s="$SECONDS_PER_RUN" 'BEGIN { printf "%.1f", 100 * d / (t * s) }'
+    frames_after=$(frames)
+    PCT=$(awk -v d=$((after - before)) -v t="$TICK" -v s="$SECONDS_PER_RUN" 'BEGIN { printf "%.1f", 100 * d / (t * s) }')
+    RATES=$(echo "$frames_before $frames_after" | awk -v s="$SECONDS_PER_RUN" \
+        '{ printf "board=%.1f strip=%.1f", ($3 - $1) / s, ($4 - $2) / s }')
 }
 
 sleep 6 # start-up: window, adapter, fonts, snapshot
-echo "idle_cpu_pct=$(measure) (profile $PROFILE, renderer $RENDERER, load average $(cut -d' ' -f1-3 /proc/loadavg))"
+measure
+echo "idle_cpu_pct=$PCT (profile $PROFILE, renderer $RENDERER, load average $(cut -d' ' -f1-3 /proc/loadavg))"
 
 notices '{"notices":["取号后请在休息区等候，留意屏幕与语音叫号","过号请到窗口重新排队","办不成事，请到8号窗口反映","清廉大厅 阳光服务 每一次叫号都公开可查"]}'
 sleep 2
-echo "marquee_cpu_pct=$(measure) (profile $PROFILE, renderer $RENDERER, load average $(cut -d' ' -f1-3 /proc/loadavg))"
+measure
+echo "marquee_cpu_pct=$PCT (profile $PROFILE, renderer $RENDERER, marquee $MARQUEE, load average $(cut -d' ' -f1-3 /proc/loadavg))"
+echo "marquee_frames_per_s $RATES (counted every 30 frames, so ±1.5/s)"
 # SHOT=file.png: a screenshot of the board with the marquee moving, to look at.
 if [[ -n "${SHOT:-}" ]]; then DISPLAY="$SCREEN" import -window root "$SHOT"; fi
 

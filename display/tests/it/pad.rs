@@ -33,6 +33,7 @@ fn pad_display(hall: &Hall, offset: Arc<AtomicI64>) -> Harness<'static, Option<D
         lang: Lang::Zh,
         screen: None,
         layout: None,
+        marquee: qcall_display::view::MarqueePlace::Inline,
         silent: true,
         voice: None,
     });

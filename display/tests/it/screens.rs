@@ -8,6 +8,7 @@ use egui_kittest::{Harness, SnapshotResults};
 use qcall_client::WindowAction;
 use qcall_client::ui::{Look, apply_look, install_fonts};
 use qcall_display::model::{BoardLayout, LinkMark, WindowState};
+use qcall_display::view::{self, MarqueePlace, Strip};
 use qcall_display::{DisplayApp, Model, Screen};
 use qcall_protocol::PauseReason;
 
@@ -564,9 +565,142 @@ fn snapshot_of_a_window_screen_with_the_staff_photo() {
                     p.finish(ui.ctx(), url, result);
                     p
                 });
-                qcall_display::view::view_with(&model, ui, now + 20_000, None, photos);
+                qcall_display::view::view_with(
+                    &model,
+                    ui,
+                    now + 20_000,
+                    None,
+                    photos,
+                    MarqueePlace::Inline,
+                );
             });
         harness.run_steps(3);
         results.add(harness.try_snapshot(name));
     }
+}
+
+/// The board at `size` drawn with the marquee at `marquee` after three frames, with the strip it
+/// handed out.
+fn board_frame(
+    model: &Model,
+    size: Vec2,
+    marquee: MarqueePlace,
+) -> (image::RgbaImage, Option<Strip>) {
+    let model = model.clone();
+    let now = qcall_client::local_now();
+    let mut harness = Harness::builder()
+        .with_size(size)
+        .wgpu()
+        .with_context_setup(|ctx| {
+            install_fonts(ctx);
+            apply_look(ctx, Look::Dark, 1.0);
+        })
+        .build_ui_state(
+            move |ui, strip: &mut Option<Strip>| {
+                let photos = qcall_display::photo::Photos::default();
+                *strip = view::view_with(&model, ui, now, None, &photos, marquee).strip;
+            },
+            None,
+        );
+    harness.run_steps(3);
+    let image = harness.render().expect("render");
+    (image, harness.state().clone())
+}
+
+/// The marquee's own window (`--marquee window`, the default in eframe) shows exactly what the
+/// inline marquee shows in the board's band (same band, type, place and scroll position at the
+/// same time), and the board under it is the same picture as with the marquee inline, its band
+/// empty. The snapshot images above are of the inline path (`view::view`); the window itself
+/// is eframe's (not in a test harness): `display/tools/idle_cpu.sh` counts its frames.
+#[test]
+fn the_marquee_window_shows_what_the_board_shows_in_its_band() {
+    let mut snapshot = hall_snapshot(6, "A039");
+    snapshot.hall.notices = [
+        "取号后请在休息区等候，留意屏幕与语音叫号",
+        "过号请到窗口重新排队",
+        "办不成事，请到8号窗口反映",
+        "清廉大厅 阳光服务 每一次叫号都公开可查",
+    ]
+    .map(String::from)
+    .to_vec();
+    let model = board_model(snapshot, BoardLayout::Calls);
+    // The harness draws inside a margin of 8 points: a board of 1280×720 in whole pixels.
+    let margin = 8.0;
+    let size = HD + Vec2::splat(2.0 * margin);
+
+    let (inline, none) = board_frame(&model, size, MarqueePlace::Inline);
+    assert_eq!(none, None, "an inline marquee is not handed out");
+    let (under, strip) = board_frame(&model, size, MarqueePlace::OwnWindow);
+    let strip = strip.expect("a board with notices hands out its marquee");
+    assert_eq!(
+        strip.rect,
+        egui::Rect::from_min_max(egui::pos2(0.0, 666.0), egui::pos2(1280.0, 720.0))
+            .translate(Vec2::splat(margin)),
+        "the bottom band, 7.5 % of the height"
+    );
+    // The window: the strip alone, at its own size, after as many frames.
+    let mut harness = Harness::builder()
+        .with_size(strip.rect.size() + Vec2::splat(2.0 * margin))
+        .wgpu()
+        .with_context_setup(|ctx| {
+            install_fonts(ctx);
+            apply_look(ctx, Look::Dark, 1.0);
+        })
+        .build_ui({
+            let strip = strip.clone();
+            move |ui| view::strip(ui, ui.max_rect(), &strip)
+        });
+    harness.run_steps(3);
+    let window = harness.render().expect("render");
+
+    let (m, top, bottom) = (
+        margin as u32,
+        strip.rect.min.y as u32,
+        strip.rect.max.y as u32,
+    );
+    let band = qcall_display::view::MARQUEE_BAND;
+    let (mut text_pixels, mut differ_in_band, mut differ_above) = (0, 0, 0);
+    for y in m..bottom {
+        for x in m..inline.width() - m {
+            let want = inline.get_pixel(x, y).0;
+            if y >= top {
+                let got = window.get_pixel(x, y - top + m).0;
+                differ_in_band += usize::from(got != want);
+                let [r, g, b, _] = want;
+                text_pixels += usize::from([r, g, b] != [band.r(), band.g(), band.b()]);
+                let [r, g, b, _] = under.get_pixel(x, y).0;
+                assert_eq!(
+                    [r, g, b],
+                    [band.r(), band.g(), band.b()],
+                    "the board leaves its band empty for the window ({x}, {y})"
+                );
+            } else {
+                differ_above += usize::from(under.get_pixel(x, y).0 != want);
+            }
+        }
+    }
+    assert!(text_pixels > 2_000, "the inline marquee shows text");
+    assert_eq!(
+        differ_in_band, 0,
+        "the window draws the band as the board did"
+    );
+    assert_eq!(differ_above, 0, "the board above the band is unchanged");
+
+    let (_, strip) = board_frame(
+        &board_model(hall_snapshot(6, "A039"), BoardLayout::Calls),
+        HD,
+        MarqueePlace::OwnWindow,
+    );
+    assert!(
+        strip.is_some(),
+        "one notice that fits is a still strip, in its window too"
+    );
+    let mut quiet = hall_snapshot(6, "A039");
+    quiet.hall.notices.clear();
+    let (_, strip) = board_frame(
+        &board_model(quiet, BoardLayout::Calls),
+        HD,
+        MarqueePlace::OwnWindow,
+    );
+    assert_eq!(strip, None, "no notices, no marquee window");
 }

@@ -208,6 +208,7 @@ pub(crate) fn display_with_voice(
         lang: qcall_client::Lang::Zh,
         screen,
         layout: None,
+        marquee: qcall_display::view::MarqueePlace::Inline,
         silent: voice.is_none(),
         voice,
     });
