@@ -284,6 +284,8 @@ impl DisplayApp {
                 Screen::RatingPad(n) => format!("rating_pad {n}"),
             },
             last_frame_at: None,
+            // A board that cannot say what it was set up to say tells the manager (issue 20).
+            voice_problems: voice.health_problems(),
         });
     }
 

@@ -270,6 +270,25 @@ impl VoiceState {
         }
         marks
     }
+
+    /// What the board cannot say as configured, for the device health the manager sees (R31,
+    /// issue 20): each missing language with its clips, each setting it cannot follow. A language
+    /// the pack lacks is said once, as missing.
+    pub fn health_problems(&self) -> Vec<String> {
+        if !self.wanted {
+            return Vec::new();
+        }
+        self.missing
+            .iter()
+            .map(ToString::to_string)
+            .chain(
+                self.problems
+                    .iter()
+                    .filter(|p| !matches!(p, SettingsProblem::LanguageNotInPack(_)))
+                    .map(ToString::to_string),
+            )
+            .collect()
+    }
 }
 
 /// A display's state: the live hall, the link, the highlight. Updated by server messages only.

@@ -196,6 +196,7 @@ fn device_status(printer: Option<PrinterHealth>) -> DeviceStatus {
         audio: None,
         mode: "kiosk".to_string(),
         last_frame_at: None,
+        voice_problems: Vec::new(),
     }
 }
 

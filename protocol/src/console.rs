@@ -36,6 +36,11 @@ pub struct DeviceStatus {
     /// When the screen last drew a frame (device clock; informative).
     #[serde(default)]
     pub last_frame_at: Option<Millis>,
+    /// What a board cannot say as configured, one plain sentence each: a language of the voice
+    /// pack with missing clips (not spoken), an announcement template or setting it cannot follow
+    /// (what it does instead). Each is a device fault on the manager's console.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub voice_problems: Vec<String>,
 }
 
 /// The printer as the kiosk last found it.

@@ -544,17 +544,28 @@ fn the_voice_marks_say_no_sound_missing_languages_and_faulty_settings_only_when_
         v.marks(Lang::Zh).is_empty(),
         "--silent or audio off: no marks"
     );
+    assert!(v.health_problems().is_empty(), "nor faults reported");
     v.wanted = true;
     assert_eq!(
         v.marks(Lang::Zh),
         ["无音频", "语音不全（en）", "播报设置有误"]
     );
+    // The manager sees the same as device faults, in full sentences.
+    let reported = v.health_problems();
+    assert_eq!(reported.len(), 2, "{reported:?}");
+    assert!(reported[0].contains("en/window.wav"), "{reported:?}");
+    assert!(reported[1].contains("前往"), "{reported:?}");
     v.no_sound = false;
     v.problems = vec![SettingsProblem::LanguageNotInPack(Voice::En)];
     assert_eq!(
         v.marks(Lang::Zh),
         ["语音不全（en）"],
         "a language the pack lacks is the missing-clips mark alone"
+    );
+    assert_eq!(
+        v.health_problems().len(),
+        1,
+        "and one fault: the missing clips"
     );
     v.missing.clear();
     v.problems.clear();

@@ -106,5 +106,42 @@ pub(crate) fn faults(status: &DeviceStatus) -> Vec<String> {
     if status.audio == Some(AudioHealth::None) {
         out.push("no_audio".to_string());
     }
+    // Bounded: a device cannot fill the console with its words.
+    for p in status.voice_problems.iter().take(8) {
+        out.push(format!(
+            "voice: {}",
+            p.chars().take(300).collect::<String>()
+        ));
+    }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_board_that_cannot_say_its_announcements_is_faulty_in_words() {
+        let mut status = DeviceStatus {
+            app_version: "qcall-display 0.1.0".into(),
+            printer: None,
+            audio: Some(AudioHealth::Ok),
+            mode: "hall_board".into(),
+            last_frame_at: None,
+            voice_problems: vec![
+                "language en is not spoken: missing 1 clip(s): en/window.wav".into(),
+            ],
+        };
+        assert_eq!(
+            faults(&status),
+            ["voice: language en is not spoken: missing 1 clip(s): en/window.wav"]
+        );
+        status.voice_problems = vec!["x".repeat(1000); 20];
+        let f = faults(&status);
+        assert_eq!(f.len(), 8, "bounded");
+        assert!(f.iter().all(|x| x.chars().count() <= 307));
+        status.voice_problems.clear();
+        status.audio = Some(AudioHealth::None);
+        assert_eq!(faults(&status), ["no_audio"]);
+    }
 }

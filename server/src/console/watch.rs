@@ -153,6 +153,7 @@ mod tests {
                 audio: None,
                 mode: "kiosk".into(),
                 last_frame_at: None,
+                voice_problems: Vec::new(),
             }),
             faults: faults.iter().map(|f| f.to_string()).collect(),
         }

@@ -170,6 +170,7 @@ async fn devices_report_their_health_and_a_manager_sees_it_and_the_warnings() {
             audio: None,
             mode: "kiosk".into(),
             last_frame_at: None,
+            voice_problems: Vec::new(),
         },
     };
     kiosk
