@@ -8,7 +8,10 @@
 //! `report_1y_by_staff_hour_ms` (one year by staff × hour of day), `report_1d_ms` (the last day, all
 //! groupings), `xlsx_1y_by_window_ms` (the XLSX of the first), and `issue_per_s` /
 //! `issue_per_s_with_facts` (the load benchmark's issue load on an empty database and on this one).
-//! `QCALL_BENCH_SECS` sets each issue load's length (5).
+//! `QCALL_BENCH_SECS` sets each issue load's length (5). `QCALL_BENCH_DB=path` keeps the filled
+//! database between runs (filled when missing, about 12 s; a database made before the day packs
+//! is packed by the server's start-up, whose time is printed), `QCALL_BENCH_ONLY=report` skips
+//! the issue loads.
 
 #![allow(unreachable_pub, missing_docs, dead_code)]
 
