@@ -49,18 +49,6 @@ pub(crate) struct LegFact {
     pub(crate) over_limit: bool,
 }
 
-impl LegFact {
-    /// The citizen was served on this leg (done, or transferred on from the window).
-    pub(crate) fn served(&self) -> bool {
-        self.handle_ms.is_some()
-    }
-
-    /// The leg ended without service after the citizen was marked no-show (过号).
-    pub(crate) fn no_show(&self) -> bool {
-        !self.served() && self.no_shows > 0 && self.outcome == LegOutcome::Expired
-    }
-}
-
 /// One ended pause of a window (暂停, R14), with its reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct PauseFact {

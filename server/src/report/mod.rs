@@ -1,6 +1,7 @@
 //! Reports (R23): for any range of business days, any groupings by day, service, window, staff, hour
 //! of day, weekday or class, and any filter on those, the figures an inspector asks for. Pure over
-//! facts ([`fact`]): the store reads them, this module adds them up, [`export`] writes CSV and XLSX.
+//! facts ([`fact`]): the store reads them (as [`Legs`]: compact, texts numbered; past days from
+//! their packs, [`legs::encode`]), this module adds them up, [`export`] writes CSV and XLSX.
 //!
 //! Medians and p90s are **exact**: each group keeps its durations and selects the ranks. The median
 //! of an even count is the mean of the two middle values; p90 is the nearest rank (the value at rank
@@ -9,14 +10,17 @@
 
 pub(crate) mod export;
 pub(crate) mod fact;
+pub(crate) mod legs;
 
 use std::collections::{BTreeMap, HashMap};
+use std::hash::BuildHasherDefault;
 
 use qcall_protocol::{ApiError, ErrorCode, LegOutcome, TicketClass, WindowNo};
 use serde::Serialize;
 
 use crate::config::HallConfig;
 pub(crate) use fact::{LegFact, PauseFact};
+pub(crate) use legs::{Leg, Legs};
 
 /// The longest range a report covers: three years of business days.
 pub(crate) const MAX_DAYS: i32 = 3 * 366;
@@ -399,7 +403,8 @@ pub(crate) struct Report {
 /// What a report is made from, as the store read it.
 #[derive(Debug, Default)]
 pub(crate) struct Input {
-    pub(crate) legs: Vec<LegFact>,
+    /// The closed legs ([`LegFact`]s as [`Legs`]).
+    pub(crate) legs: Legs,
     pub(crate) pauses: Vec<PauseFact>,
     pub(crate) ratings: Vec<RatingFact>,
     pub(crate) open: Vec<OpenLeg>,
@@ -415,11 +420,9 @@ struct Acc {
 }
 
 impl Acc {
-    fn leg(&mut self, l: &LegFact, rating: Option<&RatingFact>) {
+    fn leg(&mut self, l: &Leg, rating: Option<&RatingFact>) {
         let f = &mut self.f;
-        if l.leg == 0 {
-            f.issued += 1;
-        }
+        f.issued += u64::from(l.leg == 0);
         match l.outcome {
             LegOutcome::Done => f.done += 1,
             LegOutcome::Transferred => f.transferred += 1,
@@ -508,7 +511,7 @@ pub(crate) fn durations(values: &mut [i64], with_max: bool) -> Durations {
     }
 }
 
-/// What a leg (closed or open) or a pause is grouped and filtered by. A pause has no service or class.
+/// What an open leg or a pause is grouped and filtered by. A pause has no service or class.
 struct Dims<'a> {
     day: &'a str,
     service: Option<&'a str>,
@@ -517,20 +520,6 @@ struct Dims<'a> {
     staff: Option<&'a str>,
     hour: u8,
     weekday: u8,
-}
-
-impl LegFact {
-    fn dims(&self) -> Dims<'_> {
-        Dims {
-            day: &self.business_day,
-            service: Some(&self.service_id),
-            class: Some(self.class),
-            window: self.window,
-            staff: self.staff_no.as_deref(),
-            hour: self.hour,
-            weekday: self.weekday,
-        }
-    }
 }
 
 impl OpenLeg {
@@ -561,15 +550,24 @@ impl PauseFact {
     }
 }
 
-/// Small numbers for the texts of a report's keys (days, services, staff), so finding a fact's
-/// group hashes borrowed text and allocates nothing.
-#[derive(Default)]
+/// Small numbers for the texts of a report's keys (days, services, staff): the closed legs' own
+/// ([`Legs`]), then those of texts only open legs or pauses have. Finding a group allocates nothing.
 struct Texts<'a> {
     ids: HashMap<&'a str, u32>,
     names: Vec<&'a str>,
 }
 
 impl<'a> Texts<'a> {
+    fn new(legs: &'a Legs) -> Texts<'a> {
+        let names: Vec<&str> = legs.texts().iter().map(String::as_str).collect();
+        let ids = names
+            .iter()
+            .enumerate()
+            .map(|(i, &t)| (t, u32::try_from(i).unwrap_or(u32::MAX)))
+            .collect();
+        Texts { ids, names }
+    }
+
     fn id(&mut self, text: &'a str) -> u32 {
         if let Some(&id) = self.ids.get(text) {
             return id;
@@ -584,6 +582,111 @@ impl<'a> Texts<'a> {
 /// A group's key: one number per dim of the grouping (at most three).
 type Key = [u32; 3];
 
+/// Hashes group keys (a few small numbers) with FxHash's multiply and rotate: a year's report
+/// looks up a group for each of half a million legs, and keys come from our own facts, not from
+/// a client, so the default hasher's protection against chosen collisions buys nothing here.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+}
+
+/// The groups of a grouping, by key.
+type Groups = HashMap<Key, Acc, BuildHasherDefault<KeyHasher>>;
+
+/// A class as a key part: its place in [`TicketClass::ALL`].
+fn class_part(class: TicketClass) -> u32 {
+    TicketClass::ALL
+        .iter()
+        .position(|&c| c == class)
+        .and_then(|i| u32::try_from(i).ok())
+        .unwrap_or(0)
+}
+
+impl Leg {
+    /// The value of dim `d` as a number; texts are the legs' own numbers, which [`Texts::new`]
+    /// keeps.
+    fn part(&self, d: Dim) -> u32 {
+        match d {
+            Dim::Day => self.day,
+            Dim::Service => self.service,
+            Dim::Window => self.window.map_or(0, |w| w.saturating_add(1)),
+            Dim::Staff => self.staff,
+            Dim::Hour => u32::from(self.hour),
+            Dim::Weekday => u32::from(self.weekday),
+            Dim::Class => class_part(self.class),
+        }
+    }
+
+    fn key(&self, by: &[Dim]) -> Key {
+        let mut key = [0; 3];
+        for (k, &d) in key.iter_mut().zip(by) {
+            *k = self.part(d);
+        }
+        key
+    }
+}
+
+/// Which closed legs a query keeps; the text filters (day range, services, staff) worked out once
+/// per text rather than once per leg.
+struct LegFilter<'q> {
+    filter: &'q Filter,
+    day: Vec<bool>,
+    service: Vec<bool>,
+    staff: Vec<bool>,
+}
+
+impl<'q> LegFilter<'q> {
+    fn new(q: &'q Query, legs: &Legs) -> LegFilter<'q> {
+        let f = &q.filter;
+        let texts = legs.texts();
+        let any = |list: &[String], t: &str| list.is_empty() || list.iter().any(|x| x == t);
+        LegFilter {
+            filter: f,
+            day: texts.iter().map(|t| in_range(q, t)).collect(),
+            service: texts.iter().map(|t| any(&f.service, t)).collect(),
+            // A leg without staff has the empty text, which no staff filter names.
+            staff: texts
+                .iter()
+                .map(|t| f.staff.is_empty() || (!t.is_empty() && any(&f.staff, t)))
+                .collect(),
+        }
+    }
+
+    fn keeps(&self, l: &Leg) -> bool {
+        let f = self.filter;
+        let text = |v: &[bool], id: u32| v.get(id as usize).copied().unwrap_or(false);
+        text(&self.day, l.day)
+            && text(&self.service, l.service)
+            && text(&self.staff, l.staff)
+            && (f.window.is_empty() || l.window.is_some_and(|w| f.window.contains(&w)))
+            && (f.class.is_empty() || f.class.contains(&l.class))
+            && (f.hour.is_empty() || f.hour.contains(&l.hour))
+            && (f.weekday.is_empty() || f.weekday.contains(&l.weekday))
+    }
+}
+
 impl<'a> Dims<'a> {
     /// The value of dim `d` as a number (texts through `texts`); `None` where it has none (a
     /// pause's service or class).
@@ -595,14 +698,7 @@ impl<'a> Dims<'a> {
             Dim::Staff => texts.id(self.staff.unwrap_or_default()),
             Dim::Hour => u32::from(self.hour),
             Dim::Weekday => u32::from(self.weekday),
-            Dim::Class => {
-                let class = self.class?;
-                TicketClass::ALL
-                    .iter()
-                    .position(|&c| c == class)
-                    .and_then(|i| u32::try_from(i).ok())
-                    .unwrap_or(0)
-            }
+            Dim::Class => class_part(self.class?),
         })
     }
 
@@ -656,11 +752,17 @@ pub(crate) fn build(cfg: &HallConfig, q: &Query, input: &Input, generated_at: i6
         .iter()
         .map(|r| ((r.ticket_id, r.leg), r))
         .collect();
-    let legs: Vec<(&LegFact, Option<&RatingFact>)> = input
+    let keep = LegFilter::new(q, &input.legs);
+    let legs: Vec<(&Leg, Option<&RatingFact>)> = input
         .legs
         .iter()
-        .filter(|l| l.dims().matches(q))
-        .map(|l| (l, ratings.get(&(l.ticket_id, l.leg)).copied()))
+        .filter(|l| keep.keeps(l))
+        .map(|l| {
+            let rating = (!ratings.is_empty())
+                .then(|| ratings.get(&(l.ticket_id, l.leg)).copied())
+                .flatten();
+            (l, rating)
+        })
         .collect();
     let open: Vec<&OpenLeg> = input.open.iter().filter(|l| l.dims().matches(q)).collect();
     // A pause belongs to a window, not to a service or class.
@@ -671,12 +773,10 @@ pub(crate) fn build(cfg: &HallConfig, q: &Query, input: &Input, generated_at: i6
         .collect();
 
     let group = |by: &[Dim]| -> Vec<Row> {
-        let mut texts = Texts::default();
-        let mut accs: HashMap<Key, Acc> = HashMap::new();
+        let mut texts = Texts::new(&input.legs);
+        let mut accs = Groups::default();
         for (l, r) in &legs {
-            if let Some(key) = l.dims().key(by, &mut texts) {
-                accs.entry(key).or_default().leg(l, *r);
-            }
+            accs.entry(l.key(by)).or_default().leg(l, *r);
         }
         for l in &open {
             if let Some(key) = l.dims().key(by, &mut texts) {

@@ -49,6 +49,11 @@ fn leg(
     }
 }
 
+/// One served leg, for tests elsewhere that need any fact.
+pub(super) fn a_fact() -> LegFact {
+    leg(1, 0, "a", Some(1), Some(60), Some(300), LegOutcome::Done)
+}
+
 fn rating(ticket: i64, leg: u32, level: &str, upheld: bool) -> RatingFact {
     RatingFact {
         ticket_id: ticket,
@@ -78,7 +83,7 @@ fn day() -> Input {
         until: at(from) + minutes * 60_000,
     };
     Input {
-        legs: vec![
+        legs: Legs::from(vec![
             leg(1, 0, "a", Some(1), Some(60), Some(300), Done),
             leg(2, 0, "a", Some(1), Some(120), Some(420), Done),
             leg(3, 0, "a", Some(1), Some(180), Some(200), Transferred),
@@ -87,7 +92,7 @@ fn day() -> Input {
             leg(5, 0, "a", None, None, None, Cancelled),
             no_show,
             leg(7, 0, "a", None, None, None, Expired),
-        ],
+        ]),
         pauses: vec![
             pause(1, "break", "2026-11-23 10:00", 15),
             pause(2, "meeting", "2026-11-23 10:30", 10),

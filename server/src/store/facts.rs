@@ -2,16 +2,25 @@
 //! once for tickets stored before facts existed ([`Store::backfill_facts`]), and read by reports
 //! through their own read-only connection ([`FactReader`]), so a year's report never holds up the
 //! engine: WAL lets it read the last committed state while the engine writes.
+//!
+//! Past days are also kept *packed* (migration 9): one `leg_packs` row per business day holding
+//! all its legs as one blob ([`crate::report::legs::encode`]). Stepping SQLite through half a
+//! million rows and decoding their columns was what made a year's report slow; a year of packs is
+//! 250 rows. A pack is built when the first fact of a later day is written (so each day once, in
+//! that commit) and at start-up for any day without one; a fact written for a day that has a pack
+//! deletes the pack (a trigger), so a pack always holds exactly its day's facts, and a report reads
+//! the facts themselves for every day without one (today, or a pack of another format).
 
+use std::ops::Bound;
 use std::path::Path;
 
 use qcall_protocol::{LegOutcome, TicketClass};
-use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, Transaction, params};
 
 use super::{Store, StoreError};
 use crate::config::HallConfig;
 use crate::core::StoredTicket;
-use crate::report::{Input, LegFact, OpenLeg, PauseFact, RatingFact, fact};
+use crate::report::{Input, Leg, LegFact, Legs, OpenLeg, PauseFact, RatingFact, fact, legs};
 
 const INSERT_LEG: &str = "INSERT OR IGNORE INTO leg_facts (business_day, hall_id, ticket_id, leg, weekday, hour,
     service_id, class, window, staff_no, issued_at, queued_at, called_at, started_at, finished_at, wait_ms,
@@ -49,9 +58,10 @@ fn class_of(s: &str) -> TicketClass {
 }
 
 /// Writes one leg fact. A fact is a function of a closed leg, which never changes: writing it twice
-/// (two commands of one batch touching the ticket in the same millisecond) keeps the first.
+/// (two commands of one batch touching the ticket in the same millisecond) keeps the first. The
+/// first fact of a day packs the day before it.
 pub(super) fn write_leg(tx: &Transaction<'_>, hall: &str, f: &LegFact) -> Result<(), StoreError> {
-    tx.prepare_cached(INSERT_LEG)?.execute(params![
+    let written = tx.prepare_cached(INSERT_LEG)?.execute(params![
         f.business_day,
         hall,
         f.ticket_id,
@@ -78,7 +88,146 @@ pub(super) fn write_leg(tx: &Transaction<'_>, hall: &str, f: &LegFact) -> Result
         f.limit_minutes,
         f.over_limit,
     ])?;
+    if written > 0 {
+        // Two index lookups; a day's first fact finds the day before unpacked and packs it.
+        let before: Option<String> = tx
+            .prepare_cached(
+                "SELECT d FROM (SELECT business_day AS d FROM leg_facts WHERE business_day < ?1
+                    ORDER BY business_day DESC LIMIT 1)
+                 WHERE NOT EXISTS (SELECT 1 FROM leg_packs WHERE business_day = d)",
+            )?
+            .query_row(params![f.business_day], |r| r.get(0))
+            .optional()?;
+        if let Some(day) = before {
+            pack_day(tx, &day)?;
+        }
+    }
     Ok(())
+}
+
+/// Packs the leg facts of `day` into its `leg_packs` row.
+fn pack_day(conn: &Connection, day: &str) -> Result<(), StoreError> {
+    let mut legs = Legs::default();
+    read_legs(conn, Bound::Included(day), Bound::Included(day), &mut legs)?;
+    if legs.is_empty() {
+        return Ok(());
+    }
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO leg_packs (business_day, legs, data) VALUES (?1, ?2, ?3)",
+    )?
+    .execute(params![
+        day,
+        i64::try_from(legs.len()).unwrap_or(i64::MAX),
+        legs::encode(&legs)
+    ])?;
+    Ok(())
+}
+
+/// Column `i` as text, without copying it.
+fn text<'r>(r: &'r Row<'_>, i: usize) -> rusqlite::Result<&'r str> {
+    r.get_ref(i)?.as_str().map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+/// Adds the leg facts of the business days between `lo` and `hi` to `legs`, read in key order
+/// with nothing allocated per row (texts are numbered by `legs`).
+fn read_legs(
+    conn: &Connection,
+    lo: Bound<&str>,
+    hi: Bound<&str>,
+    legs: &mut Legs,
+) -> Result<(), StoreError> {
+    let (lo_op, lo) = match lo {
+        Bound::Included(d) => (">=", d),
+        Bound::Excluded(d) => (">", d),
+        Bound::Unbounded => (">=", ""),
+    };
+    let (hi_op, hi, hi_none) = match hi {
+        Bound::Included(d) => ("<=", d, false),
+        Bound::Excluded(d) => ("<", d, false),
+        Bound::Unbounded => ("<=", "", true),
+    };
+    let hi_cond = if hi_none {
+        String::new()
+    } else {
+        format!("AND business_day {hi_op} ?2")
+    };
+    let sql = format!(
+        "SELECT business_day, ticket_id, leg, weekday, hour, service_id, class, window, staff_no,
+            wait_ms, handle_ms, recalls, no_shows, outcome, special_call, out_of_order, over_limit
+         FROM leg_facts WHERE business_day {lo_op} ?1 {hi_cond}"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = if hi_none {
+        stmt.query(params![lo])?
+    } else {
+        stmt.query(params![lo, hi])?
+    };
+    let mut day: Option<u32> = None;
+    while let Some(r) = rows.next()? {
+        let d = text(r, 0)?;
+        let day = match day {
+            Some(id) if legs.texts().get(id as usize).is_some_and(|t| t == d) => id,
+            _ => *day.insert(legs.id(d)),
+        };
+        let service = legs.id(text(r, 5)?);
+        let staff = match r.get_ref(8)?.as_str_or_null() {
+            Ok(s) => legs.id(s.unwrap_or_default()),
+            Err(_) => legs.id(""),
+        };
+        legs.push(Leg {
+            ticket_id: r.get(1)?,
+            wait_ms: r.get(9)?,
+            handle_ms: r.get(10)?,
+            window: r.get(7)?,
+            leg: r.get(2)?,
+            recalls: r.get(11)?,
+            day,
+            service,
+            staff,
+            hour: r.get(4)?,
+            weekday: r.get(3)?,
+            class: class_of(text(r, 6)?),
+            outcome: outcome_of(text(r, 13)?),
+            no_shows: r.get::<_, u32>(12)? > 0,
+            special_call: r.get(14)?,
+            out_of_order: r.get(15)?,
+            over_limit: r.get(16)?,
+        });
+    }
+    Ok(())
+}
+
+/// Adds the packs of the days `from..=to` to `legs` and returns their days, in order. A pack that
+/// does not decode is left out (its day's facts are read instead).
+fn read_packs(
+    conn: &Connection,
+    from: &str,
+    to: &str,
+    legs: &mut Legs,
+) -> Result<Vec<String>, StoreError> {
+    let exists: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'leg_packs')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !exists {
+        return Ok(Vec::new());
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT business_day, data FROM leg_packs WHERE business_day BETWEEN ?1 AND ?2
+         ORDER BY business_day",
+    )?;
+    let mut rows = stmt.query(params![from, to])?;
+    let mut days = Vec::new();
+    while let Some(r) = rows.next()? {
+        let data = r.get_ref(1)?.as_blob().unwrap_or_default();
+        if legs::decode(data, legs).is_some() {
+            days.push(text(r, 0)?.to_string());
+        }
+    }
+    Ok(days)
 }
 
 /// Writes one pause fact.
@@ -136,6 +285,7 @@ impl Store {
             )
             .optional()?;
         if done.is_some() {
+            self.pack_days()?;
             return Ok(0);
         }
         let hall = self.hall_id.clone();
@@ -158,7 +308,35 @@ impl Store {
             params![written.to_string()],
         )?;
         tx.commit()?;
+        self.pack_days()?;
         Ok(written)
+    }
+
+    /// Packs every day that has facts and no pack, but the latest (today's, most likely still
+    /// growing), in one transaction; returns how many. At start-up: after an upgrade every past
+    /// day, otherwise none or the few a crash left.
+    pub(crate) fn pack_days(&mut self) -> Result<u64, StoreError> {
+        let tx = self.conn.transaction()?;
+        let mut packed = 0;
+        {
+            let mut next = tx.prepare(
+                "SELECT business_day FROM leg_facts WHERE business_day > ?1
+                 ORDER BY business_day LIMIT 1",
+            )?;
+            let mut has =
+                tx.prepare("SELECT EXISTS (SELECT 1 FROM leg_packs WHERE business_day = ?1)")?;
+            let mut day: Option<String> = next.query_row([""], |r| r.get(0)).optional()?;
+            while let Some(d) = day {
+                let after: Option<String> = next.query_row([&d], |r| r.get(0)).optional()?;
+                if after.is_some() && !has.query_row([&d], |r| r.get::<_, bool>(0))? {
+                    pack_day(&tx, &d)?;
+                    packed += 1;
+                }
+                day = after;
+            }
+        }
+        tx.commit()?;
+        Ok(packed)
     }
 }
 
@@ -203,41 +381,14 @@ impl FactReader {
         let tx = self.conn.transaction()?;
         let mut input = Input::default();
         {
-            let mut stmt = tx.prepare_cached(
-                "SELECT business_day, ticket_id, leg, weekday, hour, service_id, class, window,
-                    staff_no, issued_at, queued_at, called_at, started_at, finished_at, wait_ms, handle_ms,
-                    recalls, requeues, no_shows, outcome, special_call, out_of_order, limit_minutes, over_limit
-                 FROM leg_facts WHERE business_day BETWEEN ?1 AND ?2",
-            )?;
-            let mut rows = stmt.query(params![from, to])?;
-            while let Some(r) = rows.next()? {
-                input.legs.push(LegFact {
-                    business_day: r.get(0)?,
-                    ticket_id: r.get(1)?,
-                    leg: r.get(2)?,
-                    weekday: r.get(3)?,
-                    hour: r.get(4)?,
-                    service_id: r.get(5)?,
-                    class: class_of(r.get_ref(6)?.as_str().unwrap_or("")),
-                    window: r.get(7)?,
-                    staff_no: r.get(8)?,
-                    issued_at: r.get(9)?,
-                    queued_at: r.get(10)?,
-                    called_at: r.get(11)?,
-                    started_at: r.get(12)?,
-                    finished_at: r.get(13)?,
-                    wait_ms: r.get(14)?,
-                    handle_ms: r.get(15)?,
-                    recalls: r.get(16)?,
-                    requeues: r.get(17)?,
-                    no_shows: r.get(18)?,
-                    outcome: outcome_of(r.get_ref(19)?.as_str().unwrap_or("")),
-                    special_call: r.get(20)?,
-                    out_of_order: r.get(21)?,
-                    limit_minutes: r.get(22)?,
-                    over_limit: r.get(23)?,
-                });
+            // Packed days, then the days between them from their facts.
+            let packed = read_packs(&tx, from, to, &mut input.legs)?;
+            let mut lo = Bound::Included(from);
+            for day in &packed {
+                read_legs(&tx, lo, Bound::Excluded(day.as_str()), &mut input.legs)?;
+                lo = Bound::Excluded(day.as_str());
             }
+            read_legs(&tx, lo, Bound::Included(to), &mut input.legs)?;
             let mut stmt = tx.prepare_cached(
                 "SELECT business_day, window, since, until, weekday, hour, staff_no, reason
                  FROM pause_facts WHERE business_day BETWEEN ?1 AND ?2",
@@ -321,4 +472,130 @@ fn ratings(conn: &Connection, from: &str, to: &str) -> Result<Vec<RatingFact>, S
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::tests::test_config;
+    use crate::report::{RawQuery, Report, build};
+
+    fn report(
+        cfg: &HallConfig,
+        input: &Input,
+        from: &str,
+        to: &str,
+        by: &str,
+        window: &str,
+    ) -> Report {
+        let q = RawQuery {
+            from: Some(from.into()),
+            to: Some(to.into()),
+            by: Some(by.into()),
+            window: (!window.is_empty()).then(|| window.into()),
+            ..RawQuery::default()
+        }
+        .parse(cfg)
+        .expect("query");
+        build(cfg, &q, input, 0)
+    }
+
+    fn packs(store: &Store) -> Vec<String> {
+        let mut stmt = store
+            .conn
+            .prepare("SELECT business_day FROM leg_packs ORDER BY business_day")
+            .expect("packs");
+        stmt.query_map([], |r| r.get(0))
+            .expect("packs")
+            .collect::<Result<_, _>>()
+            .expect("packs")
+    }
+
+    /// The fast path against the exact one: reports over packed days (with the facts of the days
+    /// between) equal the reports over the facts as they were made, for every grouping, part
+    /// ranges and a filter; a late fact unpacks its day, and start-up packs what is missing.
+    #[test]
+    fn reports_over_packs_equal_reports_over_the_facts() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("p.db");
+        let cfg = test_config("");
+        let mut store = Store::open(&path).expect("open");
+        let mut all: Vec<LegFact> = Vec::new();
+        let last: jiff::civil::Date = "2026-11-27".parse().expect("day");
+        fact::synthetic(&cfg, 12, 150, last, |legs| {
+            store.seed_facts(&legs).expect("seed");
+            all.extend(legs);
+        });
+        let days: Vec<String> = {
+            let mut d: Vec<String> = all.iter().map(|f| f.business_day.clone()).collect();
+            d.dedup();
+            d
+        };
+        assert_eq!(days.len(), 12);
+        assert_eq!(
+            packs(&store),
+            days[..11],
+            "each day packed when the next began"
+        );
+        // Ratings, some upheld as false, joined on (ticket, leg) over packs too.
+        for f in all.iter().step_by(7) {
+            let level = ["very_satisfied", "basic", "dissatisfied"][f.ticket_id as usize % 3];
+            let appeal = if f.ticket_id % 5 == 0 {
+                "upheld"
+            } else {
+                "none"
+            };
+            store
+                .conn
+                .execute(
+                    "INSERT INTO ratings (ticket_id, leg, business_day, level, appeal) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![f.ticket_id, f.leg, f.business_day, level, appeal],
+                )
+                .expect("rating");
+        }
+        let mut reader = FactReader::open(&path).expect("reader");
+        let by = "day,service,window,staff,hour,weekday,class,service*class*window";
+        let ranges = [
+            (days[0].as_str(), days[11].as_str()),
+            (days[2].as_str(), days[8].as_str()),
+            (days[11].as_str(), days[11].as_str()),
+            (days[5].as_str(), days[5].as_str()),
+        ];
+        let check = |reader: &mut FactReader, all: &[LegFact]| {
+            for (from, to) in ranges {
+                let exact = Input {
+                    legs: Legs::from(all),
+                    ratings: reader.input(&cfg, from, to).expect("read").ratings,
+                    ..Input::default()
+                };
+                let read = reader.input(&cfg, from, to).expect("read");
+                for window in ["", "1,3"] {
+                    assert_eq!(
+                        report(&cfg, &read, from, to, by, window),
+                        report(&cfg, &exact, from, to, by, window),
+                        "{from}..{to} window {window:?}"
+                    );
+                }
+                assert!(report(&cfg, &read, from, to, "", "").total.ratings.rated > 0);
+            }
+        };
+        check(&mut reader, &all);
+
+        // A late fact of a packed day: the pack goes, the day's facts are read instead.
+        let mut late = all[3].clone();
+        late.ticket_id = 1_000_000;
+        store.seed_facts(std::slice::from_ref(&late)).expect("late");
+        assert!(!packs(&store).contains(&days[0]));
+        all.push(late);
+        check(&mut reader, &all);
+
+        // Start-up packs it again, and every other day but the last.
+        store
+            .conn
+            .execute("DELETE FROM leg_packs WHERE business_day = ?1", [&days[4]])
+            .expect("drop");
+        assert_eq!(store.pack_days().expect("pack"), 2);
+        assert_eq!(packs(&store), days[..11]);
+        check(&mut reader, &all);
+    }
 }

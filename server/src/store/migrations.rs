@@ -223,6 +223,22 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE INDEX notice_outbox_pending ON notice_outbox(next_at) WHERE state = 'pending';
     CREATE INDEX notice_outbox_done ON notice_outbox(state, done_at);
     ",
+    // 9: report packs (R23): one row per business day holding that day's leg facts as one blob
+    // (`report::legs::encode`), so a report over months reads a row a day instead of a row a leg.
+    // Derived, never the only copy: a leg fact written for a day deletes that day's pack (the
+    // trigger), and reports read the facts of every day without a pack. `store::facts` builds packs
+    // in Rust: for the day before when a later day's first fact is written, and at start-up for any
+    // day missing one. Self-contained: run again (the store tests' downgrade) it starts empty.
+    "
+    CREATE TABLE IF NOT EXISTS leg_packs (
+        business_day TEXT PRIMARY KEY,
+        legs INTEGER NOT NULL,
+        data BLOB NOT NULL
+    );
+    DELETE FROM leg_packs;
+    CREATE TRIGGER IF NOT EXISTS leg_facts_unpack AFTER INSERT ON leg_facts
+        BEGIN DELETE FROM leg_packs WHERE business_day = NEW.business_day; END;
+    ",
 ];
 
 /// Runs the migrations this database has not seen, each in its own transaction.
