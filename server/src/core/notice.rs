@@ -179,7 +179,12 @@ impl Hall {
             return None;
         }
         fx.detail = json(serde_json::json!({ "near_turn": numbers, "reminders": reminded }));
-        Some(self.record(&Actor::System, "notices_queued", Reply::None, fx, now))
+        let mut applied = self.record(&Actor::System, "notices_queued", Reply::None, fx, now);
+        // Marking a ticket closes no leg; but a leg the same batch closed at this very `now` (a
+        // transfer) would be found again by the facts of the ticket's change: that fact belongs to
+        // the command that closed it, not here.
+        applied.changes.retain(|c| !matches!(c, Change::Fact(_)));
+        Some(applied)
     }
 
     /// Waiting tickets with notices that reached the hall's threshold on this leg: (id, ahead,

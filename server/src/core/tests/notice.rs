@@ -41,6 +41,11 @@ impl T {
             .take_notices(now)
             .map(|a| {
                 assert_eq!(a.audit.action, "notices_queued");
+                assert!(
+                    !a.changes.iter().any(|c| matches!(c, Change::Fact(_))),
+                    "a notice closes no leg: {:?}",
+                    a.changes
+                );
                 notices(&a)
             })
             .unwrap_or_default()
