@@ -725,3 +725,34 @@ fn in_elder_mode_the_whole_keypad_fits_above_take_a_ticket() {
     let done = harness.get_by_label("完成").rect();
     assert!(done.bottom() <= 1200.0, "完成 is off the screen: {done:?}");
 }
+
+#[test]
+fn where_the_hall_sends_notices_the_phone_field_says_it_is_for_them() {
+    let toml = qcall_server::config::DEMO_HALL.replace(
+        "[notify]\nenabled = false\n",
+        "[notify]\nenabled = true\nurl = \"http://127.0.0.1:9/n\"\nsecret = \"kiosk-test-secret-000001\"\n",
+    );
+    assert_ne!(
+        toml,
+        qcall_server::config::DEMO_HALL,
+        "the demo hall names [notify]"
+    );
+    let hall = Hall::start(qcall_server::HallConfig::parse(&toml, "demo (notify)").expect("valid"));
+    let dir = tempfile::tempdir().expect("dir");
+    let mut harness = kiosk(hall.kiosk_config(dir.path(), ""));
+    connected(&mut harness);
+    click(&mut harness, "企业开办");
+    assert!(harness.query_by_label("手机号（选填）").is_none());
+    harness
+        .get_by_label("手机号（选填，快到您时短信提醒）")
+        .type_text("13800138000");
+    harness.remove_cursor();
+    settle(&mut harness);
+    harness.snapshot("service_notify");
+    click(&mut harness, "取号");
+    on_ticket(&mut harness);
+    assert_eq!(
+        ticket(&harness).issue.ticket.phone_masked.as_deref(),
+        Some("138****8000")
+    );
+}
