@@ -217,6 +217,18 @@ impl CallerApp {
                     Reply::Issued(request.request_id, result)
                 });
             }
+            Command::Slots => {
+                let rest = self.authed_client();
+                self.requests
+                    .spawn(async move { Reply::Slots(rest.booking_slots().await) });
+            }
+            Command::Book(request) => {
+                let rest = self.authed_client();
+                self.requests.spawn(async move {
+                    let result = rest.book_for_caller(&request).await;
+                    Reply::Booked(request.request_id.clone().unwrap_or_default(), result)
+                });
+            }
             Command::Preview { window } => {
                 let rest = self.authed_client();
                 self.requests.spawn(async move {

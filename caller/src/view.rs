@@ -391,6 +391,13 @@ fn main_screen(model: &Model, ui: &mut Ui, out: &mut Option<Intent>) {
                 ) {
                     set(out, Intent::LogOut);
                 }
+                // 电话预约 for a citizen on the phone (R25), beside the session's own buttons.
+                if ui
+                    .add_enabled(model.can_act(), Button::new(Text::BookForCaller.get(lang)))
+                    .clicked()
+                {
+                    set(out, Intent::OpenBook);
+                }
                 if model.pending.is_some() {
                     ui.label(Text::PleaseWait.get(lang));
                 }
@@ -484,6 +491,7 @@ fn main_screen(model: &Model, ui: &mut Ui, out: &mut Option<Intent>) {
         Some(Dialog::Transfer(draft)) => transfer_dialog(model, draft, ui, out),
         Some(Dialog::Pause) => pause_dialog(model, ui, out),
         Some(Dialog::Issue(draft)) => issue_dialog(model, draft, ui, out),
+        Some(Dialog::Book(draft)) => book_dialog(model, draft, ui, out),
         None => {}
     }
 }
@@ -989,6 +997,129 @@ fn issue_dialog(
                 .clicked()
             {
                 set(out, Intent::ConfirmIssue);
+            }
+            if ui.button(Text::Close.get(lang)).clicked() {
+                set(out, Intent::CloseDialog);
+            }
+        });
+    });
+    if response.should_close() {
+        set(out, Intent::CloseDialog);
+    }
+}
+
+/// 电话预约: service, a free slot, name, phone and optional id; the code once booked.
+fn book_dialog(
+    model: &Model,
+    draft: &crate::model::BookDraft,
+    ui: &mut Ui,
+    out: &mut Option<Intent>,
+) {
+    let lang = model.lang;
+    let edit = |out: &mut Option<Intent>, f: &dyn Fn(&mut crate::model::BookDraft)| {
+        let mut next = draft.clone();
+        f(&mut next);
+        set(out, Intent::EditBook(Box::new(next)));
+    };
+    let response = egui::Modal::new(egui::Id::unique("caller-book")).show(ui.ctx(), |ui| {
+        ui.set_width(720.0);
+        ui.label(heading(Text::BookForCaller.get(lang)));
+        let Some(services) = &draft.slots else {
+            ui.spinner();
+            if ui.button(Text::Close.get(lang)).clicked() {
+                set(out, Intent::CloseDialog);
+            }
+            return;
+        };
+        ui.label(Text::IssueService.get(lang));
+        ui.horizontal_wrapped(|ui| {
+            for s in services {
+                let selected = draft.service.as_deref() == Some(s.service_id.as_str());
+                let name = if lang == qcall_client::Lang::En {
+                    &s.name_en
+                } else {
+                    &s.name_zh
+                };
+                if ui.selectable_label(selected, name).clicked() {
+                    let id = s.service_id.clone();
+                    edit(out, &move |d| d.service = Some(id.clone()));
+                }
+            }
+        });
+        ui.label(Text::BookSlot.get(lang));
+        let chosen = services
+            .iter()
+            .find(|s| draft.service.as_deref() == Some(s.service_id.as_str()));
+        egui::ScrollArea::vertical()
+            .max_height(180.0)
+            .id_salt("book-slots")
+            .show(ui, |ui| {
+                let mut any = false;
+                for day in chosen.map(|s| s.days.as_slice()).unwrap_or_default() {
+                    ui.horizontal_wrapped(|ui| {
+                        ui.label(&day.date);
+                        for slot in day.slots.iter().filter(|s| s.free > 0) {
+                            any = true;
+                            let key = (day.date.clone(), slot.slot.clone());
+                            let selected = draft.slot.as_ref() == Some(&key);
+                            let text = format!("{} ({})", slot.slot, slot.free);
+                            if ui.selectable_label(selected, text).clicked() {
+                                edit(out, &move |d| d.slot = Some(key.clone()));
+                            }
+                        }
+                    });
+                }
+                if !any {
+                    ui.label(RichText::new(Text::BookNoSlots.get(lang)).weak());
+                }
+            });
+        let fields = [
+            (Text::BookName, draft.name.clone(), "book-name"),
+            (Text::BookingPhone, draft.phone.clone(), "book-phone"),
+            (Text::IssueCitizenId, draft.citizen_id.clone(), "book-id"),
+        ];
+        for (i, (label, value, salt)) in fields.into_iter().enumerate() {
+            ui.horizontal(|ui| {
+                let label = ui.label(label.get(lang));
+                let mut text = value;
+                if ui
+                    .add(egui::TextEdit::singleline(&mut text).id_salt(salt))
+                    .labelled_by(label.id)
+                    .changed()
+                {
+                    edit(out, &move |d| match i {
+                        0 => d.name.clone_from(&text),
+                        1 => d.phone.clone_from(&text),
+                        _ => d.citizen_id.clone_from(&text),
+                    });
+                }
+            });
+        }
+        if let Some(error) = draft.error {
+            ui.label(
+                RichText::new(error.get(lang))
+                    .color(palette::ERROR)
+                    .strong(),
+            );
+        }
+        if let Some(b) = &draft.booked {
+            ui.label(Text::BookedCode.get(lang));
+            ui.horizontal(|ui| {
+                ui.label(
+                    RichText::new(&b.code)
+                        .size(TextSize::Number.points(0.5))
+                        .strong(),
+                );
+                ui.label(heading(format!("{} {}", b.date, b.slot)));
+            });
+        }
+        ui.horizontal(|ui| {
+            let ready = !draft.in_flight && model.can_act();
+            if ui
+                .add_enabled(ready, Button::new(Text::BookConfirm.get(lang)))
+                .clicked()
+            {
+                set(out, Intent::ConfirmBook);
             }
             if ui.button(Text::Close.get(lang)).clicked() {
                 set(out, Intent::CloseDialog);

@@ -14,11 +14,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use qcall_protocol::{
-    API_PREFIX, ActionRequest, ActionResponse, ApiError, AvailabilityResponse, CallNumberRequest,
-    ErrorBody, ErrorCode, FinishRequest, HallResponse, Health, IssueRequest, IssueResponse,
-    LoginRequest, LoginResponse, PauseReason, PauseRequest, PreviewResponse, PublicTicket, Rating,
-    RatingPadState, RatingRequest, Ticket, TicketActionRequest, TicketId, TicketResponse,
-    TransferRequest, TransferTarget, WindowNo, WindowToday, WindowView,
+    API_PREFIX, ActionRequest, ActionResponse, ApiError, AvailabilityResponse, BookRequest,
+    BookingResponse, BookingsResponse, CallNumberRequest, ErrorBody, ErrorCode, FinishRequest,
+    HallResponse, Health, IssueRequest, IssueResponse, LoginRequest, LoginResponse, PauseReason,
+    PauseRequest, PreviewResponse, PublicTicket, Rating, RatingPadState, RatingRequest,
+    SlotsResponse, Ticket, TicketActionRequest, TicketId, TicketResponse, TransferRequest,
+    TransferTarget, WindowNo, WindowToday, WindowView,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -355,6 +356,26 @@ impl RestClient {
             Some(json(&serde_json::json!({}))?),
         )
         .await
+    }
+
+    /// What can be booked: each bookable service's free slots (R25).
+    pub async fn booking_slots(&self) -> Result<SlotsResponse, ClientError> {
+        self.send(Method::Get, "/public/booking/slots", None).await
+    }
+
+    /// Books for a caller on the phone (staff): the booking with its code.
+    pub async fn book_for_caller(
+        &self,
+        request: &BookRequest,
+    ) -> Result<BookingResponse, ClientError> {
+        self.send(Method::Post, "/bookings", Some(json(request)?))
+            .await
+    }
+
+    /// The bookings of a date (`YYYY-MM-DD`; staff).
+    pub async fn bookings(&self, date: &str) -> Result<BookingsResponse, ClientError> {
+        self.send(Method::Get, &format!("/bookings?date={date}"), None)
+            .await
     }
 
     /// Hall, groups, services and windows.

@@ -115,7 +115,7 @@ pub struct SlotsResponse {
 }
 
 /// `POST /public/bookings` (a citizen) or `POST /bookings` (staff for a caller on the phone).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BookRequest {
     /// Service to book.

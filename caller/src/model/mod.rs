@@ -31,10 +31,12 @@ use qcall_protocol::{
 };
 use serde::{Deserialize, Serialize};
 
+mod book;
 mod figures;
 mod issue;
 pub mod keys;
 
+pub use book::BookDraft;
 pub use figures::{CurrentView, WaitingCounts, clock_text, minutes};
 pub use issue::{IssueDraft, STAFF_CLASSES};
 pub use keys::{Action, Unavailable};
@@ -89,6 +91,8 @@ pub enum Dialog {
     Pause,
     /// 取号: a 绿色通道, 爱心优先 or 预约 ticket for the citizen at the window.
     Issue(Box<IssueDraft>),
+    /// 电话预约: a booking for a citizen on the phone.
+    Book(Box<BookDraft>),
 }
 
 /// What the person at the window asked for, as the view reports it.
@@ -132,6 +136,12 @@ pub enum Intent {
     CaseNo(String),
     /// Open the 取号 dialog.
     OpenIssue,
+    /// Open the 电话预约 dialog.
+    OpenBook,
+    /// The 电话预约 dialog changed.
+    EditBook(Box<BookDraft>),
+    /// Confirm the 电话预约 dialog.
+    ConfirmBook,
     /// The 取号 dialog changed.
     EditIssue(Box<IssueDraft>),
     /// Confirm the 取号 dialog.
@@ -168,6 +178,10 @@ pub enum Command {
     },
     /// `POST /tickets` with this request (the 取号 dialog).
     Issue(qcall_protocol::IssueRequest),
+    /// `GET /public/booking/slots` (the 电话预约 dialog).
+    Slots,
+    /// `POST /bookings` with this request (the 电话预约 dialog).
+    Book(qcall_protocol::BookRequest),
     /// `GET /windows/{window}/preview`.
     Preview {
         /// The window.
@@ -223,6 +237,10 @@ pub enum Reply {
     SignOutLater(WindowNo, Result<ActionResponse, ClientError>),
     /// The answer to a [`Command::Issue`]: its request id and the ticket.
     Issued(String, Result<qcall_protocol::IssueResponse, ClientError>),
+    /// The answer to a [`Command::Slots`].
+    Slots(Result<qcall_protocol::SlotsResponse, ClientError>),
+    /// The answer to a [`Command::Book`]: its request id and the booking.
+    Booked(String, Result<qcall_protocol::BookingResponse, ClientError>),
 }
 
 /// A sign-out made while the link was down, on its way to the server.
@@ -499,6 +517,12 @@ impl Model {
                 vec![]
             }
             Intent::ConfirmIssue => self.confirm_issue(),
+            Intent::OpenBook => self.open_book(),
+            Intent::EditBook(draft) => {
+                self.edit_book(draft);
+                vec![]
+            }
+            Intent::ConfirmBook => self.confirm_book(),
             Intent::SpecialNumber(s) => {
                 self.special_number = s;
                 vec![]
@@ -821,6 +845,11 @@ impl Model {
                 self.issued(&id, result);
                 vec![]
             }
+            Reply::Slots(result) => {
+                self.slots_loaded(result);
+                vec![]
+            }
+            Reply::Booked(id, result) => self.booked(&id, result),
             Reply::Login(result) => {
                 self.logging_in = false;
                 self.password.clear();

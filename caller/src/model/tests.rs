@@ -1262,3 +1262,102 @@ fn the_case_number_goes_with_a_finish_only_is_kept_on_a_retry_and_cleared_after(
     });
     assert_eq!(m.case_no, "");
 }
+
+fn slots() -> SlotsResponse {
+    SlotsResponse {
+        services: vec![BookableService {
+            service_id: "social".into(),
+            name_zh: "社保医保".into(),
+            name_en: "Social insurance".into(),
+            days: vec![BookingDay {
+                date: "2026-11-24".into(),
+                appointments_only: false,
+                slots: vec![SlotInfo {
+                    slot: "09:00-09:30".into(),
+                    quota: 2,
+                    free: 2,
+                }],
+            }],
+        }],
+    }
+}
+
+fn booking(code: &str) -> BookingResponse {
+    BookingResponse {
+        booking: Booking {
+            code: code.into(),
+            service_id: "social".into(),
+            date: "2026-11-24".into(),
+            slot: "09:00-09:30".into(),
+            starts_at: 0,
+            check_in_from: 0,
+            check_in_until: 0,
+            cancel_until: 0,
+            name_masked: "王*".into(),
+            phone_masked: "137****7000".into(),
+            state: BookingState::Booked,
+            ticket_number: None,
+            slot_removed: false,
+        },
+    }
+}
+
+fn draft(m: &Model) -> BookDraft {
+    match &m.dialog {
+        Some(Dialog::Book(d)) => (**d).clone(),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_booking_for_a_caller_on_the_phone_needs_a_slot_a_name_and_a_phone_and_is_one_request() {
+    let mut m = signed_in();
+    assert_eq!(m.intent(Intent::OpenBook), vec![Command::Slots]);
+    m.on_reply(Reply::Slots(Ok(slots())));
+    let mut d = draft(&m);
+    assert_eq!(
+        d.service.as_deref(),
+        Some("social"),
+        "the first service chosen"
+    );
+    // Nothing chosen yet: said, nothing sent.
+    assert!(m.intent(Intent::ConfirmBook).is_empty());
+    assert_eq!(draft(&m).error, Some(Text::BookFieldsMissing));
+    d.slot = Some(("2026-11-24".into(), "09:00-09:30".into()));
+    d.name = " 王五 ".into();
+    d.phone = "13700137000".into();
+    m.intent(Intent::EditBook(Box::new(d)));
+    let commands = m.intent(Intent::ConfirmBook);
+    let [Command::Book(request)] = commands.as_slice() else {
+        panic!("{commands:?}")
+    };
+    assert_eq!(
+        (
+            request.date.as_str(),
+            request.slot.as_str(),
+            request.name.as_str()
+        ),
+        ("2026-11-24", "09:00-09:30", "王五")
+    );
+    assert!(m.intent(Intent::ConfirmBook).is_empty(), "in flight: once");
+    // A lost answer: the next confirm sends the same request again (R6).
+    let id = request.request_id.clone().expect("request id");
+    m.on_reply(Reply::Booked(
+        id.clone(),
+        Err(ClientError::Network("reset".into())),
+    ));
+    let again = m.intent(Intent::ConfirmBook);
+    assert_eq!(again, vec![Command::Book(request.clone())]);
+    let after = m.on_reply(Reply::Booked(id, Ok(booking("ACE347"))));
+    assert_eq!(
+        after,
+        vec![Command::Slots],
+        "the free counts are asked for again"
+    );
+    let d = draft(&m);
+    assert_eq!(d.booked.map(|b| b.code).as_deref(), Some("ACE347"));
+    assert!(
+        d.name.is_empty() && d.phone.is_empty(),
+        "ready for the next caller"
+    );
+}

@@ -283,3 +283,94 @@ fn issue_dialog_issues_a_green_ticket() {
     h.step();
     assert!(h.state().model.dialog.is_none());
 }
+
+#[test]
+fn book_dialog_books_for_a_caller_on_the_phone() {
+    use qcall_caller::model::Dialog;
+    let hall = Hall::start();
+    let mut h = caller(&hall);
+    sign_in(&mut h, "1001", 1);
+    let token = token(h.state());
+    h.get_by_label("电话预约").click();
+    h.step();
+    h.step();
+    assert!(
+        matches!(h.state().model.dialog, Some(Dialog::Book(_))),
+        "{:?}",
+        h.state().model.dialog
+    );
+    wait(
+        &mut h,
+        "the free slots",
+        |app| matches!(&app.model.dialog, Some(Dialog::Book(d)) if d.slots.is_some()),
+    );
+    for _ in 0..3 {
+        h.step();
+    }
+    // The demo hall's first bookable service is chosen; its first free slot is a button.
+    let (date, slot) = match &h.state().model.dialog {
+        Some(Dialog::Book(d)) => {
+            let services = d.slots.as_ref().expect("slots");
+            let s = services
+                .iter()
+                .find(|s| Some(&s.service_id) == d.service.as_ref())
+                .expect("a service chosen");
+            let day = s
+                .days
+                .iter()
+                .find(|day| day.slots.iter().any(|x| x.free > 0))
+                .expect("a free slot in the demo hall");
+            let slot = day.slots.iter().find(|x| x.free > 0).expect("free");
+            (day.date.clone(), slot.clone())
+        }
+        other => panic!("{other:?}"),
+    };
+    // Confirming before choosing says what is missing.
+    h.get_by_label("确认预约").click();
+    h.step();
+    h.step();
+    assert!(h.query_by_label("请选择时段并填写姓名和手机号").is_some());
+    h.query_all_by_label(&format!("{} ({})", slot.slot, slot.free))
+        .next()
+        .expect("the slot's button")
+        .click();
+    h.step();
+    type_into(&mut h, "姓名", "王五");
+    type_into(&mut h, "手机号", "13700137000");
+    for _ in 0..3 {
+        h.step();
+    }
+    // Before the booking (its code is random): the slot chosen and the fields filled.
+    h.snapshot("caller_book_dialog");
+    h.get_by_label("确认预约").click();
+    wait(
+        &mut h,
+        "the booking",
+        |app| matches!(&app.model.dialog, Some(Dialog::Book(d)) if d.booked.is_some()),
+    );
+    for _ in 0..4 {
+        h.step();
+    }
+    let code = match &h.state().model.dialog {
+        Some(Dialog::Book(d)) => d.booked.clone().expect("booked").code,
+        _ => unreachable!(),
+    };
+    assert!(
+        h.query_by_label(&code).is_some(),
+        "the code is read to the caller"
+    );
+    // The server has it, booked by this staff member, masked.
+    let list = hall.bookings(&token, &date);
+    let b = list
+        .bookings
+        .iter()
+        .find(|b| b.code == code)
+        .expect("listed");
+    assert_eq!(
+        (b.slot.as_str(), b.name_masked.as_str()),
+        (slot.slot.as_str(), "王*")
+    );
+    h.get_by_label("关闭").click();
+    h.step();
+    assert!(h.state().model.dialog.is_none());
+}

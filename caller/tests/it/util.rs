@@ -364,6 +364,14 @@ impl Hall {
             .expect("window")
     }
 
+    /// The bookings of a date, read with a staff token.
+    pub fn bookings(&self, staff_token: &str, date: &str) -> qcall_protocol::BookingsResponse {
+        let client = RestClient::new(&self.addr)
+            .expect("client")
+            .with_bearer(staff_token);
+        self.rt.block_on(client.bookings(date)).expect("bookings")
+    }
+
     /// Whether the server still takes this staff token.
     pub fn token_works(&self, staff_token: &str) -> bool {
         let client = RestClient::new(&self.addr)

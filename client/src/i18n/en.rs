@@ -107,6 +107,13 @@ pub(super) fn en(text: Text) -> &'static str {
         IssuePhone => "Phone (optional)",
         IssuedNumber => "Issued",
         IssueConfirm => "Issue",
+        BookForCaller => "Book for a caller",
+        BookSlot => "Slot",
+        BookName => "Name",
+        BookConfirm => "Book",
+        BookedCode => "Booked; read the code to the caller",
+        BookNoSlots => "No free slot for this service",
+        BookFieldsMissing => "Choose a slot and give the name and phone",
         Close => "Close",
         CheckInTitle => "Booking check-in",
         CheckInHint => {

@@ -271,6 +271,20 @@ texts! {
     IssuedNumber,
     /// Caller's 取号 dialog: confirm.
     IssueConfirm,
+    /// Caller: 电话预约, a booking for a citizen on the phone (R25).
+    BookForCaller,
+    /// 电话预约: the slot.
+    BookSlot,
+    /// 电话预约: the citizen's name.
+    BookName,
+    /// 电话预约: confirm.
+    BookConfirm,
+    /// 电话预约: the booking made; its code follows.
+    BookedCode,
+    /// 电话预约: no free slot for the service.
+    BookNoSlots,
+    /// 电话预约: what is missing before it can be sent.
+    BookFieldsMissing,
     /// Close a dialog that is done.
     Close,
     /// The check-in page's heading.
