@@ -873,7 +873,10 @@ async fn browser_pages_edit_notices_and_window_services_and_show_the_audit_log()
             t.contains("员工1") && t.contains("1 窗口1")
         })
         .await;
-    assert!(table.contains("未签到"), "the others are not signed in: {table}");
+    assert!(
+        table.contains("未签到"),
+        "the others are not signed in: {table}"
+    );
     chrome.stop().await;
     server.stop().await;
 }
