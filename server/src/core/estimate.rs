@@ -28,10 +28,11 @@ pub(crate) struct Forecast {
 }
 
 impl Forecast {
-    /// The wait in whole minutes, rounded, never negative (R8).
+    /// The wait in minutes, never negative (R8), rounded as honestly as it is known: to the minute
+    /// under 30 minutes, to 5 minutes from 30, to 10 minutes from 60 (the spread of handling
+    /// times and unannounced pauses make a long wait's last minutes guesswork).
     pub(crate) fn minutes(&self) -> Option<u32> {
-        self.wait_ms
-            .map(|ms| u32::try_from((ms.max(0) + 30_000) / 60_000).unwrap_or(u32::MAX))
+        self.wait_ms.map(|ms| round_minutes(ms.max(0)))
     }
 }
 
@@ -47,24 +48,38 @@ fn is_open(w: &WindowLive) -> bool {
 }
 
 impl Hall {
-    /// The window's mean time per ticket of a service today (from the call to 办结 or 过号), or its
-    /// expected minutes until enough were served.
-    pub(super) fn handle_ms(&self, service: &str) -> Millis {
+    /// The window's time per ticket of a service today (from the call to 办结 or 过号): the
+    /// service's expected minutes counted as `estimate_min_served` tickets already handled, plus
+    /// today's handled tickets, plus the time the open windows have spent so far on their current
+    /// tickets of the service (which are not done yet, so the long ones are not left out of the
+    /// mean while the short ones are in it).
+    pub(super) fn handle_ms(&self, service: &str, now: Millis) -> Millis {
         let expected = self
             .cfg
             .service(service)
             .map_or(10, |s| s.info.expected_minutes);
-        match self.stats.get(&format!("service:{service}")) {
-            Some(s) if s.served >= self.cfg.rules.estimate_min_served.max(1) => {
-                if s.window_ms > 0 {
-                    (s.window_ms / i64::from(s.served + s.no_show)).max(1)
-                } else {
-                    // Figures restored from before window_ms was kept.
-                    (s.handle_ms / i64::from(s.served)).max(1)
-                }
-            }
-            _ => i64::from(expected.max(1)) * 60_000,
-        }
+        let expected_ms = i64::from(expected.max(1)) * 60_000;
+        let prior = i64::from(self.cfg.rules.estimate_min_served.max(1));
+        let (n, total) = match self.stats.get(&format!("service:{service}")) {
+            Some(s) if s.window_ms > 0 => (s.served + s.no_show, s.window_ms),
+            // Figures restored from before window_ms was kept.
+            Some(s) => (s.served, s.handle_ms),
+            None => (0, 0),
+        };
+        let running = self.running_ms(service, now);
+        ((prior * expected_ms + total + running) / (prior + i64::from(n))).max(1)
+    }
+
+    /// The time the open windows have spent so far on their current tickets of `service`.
+    fn running_ms(&self, service: &str, now: Millis) -> Millis {
+        self.windows
+            .values()
+            .filter_map(|w| w.current.and_then(|id| self.tickets.get(&id)))
+            .map(|t| t.ticket.leg())
+            .filter(|leg| leg.service_id == service)
+            .filter_map(|leg| leg.called_at.or(leg.started_at))
+            .map(|since| (now - since).max(0))
+            .sum()
     }
 
     /// The forecast of a waiting ticket (`None` for a ticket that does not wait).
@@ -164,7 +179,7 @@ impl Hall {
                     .map(|t| t.ticket.service_id.clone())
                     .unwrap_or_default(),
             };
-            sim[i].0 = at + self.handle_ms(&service);
+            sim[i].0 = at + self.handle_ms(&service, now);
             if steps >= MAX_STEPS {
                 return self.extrapolate(&target, &replay, &sim, now, ahead, own_lane, open_reach);
             }
@@ -202,7 +217,9 @@ impl Hall {
         };
         let leg = t.ticket.leg();
         let since = leg.called_at.or(leg.started_at).unwrap_or(now);
-        (self.handle_ms(&leg.service_id) - (now - since)).max(0)
+        let h = self.handle_ms(&leg.service_id, now);
+        // A ticket already past the mean is not about to end: a quarter of the mean still to go.
+        (h - (now - since)).max(h / 4)
     }
 
     /// Past [`MAX_STEPS`] calls: the rest of the target's own lane ahead of it is called at the rate
@@ -235,4 +252,20 @@ impl Hall {
 
 fn clamp(n: u64) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// Milliseconds to whole minutes: to the nearest minute under 30, to 5 from 30, to 10 from 60.
+pub(crate) fn round_minutes(ms: Millis) -> u32 {
+    let to = |step: Millis| {
+        let unit = step * 60_000;
+        u32::try_from((ms + unit / 2) / unit * step).unwrap_or(u32::MAX)
+    };
+    let exact = to(1);
+    if exact >= 60 {
+        to(10).max(60)
+    } else if exact >= 30 {
+        to(5).max(30)
+    } else {
+        exact
+    }
 }
