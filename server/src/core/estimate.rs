@@ -7,6 +7,9 @@
 //! K-ratio, windows serving several services, transfers to one window), and the wait follows how the
 //! open windows split their time.
 //!
+//! No window calls in a closed range between the day's opening hours (a lunch break): one free
+//! then calls when the hours open again.
+//!
 //! When no open window can call the ticket, "ahead" is its place in the calling order of the window
 //! that serves it soonest (as if that window alone opened), and the wait is unknown ("—").
 
@@ -124,9 +127,16 @@ impl Hall {
         if let Target::New(key) = &target {
             replay.add_new_ticket(key.clone());
         }
+        let breaks = self.breaks_today(now);
+        let callable = |at: Millis| {
+            breaks
+                .iter()
+                .find(|(a, b)| (*a..*b).contains(&at))
+                .map_or(at, |&(_, b)| b)
+        };
         let mut sim: Vec<(Millis, ReplayWindow)> = windows
             .iter()
-            .map(|w| (now + self.busy_for(w, now), replay.window(w)))
+            .map(|w| (callable(now + self.busy_for(w, now)), replay.window(w)))
             .collect();
         // Tickets called before the target's turn; one called at the very instant the target is (by
         // another window free at the same time) is beside it, not ahead of it.
@@ -179,11 +189,31 @@ impl Hall {
                     .map(|t| t.ticket.service_id.clone())
                     .unwrap_or_default(),
             };
-            sim[i].0 = at + self.handle_ms(&service, now);
+            sim[i].0 = callable(at + self.handle_ms(&service, now));
             if steps >= MAX_STEPS {
                 return self.extrapolate(&target, &replay, &sim, now, ahead, own_lane, open_reach);
             }
         }
+    }
+
+    /// The closed ranges between today's opening hours that are still to come or under way (a
+    /// lunch break in `09:00-12:00, 13:30-17:00`): no window calls in them.
+    fn breaks_today(&self, now: Millis) -> Vec<(Millis, Millis)> {
+        let calendar = &self.cfg.calendar;
+        let date = calendar.local_date(now);
+        let mut hours = calendar.hours_on(date).to_vec();
+        hours.sort_unstable();
+        hours
+            .windows(2)
+            .filter(|pair| pair[0].1 < pair[1].0)
+            .filter_map(|pair| {
+                Some((
+                    calendar.instant(date, pair[0].1)?,
+                    calendar.instant(date, pair[1].0)?,
+                ))
+            })
+            .filter(|&(_, end)| end > now)
+            .collect()
     }
 
     /// How many tickets window `w` alone would call before the target; `None` if it never would.

@@ -212,3 +212,21 @@ fn r8_long_waits_are_rounded_to_5_from_30_minutes_and_to_10_from_60() {
         [0, 0, 13, 29, 30, 30, 35, 55, 60, 60, 70, 120]
     );
 }
+
+#[test]
+fn r8_no_window_calls_in_the_lunch_break_of_the_opening_hours() {
+    // The test hall is open 09:00-12:00 and 13:30-17:00 (issuing closes 30 minutes before 12:00).
+    // Four a tickets taken at 11:00; at 11:40 window 3 (a only) calls them at 11:40, 11:46, 11:52
+    // and 11:58; the next call would be at 12:04, in the break, so at 13:30: 110 minutes for a
+    // new ticket instead of 24.
+    let mut t = T::new();
+    t.at("2026-11-23 11:00");
+    t.sign_in(3);
+    let tickets: Vec<TicketId> = (0..4).map(|_| t.issue("a", Normal)).collect();
+    t.at("2026-11-23 11:40");
+    assert_eq!(of(&t, tickets[3]), (3, Some(18)));
+    assert_eq!(t.hall.forecast_new("a", t.now).minutes(), Some(110));
+    // In the afternoon the break is past: 4 × 6 minutes.
+    t.at("2026-11-23 14:00");
+    assert_eq!(t.hall.forecast_new("a", t.now).minutes(), Some(24));
+}
