@@ -7,6 +7,9 @@
 //! K-ratio, windows serving several services, transfers to one window), and the wait follows how the
 //! open windows split their time.
 //!
+//! No window calls in a closed range between the day's opening hours (a lunch break): one free
+//! then calls when the hours open again.
+//!
 //! When no open window can call the ticket, "ahead" is its place in the calling order of the window
 //! that serves it soonest (as if that window alone opened), and the wait is unknown ("—").
 
@@ -28,10 +31,11 @@ pub(crate) struct Forecast {
 }
 
 impl Forecast {
-    /// The wait in whole minutes, rounded, never negative (R8).
+    /// The wait in minutes, never negative (R8), rounded as honestly as it is known: to the minute
+    /// under 30 minutes, to 5 minutes from 30, to 10 minutes from 60 (the spread of handling
+    /// times and unannounced pauses make a long wait's last minutes guesswork).
     pub(crate) fn minutes(&self) -> Option<u32> {
-        self.wait_ms
-            .map(|ms| u32::try_from((ms.max(0) + 30_000) / 60_000).unwrap_or(u32::MAX))
+        self.wait_ms.map(|ms| round_minutes(ms.max(0)))
     }
 }
 
@@ -47,24 +51,38 @@ fn is_open(w: &WindowLive) -> bool {
 }
 
 impl Hall {
-    /// The window's mean time per ticket of a service today (from the call to 办结 or 过号), or its
-    /// expected minutes until enough were served.
-    pub(super) fn handle_ms(&self, service: &str) -> Millis {
+    /// The window's time per ticket of a service today (from the call to 办结 or 过号): the
+    /// service's expected minutes counted as `estimate_min_served` tickets already handled, plus
+    /// today's handled tickets, plus the time the open windows have spent so far on their current
+    /// tickets of the service (which are not done yet, so the long ones are not left out of the
+    /// mean while the short ones are in it).
+    pub(super) fn handle_ms(&self, service: &str, now: Millis) -> Millis {
         let expected = self
             .cfg
             .service(service)
             .map_or(10, |s| s.info.expected_minutes);
-        match self.stats.get(&format!("service:{service}")) {
-            Some(s) if s.served >= self.cfg.rules.estimate_min_served.max(1) => {
-                if s.window_ms > 0 {
-                    (s.window_ms / i64::from(s.served + s.no_show)).max(1)
-                } else {
-                    // Figures restored from before window_ms was kept.
-                    (s.handle_ms / i64::from(s.served)).max(1)
-                }
-            }
-            _ => i64::from(expected.max(1)) * 60_000,
-        }
+        let expected_ms = i64::from(expected.max(1)) * 60_000;
+        let prior = i64::from(self.cfg.rules.estimate_min_served.max(1));
+        let (n, total) = match self.stats.get(&format!("service:{service}")) {
+            Some(s) if s.window_ms > 0 => (s.served + s.no_show, s.window_ms),
+            // Figures restored from before window_ms was kept.
+            Some(s) => (s.served, s.handle_ms),
+            None => (0, 0),
+        };
+        let running = self.running_ms(service, now);
+        ((prior * expected_ms + total + running) / (prior + i64::from(n))).max(1)
+    }
+
+    /// The time the open windows have spent so far on their current tickets of `service`.
+    fn running_ms(&self, service: &str, now: Millis) -> Millis {
+        self.windows
+            .values()
+            .filter_map(|w| w.current.and_then(|id| self.tickets.get(&id)))
+            .map(|t| t.ticket.leg())
+            .filter(|leg| leg.service_id == service)
+            .filter_map(|leg| leg.called_at.or(leg.started_at))
+            .map(|since| (now - since).max(0))
+            .sum()
     }
 
     /// The forecast of a waiting ticket (`None` for a ticket that does not wait).
@@ -109,9 +127,16 @@ impl Hall {
         if let Target::New(key) = &target {
             replay.add_new_ticket(key.clone());
         }
+        let breaks = self.breaks_today(now);
+        let callable = |at: Millis| {
+            breaks
+                .iter()
+                .find(|(a, b)| (*a..*b).contains(&at))
+                .map_or(at, |&(_, b)| b)
+        };
         let mut sim: Vec<(Millis, ReplayWindow)> = windows
             .iter()
-            .map(|w| (now + self.busy_for(w, now), replay.window(w)))
+            .map(|w| (callable(now + self.busy_for(w, now)), replay.window(w)))
             .collect();
         // Tickets called before the target's turn; one called at the very instant the target is (by
         // another window free at the same time) is beside it, not ahead of it.
@@ -164,11 +189,31 @@ impl Hall {
                     .map(|t| t.ticket.service_id.clone())
                     .unwrap_or_default(),
             };
-            sim[i].0 = at + self.handle_ms(&service);
+            sim[i].0 = callable(at + self.handle_ms(&service, now));
             if steps >= MAX_STEPS {
                 return self.extrapolate(&target, &replay, &sim, now, ahead, own_lane, open_reach);
             }
         }
+    }
+
+    /// The closed ranges between today's opening hours that are still to come or under way (a
+    /// lunch break in `09:00-12:00, 13:30-17:00`): no window calls in them.
+    fn breaks_today(&self, now: Millis) -> Vec<(Millis, Millis)> {
+        let calendar = &self.cfg.calendar;
+        let date = calendar.local_date(now);
+        let mut hours = calendar.hours_on(date).to_vec();
+        hours.sort_unstable();
+        hours
+            .windows(2)
+            .filter(|pair| pair[0].1 < pair[1].0)
+            .filter_map(|pair| {
+                Some((
+                    calendar.instant(date, pair[0].1)?,
+                    calendar.instant(date, pair[1].0)?,
+                ))
+            })
+            .filter(|&(_, end)| end > now)
+            .collect()
     }
 
     /// How many tickets window `w` alone would call before the target; `None` if it never would.
@@ -202,7 +247,9 @@ impl Hall {
         };
         let leg = t.ticket.leg();
         let since = leg.called_at.or(leg.started_at).unwrap_or(now);
-        (self.handle_ms(&leg.service_id) - (now - since)).max(0)
+        let h = self.handle_ms(&leg.service_id, now);
+        // A ticket already past the mean is not about to end: a quarter of the mean still to go.
+        (h - (now - since)).max(h / 4)
     }
 
     /// Past [`MAX_STEPS`] calls: the rest of the target's own lane ahead of it is called at the rate
@@ -235,4 +282,20 @@ impl Hall {
 
 fn clamp(n: u64) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// Milliseconds to whole minutes: to the nearest minute under 30, to 5 from 30, to 10 from 60.
+pub(crate) fn round_minutes(ms: Millis) -> u32 {
+    let to = |step: Millis| {
+        let unit = step * 60_000;
+        u32::try_from((ms + unit / 2) / unit * step).unwrap_or(u32::MAX)
+    };
+    let exact = to(1);
+    if exact >= 60 {
+        to(10).max(60)
+    } else if exact >= 30 {
+        to(5).max(30)
+    } else {
+        exact
+    }
 }

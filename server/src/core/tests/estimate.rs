@@ -44,7 +44,7 @@ fn r8_expected_minutes_until_enough_were_served_then_todays_mean() {
         )
         .expect("finish");
     }
-    // Five served at 2 minutes each: the mean replaces the expected 6 minutes. One waits; both
+    // Five served at 2 minutes each: the mean moves from 6 to (5 × 6 + 5 × 2) / 10 = 4. One waits; both
     // windows are free, so one takes it and the other the new ticket at the same instant: nobody
     // is called before it.
     let f = t.hall.forecast_new("a", t.now);
@@ -107,8 +107,9 @@ fn r8_a_window_serving_two_services_counts_both() {
         t.issue("a", Normal);
     }
     let b = t.issue("b", Normal);
-    // Window 1 takes its primary a tickets first, so b is 7th: 6 × 6 minutes.
-    assert_eq!(of(&t, b), (6, Some(36)));
+    // Window 1 takes its primary a tickets first, so b is 7th: 6 × 6 = 36 minutes, shown as 35
+    // (from 30 minutes on, to 5 minutes).
+    assert_eq!(of(&t, b), (6, Some(35)));
     // Window 2 opens for b: it is next there.
     t.sign_in(2);
     assert_eq!(of(&t, b), (0, Some(0)));
@@ -146,4 +147,86 @@ fn r8_a_paused_window_does_not_count_and_a_transfer_to_a_window_waits_for_that_w
     assert_eq!(of(&t, first), (0, None));
     t.window(3, Command::Resume { window: 3 }).expect("resume");
     assert_eq!(of(&t, first), (0, Some(0)));
+}
+
+/// Serves one ticket at window `w`: called, started and finished `minutes` later.
+fn serve(t: &mut T, w: WindowNo, minutes: i64) {
+    t.call(w).expect("call");
+    t.window(w, Command::Start { window: w }).expect("start");
+    t.minutes(minutes);
+    t.window(
+        w,
+        Command::Finish {
+            window: w,
+            case_no: None,
+        },
+    )
+    .expect("finish");
+}
+
+#[test]
+fn r8_the_expected_minutes_weigh_as_estimate_min_served_tickets_against_todays() {
+    // Window 3 serves only a (expected 6 minutes; estimate_min_served = 5).
+    let mut t = T::new();
+    t.sign_in(3);
+    for _ in 0..5 {
+        t.issue("a", Normal);
+        serve(&mut t, 3, 2);
+    }
+    // (5 × 6 + 5 × 2) / 10 = 4 minutes a ticket: three ahead, 12 minutes.
+    for _ in 0..3 {
+        t.issue("a", Normal);
+    }
+    assert_eq!(t.hall.forecast_new("a", t.now).minutes(), Some(12));
+    // Fifteen more at 2 minutes: (30 + 40) / 25 = 2.8 minutes, 8.4 for three.
+    for _ in 0..15 {
+        serve(&mut t, 3, 2);
+        t.issue("a", Normal);
+    }
+    assert_eq!(t.hall.forecast_new("a", t.now).minutes(), Some(8));
+}
+
+#[test]
+fn r8_a_current_ticket_counts_its_time_so_far_and_one_past_the_mean_has_a_quarter_to_go() {
+    let mut t = T::new();
+    t.sign_in(3);
+    t.issue("a", Normal);
+    t.call(3).expect("call");
+    t.window(3, Command::Start { window: 3 }).expect("start");
+    t.minutes(10);
+    // The 10 minutes so far weigh in the mean: (5 × 6 + 10) / 5 = 8 minutes a ticket, and the
+    // current one, past it, still has a quarter of it to go.
+    assert_eq!(t.hall.forecast_new("a", t.now).minutes(), Some(2));
+    t.issue("a", Normal);
+    assert_eq!(t.hall.forecast_new("a", t.now).minutes(), Some(10));
+}
+
+#[test]
+fn r8_long_waits_are_rounded_to_5_from_30_minutes_and_to_10_from_60() {
+    let m = |min: f64| crate::core::estimate::round_minutes((min * 60_000.0) as Millis);
+    assert_eq!(
+        [
+            0.0, 0.4, 12.6, 29.4, 29.6, 32.0, 33.0, 57.4, 57.6, 64.0, 65.0, 124.0
+        ]
+        .map(m),
+        [0, 0, 13, 29, 30, 30, 35, 55, 60, 60, 70, 120]
+    );
+}
+
+#[test]
+fn r8_no_window_calls_in_the_lunch_break_of_the_opening_hours() {
+    // The test hall is open 09:00-12:00 and 13:30-17:00 (issuing closes 30 minutes before 12:00).
+    // Four a tickets taken at 11:00; at 11:40 window 3 (a only) calls them at 11:40, 11:46, 11:52
+    // and 11:58; the next call would be at 12:04, in the break, so at 13:30: 110 minutes for a
+    // new ticket instead of 24.
+    let mut t = T::new();
+    t.at("2026-11-23 11:00");
+    t.sign_in(3);
+    let tickets: Vec<TicketId> = (0..4).map(|_| t.issue("a", Normal)).collect();
+    t.at("2026-11-23 11:40");
+    assert_eq!(of(&t, tickets[3]), (3, Some(18)));
+    assert_eq!(t.hall.forecast_new("a", t.now).minutes(), Some(110));
+    // In the afternoon the break is past: 4 × 6 minutes.
+    t.at("2026-11-23 14:00");
+    assert_eq!(t.hall.forecast_new("a", t.now).minutes(), Some(24));
 }
