@@ -179,6 +179,7 @@ pub struct TransferRequest {
 pub struct PauseRequest {
     /// Idempotency key.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[!-~]{1,64}$"))]
     pub request_id: Option<String>,
     /// Why.
     pub reason: PauseReason,
@@ -387,6 +388,7 @@ pub struct WindowToday {
 pub struct FinishRequest {
     /// One per key press; a retry with the same id gets the same answer and changes nothing more.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[!-~]{1,64}$"))]
     pub request_id: Option<String>,
     /// 办件编号 of the matter handled, when the hall's case system gave one: exported with the
     /// leg's rating to the provincial 好差评 platform. 1–64 characters, no control characters.

@@ -204,7 +204,10 @@ impl AppealState {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RatingRequest {
     /// One per citizen's 提交; a retry with the same id gets the same answer and stores nothing more.
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 64, pattern = r"^[!-~]{1,64}$")
+    )]
     pub request_id: String,
     /// The ticket of the invite.
     pub ticket_id: TicketId,
@@ -228,7 +231,10 @@ pub struct RatingRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PublicRatingRequest {
     /// One per 提交 on the page; a retry with the same id gets the same answer.
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 64, pattern = r"^[!-~]{1,64}$")
+    )]
     pub request_id: String,
     /// The leg to rate (0-based); by default the ticket's last served leg.
     #[serde(default)]
@@ -566,7 +572,10 @@ pub struct CasePage {
 pub struct CaseStepRequest {
     /// Idempotency key.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 64, pattern = r"^[!-~]{1,64}$")
+    )]
     pub request_id: Option<String>,
     /// The step being recorded: must be the case's next step.
     pub step: CaseStep,
@@ -581,7 +590,10 @@ pub struct CaseStepRequest {
 pub struct AppealRequest {
     /// Idempotency key.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 64, pattern = r"^[!-~]{1,64}$")
+    )]
     pub request_id: Option<String>,
     /// Why the rating is false or malicious: 1–500 characters.
     #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 500))]
@@ -594,7 +606,10 @@ pub struct AppealRequest {
 pub struct AppealDecisionRequest {
     /// Idempotency key.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 64, pattern = r"^[!-~]{1,64}$")
+    )]
     pub request_id: Option<String>,
     /// `true`: the rating is false or malicious and leaves the satisfaction figures (the case
     /// closes); `false`: it stands and the case goes on.

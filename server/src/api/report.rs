@@ -81,6 +81,7 @@ pub(super) async fn reports(
 }
 
 #[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct RankingQuery {
     /// First business day, `YYYY-MM-DD`.
     from: Option<String>,
