@@ -201,7 +201,10 @@ pub struct WindowServicesRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NoticesRequest {
     /// The lines, in order: at most 20, each 1–200 characters and not blank.
-    #[cfg_attr(feature = "openapi", schema(max_items = 20))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_items = 20, min_length = 1, max_length = 200, pattern = r"\S")
+    )]
     pub notices: Vec<String>,
 }
 

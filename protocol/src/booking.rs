@@ -144,7 +144,7 @@ pub struct BookRequest {
         schema(
             min_length = 1,
             max_length = 40,
-            pattern = r"^[^\x00-\x1f\x7f]*\S[^\x00-\x1f\x7f]*$"
+            pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
         )
     )]
     pub name: String,
