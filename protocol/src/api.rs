@@ -66,7 +66,10 @@ pub struct HelperPin {
 pub struct IssueRequest {
     /// Chosen by the client per touch; a retry with the same id returns the same ticket (R6). 1–64
     /// visible ASCII characters.
-    #[cfg_attr(feature = "openapi", schema(pattern = r"^[!-~]{1,64}$"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 64, pattern = r"^[!-~]{1,64}$")
+    )]
     pub request_id: String,
     /// The service.
     pub service_id: String,
@@ -118,7 +121,10 @@ pub struct IssueResponse {
 pub struct ActionRequest {
     /// One per key press; a retry with the same id gets the same answer and changes nothing more.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(pattern = r"^[!-~]{1,64}$"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 64, pattern = r"^[!-~]{1,64}$")
+    )]
     pub request_id: Option<String>,
 }
 
@@ -128,7 +134,10 @@ pub struct ActionRequest {
 pub struct CallNumberRequest {
     /// Idempotency key.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(pattern = r"^[!-~]{1,64}$"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 64, pattern = r"^[!-~]{1,64}$")
+    )]
     pub request_id: Option<String>,
     /// The waiting number to call, e.g. `A017`.
     pub number: String,
@@ -140,7 +149,10 @@ pub struct CallNumberRequest {
 pub struct TicketActionRequest {
     /// Idempotency key.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(pattern = r"^[!-~]{1,64}$"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 64, pattern = r"^[!-~]{1,64}$")
+    )]
     pub request_id: Option<String>,
     /// The ticket.
     pub ticket_id: TicketId,
@@ -163,7 +175,10 @@ pub enum TransferTarget {
 pub struct TransferRequest {
     /// Idempotency key.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(pattern = r"^[!-~]{1,64}$"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 64, pattern = r"^[!-~]{1,64}$")
+    )]
     pub request_id: Option<String>,
     /// Where to.
     pub to: TransferTarget,
@@ -179,7 +194,10 @@ pub struct TransferRequest {
 pub struct PauseRequest {
     /// Idempotency key.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(pattern = r"^[!-~]{1,64}$"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 64, pattern = r"^[!-~]{1,64}$")
+    )]
     pub request_id: Option<String>,
     /// Why.
     pub reason: PauseReason,
@@ -391,7 +409,10 @@ pub struct WindowToday {
 pub struct FinishRequest {
     /// One per key press; a retry with the same id gets the same answer and changes nothing more.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(pattern = r"^[!-~]{1,64}$"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 64, pattern = r"^[!-~]{1,64}$")
+    )]
     pub request_id: Option<String>,
     /// 办件编号 of the matter handled, when the hall's case system gave one: exported with the
     /// leg's rating to the provincial 好差评 platform. 1–64 characters, no control characters.

@@ -165,7 +165,10 @@ pub struct BookRequest {
     pub citizen_id: Option<String>,
     /// Optional idempotency key: a retry gets the same booking. 1–64 visible ASCII characters.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(pattern = r"^[!-~]{1,64}$"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 64, pattern = r"^[!-~]{1,64}$")
+    )]
     pub request_id: Option<String>,
     /// A reminder the day before and near-turn notices after the check-in, to `phone` (R32);
     /// ignored when the hall sends no notices (`HallInfo::notify`). The full number is kept apart
@@ -217,7 +220,10 @@ pub struct BookingsResponse {
 )]
 pub struct CheckInRequest {
     /// One per touch of 签到 (R6): a retry gets the same ticket. 1–64 visible ASCII characters.
-    #[cfg_attr(feature = "openapi", schema(pattern = r"^[!-~]{1,64}$"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 64, pattern = r"^[!-~]{1,64}$")
+    )]
     pub request_id: String,
     /// The booking code, typed or scanned from its QR code.
     #[serde(default)]

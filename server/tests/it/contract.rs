@@ -340,3 +340,176 @@ async fn requests_valid_per_the_openapi_document_are_accepted() {
     assert!(rejected.is_empty(), "{} rejected", rejected.len());
     server.stop().await;
 }
+
+/// Values just past a schema's documented bounds: one character, one number or one item too many
+/// (or too few).
+fn just_past(schema: &Value) -> Vec<Value> {
+    let mut out = Vec::new();
+    if let Some(max) = schema["maxLength"].as_u64() {
+        out.push(json!("a".repeat(max as usize + 1)));
+    }
+    if let Some(min) = schema["minLength"].as_u64().filter(|m| *m > 0) {
+        out.push(json!("a".repeat(min as usize - 1)));
+    }
+    if let Some(max) = schema["maximum"].as_i64() {
+        out.push(json!(max + 1));
+    }
+    if let Some(min) = schema["minimum"].as_i64() {
+        out.push(json!(min - 1));
+    }
+    if let Some(max) = schema["maxItems"].as_u64() {
+        let item = schema["items"]["example"].clone();
+        let item = if item.is_null() { json!("x") } else { item };
+        out.push(Value::Array(vec![item; max as usize + 1]));
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn values_the_document_forbids_are_refused_with_400() {
+    let server = TestServer::start(2).await;
+    let manager = server.staff("m1").await;
+    let (_, doc) = server
+        .anonymous()
+        .raw(Method::GET, "/api/v1/openapi.json", None)
+        .await;
+    let schemas = &doc["components"]["schemas"];
+    // (who, path, a body the server takes, the schema and property to push past its bounds).
+    let cases = [
+        (
+            server.client(KIOSK),
+            "/api/v1/tickets",
+            json!({"request_id": "k-1", "service_id": "a"}),
+            "IssueRequest",
+            "request_id",
+        ),
+        (
+            server.anonymous(),
+            "/api/v1/auth/login",
+            json!({"staff_no": "s1", "password": "wrong"}),
+            "LoginRequest",
+            "staff_no",
+        ),
+        (
+            server.anonymous(),
+            "/api/v1/auth/login",
+            json!({"staff_no": "s1", "password": "wrong"}),
+            "LoginRequest",
+            "password",
+        ),
+        (
+            server.client(KIOSK),
+            "/api/v1/kiosk/check-pin",
+            json!({"staff_no": "s1", "pin": "0000"}),
+            "HelperPin",
+            "pin",
+        ),
+        (
+            manager.clone(),
+            "/api/v1/notices",
+            json!({"notices": ["一"]}),
+            "NoticesRequest",
+            "notices",
+        ),
+        (
+            server.anonymous(),
+            "/api/v1/public/bookings",
+            json!({"service_id": "a", "date": "2026-12-07", "slot": "09:00", "name": "张三",
+                "phone": "13800138000"}),
+            "BookRequest",
+            "name",
+        ),
+    ];
+    let mut refused = 0;
+    for (client, path, body, schema, property) in cases {
+        let prop = &schemas[schema]["properties"][property];
+        let past = just_past(prop);
+        assert!(!past.is_empty(), "{schema}.{property} states no bound");
+        for value in past {
+            let mut body = body.clone();
+            body[property] = value.clone();
+            let method = if path == "/api/v1/notices" {
+                Method::PUT
+            } else {
+                Method::POST
+            };
+            let (status, answer) = client.raw(method, path, Some(body.to_string())).await;
+            assert_eq!(
+                (status, answer["error"]["code"].as_str()),
+                (400, Some("bad_request")),
+                "{path} {schema}.{property} = {value}: {answer}"
+            );
+            refused += 1;
+        }
+    }
+    // A notice line past its length or blank, and a pattern broken: a phone, a slot.
+    let line = &schemas["NoticesRequest"]["properties"]["notices"]["items"];
+    let long = "一".repeat(line["maxLength"].as_u64().expect("line bound") as usize + 1);
+    let book = json!({"service_id": "a", "date": "2026-12-07", "slot": "09:00", "name": "张三",
+        "phone": "13800138000"});
+    let broken = [
+        (
+            manager.clone(),
+            Method::PUT,
+            "/api/v1/notices",
+            json!({"notices": [long]}),
+        ),
+        (
+            manager.clone(),
+            Method::PUT,
+            "/api/v1/notices",
+            json!({"notices": ["  "]}),
+        ),
+        (
+            server.anonymous(),
+            Method::POST,
+            "/api/v1/public/bookings",
+            {
+                let mut b = book.clone();
+                b["phone"] = json!("12");
+                b
+            },
+        ),
+        (
+            server.anonymous(),
+            Method::POST,
+            "/api/v1/public/bookings",
+            {
+                let mut b = book.clone();
+                b["slot"] = json!("9h");
+                b
+            },
+        ),
+    ];
+    for (client, method, path, body) in broken {
+        let (status, answer) = client.raw(method, path, Some(body.to_string())).await;
+        assert_eq!(status, 400, "{path} {body}: {answer}");
+        refused += 1;
+    }
+    // Dates the pattern refuses: a day that does not exist, and no date at all.
+    for day in ["2026-02-30", "2026-13-01", "today"] {
+        for path in [
+            format!("/api/v1/bookings?date={day}"),
+            format!("/api/v1/audit?day={day}"),
+        ] {
+            let (status, answer) = manager.raw(Method::GET, &path, None).await;
+            assert_eq!(status, 400, "{path}: {answer}");
+            refused += 1;
+        }
+    }
+    // A query bound: the cases' page size.
+    let limit = doc["paths"]["/api/v1/cases"]["get"]["parameters"]
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["name"] == "limit"))
+        .expect("limit")["schema"]
+        .clone();
+    for value in just_past(&limit) {
+        let (status, answer) = manager
+            .raw(Method::GET, &format!("/api/v1/cases?limit={value}"), None)
+            .await;
+        assert_eq!(status, 400, "limit={value}: {answer}");
+        refused += 1;
+    }
+    println!("contract: {refused} values past the document's bounds refused with 400");
+    server.stop().await;
+}
