@@ -207,7 +207,8 @@ pub struct PauseRequest {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WindowServicesRequest {
-    /// Served first.
+    /// Served first: at least one service. A service is listed once, in one of the two lists.
+    #[cfg_attr(feature = "openapi", schema(min_items = 1))]
     pub primary: Vec<String>,
     /// Served when the primary queues have nobody of a class.
     #[serde(default)]
@@ -417,6 +418,9 @@ pub struct FinishRequest {
     /// 办件编号 of the matter handled, when the hall's case system gave one: exported with the
     /// leg's rating to the provincial 好差评 platform. 1–64 characters, no control characters.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 64, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")
+    )]
     pub case_no: Option<String>,
 }

@@ -579,8 +579,11 @@ pub struct CaseStepRequest {
     pub request_id: Option<String>,
     /// The step being recorded: must be the case's next step.
     pub step: CaseStep,
-    /// What was found or done: 1–500 characters.
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 500))]
+    /// What was found or done: 1–500 characters, not blank.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 500, pattern = r"\S")
+    )]
     pub note: String,
 }
 
@@ -595,8 +598,11 @@ pub struct AppealRequest {
         schema(min_length = 1, max_length = 64, pattern = r"^[!-~]{1,64}$")
     )]
     pub request_id: Option<String>,
-    /// Why the rating is false or malicious: 1–500 characters.
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 500))]
+    /// Why the rating is false or malicious: 1–500 characters, not blank.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 500, pattern = r"\S")
+    )]
     pub reason: String,
 }
 
@@ -614,8 +620,11 @@ pub struct AppealDecisionRequest {
     /// `true`: the rating is false or malicious and leaves the satisfaction figures (the case
     /// closes); `false`: it stands and the case goes on.
     pub uphold: bool,
-    /// Why: 1–500 characters.
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 500))]
+    /// Why: 1–500 characters, not blank.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 500, pattern = r"\S")
+    )]
     pub note: String,
 }
 

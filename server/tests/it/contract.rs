@@ -198,7 +198,12 @@ impl Gen<'_> {
         } else {
             min
         };
-        let c = char::from(b'a' + self.salt % 26);
+        // The longest strings are not ASCII: a length in characters is not one in bytes.
+        let c = if probe == Probe::Most {
+            char::from_u32(0x4e00 + u32::from(self.salt)).unwrap_or('一')
+        } else {
+            char::from(b'a' + self.salt % 26)
+        };
         c.to_string().repeat(n)
     }
 }
@@ -237,13 +242,22 @@ fn request(g: &mut Gen<'_>, path: &str, op: &Value, probe: Probe) -> (String, Op
     let mut query = Vec::new();
     for p in op["parameters"].as_array().into_iter().flatten() {
         let name = p["name"].as_str().expect("name");
-        let v = g.value(&p["schema"], probe);
-        let text = match &v {
-            Value::String(s) => s.clone(),
-            // A string parameter without constraints names something: a staff member that exists.
-            other => other.to_string(),
+        let schema = g.resolve(&p["schema"]).clone();
+        let text = if p["in"] == "path" && schema.get("example").is_none() {
+            // A path names something: the first of its kind (window 1, ticket 1) or a staff member
+            // that exists, so that the body, not the world, is what the server judges.
+            if schema["type"] == "integer" {
+                "1"
+            } else {
+                "s2"
+            }
+            .to_string()
+        } else {
+            match g.value(&schema, probe) {
+                Value::String(s) => s,
+                other => other.to_string(),
+            }
         };
-        let text = if text.is_empty() { "s2".into() } else { text };
         match p["in"].as_str() {
             Some("path") => concrete = concrete.replace(&format!("{{{name}}}"), &text),
             Some("query") if probe != Probe::Least || p["required"] == json!(true) => {
