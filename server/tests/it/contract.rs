@@ -10,6 +10,7 @@
 
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::TestRunner;
+use qcall_server::clock::ManualClock;
 use reqwest::Method;
 use serde_json::{Map, Value, json};
 
@@ -68,10 +69,16 @@ impl Gen<'_> {
         }
         for key in ["oneOf", "anyOf"] {
             if let Some(alts) = schema.get(key).and_then(Value::as_array) {
-                let alt = alts
+                // The first alternative at the least, the last otherwise.
+                let mut real = alts
                     .iter()
-                    .find(|a| a.get("type") != Some(&json!("null")))
-                    .unwrap_or(&alts[0]);
+                    .filter(|a| a.get("type") != Some(&json!("null")));
+                let alt = if probe == Probe::Least {
+                    real.next()
+                } else {
+                    real.next_back()
+                }
+                .unwrap_or(&alts[0]);
                 return self.value(alt, probe);
             }
         }
@@ -154,7 +161,7 @@ impl Gen<'_> {
                 });
                 json!(if probe == Probe::Most { max } else { min })
             }
-            "boolean" => json!(false),
+            "boolean" => json!(probe == Probe::Most),
             "string" => json!(self.string(&schema, probe)),
             _ => Value::Null,
         }
@@ -288,7 +295,14 @@ fn urlencode(s: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_valid_per_the_openapi_document_are_accepted() {
-    let server = TestServer::start(2).await;
+    // No rate limits or lockouts: every request must reach the checks of its body.
+    let limits = "[limits]\nissue_per_minute = 0\nlogin_failures = 0\naddress_failures = 0\n";
+    let server = TestServer::start_with(
+        &hall_toml(2, limits),
+        ManualClock::new(at("2026-11-23T09:00")),
+        None,
+    )
+    .await;
     let staff = server.at_window("s1", 1).await;
     let manager = server.staff("m1").await;
     let admin = server.staff("x1").await;
@@ -316,17 +330,31 @@ async fn requests_valid_per_the_openapi_document_are_accepted() {
     let ops = operations(&doc);
     let mut rejected = Vec::new();
     let mut checked = 0;
+    let mut judged = 0;
+    let mut limited = Vec::new();
+    let mut unjudged = Vec::new();
     for (method, path, op) in &ops {
         checked += 1;
         let mut refusals = Vec::new();
+        let mut judged_here = false;
         for probe in [Probe::Least, Probe::Most, Probe::Short] {
             let (concrete, body) = request(&mut g, path, op, probe);
             for (who, client) in &clients {
+                // Two seconds between requests: the public booking bucket (30 a minute) refills.
+                server.clock.advance_ms(2_000);
                 let m = Method::from_bytes(method.as_bytes()).expect("method");
                 let (status, value) = client
                     .raw(m, &concrete, body.as_ref().map(Value::to_string))
                     .await;
                 let code = value["error"]["code"].as_str().unwrap_or("");
+                // Past the role check: the server judged this body.
+                if status == 429 {
+                    limited.push(format!("{who}: {method} {concrete} -> {code}"));
+                }
+                if code != "unauthorized" && code != "forbidden" {
+                    judged += 1;
+                    judged_here = true;
+                }
                 if status == 422 || (status == 400 && code == "bad_request") {
                     refusals.push(format!(
                         "{who}: {concrete} {} -> {status} {}",
@@ -336,14 +364,20 @@ async fn requests_valid_per_the_openapi_document_are_accepted() {
                 }
             }
         }
+        if !judged_here {
+            unjudged.push(format!("{method} {path}"));
+        }
         if !refusals.is_empty() {
             rejected.push(format!("{method} {path}\n    {}", refusals.join("\n    ")));
         }
     }
     println!(
-        "contract: {checked} operations checked, {} rejected",
+        "contract: {checked} operations checked ({judged} requests past the role check), {} rejected",
         rejected.len()
     );
+    for l in &limited {
+        println!("  rate-limited, not judged: {l}");
+    }
     for r in &rejected {
         println!("  rejected: {r}");
     }
@@ -352,6 +386,15 @@ async fn requests_valid_per_the_openapi_document_are_accepted() {
         "only {checked} operations with a body or a query"
     );
     assert!(rejected.is_empty(), "{} rejected", rejected.len());
+    assert!(
+        limited.is_empty(),
+        "rate limits hid {} requests",
+        limited.len()
+    );
+    assert!(
+        unjudged.is_empty(),
+        "no role got past the role check: {unjudged:?}"
+    );
     server.stop().await;
 }
 
