@@ -155,12 +155,16 @@ pub struct BookRequest {
         schema(pattern = r"^\s*\+?[0-9]{7,15}\s*$", example = "13800138000")
     )]
     pub phone: String,
-    /// Optional citizen id: 17 digits and a check digit (0–9 or X) that must be valid (GB 11643);
-    /// stored as a keyed hash only.
+    /// Optional citizen id: 17 digits and a check digit (0–9 or X) that must be valid (GB 11643,
+    /// ISO 7064 MOD 11-2; the format `gb11643-resident-id`); stored as a keyed hash only.
     #[serde(default)]
     #[cfg_attr(
         feature = "openapi",
-        schema(pattern = r"^\s*[0-9]{17}[0-9Xx]\s*$", example = "11010519491231002X")
+        schema(
+            pattern = r"^\s*[0-9]{17}[0-9Xx]\s*$",
+            format = "gb11643-resident-id",
+            example = "11010519491231002X"
+        )
     )]
     pub citizen_id: Option<String>,
     /// Optional idempotency key: a retry gets the same booking. 1–64 visible ASCII characters.
