@@ -144,6 +144,7 @@ impl Filter {
 
 /// The query string of `GET /api/v1/reports`, as sent.
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct RawQuery {
     /// First business day, `YYYY-MM-DD` (required).
     pub(crate) from: Option<String>,

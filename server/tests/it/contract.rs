@@ -234,6 +234,17 @@ const CROSS_PARAMETER_RULES: &[&str] = &[
     "/api/v1/ratings/export",
 ];
 
+/// Every operation of the document: (method, documented path, operation).
+fn all_operations(doc: &Value) -> Vec<(String, String, Value)> {
+    let mut out = Vec::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("path item") {
+            out.push((method.to_uppercase(), path.clone(), op.clone()));
+        }
+    }
+    out
+}
+
 /// Every operation of the document with a JSON body or a query: (method, documented path,
 /// operation).
 fn operations(doc: &Value) -> Vec<(String, String, Value)> {
@@ -332,6 +343,18 @@ async fn requests_valid_per_the_openapi_document_are_accepted() {
         .await;
     if let Ok(path) = std::env::var("QCALL_DUMP_OPENAPI") {
         std::fs::write(path, doc.to_string()).expect("dump");
+    }
+    // A parameter said to be in the path is in the path: otherwise a client cannot send it.
+    for (method, path, op) in all_operations(&doc) {
+        for p in op["parameters"].as_array().into_iter().flatten() {
+            let name = p["name"].as_str().unwrap_or("");
+            if p["in"] == "path" {
+                assert!(
+                    path.contains(&format!("{{{name}}}")),
+                    "{method} {path}: `{name}` is documented in the path but is not in it"
+                );
+            }
+        }
     }
     let mut g = Gen {
         doc: &doc,
