@@ -81,13 +81,13 @@ pub struct IssueRequest {
     #[serde(default)]
     #[cfg_attr(
         feature = "openapi",
-        schema(pattern = r"^\s*([0-9]{15}|[0-9]{17}[0-9Xx])?\s*$")
+        schema(pattern = r"^ *([0-9]{15}|[0-9]{17}[0-9Xx])? *$")
     )]
     pub citizen_id: Option<String>,
     /// The citizen's phone, when given; stored masked only: 7 to 15 digits with an optional leading
     /// `+` (the server also takes spaces or dashes between them).
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(pattern = r"^\s*(\+?[0-9]{7,15})?\s*$"))]
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^ *(\+?[0-9]{7,15})? *$"))]
     pub phone: Option<String>,
     /// Needed for `priority` from a kiosk.
     #[serde(default)]
@@ -222,7 +222,12 @@ pub struct NoticesRequest {
     /// The lines, in order: at most 20, each 1–200 characters and not blank.
     #[cfg_attr(
         feature = "openapi",
-        schema(max_items = 20, min_length = 1, max_length = 200, pattern = r"\S")
+        schema(
+            max_items = 20,
+            min_length = 1,
+            max_length = 200,
+            pattern = r"[^\s\x85]"
+        )
     )]
     pub notices: Vec<String>,
 }

@@ -120,7 +120,8 @@ pub struct SlotsResponse {
 pub struct BookRequest {
     /// Service to book.
     pub service_id: String,
-    /// Local date, `YYYY-MM-DD` (a day that exists; 29 February of a leap year is taken too).
+    /// Local date, `YYYY-MM-DD`: a day that exists (the pattern leaves out 29 February, which the
+    /// server takes in a leap year).
     #[cfg_attr(
         feature = "openapi",
         schema(
@@ -133,7 +134,7 @@ pub struct BookRequest {
     #[cfg_attr(
         feature = "openapi",
         schema(
-            pattern = r"^\s*([01][0-9]|2[0-3]):[0-5][0-9](-([01][0-9]|2[0-3]):[0-5][0-9])?\s*$",
+            pattern = r"^ *([01][0-9]|2[0-3]):[0-5][0-9](-([01][0-9]|2[0-3]):[0-5][0-9])? *$",
             example = "09:00"
         )
     )]
@@ -152,7 +153,7 @@ pub struct BookRequest {
     /// between them); stored masked and as a keyed hash, for the lookup.
     #[cfg_attr(
         feature = "openapi",
-        schema(pattern = r"^\s*\+?[0-9]{7,15}\s*$", example = "13800138000")
+        schema(pattern = r"^ *\+?[0-9]{7,15} *$", example = "13800138000")
     )]
     pub phone: String,
     /// Optional citizen id: 17 digits and a check digit (0–9 or X) that must be valid (GB 11643,
@@ -161,7 +162,7 @@ pub struct BookRequest {
     #[cfg_attr(
         feature = "openapi",
         schema(
-            pattern = r"^\s*[0-9]{17}[0-9Xx]\s*$",
+            pattern = r"^ *[0-9]{17}[0-9Xx] *$",
             format = "gb11643-resident-id",
             example = "11010519491231002X"
         )
@@ -191,7 +192,7 @@ pub struct BookingLookup {
     /// The phone given when booking: 7 to 15 digits, optional leading `+`.
     #[cfg_attr(
         feature = "openapi",
-        schema(pattern = r"^\s*\+?[0-9]{7,15}\s*$", example = "13800138000")
+        schema(pattern = r"^ *\+?[0-9]{7,15} *$", example = "13800138000")
     )]
     pub phone: String,
 }
@@ -236,14 +237,14 @@ pub struct CheckInRequest {
     #[serde(default)]
     #[cfg_attr(
         feature = "openapi",
-        schema(pattern = r"^\s*\+?[0-9]{7,15}\s*$", example = "13800138000")
+        schema(pattern = r"^ *\+?[0-9]{7,15} *$", example = "13800138000")
     )]
     pub phone: Option<String>,
     /// …and the last 4 characters of the citizen id given when booking.
     #[serde(default)]
     #[cfg_attr(
         feature = "openapi",
-        schema(pattern = r"^\s*[0-9Xx]{4}\s*$", example = "002X")
+        schema(pattern = r"^ *[0-9Xx]{4} *$", example = "002X")
     )]
     pub id_last4: Option<String>,
 }

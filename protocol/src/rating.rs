@@ -582,7 +582,7 @@ pub struct CaseStepRequest {
     /// What was found or done: 1–500 characters, not blank.
     #[cfg_attr(
         feature = "openapi",
-        schema(min_length = 1, max_length = 500, pattern = r"\S")
+        schema(min_length = 1, max_length = 500, pattern = r"[^\s\x85]")
     )]
     pub note: String,
 }
@@ -601,7 +601,7 @@ pub struct AppealRequest {
     /// Why the rating is false or malicious: 1–500 characters, not blank.
     #[cfg_attr(
         feature = "openapi",
-        schema(min_length = 1, max_length = 500, pattern = r"\S")
+        schema(min_length = 1, max_length = 500, pattern = r"[^\s\x85]")
     )]
     pub reason: String,
 }
@@ -623,7 +623,7 @@ pub struct AppealDecisionRequest {
     /// Why: 1–500 characters, not blank.
     #[cfg_attr(
         feature = "openapi",
-        schema(min_length = 1, max_length = 500, pattern = r"\S")
+        schema(min_length = 1, max_length = 500, pattern = r"[^\s\x85]")
     )]
     pub note: String,
 }
