@@ -3,10 +3,11 @@
 //! to trust the document.
 //!
 //! The generator reads only the document: it resolves `$ref`s, picks a value for every property that
-//! satisfies its type, enum, pattern (the field's `example`, else a string drawn from the pattern),
-//! length and range, and sends it with each role's credentials. A refusal for the state of the world
-//! (404 unknown id, 409 wrong state, 401/403 wrong role, 429) is fine; 400 `bad_request` or 422 means the
-//! document promised something the server does not accept.
+//! satisfies its type, enum, pattern (a string drawn from the pattern; the field's `example` at the
+//! least, or where a format says more than a pattern can), length and range, at both ends of each,
+//! and sends it with each role's credentials. A refusal for the state of the world (404 unknown id,
+//! 409 wrong state, 401/403 wrong role) is fine; 400 `bad_request` or 422 means the document promised
+//! something the server does not accept. Rate limits are off, so a 429 would hide a body: it fails.
 
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::TestRunner;
