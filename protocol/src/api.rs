@@ -66,7 +66,10 @@ pub struct HelperPin {
 pub struct IssueRequest {
     /// Chosen by the client per touch; a retry with the same id returns the same ticket (R6). 1–64
     /// visible ASCII characters.
-    #[cfg_attr(feature = "openapi", schema(pattern = r"^[!-~]{1,64}$"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 64, pattern = r"^[!-~]{1,64}$")
+    )]
     pub request_id: String,
     /// The service.
     pub service_id: String,
@@ -78,13 +81,13 @@ pub struct IssueRequest {
     #[serde(default)]
     #[cfg_attr(
         feature = "openapi",
-        schema(pattern = r"^\s*([0-9]{15}|[0-9]{17}[0-9Xx])?\s*$")
+        schema(pattern = r"^ *([0-9]{15}|[0-9]{17}[0-9Xx])? *$")
     )]
     pub citizen_id: Option<String>,
     /// The citizen's phone, when given; stored masked only: 7 to 15 digits with an optional leading
     /// `+` (the server also takes spaces or dashes between them).
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(pattern = r"^\s*(\+?[0-9]{7,15})?\s*$"))]
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^ *(\+?[0-9]{7,15})? *$"))]
     pub phone: Option<String>,
     /// Needed for `priority` from a kiosk.
     #[serde(default)]
@@ -118,7 +121,10 @@ pub struct IssueResponse {
 pub struct ActionRequest {
     /// One per key press; a retry with the same id gets the same answer and changes nothing more.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(pattern = r"^[!-~]{1,64}$"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 64, pattern = r"^[!-~]{1,64}$")
+    )]
     pub request_id: Option<String>,
 }
 
@@ -128,7 +134,10 @@ pub struct ActionRequest {
 pub struct CallNumberRequest {
     /// Idempotency key.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(pattern = r"^[!-~]{1,64}$"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 64, pattern = r"^[!-~]{1,64}$")
+    )]
     pub request_id: Option<String>,
     /// The waiting number to call, e.g. `A017`.
     pub number: String,
@@ -140,7 +149,10 @@ pub struct CallNumberRequest {
 pub struct TicketActionRequest {
     /// Idempotency key.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(pattern = r"^[!-~]{1,64}$"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 64, pattern = r"^[!-~]{1,64}$")
+    )]
     pub request_id: Option<String>,
     /// The ticket.
     pub ticket_id: TicketId,
@@ -163,7 +175,10 @@ pub enum TransferTarget {
 pub struct TransferRequest {
     /// Idempotency key.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(pattern = r"^[!-~]{1,64}$"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 64, pattern = r"^[!-~]{1,64}$")
+    )]
     pub request_id: Option<String>,
     /// Where to.
     pub to: TransferTarget,
@@ -179,6 +194,10 @@ pub struct TransferRequest {
 pub struct PauseRequest {
     /// Idempotency key.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 64, pattern = r"^[!-~]{1,64}$")
+    )]
     pub request_id: Option<String>,
     /// Why.
     pub reason: PauseReason,
@@ -188,7 +207,8 @@ pub struct PauseRequest {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WindowServicesRequest {
-    /// Served first.
+    /// Served first: at least one service. A service is listed once, in one of the two lists.
+    #[cfg_attr(feature = "openapi", schema(min_items = 1))]
     pub primary: Vec<String>,
     /// Served when the primary queues have nobody of a class.
     #[serde(default)]
@@ -200,7 +220,15 @@ pub struct WindowServicesRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NoticesRequest {
     /// The lines, in order: at most 20, each 1–200 characters and not blank.
-    #[cfg_attr(feature = "openapi", schema(max_items = 20))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_items = 20,
+            min_length = 1,
+            max_length = 200,
+            pattern = r"[^\s\x85]"
+        )
+    )]
     pub notices: Vec<String>,
 }
 
@@ -387,10 +415,17 @@ pub struct WindowToday {
 pub struct FinishRequest {
     /// One per key press; a retry with the same id gets the same answer and changes nothing more.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 64, pattern = r"^[!-~]{1,64}$")
+    )]
     pub request_id: Option<String>,
     /// 办件编号 of the matter handled, when the hall's case system gave one: exported with the
     /// leg's rating to the provincial 好差评 platform. 1–64 characters, no control characters.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 64, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")
+    )]
     pub case_no: Option<String>,
 }

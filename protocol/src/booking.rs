@@ -120,19 +120,60 @@ pub struct SlotsResponse {
 pub struct BookRequest {
     /// Service to book.
     pub service_id: String,
-    /// Local date, `YYYY-MM-DD`.
+    /// Local date, `YYYY-MM-DD`: a day that exists (the pattern leaves out 29 February, which the
+    /// server takes in a leap year).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            pattern = r"^[0-9]{4}-((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)$",
+            example = "2026-12-07"
+        )
+    )]
     pub date: String,
     /// The slot's start, `HH:MM`, or the whole slot `HH:MM-HH:MM`.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            pattern = r"^ *([01][0-9]|2[0-3]):[0-5][0-9](-([01][0-9]|2[0-3]):[0-5][0-9])? *$",
+            example = "09:00"
+        )
+    )]
     pub slot: String,
-    /// The citizen's name (1–40 characters); stored masked only.
+    /// The citizen's name (1–40 characters, not blank, no control characters); stored masked only.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 40,
+            pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+        )
+    )]
     pub name: String,
-    /// Mobile phone (11 digits); stored masked and as a keyed hash, for the lookup.
+    /// Phone: 7 to 15 digits with an optional leading `+` (the server also takes spaces or dashes
+    /// between them); stored masked and as a keyed hash, for the lookup.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^ *\+?[0-9]{7,15} *$", example = "13800138000")
+    )]
     pub phone: String,
-    /// Optional citizen id (18 characters with a valid check digit); stored as a keyed hash only.
+    /// Optional citizen id: 17 digits and a check digit (0–9 or X) that must be valid (GB 11643,
+    /// ISO 7064 MOD 11-2; the format `gb11643-resident-id`); stored as a keyed hash only.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            pattern = r"^ *[0-9]{17}[0-9Xx] *$",
+            format = "gb11643-resident-id",
+            example = "11010519491231002X"
+        )
+    )]
     pub citizen_id: Option<String>,
-    /// Optional idempotency key: a retry gets the same booking.
+    /// Optional idempotency key: a retry gets the same booking. 1–64 visible ASCII characters.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 64, pattern = r"^[!-~]{1,64}$")
+    )]
     pub request_id: Option<String>,
     /// A reminder the day before and near-turn notices after the check-in, to `phone` (R32);
     /// ignored when the hall sends no notices (`HallInfo::notify`). The full number is kept apart
@@ -148,7 +189,11 @@ pub struct BookRequest {
 pub struct BookingLookup {
     /// The booking code (case and spaces ignored).
     pub code: String,
-    /// The phone given when booking.
+    /// The phone given when booking: 7 to 15 digits, optional leading `+`.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^ *\+?[0-9]{7,15} *$", example = "13800138000")
+    )]
     pub phone: String,
 }
 
@@ -171,19 +216,36 @@ pub struct BookingsResponse {
 }
 
 /// `POST /bookings/check-in` (kiosk): the code, or the phone and the id's last 4 characters.
+/// One of the two is required: a body with neither is refused with 400.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(example = json!({"request_id": "k1-0001", "code": "ACEFHJ"}))
+)]
 pub struct CheckInRequest {
-    /// One per touch of 签到 (R6): a retry gets the same ticket.
+    /// One per touch of 签到 (R6): a retry gets the same ticket. 1–64 visible ASCII characters.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 64, pattern = r"^[!-~]{1,64}$")
+    )]
     pub request_id: String,
     /// The booking code, typed or scanned from its QR code.
     #[serde(default)]
     pub code: Option<String>,
     /// Instead of the code: the phone given when booking…
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^ *\+?[0-9]{7,15} *$", example = "13800138000")
+    )]
     pub phone: Option<String>,
     /// …and the last 4 characters of the citizen id given when booking.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^ *[0-9Xx]{4} *$", example = "002X")
+    )]
     pub id_last4: Option<String>,
 }
 

@@ -204,7 +204,10 @@ impl AppealState {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RatingRequest {
     /// One per citizen's 提交; a retry with the same id gets the same answer and stores nothing more.
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 64, pattern = r"^[!-~]{1,64}$")
+    )]
     pub request_id: String,
     /// The ticket of the invite.
     pub ticket_id: TicketId,
@@ -228,7 +231,10 @@ pub struct RatingRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PublicRatingRequest {
     /// One per 提交 on the page; a retry with the same id gets the same answer.
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 64, pattern = r"^[!-~]{1,64}$")
+    )]
     pub request_id: String,
     /// The leg to rate (0-based); by default the ticket's last served leg.
     #[serde(default)]
@@ -566,12 +572,18 @@ pub struct CasePage {
 pub struct CaseStepRequest {
     /// Idempotency key.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 64, pattern = r"^[!-~]{1,64}$")
+    )]
     pub request_id: Option<String>,
     /// The step being recorded: must be the case's next step.
     pub step: CaseStep,
-    /// What was found or done: 1–500 characters.
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 500))]
+    /// What was found or done: 1–500 characters, not blank.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 500, pattern = r"[^\s\x85]")
+    )]
     pub note: String,
 }
 
@@ -581,10 +593,16 @@ pub struct CaseStepRequest {
 pub struct AppealRequest {
     /// Idempotency key.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 64, pattern = r"^[!-~]{1,64}$")
+    )]
     pub request_id: Option<String>,
-    /// Why the rating is false or malicious: 1–500 characters.
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 500))]
+    /// Why the rating is false or malicious: 1–500 characters, not blank.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 500, pattern = r"[^\s\x85]")
+    )]
     pub reason: String,
 }
 
@@ -594,13 +612,19 @@ pub struct AppealRequest {
 pub struct AppealDecisionRequest {
     /// Idempotency key.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 64, pattern = r"^[!-~]{1,64}$")
+    )]
     pub request_id: Option<String>,
     /// `true`: the rating is false or malicious and leaves the satisfaction figures (the case
     /// closes); `false`: it stands and the case goes on.
     pub uphold: bool,
-    /// Why: 1–500 characters.
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 500))]
+    /// Why: 1–500 characters, not blank.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 500, pattern = r"[^\s\x85]")
+    )]
     pub note: String,
 }
 

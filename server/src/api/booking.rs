@@ -187,8 +187,13 @@ pub(super) async fn staff_cancel(
 
 /// `?date=YYYY-MM-DD` (default today).
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct DateQuery {
     /// Local date, `YYYY-MM-DD`; today and later (earlier days are in reports).
+    #[param(
+        pattern = r"^[0-9]{4}-((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)$",
+        example = "2026-11-02"
+    )]
     date: Option<String>,
 }
 

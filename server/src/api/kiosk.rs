@@ -20,7 +20,7 @@ async fn helper_pin(
     addr: std::net::IpAddr,
     h: HelperPin,
 ) -> Result<String, super::Failure> {
-    if h.staff_no.is_empty() || h.staff_no.len() > 32 || h.pin.len() > 64 {
+    if h.staff_no.is_empty() || h.staff_no.chars().count() > 32 || h.pin.chars().count() > 64 {
         return Err(fail(
             ErrorCode::BadRequest,
             "helper.staff_no has 1–32 characters, helper.pin at most 64",

@@ -53,12 +53,17 @@ pub(super) async fn notices(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct AuditQuery {
     /// Entries after this sequence number (default 0).
     after: Option<u64>,
     /// Page size (default 100, at most 1000).
     limit: Option<u32>,
     /// Only this business day, `YYYY-MM-DD`.
+    #[param(
+        pattern = r"^[0-9]{4}-((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)$",
+        example = "2026-11-02"
+    )]
     day: Option<String>,
     /// Only at this window.
     window: Option<WindowNo>,

@@ -97,10 +97,16 @@ pub(super) async fn pad_rate(
 #[into_params(parameter_in = Query)]
 pub(super) struct RatingsQuery {
     /// First business day of the service, `YYYY-MM-DD` (inclusive).
-    #[param(pattern = r"^\d{4}-\d{2}-\d{2}$")]
+    #[param(
+        pattern = r"^[0-9]{4}-((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)$",
+        example = "2026-11-02"
+    )]
     from: Option<String>,
     /// Last business day, inclusive.
-    #[param(pattern = r"^\d{4}-\d{2}-\d{2}$")]
+    #[param(
+        pattern = r"^[0-9]{4}-((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)$",
+        example = "2026-11-02"
+    )]
     to: Option<String>,
     /// Only this window.
     window: Option<WindowNo>,
@@ -254,6 +260,7 @@ pub(super) enum CaseState {
 #[into_params(parameter_in = Query)]
 pub(super) struct CasesQuery {
     /// Open (default), closed or all.
+    #[param(inline)]
     state: Option<CaseState>,
     /// Only this window.
     window: Option<WindowNo>,
@@ -379,12 +386,19 @@ pub(super) enum ExportFormat {
 #[into_params(parameter_in = Query)]
 pub(super) struct ExportQuery {
     /// First business day, `YYYY-MM-DD`.
-    #[param(pattern = r"^\d{4}-\d{2}-\d{2}$")]
+    #[param(
+        pattern = r"^[0-9]{4}-((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)$",
+        example = "2026-11-02"
+    )]
     from: String,
     /// Last business day, inclusive; at most 31 days after `from` (default: `from`).
-    #[param(pattern = r"^\d{4}-\d{2}-\d{2}$")]
+    #[param(
+        pattern = r"^[0-9]{4}-((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)$",
+        example = "2026-11-02"
+    )]
     to: Option<String>,
     /// `csv` (default) or `json`.
+    #[param(inline)]
     format: Option<ExportFormat>,
 }
 

@@ -81,12 +81,24 @@ pub(super) async fn reports(
 }
 
 #[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct RankingQuery {
     /// First business day, `YYYY-MM-DD`.
+    #[param(
+        required = true,
+        pattern = r"^[0-9]{4}-((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)$",
+        example = "2026-11-02"
+    )]
     from: Option<String>,
-    /// Last business day, inclusive.
+    /// Last business day, inclusive; on or after `from`, at most 3 years after it.
+    #[param(
+        required = true,
+        pattern = r"^[0-9]{4}-((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)$",
+        example = "2026-11-02"
+    )]
     to: Option<String>,
     /// `window` (红旗窗口, default) or `staff` (高效之星).
+    #[param(pattern = r"^(window|staff)$")]
     of: Option<String>,
 }
 

@@ -20,7 +20,10 @@ pub(super) async fn login(
     ClientAddr(addr): ClientAddr,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Answer {
-    if req.staff_no.is_empty() || req.staff_no.len() > 32 || req.password.len() > 256 {
+    if req.staff_no.is_empty()
+        || req.staff_no.chars().count() > 32
+        || req.password.chars().count() > 256
+    {
         return Err(fail(
             ErrorCode::BadRequest,
             "staff_no has 1–32 characters, password at most 256",

@@ -61,6 +61,7 @@ pub(super) async fn at_window(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct PreviewQuery {
     /// How many tickets to list (default 20, at most 200).
     limit: Option<usize>,

@@ -144,10 +144,21 @@ impl Filter {
 
 /// The query string of `GET /api/v1/reports`, as sent.
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct RawQuery {
     /// First business day, `YYYY-MM-DD` (required).
+    #[param(
+        required = true,
+        pattern = r"^[0-9]{4}-((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)$",
+        example = "2026-11-02"
+    )]
     pub(crate) from: Option<String>,
     /// Last business day, `YYYY-MM-DD`, inclusive (required; at most 3 years after `from`).
+    #[param(
+        required = true,
+        pattern = r"^[0-9]{4}-((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)$",
+        example = "2026-11-02"
+    )]
     pub(crate) to: Option<String>,
     /// Groupings, comma-separated; each one dim or a cross of up to three joined by `*` (e.g.
     /// `window,staff*hour`). Dims: day, service, window, staff, hour, weekday, class. Empty: totals only.

@@ -7,6 +7,7 @@ mod book_browser;
 mod booking;
 mod clock;
 mod console;
+mod contract;
 mod crash;
 mod edges;
 mod hall_day;
