@@ -513,6 +513,8 @@ impl Store {
                  VALUES (?1, ?2, ?3, 'device:seed', 'issue', NULL, ?4, ?5, 0, '{}')",
             )?;
             let per_day = 2_000u64;
+            let mut next_number: std::collections::HashMap<(String, String), u64> =
+                std::collections::HashMap::new();
             let start_ms = days_before - (count / per_day + 1) as i64 * 86_400_000;
             for i in 0..count {
                 let id = i as i64 + 1;
@@ -520,7 +522,13 @@ impl Store {
                 let at = start_ms + day_index as i64 * 86_400_000 + (i % per_day) as i64 * 10_000;
                 let day = day_of(at);
                 let (service, prefix) = &services[(i % services.len() as u64) as usize];
-                let number = format!("{prefix}{:03}", i % per_day / services.len() as u64 + 1);
+                // Numbered per business day as the hall would: a seeded day may cross the day
+                // boundary (04:00), whatever the time of day the benchmark runs.
+                let n = next_number
+                    .entry((day.clone(), service.clone()))
+                    .and_modify(|n| *n += 1)
+                    .or_insert(1u64);
+                let number = format!("{prefix}{n:03}");
                 let data = format!(
                     r#"{{"ticket":{{"id":{id},"number":"{number}","business_day":"{day}","class":"normal","state":"done","origin_service_id":"{service}","service_id":"{service}","issued_at":{at},"window":1,"phone_masked":null,"legs":[]}},"token":"{id:012x}00000000000000000000000000000000","citizen_hash":null,"pos":{{"tier":1,"key":0}},"transfer_seq":0}}"#
                 );
@@ -528,6 +536,12 @@ impl Store {
                 audit.execute(params![id, at, day, id, number])?;
             }
         }
+        // A hall that ran this version all along: its facts were written live (these seeded tickets
+        // have no legs, so there are none), and the one-off backfill for older databases is done.
+        tx.execute(
+            "INSERT OR IGNORE INTO meta(key, value) VALUES ('facts_backfilled', '0')",
+            [],
+        )?;
         tx.commit()?;
         Ok(())
     }
