@@ -951,30 +951,18 @@ fn issue_dialog(
             (Text::IssuePhone, draft.phone.clone(), "issue-phone"),
         ];
         for (i, (label, value, salt)) in fields.into_iter().enumerate() {
-            ui.horizontal(|ui| {
-                let label = ui.label(label.get(lang));
-                let mut text = value;
-                if ui
-                    .add(egui::TextEdit::singleline(&mut text).id_salt(salt))
-                    .labelled_by(label.id)
-                    .changed()
-                {
-                    let mut next = draft.clone();
-                    if i == 0 {
-                        next.citizen_id = text;
-                    } else {
-                        next.phone = text;
-                    }
-                    set(out, Intent::EditIssue(Box::new(next)));
+            if let Some(text) = labelled_field(ui, label.get(lang), value, salt) {
+                let mut next = draft.clone();
+                if i == 0 {
+                    next.citizen_id = text;
+                } else {
+                    next.phone = text;
                 }
-            });
+                set(out, Intent::EditIssue(Box::new(next)));
+            }
         }
         if let Some(error) = draft.error {
-            ui.label(
-                RichText::new(error.get(lang))
-                    .color(palette::ERROR)
-                    .strong(),
-            );
+            dialog_error(ui, error.get(lang));
         }
         if let Some(issue) = &draft.issued {
             ui.label(Text::IssuedNumber.get(lang));
@@ -990,18 +978,13 @@ fn issue_dialog(
                 ui.label(heading(class).color(colour));
             });
         }
-        ui.horizontal(|ui| {
-            let ready = draft.service.is_some() && !draft.in_flight && model.can_act();
-            if ui
-                .add_enabled(ready, Button::new(Text::IssueConfirm.get(lang)))
-                .clicked()
-            {
-                set(out, Intent::ConfirmIssue);
-            }
-            if ui.button(Text::Close.get(lang)).clicked() {
-                set(out, Intent::CloseDialog);
-            }
-        });
+        let ready = draft.service.is_some() && !draft.in_flight && model.can_act();
+        confirm_or_close(
+            ui,
+            lang,
+            (Text::IssueConfirm, ready, Intent::ConfirmIssue),
+            out,
+        );
     });
     if response.should_close() {
         set(out, Intent::CloseDialog);
@@ -1079,28 +1062,16 @@ fn book_dialog(
             (Text::IssueCitizenId, draft.citizen_id.clone(), "book-id"),
         ];
         for (i, (label, value, salt)) in fields.into_iter().enumerate() {
-            ui.horizontal(|ui| {
-                let label = ui.label(label.get(lang));
-                let mut text = value;
-                if ui
-                    .add(egui::TextEdit::singleline(&mut text).id_salt(salt))
-                    .labelled_by(label.id)
-                    .changed()
-                {
-                    edit(out, &move |d| match i {
-                        0 => d.name.clone_from(&text),
-                        1 => d.phone.clone_from(&text),
-                        _ => d.citizen_id.clone_from(&text),
-                    });
-                }
-            });
+            if let Some(text) = labelled_field(ui, label.get(lang), value, salt) {
+                edit(out, &move |d| match i {
+                    0 => d.name.clone_from(&text),
+                    1 => d.phone.clone_from(&text),
+                    _ => d.citizen_id.clone_from(&text),
+                });
+            }
         }
         if let Some(error) = draft.error {
-            ui.label(
-                RichText::new(error.get(lang))
-                    .color(palette::ERROR)
-                    .strong(),
-            );
+            dialog_error(ui, error.get(lang));
         }
         if let Some(b) = &draft.booked {
             ui.label(Text::BookedCode.get(lang));
@@ -1113,22 +1084,52 @@ fn book_dialog(
                 ui.label(heading(format!("{} {}", b.date, b.slot)));
             });
         }
-        ui.horizontal(|ui| {
-            let ready = !draft.in_flight && model.can_act();
-            if ui
-                .add_enabled(ready, Button::new(Text::BookConfirm.get(lang)))
-                .clicked()
-            {
-                set(out, Intent::ConfirmBook);
-            }
-            if ui.button(Text::Close.get(lang)).clicked() {
-                set(out, Intent::CloseDialog);
-            }
-        });
+        let ready = !draft.in_flight && model.can_act();
+        confirm_or_close(
+            ui,
+            lang,
+            (Text::BookConfirm, ready, Intent::ConfirmBook),
+            out,
+        );
     });
     if response.should_close() {
         set(out, Intent::CloseDialog);
     }
+}
+
+/// A dialog's text field with its label on the left; the new text when it was edited.
+fn labelled_field(ui: &mut Ui, label: &str, value: String, salt: &str) -> Option<String> {
+    ui.horizontal(|ui| {
+        let label = ui.label(label);
+        let mut text = value;
+        ui.add(egui::TextEdit::singleline(&mut text).id_salt(salt))
+            .labelled_by(label.id)
+            .changed()
+            .then_some(text)
+    })
+    .inner
+}
+
+/// Why a dialog's request was refused.
+fn dialog_error(ui: &mut Ui, text: &str) {
+    ui.label(RichText::new(text).color(palette::ERROR).strong());
+}
+
+/// A dialog's last row: its confirm button (word, enabled, intent) and 关闭.
+fn confirm_or_close(
+    ui: &mut Ui,
+    lang: qcall_client::Lang,
+    (word, ready, intent): (Text, bool, Intent),
+    out: &mut Option<Intent>,
+) {
+    ui.horizontal(|ui| {
+        if ui.add_enabled(ready, Button::new(word.get(lang))).clicked() {
+            set(out, intent);
+        }
+        if ui.button(Text::Close.get(lang)).clicked() {
+            set(out, Intent::CloseDialog);
+        }
+    });
 }
 
 fn pause_dialog(model: &Model, ui: &mut Ui, out: &mut Option<Intent>) {
