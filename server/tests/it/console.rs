@@ -1158,9 +1158,8 @@ async fn browser_a_manager_books_for_a_caller_on_the_phone_and_cancels() {
             t.contains("预约成功")
         })
         .await;
-    let list: BookingsResponse = server
-        .staff("m1")
-        .await
+    let manager = server.staff("m1").await;
+    let list: BookingsResponse = manager
         .get("/api/v1/bookings?date=2026-11-23")
         .await
         .expect("list");
@@ -1194,9 +1193,7 @@ async fn browser_a_manager_books_for_a_caller_on_the_phone_and_cancels() {
             t.contains("已取消")
         })
         .await;
-    let list: BookingsResponse = server
-        .staff("m1")
-        .await
+    let list: BookingsResponse = manager
         .get("/api/v1/bookings?date=2026-11-23")
         .await
         .expect("list");

@@ -68,18 +68,7 @@ async fn sigkill_mid_load_loses_no_acknowledged_ticket() {
         );
 
         let (mut server, _) = Binary::start(dir.path()).await;
-        let login: LoginResponse = server
-            .client(None)
-            .post(
-                "/api/v1/auth/login",
-                &LoginRequest {
-                    staff_no: "m1".into(),
-                    password: PASSWORD.into(),
-                },
-            )
-            .await
-            .expect("login");
-        let manager = server.client(Some(&login.token));
+        let manager = server.staff("m1").await;
         let mut numbers = std::collections::HashSet::new();
         for (id, number) in acknowledged.values() {
             let t: Ticket = manager

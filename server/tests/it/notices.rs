@@ -327,18 +327,7 @@ async fn a_notice_interrupted_by_sigkill_is_delivered_after_the_restart() {
     receiver.hang.store(true, Ordering::SeqCst);
     let _task = receiver.listen(port).await;
     let (mut server, _) = Binary::start(dir.path()).await;
-    let login: LoginResponse = server
-        .client(None)
-        .post(
-            "/api/v1/auth/login",
-            &LoginRequest {
-                staff_no: "s1".into(),
-                password: PASSWORD.into(),
-            },
-        )
-        .await
-        .expect("login");
-    let staff = server.client(Some(&login.token));
+    let staff = server.staff("s1").await;
     let _: ActionResponse = staff
         .post("/api/v1/windows/1/sign-in", &serde_json::json!({}))
         .await

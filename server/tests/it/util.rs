@@ -209,6 +209,22 @@ impl Binary {
             bearer: bearer.map(String::from),
         }
     }
+
+    /// A client logged in as `staff_no` (password "demo-staff").
+    pub async fn staff(&self, staff_no: &str) -> Client {
+        let login: LoginResponse = self
+            .client(None)
+            .post(
+                "/api/v1/auth/login",
+                &LoginRequest {
+                    staff_no: staff_no.into(),
+                    password: PASSWORD.into(),
+                },
+            )
+            .await
+            .expect("login");
+        self.client(Some(&login.token))
+    }
 }
 
 impl Drop for Binary {
