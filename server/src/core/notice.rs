@@ -135,16 +135,17 @@ impl Hall {
             t.notify = Some(NotifyMark { near_legs: legs });
             let t = t.clone();
             numbers.push(t.ticket.number.clone());
-            fx.changes.push(Change::Ticket(Box::new(t.clone())));
+            let (number, service_id) = (t.ticket.number.clone(), t.ticket.service_id.clone());
+            fx.changes.push(Change::Ticket(Box::new(t)));
             fx.changes.push(Change::Notice(Box::new(Notice {
                 key: format!("near_turn:{id}:{legs}"),
                 kind: NoticeKind::NearTurn,
                 owner: NoticeOwner::Ticket(id),
                 at: now,
                 payload: serde_json::json!({
-                    "number": t.ticket.number,
-                    "service_id": t.ticket.service_id,
-                    "service": self.service_name(&t.ticket.service_id),
+                    "service": self.service_name(&service_id),
+                    "number": number,
+                    "service_id": service_id,
                     "ahead": ahead,
                     "wait_minutes": minutes,
                     "at": self.cfg.calendar.local_hhmm(now),

@@ -312,7 +312,7 @@ impl Store {
                         "DELETE FROM revocations WHERE kind = 'token' AND value <= ?1",
                         params![a.at],
                     )?;
-                    Store::outbox_forget_before(&tx, a.at - 30 * 86_400_000)?;
+                    outbox::forget_settled_before(&tx, a.at - 30 * 86_400_000)?;
                 }
             }
             let day = batch

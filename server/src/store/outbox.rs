@@ -82,6 +82,19 @@ fn booking_closed(tx: &Transaction<'_>, b: &StoredBooking) -> Result<(), StoreEr
     Ok(())
 }
 
+/// At a day's rollover: the records of notices settled before `before` go (they hold no phone;
+/// this keeps the table small).
+pub(super) fn forget_settled_before(
+    tx: &Transaction<'_>,
+    before: Millis,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "DELETE FROM notice_outbox WHERE state IN ('delivered','failed') AND done_at < ?1",
+        params![before],
+    )?;
+    Ok(())
+}
+
 fn forget(tx: &Transaction<'_>, owner: NoticeOwner) -> Result<(), StoreError> {
     tx.prepare_cached("DELETE FROM notice_phones WHERE owner = ?1")?
         .execute(params![owner.key()])?;
@@ -198,19 +211,6 @@ impl Store {
             failed,
             delivered,
         })
-    }
-
-    /// At a day's rollover: the records of notices settled more than `days` ago go (they hold no
-    /// phone; the count keeps the table small).
-    pub(super) fn outbox_forget_before(
-        tx: &Transaction<'_>,
-        before: Millis,
-    ) -> Result<(), StoreError> {
-        tx.execute(
-            "DELETE FROM notice_outbox WHERE state IN ('delivered','failed') AND done_at < ?1",
-            params![before],
-        )?;
-        Ok(())
     }
 
     /// At start: phones whose ticket or booking is no longer open are deleted (they should not
