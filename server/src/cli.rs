@@ -52,6 +52,18 @@ pub enum Cmd {
         /// Only these windows open, e.g. `1-4,6` ("what if window 5 is closed?").
         #[arg(long)]
         windows: Option<String>,
+        /// Also write every ticket (service, class, issued, estimate, wait) to this CSV file.
+        #[arg(long)]
+        tickets: Option<PathBuf>,
+        /// Do not tell the hall the profile's window plan: its estimate learns of pauses and
+        /// windows signing in only when they happen (what announcing the plan is worth).
+        #[arg(long)]
+        unannounced: bool,
+        /// Also print the estimate's floor: from each issue on, the hall runs N more times with other
+        /// handling times, no-shows and transfers; the mean wait there is what someone knowing all
+        /// but that luck would have said (slower: N forks per ticket).
+        #[arg(long, value_name = "N")]
+        floor: Option<usize>,
     },
     /// Write a consistent copy of the database (`DATA_DIR/hall.db`) to DEST, safe while the server
     /// runs, and check it.
@@ -119,6 +131,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             profile,
             seed,
             windows,
+            tickets,
+            unannounced,
+            floor,
         }) => {
             let config = match &cli.config {
                 Some(path) => HallConfig::load(path)?,
@@ -136,7 +151,18 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             if let Some(list) = windows {
                 profile.only_windows(&crate::sim::parse_window_list(&list)?)?;
             }
-            print!("{}", crate::sim::simulate(config, profile, seed)?);
+            if unannounced {
+                profile.unannounced();
+            }
+            if let Some(runs) = floor {
+                profile.floor(runs.max(1));
+            }
+            let report = crate::sim::simulate(config, profile, seed)?;
+            if let Some(path) = tickets {
+                std::fs::write(&path, report.tickets_csv())
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+            }
+            print!("{report}");
             return Ok(());
         }
         Some(Cmd::Backup { dest }) => {

@@ -371,6 +371,17 @@ pub(crate) struct WindowCfg {
     pub(crate) screen_text: String,
     pub(crate) primary: Vec<String>,
     pub(crate) secondary: Vec<String>,
+    /// When the window is planned to be staffed and to pause, every open day (R8 forecasts with it).
+    pub(crate) plan: WindowPlan,
+}
+
+/// A window's standing plan (值班安排): local times of each open day, minutes after midnight.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct WindowPlan {
+    /// When staff sign in; empty: not planned (the forecast counts the window once signed in).
+    pub(crate) hours: Vec<crate::calendar::Range>,
+    /// Planned pauses, e.g. lunch taken in turns: the forecast calls nobody there in them.
+    pub(crate) breaks: Vec<crate::calendar::Range>,
 }
 
 /// A staff account.
@@ -530,6 +541,11 @@ impl HallConfig {
     }
 
     /// Tickets from a service.
+    /// The window numbered `number`.
+    pub(crate) fn window(&self, number: WindowNo) -> Option<&WindowCfg> {
+        self.windows.iter().find(|w| w.number == number)
+    }
+
     pub(crate) fn service(&self, id: &str) -> Option<&ServiceCfg> {
         self.services.iter().find(|s| s.info.id == id)
     }

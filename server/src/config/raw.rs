@@ -210,6 +210,10 @@ pub(super) struct RawWindow {
     pub(super) primary: Vec<Spanned<String>>,
     #[serde(default)]
     pub(super) secondary: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub(super) hours: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub(super) breaks: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize)]

@@ -200,3 +200,25 @@ fn a_repeat_outside_one_to_five_is_refused_with_its_line() {
     let src = DEMO_HALL.replacen("repeat = 2 ", "repeat = 5 ", 1);
     assert!(HallConfig::parse(&src, "hall.toml").is_ok());
 }
+
+#[test]
+fn a_windows_plan_is_read_and_a_bad_range_refused_with_its_line() {
+    let src = DEMO_HALL.replacen(
+        "secondary = [\"property\"]\n",
+        "secondary = [\"property\"]\nhours = [\"13:00-17:00\", \"09:00-12:00\"]\nbreaks = [\"10:30-10:40\"]\n",
+        1,
+    );
+    let cfg = HallConfig::parse(&src, "hall.toml").expect("valid");
+    let plan = &cfg.window(1).expect("window 1").plan;
+    assert_eq!(plan.hours, vec![(540, 720), (780, 1020)], "sorted");
+    assert_eq!(plan.breaks, vec![(630, 640)]);
+    assert_eq!(cfg.window(2).expect("window 2").plan, Default::default());
+
+    let err = broken(
+        "secondary = [\"property\"]\n",
+        "secondary = [\"property\"]\nbreaks = [\"12-13\"]\n",
+    );
+    assert_eq!(err.line, line_of("secondary = [\"property\"]") + 1);
+    assert!(err.message.contains("\"12-13\""), "{err}");
+    assert!(err.fix.contains("HH:MM-HH:MM"), "{err}");
+}

@@ -302,6 +302,10 @@ pub(super) fn validate(raw: RawConfig, loc: &Locator<'_>) -> Result<HallConfig, 
             screen_text: w.screen_text.clone(),
             primary: w.primary.iter().map(|s| s.get_ref().clone()).collect(),
             secondary: w.secondary.iter().map(|s| s.get_ref().clone()).collect(),
+            plan: super::WindowPlan {
+                hours: ranges(&w.hours)?,
+                breaks: ranges(&w.breaks)?,
+            },
         });
     }
     if windows.is_empty() {

@@ -19,6 +19,7 @@ impl Hall {
     pub(crate) fn rollover(&mut self, now: Millis) -> Applied {
         let new_day = self.cfg.calendar.business_day(now).to_string();
         let old_day = std::mem::replace(&mut self.day, new_day.clone());
+        self.arrivals.clear();
         let mut changes = Vec::new();
         let ids: Vec<TicketId> = self.tickets.keys().copied().collect();
         let expired = ids.len();

@@ -7,19 +7,34 @@
 //! K-ratio, windows serving several services, transfers to one window), and the wait follows how the
 //! open windows split their time.
 //!
-//! No window calls in a closed range between the day's opening hours (a lunch break): one free
-//! then calls when the hours open again.
+//! The windows that take part are the open ones, a paused one from the end of the planned break it
+//! is in, and one planned to sign in later today from then (the windows' plan, `hours` and
+//! `breaks` in the config). No window calls in a closed range between the day's opening hours (a
+//! lunch break) or in its own planned breaks, nor outside its planned hours.
 //!
-//! When no open window can call the ticket, "ahead" is its place in the calling order of the window
-//! that serves it soonest (as if that window alone opened), and the wait is unknown ("—").
+//! Tickets not issued yet are in it too: each lane but the target's own expects more at the rate
+//! of its last hour, and one that has arrived when a window is free is a candidate like any other
+//! (behind every issued ticket of its lane). So a priority ticket, or one of a window's primary
+//! services where the target's is secondary, that will come and be called first, lengthens the
+//! wait; it is never counted as "ahead", which counts issued tickets only.
+//!
+//! When no signed-in window can call the ticket (a pause outside the plan may last any time), "ahead"
+//! is its place in the calling order of the window that serves it soonest (as if that window alone
+//! opened), and the wait is unknown ("—").
 
 use qcall_protocol::{Millis, TicketClass, TicketId, TicketState};
 
-use super::queue::{LaneKey, NEW_TICKET, Replay, ReplayWindow};
+use super::queue::{LaneKey, NEW_TICKET, Replay, ReplayWindow, is_expected};
 use super::{Hall, StoredTicket, WindowLive};
 
 /// At most this many calls are replayed; a place further back is extrapolated from them.
-const MAX_STEPS: usize = 64;
+const MAX_STEPS: usize = 256;
+
+/// Tickets issued in the last hour set the rate at which more are expected in their lane.
+pub(super) const ARRIVAL_WINDOW_MS: Millis = 60 * 60_000;
+
+/// Later arrivals are forecast for at most this long ahead.
+const EXPECT_HORIZON_MS: Millis = 3 * 60 * 60_000;
 
 /// What the forecast says of one place in the queue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +66,56 @@ fn is_open(w: &WindowLive) -> bool {
 }
 
 impl Hall {
+    /// Counts a ticket issued at `at` into its lane's recent arrivals.
+    pub(super) fn note_arrival(&mut self, lane: LaneKey, at: Millis, now: Millis) {
+        let times = self.arrivals.entry(lane).or_default();
+        while times.front().is_some_and(|&t| t < now - ARRIVAL_WINDOW_MS) {
+            times.pop_front();
+        }
+        if at >= now - ARRIVAL_WINDOW_MS {
+            let i = times.partition_point(|&t| t <= at);
+            times.insert(i, at);
+        }
+    }
+
+    /// When more tickets are expected in each lane but `skip` (the target's own, whose later
+    /// tickets queue behind it): at the rate of the last [`ARRIVAL_WINDOW_MS`], evenly, until
+    /// issuing closes today or [`EXPECT_HORIZON_MS`] from now.
+    fn expected_arrivals(&self, skip: &LaneKey, now: Millis) -> Vec<(LaneKey, Vec<Millis>)> {
+        let until = (now + EXPECT_HORIZON_MS).min(self.issuing_ends(now));
+        self.arrivals
+            .iter()
+            .filter(|(key, _)| *key != skip)
+            .filter_map(|(key, times)| {
+                let n = times
+                    .iter()
+                    .filter(|&&t| t >= now - ARRIVAL_WINDOW_MS)
+                    .count();
+                if n == 0 {
+                    return None;
+                }
+                let gap = ARRIVAL_WINDOW_MS / n as Millis;
+                let at: Vec<Millis> = (0..)
+                    .map(|k| now + gap / 2 + k * gap)
+                    .take_while(|&t| t < until)
+                    .take(MAX_STEPS)
+                    .collect();
+                (!at.is_empty()).then(|| (key.clone(), at))
+            })
+            .collect()
+    }
+
+    /// When ticket issue closes today (cut-off included), to five minutes; `now` when it is closed.
+    fn issuing_ends(&self, now: Millis) -> Millis {
+        let calendar = &self.cfg.calendar;
+        let mut t = now;
+        // Checked every five minutes up to the horizon: later arrivals need no finer end.
+        while t < now + EXPECT_HORIZON_MS && calendar.issuing(t).is_ok() {
+            t += 5 * 60_000;
+        }
+        t
+    }
+
     /// The window's time per ticket of a service today (from the call to 办结 or 过号): the
     /// service's expected minutes counted as `estimate_min_served` tickets already handled, plus
     /// today's handled tickets, plus the time the open windows have spent so far on their current
@@ -107,7 +172,10 @@ impl Hall {
             LaneKey::ToWindow(n) => w.number == *n,
             LaneKey::Service(s, _) => w.primary.iter().chain(&w.secondary).any(|x| x == s),
         };
-        let open_reach = self.windows.values().any(|w| is_open(w) && reaches(w));
+        let open_reach = self
+            .windows
+            .values()
+            .any(|w| w.staff.is_some() && reaches(w) && self.available_from(w, now).is_some());
         if !open_reach {
             // Nobody can call it now: its place in the order of the window that serves it soonest.
             let ahead = self
@@ -122,21 +190,31 @@ impl Hall {
                 wait_ms: None,
             };
         }
-        let windows: Vec<&WindowLive> = self.windows.values().filter(|w| is_open(w)).collect();
+        // Every window that will call today, from when: the open ones, the paused ones once they
+        // resume, those planned to sign in later.
+        let windows: Vec<(&WindowLive, Millis)> = self
+            .windows
+            .values()
+            .filter_map(|w| Some((w, self.available_from(w, now)?)))
+            .collect();
         let mut replay = Replay::new(self);
         if let Target::New(key) = &target {
             replay.add_new_ticket(key.clone());
         }
-        let breaks = self.breaks_today(now);
-        let callable = |at: Millis| {
-            breaks
-                .iter()
-                .find(|(a, b)| (*a..*b).contains(&at))
-                .map_or(at, |&(_, b)| b)
-        };
+        for (key, at) in self.expected_arrivals(&lane, now) {
+            replay.expect(key, at);
+        }
+        let plans: Vec<Plan> = windows
+            .iter()
+            .map(|(w, _)| self.plan_today(w, now))
+            .collect();
         let mut sim: Vec<(Millis, ReplayWindow)> = windows
             .iter()
-            .map(|w| (callable(now + self.busy_for(w, now)), replay.window(w)))
+            .zip(&plans)
+            .map(|((w, from), plan)| {
+                let free = (now + self.busy_for(w, now)).max(*from);
+                (plan.callable(free), replay.window(w))
+            })
             .collect();
         // Tickets called before the target's turn; one called at the very instant the target is (by
         // another window free at the same time) is beside it, not ahead of it.
@@ -146,7 +224,7 @@ impl Hall {
         loop {
             // The window free first calls next; ties go to the lower window number.
             let Some(i) = (0..sim.len())
-                .filter(|&i| !stalled[i])
+                .filter(|&i| !stalled[i] && sim[i].0 < NEVER)
                 .min_by_key(|&i| (sim[i].0, sim[i].1.number))
             else {
                 return Forecast {
@@ -154,8 +232,13 @@ impl Hall {
                     wait_ms: None,
                 };
             };
-            let Some(c) = replay.pick(&mut sim[i].1) else {
-                stalled[i] = true;
+            let free_at = sim[i].0;
+            let Some(c) = replay.pick_at(&mut sim[i].1, free_at) else {
+                // Nothing to call yet: the next ticket expected for it, or another window's call.
+                match replay.next_expected(&sim[i].1, free_at) {
+                    Some(t) => sim[i].0 = plans[i].callable(t),
+                    None => stalled[i] = true,
+                }
                 continue;
             };
             let at = sim[i].0;
@@ -165,7 +248,7 @@ impl Hall {
             // A window that found nothing waits until another one has called.
             for (j, s) in stalled.iter_mut().enumerate() {
                 if *s {
-                    sim[j].0 = sim[j].0.max(at);
+                    sim[j].0 = plans[j].callable(sim[j].0.max(at));
                     *s = false;
                 }
             }
@@ -175,8 +258,10 @@ impl Hall {
                     wait_ms: open_reach.then_some(at - now),
                 };
             }
-            ahead += 1;
-            same_instant += 1;
+            if !is_expected(c.id) {
+                ahead += 1;
+                same_instant += 1;
+            }
             steps += 1;
             if replay.lane_key(&c) == Some(&lane) {
                 own_lane += 1;
@@ -189,31 +274,88 @@ impl Hall {
                     .map(|t| t.ticket.service_id.clone())
                     .unwrap_or_default(),
             };
-            sim[i].0 = callable(at + self.handle_ms(&service, now));
+            sim[i].0 = plans[i].callable(at + self.handle_ms(&service, now));
             if steps >= MAX_STEPS {
                 return self.extrapolate(&target, &replay, &sim, now, ahead, own_lane, open_reach);
             }
         }
     }
 
-    /// The closed ranges between today's opening hours that are still to come or under way (a
-    /// lunch break in `09:00-12:00, 13:30-17:00`): no window calls in them.
-    fn breaks_today(&self, now: Millis) -> Vec<(Millis, Millis)> {
+    /// When window `w` may call today: the closed ranges between the day's opening hours (a lunch
+    /// break in `09:00-12:00, 13:30-17:00`) and the window's planned breaks are closed to it, and
+    /// where the window has planned hours, so is everything outside them.
+    fn plan_today(&self, w: &WindowLive, now: Millis) -> Plan {
         let calendar = &self.cfg.calendar;
         let date = calendar.local_date(now);
+        let plan = self.cfg.window(w.number).map(|c| &c.plan);
+        let instant = |(a, b): crate::calendar::Range| -> Option<(Millis, Millis)> {
+            Some((calendar.instant(date, a)?, calendar.instant(date, b)?))
+        };
         let mut hours = calendar.hours_on(date).to_vec();
         hours.sort_unstable();
-        hours
+        let mut closed: Vec<(Millis, Millis)> = hours
             .windows(2)
             .filter(|pair| pair[0].1 < pair[1].0)
-            .filter_map(|pair| {
-                Some((
-                    calendar.instant(date, pair[0].1)?,
-                    calendar.instant(date, pair[1].0)?,
-                ))
-            })
-            .filter(|&(_, end)| end > now)
-            .collect()
+            .filter_map(|pair| instant((pair[0].1, pair[1].0)))
+            .collect();
+        if let Some(plan) = plan {
+            let under_way = |&(a, b): &(Millis, Millis)| (a..b).contains(&now);
+            // A window open in a planned break it has not paused for is working through it,
+            // unless its current citizen came before the break began (it pauses once done).
+            let called = w
+                .current
+                .and_then(|id| self.tickets.get(&id))
+                .and_then(|t| t.ticket.leg().called_at);
+            closed.extend(
+                plan.breaks
+                    .iter()
+                    .filter_map(|&r| instant(r))
+                    .filter(|r| !is_open(w) || !under_way(r) || called.is_some_and(|c| c < r.0)),
+            );
+            if !plan.hours.is_empty() {
+                let mut off = Vec::new();
+                let mut at = 0;
+                for &(a, b) in &plan.hours {
+                    off.extend(instant((at, a)));
+                    at = b;
+                }
+                off.extend(calendar.instant(date, at).map(|a| (a, NEVER)));
+                // Signed in outside the planned hours: staying on, the plan's hours no longer say.
+                if !(w.staff.is_some() && off.iter().any(under_way)) {
+                    closed.extend(off);
+                }
+            }
+        }
+        closed.retain(|&(a, b)| a < b && b > now);
+        closed.sort_unstable();
+        Plan { closed }
+    }
+
+    /// From when window `w` is forecast to call, `None` if not today: now when open; a paused
+    /// window at the end of the planned break it is in (a pause outside the plan may last any
+    /// time: not counted); a window not signed in at the start of its next planned hours today.
+    fn available_from(&self, w: &WindowLive, now: Millis) -> Option<Millis> {
+        if is_open(w) {
+            return Some(now);
+        }
+        let plan = self.plan_today(w, now);
+        if w.paused.is_some() {
+            let planned = plan
+                .closed
+                .iter()
+                .find(|(a, b)| (*a..*b).contains(&now))
+                .map(|&(_, b)| b);
+            return planned.filter(|&resume| w.staff.is_some() && resume < NEVER);
+        }
+        let calendar = &self.cfg.calendar;
+        let date = calendar.local_date(now);
+        self.cfg
+            .window(w.number)?
+            .plan
+            .hours
+            .iter()
+            .filter_map(|&(a, _)| calendar.instant(date, a))
+            .find(|&start| start > now)
     }
 
     /// How many tickets window `w` alone would call before the target; `None` if it never would.
@@ -271,12 +413,38 @@ impl Hall {
         } as u64;
         let share = (own_lane.max(1) as f64) / (ahead.max(1) as f64);
         let more = (left as f64 / share).round() as u64;
-        let elapsed = sim.iter().map(|(t, _)| *t).min().unwrap_or(now) - now;
+        let elapsed = sim
+            .iter()
+            .map(|(t, _)| *t)
+            .filter(|&t| t < NEVER)
+            .min()
+            .unwrap_or(now)
+            - now;
         let rate = elapsed as f64 / ahead.max(1) as f64;
         Forecast {
             ahead: clamp(ahead + more),
             wait_ms: open_reach.then(|| elapsed + (rate * more as f64) as Millis),
         }
+    }
+}
+
+/// An instant no window reaches.
+const NEVER: Millis = Millis::MAX;
+
+/// The ranges of today in which one window does not call, sorted.
+struct Plan {
+    closed: Vec<(Millis, Millis)>,
+}
+
+impl Plan {
+    /// The first instant from `at` on at which the window may call ([`NEVER`] if none today).
+    fn callable(&self, mut at: Millis) -> Millis {
+        for &(a, b) in &self.closed {
+            if (a..b).contains(&at) {
+                at = b;
+            }
+        }
+        at
     }
 }
 

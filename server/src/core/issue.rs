@@ -224,6 +224,11 @@ impl Hall {
             }
             None => {}
         }
+        self.note_arrival(
+            super::queue::LaneKey::Service(cmd.service_id.clone(), cmd.class),
+            now,
+            now,
+        );
         self.insert_open(stored.clone());
         fx.ticket_changed(&stored);
         Ok(stored)

@@ -61,7 +61,7 @@ pub(crate) const RECENT_CALLS: usize = 20;
 pub(crate) const RECENT_CALL_MS: Millis = 60_000;
 
 /// The live hall: open tickets, queues and windows.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Hall {
     pub(crate) cfg: Arc<HallConfig>,
     day: String,
@@ -81,6 +81,9 @@ pub(crate) struct Hall {
     stats: HashMap<String, Stat>,
     notices: Vec<String>,
     recent: VecDeque<Call>,
+    /// When each lane's tickets of the last [`estimate::ARRIVAL_WINDOW_MS`] were issued: the rate
+    /// the forecast expects more of (R8). Not stored; after a restart, the open tickets'.
+    arrivals: HashMap<queue::LaneKey, VecDeque<Millis>>,
     /// The kiosk tiles as last pushed (R5, R8): what snapshots show, so a client that connects sees
     /// exactly what one connected all along has; a change pushes only what differs.
     published: BTreeMap<String, Availability>,
@@ -134,6 +137,7 @@ impl Hall {
                 .filter(|(i, c)| *i < RECENT_CALLS || c.at >= now - RECENT_CALL_MS)
                 .map(|(_, c)| c)
                 .collect(),
+            arrivals: HashMap::new(),
             published: BTreeMap::new(),
             dirty: BTreeSet::new(),
             published_open: cfg.calendar.issuing(now).is_ok(),
@@ -178,6 +182,11 @@ impl Hall {
         }
         for t in restored.tickets {
             hall.next_id = hall.next_id.max(t.ticket.id + 1);
+            if t.ticket.business_day == hall.day {
+                let lane =
+                    queue::LaneKey::Service(t.ticket.origin_service_id.clone(), t.ticket.class);
+                hall.note_arrival(lane, t.ticket.issued_at, now);
+            }
             hall.insert_open(t);
         }
         // A ticket can only be current or held at a window if it is in that state there.

@@ -12,7 +12,7 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use qcall_protocol::{TicketClass, TicketId, TicketState, WindowNo};
+use qcall_protocol::{Millis, TicketClass, TicketId, TicketState, WindowNo};
 
 use super::order::{self, Candidate, Lane};
 use super::{Hall, QueuePos, StoredTicket, WindowLive};
@@ -174,14 +174,29 @@ pub(super) fn lanes_of(w: &WindowLive) -> Vec<(LaneKey, bool)> {
 /// The sentinel id of a ticket not yet issued, placed at the tail of a lane to forecast its wait.
 pub(super) const NEW_TICKET: TicketId = -1;
 
-/// The place a ticket not yet issued takes: after everything in its lane.
+/// The place a ticket not yet issued takes: after everything in its lane, before the tickets
+/// expected later ([`Replay::expect`]).
 const TAIL: (QueuePos, TicketId) = (
     QueuePos {
-        tier: u8::MAX,
+        tier: 1,
         key: i64::MAX,
     },
     NEW_TICKET,
 );
+
+/// Ids of expected tickets are below this: `EXPECTED - lane - (n << 20)` for the lane's `n`th.
+const EXPECTED: TicketId = -2;
+const EXPECTED_SHIFT: u32 = 20;
+
+/// The lane an expected ticket's id belongs to, `None` for a real ticket (or [`NEW_TICKET`]).
+fn expected_lane(id: TicketId) -> Option<usize> {
+    (id <= EXPECTED).then(|| ((EXPECTED - id) & ((1 << EXPECTED_SHIFT) - 1)) as usize)
+}
+
+/// Whether a candidate is a ticket expected later, not one issued.
+pub(super) fn is_expected(id: TicketId) -> bool {
+    expected_lane(id).is_some()
+}
 
 /// One lane as a replay sees it.
 struct ReplayLane<'h> {
@@ -193,6 +208,10 @@ struct ReplayLane<'h> {
     tail: bool,
     /// The lane's head as last found, until something changes it (`None`: look again).
     head: Option<Option<(QueuePos, TicketId)>>,
+    /// When tickets not issued yet are expected in this lane, in order, and how many of them
+    /// were taken: they queue behind every issued one.
+    expected: Vec<Millis>,
+    expected_taken: usize,
 }
 
 /// A window taking part in a replay: its lanes with their primary flag, and its K-ratio streak.
@@ -246,6 +265,8 @@ impl<'h> Replay<'h> {
             front: set.and_then(|s| s.iter().next().copied()),
             tail: false,
             head: None,
+            expected: Vec::new(),
+            expected_taken: 0,
         });
         self.index.insert(key, i);
         i
@@ -256,7 +277,8 @@ impl<'h> Replay<'h> {
         let mut lanes = Vec::new();
         for (key, primary) in lanes_of(w) {
             let i = self.lane(key);
-            if self.lanes[i].set.is_some() || self.lanes[i].tail {
+            let l = &self.lanes[i];
+            if l.set.is_some() || l.tail || !l.expected.is_empty() {
                 lanes.push((i, primary));
             }
         }
@@ -273,6 +295,41 @@ impl<'h> Replay<'h> {
         let i = self.lane(key);
         self.lanes[i].tail = true;
         self.lanes[i].head = None;
+    }
+
+    /// Expects tickets in a service lane at these instants (sorted), behind every issued one: the
+    /// forecast's later arrivals (R8). Call before adding the windows that serve the lane.
+    pub(super) fn expect(&mut self, key: LaneKey, at: Vec<Millis>) {
+        let i = self.lane(key);
+        self.lanes[i].expected = at;
+        self.lanes[i].expected_taken = 0;
+    }
+
+    /// The next expected ticket of a window's lanes arriving after `at`, if any.
+    pub(super) fn next_expected(&self, w: &ReplayWindow, at: Millis) -> Option<Millis> {
+        w.lanes
+            .iter()
+            .filter_map(|&(i, _)| {
+                let l = &self.lanes[i];
+                l.expected.get(l.expected_taken).copied()
+            })
+            .filter(|&t| t > at)
+            .min()
+    }
+
+    /// The lane's expected ticket that has arrived by `at`, once every issued one was taken.
+    fn expected_head(&self, i: usize, at: Millis) -> Option<(QueuePos, TicketId)> {
+        let l = &self.lanes[i];
+        let &arrives = l.expected.get(l.expected_taken)?;
+        (arrives <= at).then(|| {
+            (
+                QueuePos {
+                    tier: 2,
+                    key: arrives,
+                },
+                EXPECTED - i as TicketId - ((l.expected_taken as TicketId) << EXPECTED_SHIFT),
+            )
+        })
     }
 
     /// Whether this replay covers the lane a ticket waits in.
@@ -343,6 +400,11 @@ impl<'h> Replay<'h> {
     /// The ticket `w` would call next here (R11), taken out of the replay; `None` when nothing it
     /// serves may be called.
     pub(super) fn pick(&mut self, w: &mut ReplayWindow) -> Option<Candidate> {
+        self.pick_at(w, Millis::MIN)
+    }
+
+    /// [`Replay::pick`] at instant `at`: tickets expected by then are candidates too.
+    pub(super) fn pick_at(&mut self, w: &mut ReplayWindow, at: Millis) -> Option<Candidate> {
         let (mut heads, mut lanes) = (
             std::mem::take(&mut self.heads),
             std::mem::take(&mut self.head_lanes),
@@ -350,7 +412,7 @@ impl<'h> Replay<'h> {
         heads.clear();
         lanes.clear();
         for &(i, primary) in &w.lanes {
-            if let Some(entry) = self.head(i) {
+            if let Some(entry) = self.head(i).or_else(|| self.expected_head(i, at)) {
                 heads.push(self.candidate(i, primary, entry));
                 lanes.push(i);
             }
@@ -367,6 +429,10 @@ impl<'h> Replay<'h> {
     }
 
     fn take(&mut self, lane: usize, id: TicketId) {
+        if is_expected(id) {
+            self.lanes[lane].expected_taken += 1;
+            return;
+        }
         self.taken.insert(id);
         if self.blockers.contains(&id) {
             // A gate may have opened anywhere.
@@ -389,6 +455,9 @@ impl<'h> Replay<'h> {
     pub(super) fn lane_key(&self, c: &Candidate) -> Option<&LaneKey> {
         if c.id == NEW_TICKET {
             return self.lanes.iter().find(|l| l.tail).map(|l| &l.key);
+        }
+        if let Some(i) = expected_lane(c.id) {
+            return self.lanes.get(i).map(|l| &l.key);
         }
         let t = self.hall.tickets.get(&c.id)?;
         self.index.get(&LaneKey::of(t)).map(|&i| &self.lanes[i].key)

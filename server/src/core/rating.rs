@@ -101,7 +101,7 @@ pub(crate) struct RateCmd {
 }
 
 /// What the hall keeps of ratings and cases.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Book {
     pub(super) next_rating: RatingId,
     pub(super) next_case: CaseId,

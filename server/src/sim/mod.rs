@@ -32,8 +32,8 @@ const MINUTE: f64 = 60_000.0;
 /// What happens next in the simulated hall.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Ev {
-    /// A citizen takes a ticket of the profile's service `index`.
-    Arrive(usize),
+    /// A citizen takes a ticket of the profile's service `index`, a priority ticket if `true`.
+    Arrive(usize, bool),
     Open(WindowNo),
     Close(WindowNo),
     PauseStart(WindowNo),
@@ -46,7 +46,7 @@ enum Ev {
     NoShow(WindowNo),
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct Desk {
     staff_no: String,
     signed_in: bool,
@@ -62,10 +62,12 @@ struct Desk {
     signed_since: Millis,
 }
 
+#[derive(Clone)]
 struct Sim {
     hall: Hall,
     profile: Profile,
-    rng: Rng,
+    /// Handling times, no-shows, transfers: what happens once a ticket is called.
+    luck: Rng,
     now: Millis,
     seq: u64,
     queue: BinaryHeap<Reverse<(Millis, u64, Ev)>>,
@@ -76,10 +78,34 @@ struct Sim {
     no_shows: u32,
     /// Issue secrets: unique per ticket.
     secrets: u64,
+    /// The start of the profile's day.
+    midnight: Millis,
+    /// Other days of luck each issued ticket's wait is also run through (the estimate's floor).
+    forks: usize,
 }
 
 /// Runs one day of `profile` in the hall of `cfg`.
 pub fn simulate(cfg: HallConfig, profile: Profile, seed: u64) -> anyhow::Result<Report> {
+    run_day(cfg, profile, seed, !seed)
+}
+
+/// One day: `seed` draws the arrivals and their classes, `luck` what happens once they are
+/// called (handling times, no-shows, transfers), so the same citizens can meet other luck.
+fn run_day(mut cfg: HallConfig, profile: Profile, seed: u64, luck: u64) -> anyhow::Result<Report> {
+    if profile.announced {
+        // The day's plan is the hall's plan (值班安排): the forecast knows who opens and pauses when.
+        for w in &mut cfg.windows {
+            w.plan = profile
+                .windows
+                .iter()
+                .find(|p| p.number == w.number)
+                .map(|p| crate::config::WindowPlan {
+                    hours: p.open.clone(),
+                    breaks: p.pauses.clone(),
+                })
+                .unwrap_or_default();
+        }
+    }
     let cfg = Arc::new(cfg);
     let tz = cfg.calendar.tz.clone();
     let date = profile.date;
@@ -132,7 +158,8 @@ pub fn simulate(cfg: HallConfig, profile: Profile, seed: u64) -> anyhow::Result<
     }
     for (i, s) in profile.services.iter().enumerate() {
         for &m in &s.arrive_at {
-            events.push((at(m)?, Ev::Arrive(i)));
+            let priority = rng.chance(profile.priority_share);
+            events.push((at(m)?, Ev::Arrive(i, priority)));
         }
         for &((a, b), per_hour) in &s.rates {
             if per_hour <= 0.0 {
@@ -142,7 +169,8 @@ pub fn simulate(cfg: HallConfig, profile: Profile, seed: u64) -> anyhow::Result<
             let mean_gap = 60.0 * MINUTE / per_hour;
             let mut t = start as f64 + rng.exponential(mean_gap);
             while t < end as f64 {
-                events.push((t as Millis, Ev::Arrive(i)));
+                let priority = rng.chance(profile.priority_share);
+                events.push((t as Millis, Ev::Arrive(i, priority)));
                 t += rng.exponential(mean_gap);
             }
         }
@@ -152,7 +180,7 @@ pub fn simulate(cfg: HallConfig, profile: Profile, seed: u64) -> anyhow::Result<
     let mut sim = Sim {
         hall: Hall::new(cfg, Restored::default(), start),
         profile,
-        rng,
+        luck: Rng::new(luck),
         now: start,
         seq: 0,
         queue: BinaryHeap::new(),
@@ -162,7 +190,10 @@ pub fn simulate(cfg: HallConfig, profile: Profile, seed: u64) -> anyhow::Result<
         transfers: 0,
         no_shows: 0,
         secrets: 0,
+        midnight: at(0)?,
+        forks: 0,
     };
+    sim.forks = sim.profile.floor_runs;
     for (t, ev) in events {
         sim.push(t, ev);
     }
@@ -206,9 +237,12 @@ impl Sim {
 
     fn handle(&mut self, ev: Ev) {
         match ev {
-            Ev::Arrive(i) => {
-                self.arrive(i);
+            Ev::Arrive(i, priority) => {
+                let issued = self.arrive(i, priority);
                 self.wake_all();
+                if let Some(id) = issued.filter(|_| self.forks > 0) {
+                    self.fork(id);
+                }
             }
             Ev::Open(w) => {
                 let actor = self.staff(w);
@@ -253,7 +287,7 @@ impl Sim {
                 let (median, spread) = service
                     .and_then(|s| self.profile.services.iter().find(|p| p.id == s))
                     .map_or((10.0, 0.5), |p| (p.handle_minutes, p.handle_spread));
-                let minutes = self.rng.lognormal(median, spread);
+                let minutes = self.luck.lognormal(median, spread);
                 if started {
                     self.after(minutes, Ev::Done(w));
                 } else {
@@ -262,7 +296,7 @@ impl Sim {
             }
             Ev::Done(w) => {
                 let actor = self.staff(w);
-                let transfer = self.rng.chance(self.profile.transfer_share);
+                let transfer = self.luck.chance(self.profile.transfer_share);
                 let mut moved = false;
                 if transfer && let Some(to) = self.transfer_target(w) {
                     moved = self
@@ -307,9 +341,9 @@ impl Sim {
         self.desks.get_mut(&w).expect("a window of the profile")
     }
 
-    fn arrive(&mut self, i: usize) {
+    /// Issues a ticket of the profile's service `i`; its id, if the hall issued one.
+    fn arrive(&mut self, i: usize, priority: bool) -> Option<TicketId> {
         let service_id = self.profile.services[i].id.clone();
-        let priority = self.rng.chance(self.profile.priority_share);
         let class = if priority {
             TicketClass::Priority
         } else {
@@ -327,20 +361,68 @@ impl Sim {
         });
         match self.apply(&Actor::Kiosk("simulator".into()), cmd) {
             Ok(Reply::Issued(r)) => {
+                let id = r.ticket.id;
                 self.tickets.insert(
-                    r.ticket.id,
+                    id,
                     TicketOutcome {
+                        number: r.ticket.number.clone(),
                         service_id,
                         class,
                         issued_at: r.ticket.issued_at,
                         estimate: r.estimated_wait_minutes,
                         called_at: None,
+                        oracle: None,
                     },
                 );
+                Some(id)
             }
-            Ok(_) => {}
-            Err(e) => *self.refused.entry(format!("{:?}", e.code)).or_default() += 1,
+            Ok(_) => None,
+            Err(e) => {
+                *self.refused.entry(format!("{:?}", e.code)).or_default() += 1;
+                None
+            }
         }
+    }
+
+    /// The estimate's floor for ticket `id`, just issued: the hall as it is now runs on through
+    /// [`Sim::forks`] other draws of what happens once tickets are called (handling times,
+    /// no-shows, transfers) with the same citizens arriving later; the mean of its waits there
+    /// is what someone knowing everything but that luck would have told the citizen.
+    fn fork(&mut self, id: TicketId) {
+        let Some(t) = self.tickets.get(&id).filter(|t| t.estimate.is_some()) else {
+            return;
+        };
+        if t.called_at.is_some() {
+            self.tickets.get_mut(&id).expect("just seen").oracle = Some(0.0);
+            return;
+        }
+        let mut total = 0.0;
+        let mut runs = 0u32;
+        for k in 0..self.forks as u64 {
+            let mut other = self.clone();
+            other.forks = 0;
+            other.luck = Rng::new((id as u64).wrapping_mul(0x9E37_79B9) ^ (k << 48) ^ self.seq);
+            if let Some(wait) = other.run_until_called(id) {
+                total += wait;
+                runs += 1;
+            }
+        }
+        if runs > 0 {
+            self.tickets.get_mut(&id).expect("just seen").oracle = Some(total / f64::from(runs));
+        }
+    }
+
+    /// Runs on until ticket `id` is first called: its wait in minutes, `None` if never.
+    fn run_until_called(&mut self, id: TicketId) -> Option<f64> {
+        while let Some(Reverse((at, _, ev))) = self.queue.pop() {
+            self.now = at;
+            let _ = self.hall.clock(at);
+            self.handle(ev);
+            if let Some(wait) = self.tickets.get(&id).and_then(TicketOutcome::wait) {
+                return Some(wait);
+            }
+        }
+        None
     }
 
     /// Every idle window calls.
@@ -378,7 +460,7 @@ impl Sim {
         desk.busy_since = now;
         // A transferred ticket's citizen is already in the hall and comes.
         let first_leg = ticket.legs.len() <= 1;
-        if first_leg && self.rng.chance(self.profile.no_show_share) {
+        if first_leg && self.luck.chance(self.profile.no_show_share) {
             let after = self.profile.no_show_after_minutes;
             self.after(after, Ev::NoShow(w));
         } else {
@@ -465,11 +547,12 @@ impl Sim {
         if candidates.is_empty() {
             return None;
         }
-        let i = self.rng.below(candidates.len());
+        let i = self.luck.below(candidates.len());
         Some(candidates[i].clone())
     }
 
     fn report(self, seed: u64) -> Report {
+        let (midnight, forks) = (self.midnight, self.forks);
         Report::new(
             &self.profile,
             seed,
@@ -482,5 +565,7 @@ impl Sim {
             self.transfers,
             self.no_shows,
         )
+        .with_midnight(midnight)
+        .with_floor(forks)
     }
 }

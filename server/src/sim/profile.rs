@@ -78,6 +78,10 @@ pub struct Profile {
     pub(super) transfer_share: f64,
     pub(super) services: Vec<ServiceProfile>,
     pub(super) windows: Vec<WindowProfile>,
+    /// Whether the hall knows the windows' plan of the day (hours and pauses) for its forecast.
+    pub(super) announced: bool,
+    /// Other days of luck each ticket is run through for the estimate's floor (0: none).
+    pub(super) floor_runs: usize,
 }
 
 /// Arrivals and handling of one service.
@@ -208,7 +212,20 @@ impl Profile {
             transfer_share: share("transfer_share", raw.transfer_share)?,
             services,
             windows,
+            announced: true,
+            floor_runs: 0,
         })
+    }
+
+    /// The hall is not told the day's plan: its forecast (R8) sees pauses and windows signing in
+    /// only when they happen, and keeps the windows' plan of its own config.
+    pub fn unannounced(&mut self) {
+        self.announced = false;
+    }
+
+    /// Also measure the estimate's floor over `runs` other draws of luck per ticket (slower).
+    pub fn floor(&mut self, runs: usize) {
+        self.floor_runs = runs;
     }
 
     /// Only these windows open (a "what if" for the manager); the others stay closed all day.

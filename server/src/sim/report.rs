@@ -11,6 +11,7 @@ use super::profile::Profile;
 /// One issued ticket's story, as far as the estimate is concerned.
 #[derive(Debug, Clone)]
 pub(super) struct TicketOutcome {
+    pub(super) number: String,
     pub(super) service_id: String,
     pub(super) class: TicketClass,
     pub(super) issued_at: Millis,
@@ -18,6 +19,8 @@ pub(super) struct TicketOutcome {
     pub(super) estimate: Option<u32>,
     /// The first call.
     pub(super) called_at: Option<Millis>,
+    /// The mean wait over other days of luck from the moment of issue (the estimate's floor).
+    pub(super) oracle: Option<f64>,
 }
 
 /// A window's day.
@@ -66,6 +69,12 @@ pub struct Report {
     pub transfers: u32,
     /// No-shows.
     pub no_shows: u32,
+    /// Every ticket, in the order issued, and the start of the day.
+    pub(super) tickets: Vec<TicketOutcome>,
+    midnight: Millis,
+    /// The estimate's floor, when asked for: the days of other luck each ticket was run through,
+    /// and |error| p50, p90 and bias of their mean wait against the wait that happened.
+    pub floor: Option<(usize, [f64; 3])>,
 }
 
 /// The nearest-rank percentile `p` (0–100) of sorted values.
@@ -75,6 +84,24 @@ pub(super) fn percentile(sorted: &[f64], p: f64) -> f64 {
     }
     let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
     sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+/// |error| p50 and p90 and the bias (mean error) of estimate − wait errors; `None` if there are none.
+pub(super) fn error_figures(errors: &[f64]) -> Option<[f64; 3]> {
+    (!errors.is_empty()).then(|| {
+        let bias = errors.iter().sum::<f64>() / errors.len() as f64;
+        let mut abs: Vec<f64> = errors.iter().map(|e| e.abs()).collect();
+        abs.sort_by(f64::total_cmp);
+        [percentile(&abs, 50.0), percentile(&abs, 90.0), bias]
+    })
+}
+
+impl TicketOutcome {
+    /// Minutes from issue to the first call.
+    pub(super) fn wait(&self) -> Option<f64> {
+        self.called_at
+            .map(|c| (c - self.issued_at) as f64 / 60_000.0)
+    }
 }
 
 fn class_name(class: TicketClass) -> &'static str {
@@ -109,12 +136,7 @@ fn row(service: &str, class: &str, tickets: &[&TicketOutcome]) -> Row {
             *waits.last().unwrap_or(&0.0),
         ]
     });
-    let error = (!errors.is_empty()).then(|| {
-        let bias = errors.iter().sum::<f64>() / errors.len() as f64;
-        let mut abs: Vec<f64> = errors.iter().map(|e| e.abs()).collect();
-        abs.sort_by(f64::total_cmp);
-        [percentile(&abs, 50.0), percentile(&abs, 90.0), bias]
-    });
+    let error = error_figures(&errors);
     Row {
         service: service.to_string(),
         class: class.to_string(),
@@ -130,12 +152,13 @@ impl Report {
     pub(super) fn new(
         profile: &Profile,
         seed: u64,
-        tickets: Vec<TicketOutcome>,
+        mut tickets: Vec<TicketOutcome>,
         windows: BTreeMap<WindowNo, WindowFigures>,
         refused: BTreeMap<String, u32>,
         transfers: u32,
         no_shows: u32,
     ) -> Report {
+        tickets.sort_by_key(|t| t.issued_at);
         let mut rows = Vec::new();
         let classes = [TicketClass::Normal, TicketClass::Priority];
         for s in &profile.services {
@@ -175,7 +198,54 @@ impl Report {
             refused,
             transfers,
             no_shows,
+            tickets,
+            midnight: 0,
+            floor: None,
         }
+    }
+
+    /// Times in the CSV count from `midnight`, the start of the profile's day.
+    pub(super) fn with_midnight(mut self, midnight: Millis) -> Report {
+        self.midnight = midnight;
+        self
+    }
+
+    /// The estimate's floor from the tickets' oracles, when each was run through `forks` days.
+    pub(super) fn with_floor(mut self, forks: usize) -> Report {
+        let errors: Vec<f64> = self
+            .tickets
+            .iter()
+            .filter(|t| t.estimate.is_some())
+            .filter_map(|t| Some(t.oracle? - t.wait()?))
+            .collect();
+        self.floor = error_figures(&errors)
+            .filter(|_| forks > 0)
+            .map(|e| (forks, e));
+        self
+    }
+
+    /// Every ticket as CSV: number, service, class, issued (local time), the estimate given at
+    /// issue and the wait until the first call (minutes; empty when none).
+    pub fn tickets_csv(&self) -> String {
+        let clock = |at: Millis| {
+            let s = (at - self.midnight).max(0) / 1000;
+            format!("{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+        };
+        let mut out = String::from("number,service,class,issued,estimate_min,wait_min\n");
+        for t in &self.tickets {
+            let wait = t.called_at.map_or_else(String::new, |c| {
+                format!("{:.1}", (c - t.issued_at) as f64 / 60_000.0)
+            });
+            let estimate = t.estimate.map_or_else(String::new, |e| e.to_string());
+            out.push_str(&format!(
+                "{},{},{},{},{estimate},{wait}\n",
+                t.number,
+                t.service_id,
+                class_name(t.class),
+                clock(t.issued_at)
+            ));
+        }
+        out
     }
 
     /// The row of everything.
@@ -275,6 +345,12 @@ impl fmt::Display for Report {
                 f,
                 "estimate goal (p90 |err| ≤ 5 min, |bias| ≤ 1 min): p90 {p90:.1}, bias {bias:+.1} → {}",
                 if met { "met" } else { "NOT met" }
+            )?;
+        }
+        if let Some((runs, [p50, p90, bias])) = self.floor {
+            writeln!(
+                f,
+                "estimate floor (the mean wait over {runs} other draws of handling times, no-shows and transfers from each issue on): |err| p50 {p50:.1}, p90 {p90:.1}, bias {bias:+.1}"
             )?;
         }
         Ok(())

@@ -153,3 +153,89 @@ open = ["23:00-24:00"]
     assert!(close(open, 60.0), "{:?}", report.windows);
     assert_eq!(served, 1);
 }
+
+/// The demo hall's window 5 alone (tax, 10 minutes exactly), a pause 11:00-11:30, and citizens
+/// at 10:40, 10:45, 10:50 and 10:55.
+const LUNCH: &str = r#"
+name = "lunch"
+date = "2026-11-23"
+walk_minutes = 0
+[[services]]
+id = "tax"
+arrive_at = ["10:40", "10:45", "10:50", "10:55"]
+handle_minutes = 10
+handle_spread = 0
+[[windows]]
+number = 5
+open = ["09:00-17:00"]
+pauses = ["11:00-11:30"]
+"#;
+
+#[test]
+fn the_days_plan_told_to_the_hall_puts_its_pause_into_the_estimate() {
+    let run = |announced: bool| {
+        let cfg = HallConfig::demo();
+        let mut profile = Profile::parse(LUNCH, "lunch.toml", &cfg).expect("profile");
+        if !announced {
+            profile.unannounced();
+        }
+        simulate(cfg, profile, 1).expect("runs")
+    };
+    // 10:40 is called at once and done at 10:50; 10:45 then, done at 11:00, when the window
+    // pauses until 11:30: 10:50 is called at 11:30 (40 min), 10:55 at 11:40 (45 min).
+    let told = run(true);
+    let waits: Vec<f64> = told.tickets.iter().filter_map(|t| t.wait()).collect();
+    assert_eq!(waits.len(), 4, "{told}");
+    assert!(close(waits[0], 0.0) && close(waits[1], 5.0), "{waits:?}");
+    assert!(close(waits[2], 40.0) && close(waits[3], 45.0), "{waits:?}");
+    // Told the plan, the hall's estimate is right to its rounding.
+    let [_, p90, _] = told.total().error.expect("estimates");
+    assert!(p90 <= 2.5, "{told}");
+    // Not told, it expects the window to go on at 11:00: half an hour short for the last two.
+    let blind = run(false);
+    let [_, p90, bias] = blind.total().error.expect("estimates");
+    assert!(p90 >= 25.0 && bias <= -10.0, "{blind}");
+}
+
+#[test]
+fn the_floor_of_a_day_without_luck_is_nought_and_with_luck_it_is_measured() {
+    let cfg = test_config("");
+    let mut profile = Profile::parse(TINY, "tiny.toml", &cfg).expect("profile");
+    profile.floor(5);
+    // Handling times that never vary and nobody missing a call: the other days are this day.
+    let report = simulate(cfg, profile, 1).expect("runs");
+    let (runs, [p50, p90, bias]) = report.floor.expect("floor");
+    assert_eq!(runs, 5);
+    assert!(
+        close(p50, 0.0) && close(p90, 0.0) && close(bias, 0.0),
+        "{report}"
+    );
+    assert!(report.to_string().contains("estimate floor"), "{report}");
+    // With handling times that vary, the other days differ and the floor is above nought; the
+    // same seed gives the same floor.
+    let varied = TINY.replace("handle_spread = 0", "handle_spread = 0.5");
+    let run = || {
+        let cfg = test_config("");
+        let mut profile = Profile::parse(&varied, "tiny.toml", &cfg).expect("profile");
+        profile.floor(5);
+        simulate(cfg, profile, 1).expect("runs").floor
+    };
+    let floor = run().expect("floor");
+    assert!(floor.1[1] > 0.0, "{floor:?}");
+    assert_eq!(run(), Some(floor));
+}
+
+#[test]
+fn every_ticket_goes_into_the_csv() {
+    let cfg = test_config("");
+    let profile = Profile::parse(TINY, "tiny.toml", &cfg).expect("profile");
+    let report = simulate(cfg, profile, 1).expect("runs");
+    let csv = report.tickets_csv();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "number,service,class,issued,estimate_min,wait_min"
+    );
+    assert_eq!(lines.len(), 4, "{csv}");
+    assert!(lines[3].ends_with(",a,normal,09:02:00,11,18.0"), "{csv}");
+}

@@ -107,9 +107,13 @@ fn r8_a_window_serving_two_services_counts_both() {
         t.issue("a", Normal);
     }
     let b = t.issue("b", Normal);
-    // Window 1 takes its primary a tickets first, so b is 7th: 6 × 6 = 36 minutes, shown as 35
-    // (from 30 minutes on, to 5 minutes).
-    assert_eq!(of(&t, b), (6, Some(35)));
+    // Window 1 takes its primary a tickets first, so b is 7th there: 36 minutes of a. Six a
+    // tickets came in the last hour, so more are expected, one every ten minutes (at 5, 15, 25,
+    // …), and each one there when window 1 is free goes before b as well (R11: primary first):
+    // those of 5–35 minutes at 36–54, of 45 and 55 at 60 and 66, of 65 at 72, of 75 at 78; at 84
+    // nothing of a has come, so b: shown as 80 (from 60 minutes on, to 10). Only issued tickets
+    // count as ahead.
+    assert_eq!(of(&t, b), (6, Some(80)));
     // Window 2 opens for b: it is next there.
     t.sign_in(2);
     assert_eq!(of(&t, b), (0, Some(0)));
@@ -229,4 +233,74 @@ fn r8_no_window_calls_in_the_lunch_break_of_the_opening_hours() {
     // In the afternoon the break is past: 4 × 6 minutes.
     t.at("2026-11-23 14:00");
     assert_eq!(t.hall.forecast_new("a", t.now).minutes(), Some(24));
+}
+
+#[test]
+fn r8_later_arrivals_at_todays_rate_go_ahead_only_where_r11_calls_them_first() {
+    // Window 3 serves a only. Four normal a tickets in the last hour, and two priority ones.
+    let mut t = T::new();
+    t.sign_in(3);
+    let normals: Vec<TicketId> = (0..4).map(|_| t.issue("a", Normal)).collect();
+    let mut priority = Vec::new();
+    for _ in 0..2 {
+        priority.push(t.issue("a", Priority));
+    }
+    // The priority tickets first (0, 6), then the normal ones, 6 minutes each. Priority a
+    // tickets are expected one every 30 minutes (at 15, 45, …): the one of 15 is there when the
+    // window is free at 18, so it goes before the second normal one: normals at 12, 24, 30 and
+    // 36 (shown as 35). Later normal tickets never go ahead of a normal one (they queue behind
+    // it), and the expected priority ticket does not count as ahead: it is not issued.
+    assert_eq!(of(&t, normals[3]), (5, Some(35)));
+    assert_eq!(of(&t, normals[0]), (2, Some(12)));
+    // The priority tickets are not overtaken by later priority tickets.
+    assert_eq!(of(&t, priority[1]), (1, Some(6)));
+}
+
+#[test]
+fn r8_a_windows_plan_its_breaks_and_hours_are_forecast() {
+    // Window 3 (a only) plans a break at 10:00-10:30; window 1 (a primary) plans to sign in at
+    // 10:15 only.
+    let mut cfg = test_config("");
+    for w in &mut cfg.windows {
+        match w.number {
+            3 => w.plan.breaks = vec![(600, 630)],
+            1 => w.plan.hours = vec![(615, 1020)],
+            _ => {}
+        }
+    }
+    let mut t = T::with(cfg);
+    t.at("2026-11-23 09:50");
+    t.sign_in(3);
+    let first = t.issue("a", Normal);
+    let ids: Vec<TicketId> = (0..3).map(|_| t.issue("a", Normal)).collect();
+    assert_eq!(t.call(3).expect("call"), t.number(first));
+    // Window 3 is busy with the first until 09:56, calls the next then, and pauses at 10:00
+    // until 10:30 once that one is done (10:02); window 1 signs in at 10:15 and calls the
+    // third, and the fourth when done at 10:21 (31 minutes, shown as 30), before window 3 is back.
+    assert_eq!(of(&t, ids[0]), (0, Some(6)));
+    assert_eq!(of(&t, ids[1]), (1, Some(25)));
+    assert_eq!(of(&t, ids[2]), (2, Some(30)));
+    // Paused in its planned break, window 3 still counts from the break's end: at 10:05 with
+    // window 1 not signed in, the next is called at 10:15 (window 1's planned start).
+    t.at("2026-11-23 10:05");
+    t.window(
+        3,
+        Command::Finish {
+            window: 3,
+            case_no: None,
+        },
+    )
+    .expect("finish");
+    t.window(
+        3,
+        Command::Pause {
+            window: 3,
+            reason: PauseReason::Break,
+        },
+    )
+    .expect("pause");
+    assert_eq!(of(&t, ids[0]), (0, Some(10)));
+    // A pause outside the plan may last any time: the wait is unknown if no other window is in.
+    t.at("2026-11-23 10:40");
+    assert_eq!(of(&t, ids[0]), (0, None));
 }
