@@ -80,8 +80,6 @@ struct Sim {
     secrets: u64,
     /// The start of the profile's day.
     midnight: Millis,
-    /// Other days of luck each issued ticket's wait is also run through (the estimate's floor).
-    forks: usize,
 }
 
 /// Runs one day of `profile` in the hall of `cfg`.
@@ -191,9 +189,7 @@ fn run_day(mut cfg: HallConfig, profile: Profile, seed: u64, luck: u64) -> anyho
         no_shows: 0,
         secrets: 0,
         midnight: at(0)?,
-        forks: 0,
     };
-    sim.forks = sim.profile.floor_runs;
     for (t, ev) in events {
         sim.push(t, ev);
     }
@@ -240,7 +236,7 @@ impl Sim {
             Ev::Arrive(i, priority) => {
                 let issued = self.arrive(i, priority);
                 self.wake_all();
-                if let Some(id) = issued.filter(|_| self.forks > 0) {
+                if let Some(id) = issued.filter(|_| self.profile.floor_runs > 0) {
                     self.fork(id);
                 }
             }
@@ -385,7 +381,7 @@ impl Sim {
     }
 
     /// The estimate's floor for ticket `id`, just issued: the hall as it is now runs on through
-    /// [`Sim::forks`] other draws of what happens once tickets are called (handling times,
+    /// the profile's `floor_runs` other draws of what happens once tickets are called (handling times,
     /// no-shows, transfers) with the same citizens arriving later; the mean of its waits there
     /// is what someone knowing everything but that luck would have told the citizen.
     fn fork(&mut self, id: TicketId) {
@@ -398,9 +394,9 @@ impl Sim {
         }
         let mut total = 0.0;
         let mut runs = 0u32;
-        for k in 0..self.forks as u64 {
+        for k in 0..self.profile.floor_runs as u64 {
             let mut other = self.clone();
-            other.forks = 0;
+            other.profile.floor_runs = 0;
             other.luck = Rng::new((id as u64).wrapping_mul(0x9E37_79B9) ^ (k << 48) ^ self.seq);
             if let Some(wait) = other.run_until_called(id) {
                 total += wait;
@@ -552,7 +548,7 @@ impl Sim {
     }
 
     fn report(self, seed: u64) -> Report {
-        let (midnight, forks) = (self.midnight, self.forks);
+        let (midnight, forks) = (self.midnight, self.profile.floor_runs);
         Report::new(
             &self.profile,
             seed,

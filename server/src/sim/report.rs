@@ -117,8 +117,7 @@ fn row(service: &str, class: &str, tickets: &[&TicketOutcome]) -> Row {
     let mut errors = Vec::new();
     let mut no_estimate = 0;
     for t in tickets {
-        let Some(called) = t.called_at else { continue };
-        let wait = (called - t.issued_at) as f64 / 60_000.0;
+        let Some(wait) = t.wait() else { continue };
         waits.push(wait);
         match t.estimate {
             Some(e) => errors.push(f64::from(e) - wait),
@@ -233,9 +232,7 @@ impl Report {
         };
         let mut out = String::from("number,service,class,issued,estimate_min,wait_min\n");
         for t in &self.tickets {
-            let wait = t.called_at.map_or_else(String::new, |c| {
-                format!("{:.1}", (c - t.issued_at) as f64 / 60_000.0)
-            });
+            let wait = t.wait().map_or_else(String::new, |w| format!("{w:.1}"));
             let estimate = t.estimate.map_or_else(String::new, |e| e.to_string());
             out.push_str(&format!(
                 "{},{},{},{},{estimate},{wait}\n",

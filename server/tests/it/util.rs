@@ -212,18 +212,7 @@ impl Binary {
 
     /// A client logged in as `staff_no` (password "demo-staff").
     pub async fn staff(&self, staff_no: &str) -> Client {
-        let login: LoginResponse = self
-            .client(None)
-            .post(
-                "/api/v1/auth/login",
-                &LoginRequest {
-                    staff_no: staff_no.into(),
-                    password: PASSWORD.into(),
-                },
-            )
-            .await
-            .expect("login");
-        self.client(Some(&login.token))
+        self.client(None).logged_in(staff_no).await
     }
 }
 
@@ -336,18 +325,7 @@ impl TestServer {
 
     /// Logs in and returns a client with the staff token.
     pub async fn staff(&self, staff_no: &str) -> Client {
-        let login: LoginResponse = self
-            .anonymous()
-            .post(
-                "/api/v1/auth/login",
-                &LoginRequest {
-                    staff_no: staff_no.into(),
-                    password: PASSWORD.into(),
-                },
-            )
-            .await
-            .expect("login");
-        self.client(&login.token)
+        self.anonymous().logged_in(staff_no).await
     }
 
     /// Logs in and signs in at a window.
@@ -373,6 +351,22 @@ pub struct Client {
 }
 
 impl Client {
+    /// This client logged in as `staff_no` (password "demo-staff"), with the staff token.
+    pub async fn logged_in(mut self, staff_no: &str) -> Client {
+        let login: LoginResponse = self
+            .post(
+                "/api/v1/auth/login",
+                &LoginRequest {
+                    staff_no: staff_no.into(),
+                    password: PASSWORD.into(),
+                },
+            )
+            .await
+            .expect("login");
+        self.bearer = Some(login.token);
+        self
+    }
+
     /// Sends a request and returns the status and JSON body.
     pub async fn raw(
         &self,

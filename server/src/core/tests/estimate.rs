@@ -304,3 +304,25 @@ fn r8_a_windows_plan_its_breaks_and_hours_are_forecast() {
     t.at("2026-11-23 10:40");
     assert_eq!(of(&t, ids[0]), (0, None));
 }
+
+#[test]
+fn r8_the_later_arrivals_expected_survive_a_restart_from_the_open_tickets() {
+    // As in the two-services case: six a tickets make more a expected, which go before b.
+    let mut t = T::new();
+    t.sign_in(1);
+    for _ in 0..6 {
+        t.issue("a", Normal);
+    }
+    let b = t.issue("b", Normal);
+    assert_eq!(of(&t, b), (6, Some(80)));
+    let mut restored = Restored {
+        seq: t.hall.seq(),
+        next_ticket_id: t.hall.next_id,
+        business_day: Some(t.hall.business_day().to_string()),
+        ..Restored::default()
+    };
+    restored.tickets = t.hall.tickets.values().cloned().collect();
+    restored.windows = t.hall.windows.values().cloned().collect();
+    t.hall = Hall::new(t.hall.cfg.clone(), restored, t.now);
+    assert_eq!(of(&t, b), (6, Some(80)), "after a restart");
+}
