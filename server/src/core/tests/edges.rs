@@ -152,22 +152,11 @@ fn a_requeue_survives_a_restart() {
     t.call(3).expect("call");
     t.window(3, Command::NoShow { window: 3 }).expect("no-show");
     // The store keeps what the hall holds; a hall rebuilt from it has the same order.
-    let rebuilt = |t: &T| {
-        let mut restored = Restored {
-            seq: t.hall.seq(),
-            next_ticket_id: t.hall.next_id,
-            business_day: Some(t.hall.business_day().to_string()),
-            ..Restored::default()
-        };
-        restored.tickets = t.hall.tickets.values().cloned().collect();
-        restored.windows = t.hall.windows.values().cloned().collect();
-        Hall::new(t.hall.cfg.clone(), restored, t.now)
-    };
-    let again = rebuilt(&t);
+    let again = t.rebuilt();
     assert_eq!(again.preview(3, 10), t.hall.preview(3, 10));
     requeue(&mut t, 3, first).expect("requeue");
     assert_eq!(order(&t, 3), ["A002", "A003", "A004", "A001", "A005"]);
-    let again = rebuilt(&t);
+    let again = t.rebuilt();
     assert_eq!(
         again.preview(3, 10),
         t.hall.preview(3, 10),

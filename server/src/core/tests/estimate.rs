@@ -98,15 +98,21 @@ fn r8_ahead_follows_the_calling_order_with_classes_and_the_k_ratio() {
     assert_eq!(of(&t, appt), (5, Some(30)));
 }
 
-#[test]
-fn r8_a_window_serving_two_services_counts_both() {
-    // Window 1 serves a (primary) and b (secondary); window 2 serves b only and is closed.
+/// Window 1 (a primary, b secondary) open; six a tickets and then one b, all now.
+fn six_a_then_b() -> (T, TicketId) {
     let mut t = T::new();
     t.sign_in(1);
     for _ in 0..6 {
         t.issue("a", Normal);
     }
     let b = t.issue("b", Normal);
+    (t, b)
+}
+
+#[test]
+fn r8_a_window_serving_two_services_counts_both() {
+    // Window 1 serves a (primary) and b (secondary); window 2 serves b only and is closed.
+    let (mut t, b) = six_a_then_b();
     // Window 1 takes its primary a tickets first, so b is 7th there: 36 minutes of a. Six a
     // tickets came in the last hour, so more are expected, one every ten minutes (at 5, 15, 25,
     // …), and each one there when window 1 is free goes before b as well (R11: primary first):
@@ -308,21 +314,8 @@ fn r8_a_windows_plan_its_breaks_and_hours_are_forecast() {
 #[test]
 fn r8_the_later_arrivals_expected_survive_a_restart_from_the_open_tickets() {
     // As in the two-services case: six a tickets make more a expected, which go before b.
-    let mut t = T::new();
-    t.sign_in(1);
-    for _ in 0..6 {
-        t.issue("a", Normal);
-    }
-    let b = t.issue("b", Normal);
+    let (mut t, b) = six_a_then_b();
     assert_eq!(of(&t, b), (6, Some(80)));
-    let mut restored = Restored {
-        seq: t.hall.seq(),
-        next_ticket_id: t.hall.next_id,
-        business_day: Some(t.hall.business_day().to_string()),
-        ..Restored::default()
-    };
-    restored.tickets = t.hall.tickets.values().cloned().collect();
-    restored.windows = t.hall.windows.values().cloned().collect();
-    t.hall = Hall::new(t.hall.cfg.clone(), restored, t.now);
+    t.hall = t.rebuilt();
     assert_eq!(of(&t, b), (6, Some(80)), "after a restart");
 }

@@ -132,6 +132,19 @@ impl T {
         T::with(test_config(""))
     }
 
+    /// The hall rebuilt from what the store keeps of it (a restart).
+    fn rebuilt(&self) -> Hall {
+        let mut restored = Restored {
+            seq: self.hall.seq(),
+            next_ticket_id: self.hall.next_id,
+            business_day: Some(self.hall.business_day().to_string()),
+            ..Restored::default()
+        };
+        restored.tickets = self.hall.tickets.values().cloned().collect();
+        restored.windows = self.hall.windows.values().cloned().collect();
+        Hall::new(self.hall.cfg.clone(), restored, self.now)
+    }
+
     fn with(cfg: HallConfig) -> T {
         let now = at("2026-11-23 09:30");
         T {
